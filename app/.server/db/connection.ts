@@ -1,0 +1,75 @@
+/**
+ * The one module that owns database connections (through the `postgres` client).
+ *
+ * - `asUser(userId, fn)`: every request-path read or write. A transaction that sets
+ *   `request.jwt.claims` and `role authenticated`, so row-level security decides what exists.
+ * - `asService(fn)`: bypasses RLS. Only sync, webhooks, the CLI and boot use it: grep for it and you
+ *   find every privileged path.
+ *
+ * The pool lives on globalThis because the server entry and the Vite-built app bundle each get their
+ * own copy of this module; both must share one pool.
+ */
+import postgres from "postgres";
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+
+interface DbState {
+  sql?: Sql;
+  url?: string;
+}
+const state: DbState = ((globalThis as Record<string, unknown>).__spendlaneDb ??= {}) as DbState;
+
+/** Points the process at a database. Called once at boot (server, CLI, tests). */
+export function configureDatabase(url: string, options: { max?: number } = {}) {
+  if (state.sql && state.url === url) return state.sql;
+  const old = state.sql;
+  state.url = url;
+  state.sql = postgres(url, {
+    max: options.max ?? 10,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    onnotice: () => {},
+    // numeric and bigint stay strings: money is exact, never a float
+    types: {},
+    connection: { application_name: "spendlane" },
+  });
+  if (old) void old.end({ timeout: 1 });
+  return state.sql;
+}
+
+export function databaseUrl(): string | undefined {
+  return state.url ?? process.env.DATABASE_URL;
+}
+
+/** The shared pool. Throws when boot has not configured one. */
+export function sql(): Sql {
+  if (!state.sql) {
+    const url = process.env.DATABASE_URL;
+    if (!url) throw new Error("Database not configured: call configureDatabase() at boot or set DATABASE_URL");
+    configureDatabase(url);
+  }
+  return state.sql!;
+}
+
+export async function closeDatabase() {
+  const s = state.sql;
+  state.sql = undefined;
+  state.url = undefined;
+  if (s) await s.end({ timeout: 5 });
+}
+
+/** Runs `fn` as `userId` (or anonymously with null) under row-level security, in one transaction. */
+export async function asUser<T>(userId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const claims = JSON.stringify(userId ? { sub: userId, role: "authenticated" } : { role: "anon" });
+  const role = userId ? "authenticated" : "anon";
+  return (await sql().begin(async (tx) => {
+    await tx`select set_config('request.jwt.claims', ${claims}, true), set_config('role', ${role}, true)`;
+    return fn(tx);
+  })) as T;
+}
+
+/** Privileged access that bypasses RLS: sync, webhooks, CLI, boot. Never on a request path for user data. */
+export async function asService<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return (await sql().begin(async (tx) => fn(tx))) as T;
+}

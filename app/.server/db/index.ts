@@ -1,0 +1,1 @@
+export { asUser, asService, sql, configureDatabase, closeDatabase, type Sql, type Tx } from "./connection";

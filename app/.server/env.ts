@@ -1,0 +1,103 @@
+/**
+ * The one place that reads process.env. Validated once, at boot; everything else imports `env`.
+ * In production the app refuses to start without the secrets (SESSION_SECRET, VAULT_KEY, and the
+ * Meta app secret when a real Meta app is configured).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded");
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Unset: the embedded PGlite engine with its data under DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default(".data"),
+  SESSION_SECRET: z.string().min(32).optional(),
+  /** AES-256-GCM key for the token vault when Supabase Vault is absent; `kid:base64,...` lists allow rotation. */
+  VAULT_KEY: base64Key.optional(),
+  VAULT_KEY_ID: z.string().regex(/^[a-z0-9_-]{1,32}$/).default("k1"),
+  /** Older keys still accepted for decryption: "kid:base64key,kid2:base64key2". */
+  VAULT_OLD_KEYS: z.string().optional(),
+  META_GRAPH_URL: z.string().url().default("https://graph.facebook.com"),
+  META_WEB_URL: z.string().url().default("https://www.facebook.com"),
+  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default("v24.0"),
+  META_APP_ID: z.string().optional(),
+  META_APP_SECRET: z.string().optional(),
+  META_LOGIN_CONFIG_ID: z.string().optional(),
+  /** Demo mode: start the built-in Meta emulator in-process and seed the demo agency. */
+  DEMO: bool.optional(),
+  EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  APP_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  RUN_WORKER: bool.optional(),
+  REFRESH_ACTIVE_SECONDS: z.coerce.number().int().min(5).default(900),
+  BACKFILL_MONTHS: z.coerce.number().int().min(1).max(37).default(13),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default("Spendlane <no-reply@spendlane.local>"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/**
+ * On the embedded engine (no DATABASE_URL) a local install gets its own random SESSION_SECRET and
+ * VAULT_KEY, kept beside the data in DATA_DIR/local-secrets.json, so `npm start` needs no
+ * configuration and the CLI decrypts what the server encrypted. With DATABASE_URL (a real deployment)
+ * the secrets must come from the environment.
+ */
+function localSecrets(dataDir: string): { SESSION_SECRET: string; VAULT_KEY: string } {
+  const file = path.resolve(dataDir, "local-secrets.json");
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    const secrets = { SESSION_SECRET: randomBytes(32).toString("base64url"), VAULT_KEY: randomBytes(32).toString("base64") };
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(secrets), { mode: 0o600, flag: "wx" });
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  }
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env & { SESSION_SECRET: string; VAULT_KEY: string } {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  const e = result.data;
+  if (!e.DATABASE_URL && (!e.SESSION_SECRET || !e.VAULT_KEY) && !e.DATA_DIR.startsWith("memory://")) {
+    const local = localSecrets(e.DATA_DIR);
+    e.SESSION_SECRET ??= local.SESSION_SECRET;
+    e.VAULT_KEY ??= local.VAULT_KEY;
+  }
+  if (e.NODE_ENV === "production" || e.DATABASE_URL) {
+    const missing = ["SESSION_SECRET", "VAULT_KEY"].filter((k) => !(e as Record<string, unknown>)[k]);
+    if (e.META_APP_ID && !e.META_APP_SECRET) missing.push("META_APP_SECRET");
+    if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) missing.push("STRIPE_WEBHOOK_SECRET");
+    if (missing.length) throw new Error(`Refusing to start in production without: ${missing.join(", ")}`);
+  }
+  if (!e.SESSION_SECRET || !e.VAULT_KEY) throw new Error("SESSION_SECRET and VAULT_KEY are required");
+  return { ...e, SESSION_SECRET: e.SESSION_SECRET, VAULT_KEY: e.VAULT_KEY };
+}
+
+let cached: ReturnType<typeof parseEnv> | undefined;
+/** The validated environment (parsed on first use, then fixed for the life of the process). */
+export function env() {
+  cached ??= parseEnv();
+  return cached;
+}
+/** Tests change process.env between suites; this drops the cached parse. */
+export function resetEnvForTests() {
+  cached = undefined;
+}

@@ -1,0 +1,50 @@
+/**
+ * Process start-up, shared by the web server, the worker and tests that need a whole runtime:
+ * environment, database, demo emulator and data, background services. Each concern contributes a
+ * start hook here; nothing else starts services.
+ */
+import type { Express } from "express";
+import { parseEnv, resetEnvForTests, type Env } from "./env";
+import { bootDatabase } from "./db/boot";
+import { seedDemo, DEMO_LOGIN } from "./demo/seed";
+import { logger } from "./logger";
+
+export interface Runtime {
+  env: ReturnType<typeof parseEnv>;
+  engine: "postgres" | "pglite";
+  banner: string[];
+  expressMounts: ((app: Express) => void)[];
+  stop(): Promise<void>;
+}
+
+/** Demo mode is the default when no real Meta app is configured. */
+export function isDemo(raw: NodeJS.ProcessEnv = process.env): boolean {
+  if (raw.DEMO !== undefined && raw.DEMO !== "") return ["1", "true", "yes"].includes(raw.DEMO);
+  return !raw.META_APP_ID;
+}
+
+export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Runtime> {
+  const stops: (() => Promise<void>)[] = [];
+  const banner: string[] = [];
+  const demo = isDemo();
+  const env0: Env = parseEnv();
+  const db = await bootDatabase({ databaseUrl: env0.DATABASE_URL, dataDir: env0.DATA_DIR });
+  stops.push(() => db.close());
+  logger.info({ engine: db.engine }, "database ready");
+  resetEnvForTests();
+  const env = parseEnv();
+  if (demo && opts.role === "web") {
+    const seeded = await seedDemo();
+    banner.push(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
+    logger.info({ created: seeded.created }, "demo data ready");
+  }
+  return {
+    env,
+    engine: db.engine,
+    banner,
+    expressMounts: [],
+    async stop() {
+      for (const s of stops.reverse()) await s();
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from "./validation";
+export * from "./users";
+export * from "./agencies";
+export * from "./workspaces";

@@ -1,0 +1,12 @@
+/**
+ * `spendlane`: admin, sync, report, emulator and worker commands. JSON on stdout, logs on stderr.
+ * Each concern registers its commands from cli/commands/<concern>.ts.
+ */
+import { Command } from "commander";
+import { registerTenancyCommands } from "./commands/tenancy";
+import { fail } from "./output";
+
+const program = new Command("spendlane").description("Spendlane command line").showHelpAfterError();
+registerTenancyCommands(program);
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,25 @@
+import { defineConfig } from "vitest/config";
+import tsconfigPaths from "vite-tsconfig-paths";
+
+// Integration tests run on PGlite by default and on real PostgreSQL when TEST_DATABASE_URL is set
+// (tests/setup/global-db.ts creates a fresh, migrated database for the run either way).
+export default defineConfig({
+  plugins: [tsconfigPaths()],
+  test: {
+    include: ["tests/**/*.test.ts"],
+    exclude: ["tests/e2e/**", "node_modules/**"],
+    globalSetup: ["tests/setup/global-db.ts"],
+    setupFiles: ["tests/setup/per-file.ts"],
+    pool: "forks",
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    env: {
+      NODE_ENV: "test",
+      LOG_LEVEL: "silent",
+      SESSION_SECRET: "test-session-secret-0123456789abcdefghijkl",
+      VAULT_KEY: Buffer.alloc(32, 9).toString("base64"),
+      DATA_DIR: "memory://",
+    },
+  },
+});
