@@ -1,0 +1,223 @@
+import { AdAccount, Campaign, PLATFORMS, World } from "./world";
+import { dayOfYear, localInfo, rngFor, weekday, ymd } from "./util";
+
+/** One campaign × platform × day of delivery. Money in minor (offset) units, everything integer. */
+export interface UnitValues {
+  spend: number;
+  impressions: number;
+  clicks: number;
+  link: number;
+  lpv: number;
+  engagement: number;
+  purchases: number;
+  purchaseValue: number;
+  leads: number;
+  addToCart: number;
+  reach: number;
+}
+
+export interface ActivityEntry {
+  spend: number;
+  impressions: number;
+  clicks: number;
+  link: number;
+  purchases: number;
+  purchaseValue: number;
+  reach: number;
+}
+
+export interface NowCtx {
+  today: number;
+  fraction: number; // share of today already elapsed in the account's time zone
+}
+
+export interface ModelConfig {
+  /** days of late conversion crediting (restatement window) */
+  restatementDays: number;
+  /** share of final conversions visible on the day itself (grows linearly to 1 at restatementDays) */
+  lateCreditStart: number;
+  /** extra spend/impressions/clicks on fresh days, later removed (invalid-traffic adjustment), per day of age < 3 */
+  invalidTrafficPct: number;
+}
+
+export const DEFAULT_MODEL: ModelConfig = { restatementDays: 28, lateCreditStart: 0.7, invalidTrafficPct: 1.5 };
+
+const WEEKDAY = [0.9, 1.0, 1.02, 1.03, 1.05, 1.08, 0.94];
+const CPM_MULT = [1, 1.25, 0.45, 0.8];
+const CTR_MULT = [1, 0.8, 1.6, 1.1];
+
+const ZERO = (): UnitValues => ({ spend: 0, impressions: 0, clicks: 0, link: 0, lpv: 0, engagement: 0, purchases: 0, purchaseValue: 0, leads: 0, addToCart: 0, reach: 0 });
+
+export class DataModel {
+  private cache = new Map<string, UnitValues | null>();
+  /** key `${campaignId}|${platformIndex}|${day}` */
+  activity = new Map<string, ActivityEntry[]>();
+  /** key `${accountDigits}|${day}` → factor */
+  restate = new Map<string, number>();
+
+  constructor(
+    public world: World,
+    public seed: string,
+    public cfg: ModelConfig = DEFAULT_MODEL,
+  ) {}
+
+  nowCtx(acct: AdAccount, nowMs: number): NowCtx {
+    const li = localInfo(nowMs, acct.timezone);
+    return { today: li.day, fraction: li.secondsOfDay / 86400 };
+  }
+
+  /** Final (fully credited) generated numbers, independent of the clock. */
+  base(c: Campaign, pi: number, day: number): UnitValues | null {
+    if (day < c.startDay || (c.endDay != null && day > c.endDay)) return null;
+    if (!(c.shares[pi]! > 0)) return null;
+    const key = `${c.id}|${pi}|${day}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const v = this.gen(c, pi, day);
+    if (this.cache.size > 400_000) this.cache.clear();
+    this.cache.set(key, v);
+    return v;
+  }
+
+  private gen(c: Campaign, pi: number, day: number): UnitValues | null {
+    const acct = this.world.accountsById.get(c.accountId)!;
+    const r = rngFor(this.seed, c.id, pi, day);
+    const { m } = ymd(day);
+    const season = 1 + 0.12 * Math.sin((2 * Math.PI * (dayOfYear(day) - 100)) / 365) + (m === 11 || m === 12 ? 0.2 : 0);
+    const wd = WEEKDAY[weekday(day)]!;
+    const noise = 0.75 + r() * 0.4;
+    const skip = r();
+    if (pi >= 2 && skip < 0.12) return null;
+    const spend = Math.round(c.dailyBudget * c.shares[pi]! * season * wd * noise);
+    if (spend <= 0) return null;
+    const spendUsd = spend / acct.offset / acct.usdRate;
+    const cpm = c.cpmUsd * CPM_MULT[pi]! * (0.85 + r() * 0.3);
+    const impressions = Math.max(1, Math.round((spendUsd / cpm) * 1000));
+    const clicks = Math.round(impressions * c.ctr * CTR_MULT[pi]! * (0.8 + r() * 0.4));
+    const link = Math.min(clicks, Math.round(clicks * c.linkShare));
+    const lpv = Math.round(link * (0.6 + r() * 0.25));
+    const engagement = clicks + Math.round(impressions * 0.002 * r());
+    const purchases = Math.floor(link * c.cvr + r());
+    const purchaseValue = purchases > 0 ? Math.round(purchases * c.aovMinor * (0.7 + r() * 0.6)) : 0;
+    const leads = Math.floor(link * c.leadRate + r());
+    const addToCart = c.cvr > 0 ? purchases * 2 + Math.floor(link * 0.02 * r()) : 0;
+    const reach = Math.max(1, Math.min(impressions, Math.round(impressions / (c.freq * (0.95 + r() * 0.1)))));
+    return { spend, impressions, clicks, link, lpv, engagement, purchases, purchaseValue, leads, addToCart, reach };
+  }
+
+  /** Observed numbers for a campaign/platform/day as reported at `now`. */
+  unit(c: Campaign, pi: number, day: number, now: NowCtx): UnitValues | null {
+    let v: UnitValues | null = null;
+    if (day <= now.today) {
+      const b = this.base(c, pi, day);
+      if (b) {
+        v = { ...b };
+        const f = this.restate.get(`${c.accountId}|${day}`);
+        if (f != null && f !== 1) {
+          for (const k of Object.keys(v) as Array<keyof UnitValues>) v[k] = Math.round(v[k] * f);
+        }
+        const age = now.today - day;
+        if (age < 3 && this.cfg.invalidTrafficPct) {
+          const g = 1 + (this.cfg.invalidTrafficPct / 100) * ((3 - age) / 3);
+          v.spend = Math.round(v.spend * g);
+          v.impressions = Math.round(v.impressions * g);
+          v.clicks = Math.round(v.clicks * g);
+          v.link = Math.round(v.link * g);
+          v.reach = Math.round(v.reach * g);
+        }
+        if (age < this.cfg.restatementDays) {
+          const lc = this.cfg.lateCreditStart + (1 - this.cfg.lateCreditStart) * (age / this.cfg.restatementDays);
+          v.purchases = Math.floor(v.purchases * lc);
+          v.purchaseValue = Math.floor(v.purchaseValue * lc);
+          v.leads = Math.floor(v.leads * lc);
+          v.addToCart = Math.floor(v.addToCart * lc);
+          v.lpv = Math.floor(v.lpv * (0.9 + 0.1 * Math.min(1, age / 3)));
+        }
+        if (age === 0) {
+          const fr = now.fraction;
+          for (const k of Object.keys(v) as Array<keyof UnitValues>) v[k] = Math.floor(v[k] * fr);
+        }
+      }
+    }
+    const acts = this.activity.get(`${c.id}|${pi}|${day}`);
+    if (acts) {
+      if (!v) v = ZERO();
+      for (const a of acts) {
+        v.spend += a.spend;
+        v.impressions += a.impressions;
+        v.clicks += a.clicks;
+        v.link += a.link;
+        v.purchases += a.purchases;
+        v.purchaseValue += a.purchaseValue;
+        v.reach += a.reach;
+      }
+    }
+    if (!v) return null;
+    // invariants
+    v.link = Math.min(v.link, v.clicks);
+    v.reach = Math.min(v.reach, v.impressions);
+    if (v.impressions > 0 && v.reach === 0) v.reach = 1;
+    if (v.impressions === 0 && v.spend === 0 && v.clicks === 0 && v.purchases === 0) return null;
+    return v;
+  }
+
+  addActivity(c: Campaign, pi: number, day: number, e: ActivityEntry): void {
+    const key = `${c.id}|${pi}|${day}`;
+    const l = this.activity.get(key) ?? [];
+    l.push(e);
+    this.activity.set(key, l);
+  }
+}
+
+/** Totals over a set of units with de-duplicated reach. */
+export interface Totals extends UnitValues {
+  units: number;
+}
+
+export class Aggregator {
+  t: Totals = { ...ZERO(), units: 0 };
+  // reach model state per campaign
+  private per = new Map<Campaign, { log: number; max: number; sum: number }>();
+  constructor(private acct: AdAccount) {}
+
+  add(c: Campaign, v: UnitValues): void {
+    const t = this.t;
+    t.units++;
+    t.spend += v.spend;
+    t.impressions += v.impressions;
+    t.clicks += v.clicks;
+    t.link += v.link;
+    t.lpv += v.lpv;
+    t.engagement += v.engagement;
+    t.purchases += v.purchases;
+    t.purchaseValue += v.purchaseValue;
+    t.leads += v.leads;
+    t.addToCart += v.addToCart;
+    if (v.reach <= 0) return;
+    let s = this.per.get(c);
+    if (!s) this.per.set(c, (s = { log: 0, max: 0, sum: 0 }));
+    s.log += Math.log1p(-Math.min(v.reach / c.audiencePool, 0.999999));
+    s.max = Math.max(s.max, v.reach);
+    s.sum += v.reach;
+  }
+
+  /** Unique reach: inclusion model — within a campaign people are drawn from its audience pool independently each
+   * campaign-platform-day; campaigns draw from the account's audience pool independently. */
+  finish(): Totals {
+    let logA = 0;
+    let maxA = 0;
+    let sumA = 0;
+    // deterministic order
+    const entries = [...this.per.entries()].sort((a, b) => (a[0].id < b[0].id ? -1 : 1));
+    for (const [c, s] of entries) {
+      const rc = Math.min(s.sum, Math.max(s.max, Math.round(c.audiencePool * -Math.expm1(s.log))));
+      logA += Math.log1p(-Math.min(rc / this.acct.audiencePool, 0.999999));
+      maxA = Math.max(maxA, rc);
+      sumA += rc;
+    }
+    this.t.reach = entries.length === 0 ? 0 : Math.min(sumA, Math.max(maxA, Math.round(this.acct.audiencePool * -Math.expm1(logA))));
+    return this.t;
+  }
+}
+
+export const PLATFORM_COUNT = PLATFORMS.length;
