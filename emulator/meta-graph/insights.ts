@@ -1,0 +1,514 @@
+import { Aggregator, DataModel, NowCtx, Totals } from "./data";
+import { AdAccount, Campaign, PLATFORMS } from "./world";
+import { GraphError, paramError, RANGE_37_MONTHS_MESSAGE } from "./errors";
+import { addMonths, dayNum, dayStr, fmt6, fromYmd, moneyMeta, weekday, ymd } from "./util";
+import { CONVERSION_ACTION_PRIORITY } from "./conversions";
+
+export type Level = "account" | "campaign" | "adset" | "ad";
+export interface Filter {
+  field: string;
+  operator: string;
+  value: unknown;
+}
+export interface InsightsQuery {
+  level: Level;
+  fields: string[];
+  ranges: Array<{ since: number; until: number }>;
+  increment: "all_days" | "monthly" | number;
+  breakdowns: string[];
+  filters: Filter[];
+  windows: string[];
+}
+
+export const INSIGHTS_FIELDS = new Set([
+  "account_id", "account_name", "account_currency", "campaign_id", "campaign_name", "adset_id", "adset_name", "ad_id", "ad_name",
+  "objective", "buying_type", "date_start", "date_stop", "spend", "impressions", "reach", "frequency", "clicks",
+  "inline_link_clicks", "ctr", "cpc", "cpm", "cpp", "inline_link_click_ctr", "cost_per_inline_link_click", "actions",
+  "action_values", "cost_per_action_type", "purchase_roas", "website_purchase_roas", "attribution_setting", "conversions",
+]);
+const BREAKDOWNS = new Set(["publisher_platform"]);
+const WINDOWS = new Set(["1d_view", "7d_view", "28d_view", "1d_click", "7d_click", "28d_click", "1d_ev", "dda", "default", "skan_view", "skan_click"]);
+const PRESETS = new Set([
+  "today", "yesterday", "this_month", "last_month", "this_quarter", "maximum", "data_maximum", "last_3d", "last_7d", "last_14d",
+  "last_28d", "last_30d", "last_90d", "last_week_mon_sun", "last_week_sun_sat", "last_quarter", "last_year",
+  "this_week_mon_today", "this_week_sun_today", "this_year",
+]);
+
+export function parseList(v: string | undefined): string[] {
+  if (v == null || v === "") return [];
+  const s = v.trim();
+  if (s.startsWith("[")) {
+    let arr: unknown;
+    try {
+      arr = JSON.parse(s);
+    } catch {
+      throw paramError(`Invalid parameter: could not parse list ${s.slice(0, 60)}`);
+    }
+    if (!Array.isArray(arr)) throw paramError("Invalid parameter: expected a list");
+    return arr.map((x) => String(x).trim()).filter(Boolean);
+  }
+  return s.split(",").map((x) => x.trim()).filter(Boolean);
+}
+
+export function parseJson(v: string, name: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    throw paramError(`Param ${name} must be a valid JSON`);
+  }
+}
+
+function parseRange(o: unknown, name: string): { since: number; until: number } {
+  if (!o || typeof o !== "object") throw paramError(`Param ${name} must be an object with since and until`);
+  const { since, until } = o as { since?: string; until?: string };
+  const s = dayNum(String(since ?? ""));
+  const u = dayNum(String(until ?? ""));
+  if (Number.isNaN(s) || Number.isNaN(u)) throw paramError(`Param ${name} must contain since and until dates in YYYY-MM-DD format`);
+  if (u < s) throw paramError("(#100) since must be less than or equal to until");
+  return { since: s, until: u };
+}
+
+function quarterStart(day: number): number {
+  const { y, m } = ymd(day);
+  return fromYmd(y, Math.floor((m - 1) / 3) * 3 + 1, 1);
+}
+
+export function presetRange(preset: string, today: number, earliest: number): { since: number; until: number } {
+  const { y, m } = ymd(today);
+  const max37 = addMonths(today, -37);
+  switch (preset) {
+    case "today":
+      return { since: today, until: today };
+    case "yesterday":
+      return { since: today - 1, until: today - 1 };
+    case "this_month":
+      return { since: fromYmd(y, m, 1), until: today };
+    case "last_month": {
+      const first = fromYmd(y, m, 1);
+      const prev = addMonths(first, -1);
+      return { since: prev, until: first - 1 };
+    }
+    case "this_quarter":
+      return { since: quarterStart(today), until: today };
+    case "last_quarter": {
+      const qs = quarterStart(today);
+      return { since: addMonths(qs, -3), until: qs - 1 };
+    }
+    case "this_year":
+      return { since: fromYmd(y, 1, 1), until: today };
+    case "last_year":
+      return { since: fromYmd(y - 1, 1, 1), until: fromYmd(y - 1, 12, 31) };
+    case "maximum":
+    case "data_maximum":
+      return { since: Math.min(today, Math.max(max37, earliest)), until: today };
+    case "last_week_mon_sun": {
+      const back = (weekday(today) + 6) % 7; // days since Monday
+      const thisMon = today - back;
+      return { since: thisMon - 7, until: thisMon - 1 };
+    }
+    case "last_week_sun_sat": {
+      const thisSun = today - weekday(today);
+      return { since: thisSun - 7, until: thisSun - 1 };
+    }
+    case "this_week_mon_today":
+      return { since: today - ((weekday(today) + 6) % 7), until: today };
+    case "this_week_sun_today":
+      return { since: today - weekday(today), until: today };
+    default: {
+      const mm = /^last_(\d+)d$/.exec(preset);
+      if (mm) {
+        const n = Number(mm[1]);
+        return { since: today - n, until: today - 1 };
+      }
+      throw paramError(`date_preset must be one of the following values: ${[...PRESETS].join(", ")}`);
+    }
+  }
+}
+
+export function parseInsightsQuery(
+  params: Record<string, string>,
+  defaultLevel: Level,
+  today: number,
+  earliest: number,
+): InsightsQuery {
+  const level = (params.level || defaultLevel) as Level;
+  if (!["account", "campaign", "adset", "ad"].includes(level)) throw paramError("level must be one of the following values: ad, adset, campaign, account");
+  const fields = parseList(params.fields);
+  for (const f of fields) if (!INSIGHTS_FIELDS.has(f)) throw paramError(`${f} is not valid for fields param. please check https://developers.facebook.com/docs/marketing-api/reference/ads-insights/ for all valid values`);
+  const breakdowns = parseList(params.breakdowns);
+  for (const b of breakdowns) if (!BREAKDOWNS.has(b)) throw paramError(`breakdowns[0] must be one of the following values: ${[...BREAKDOWNS].join(", ")} (emulator supports only these)`);
+  const windows = parseList(params.action_attribution_windows);
+  for (const w of windows) if (!WINDOWS.has(w)) throw paramError(`action_attribution_windows[0] must be one of the following values: ${[...WINDOWS].join(", ")}`);
+  let filters: Filter[] = [];
+  if (params.filtering) {
+    const f = parseJson(params.filtering, "filtering");
+    if (!Array.isArray(f)) throw paramError("Param filtering must be an array");
+    filters = f.map((x) => {
+      if (!x || typeof x !== "object" || !("field" in x) || !("operator" in x)) throw paramError("Filtering entries need field, operator and value");
+      return x as Filter;
+    });
+  }
+  let ranges: Array<{ since: number; until: number }>;
+  const max37 = addMonths(today, -37);
+  const check37 = (r: { since: number }) => {
+    if (r.since < max37) throw new GraphError(400, { message: `(#3018) ${RANGE_37_MONTHS_MESSAGE}`, type: "OAuthException", code: 100, error_subcode: 3018, error_user_title: "Invalid time range", error_user_msg: RANGE_37_MONTHS_MESSAGE });
+  };
+  if (params.time_ranges) {
+    const tr = parseJson(params.time_ranges, "time_ranges");
+    if (!Array.isArray(tr) || tr.length === 0) throw paramError("Param time_ranges must be a non-empty array");
+    ranges = tr.map((x) => parseRange(x, "time_ranges"));
+    ranges.forEach(check37);
+  } else if (params.time_range) {
+    ranges = [parseRange(parseJson(params.time_range, "time_range"), "time_range")];
+    ranges.forEach(check37);
+  } else {
+    const preset = params.date_preset || "last_30d";
+    if (!PRESETS.has(preset) && !/^last_\d+d$/.test(preset)) throw paramError(`date_preset must be one of the following values: ${[...PRESETS].join(", ")}`);
+    ranges = [presetRange(preset, today, earliest)];
+  }
+  let increment: InsightsQuery["increment"] = "all_days";
+  if (params.time_increment && !params.time_ranges) {
+    const ti = params.time_increment;
+    if (ti === "monthly" || ti === "all_days") increment = ti;
+    else if (/^\d+$/.test(ti) && Number(ti) >= 1 && Number(ti) <= 90) increment = Number(ti);
+    else throw paramError("time_increment must be an integer between 1 and 90, 'monthly' or 'all_days'");
+  }
+  return { level, fields, ranges, increment, breakdowns, filters, windows };
+}
+
+function buckets(r: { since: number; until: number }, inc: InsightsQuery["increment"]): Array<{ since: number; until: number }> {
+  if (inc === "all_days") return [r];
+  const out: Array<{ since: number; until: number }> = [];
+  if (inc === "monthly") {
+    let s = r.since;
+    while (s <= r.until) {
+      const { y, m } = ymd(s);
+      const end = Math.min(r.until, fromYmd(y, m + 1, 1) - 1);
+      out.push({ since: s, until: end });
+      s = end + 1;
+    }
+    return out;
+  }
+  for (let s = r.since; s <= r.until; s += inc) out.push({ since: s, until: Math.min(r.until, s + inc - 1) });
+  return out;
+}
+
+const HIDDEN = new Set(["ARCHIVED", "DELETED"]);
+const STATUS_FIELDS = new Set(["campaign.effective_status", "adset.effective_status", "ad.effective_status", "effective_status", "campaign.status"]);
+const METRIC_FILTER_FIELDS = new Set(["spend", "impressions", "clicks", "reach", "inline_link_clicks", "ctr", "cpc", "cpm", "frequency"]);
+
+function asList(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === "string" && v.startsWith("[")) {
+    try {
+      return (JSON.parse(v) as unknown[]).map(String);
+    } catch {
+      /* fall through */
+    }
+  }
+  return [String(v)];
+}
+
+function matchOp(op: string, actual: string | number, value: unknown): boolean {
+  const O = op.toUpperCase();
+  const a = String(actual);
+  switch (O) {
+    case "EQUAL":
+      return a === String(value);
+    case "NOT_EQUAL":
+      return a !== String(value);
+    case "IN":
+    case "ANY":
+      return asList(value).includes(a);
+    case "NOT_IN":
+    case "NONE":
+      return !asList(value).includes(a);
+    case "CONTAIN":
+      return a.toLowerCase().includes(String(value).toLowerCase());
+    case "NOT_CONTAIN":
+      return !a.toLowerCase().includes(String(value).toLowerCase());
+    case "STARTS_WITH":
+      return a.toLowerCase().startsWith(String(value).toLowerCase());
+    case "GREATER_THAN":
+      return Number(actual) > Number(value);
+    case "GREATER_THAN_OR_EQUAL":
+      return Number(actual) >= Number(value);
+    case "LESS_THAN":
+      return Number(actual) < Number(value);
+    case "LESS_THAN_OR_EQUAL":
+      return Number(actual) <= Number(value);
+    case "IN_RANGE": {
+      const [lo, hi] = asList(value).map(Number);
+      return Number(actual) >= lo! && Number(actual) <= hi!;
+    }
+    default:
+      throw paramError(`Filtering operator ${op} is not supported`);
+  }
+}
+
+export interface InsightsOptions {
+  /** Hide ARCHIVED/DELETED campaigns at campaign/adset/ad level unless a status filter asks for them. */
+  hideArchivedInInsights: boolean;
+}
+
+/** Computes all result rows (unpaged). */
+export function runInsights(
+  model: DataModel,
+  acct: AdAccount,
+  scopeCampaign: Campaign | null,
+  q: InsightsQuery,
+  now: NowCtx,
+  opts: InsightsOptions,
+): Array<Record<string, unknown>> {
+  let campaigns = scopeCampaign ? [scopeCampaign] : acct.campaigns;
+  const platformFilters: Filter[] = [];
+  let statusFiltered = false;
+  const metricFilters: Filter[] = [];
+  for (const f of q.filters) {
+    const field = String(f.field);
+    if (STATUS_FIELDS.has(field)) {
+      statusFiltered = true;
+      campaigns = campaigns.filter((c) => matchOp(f.operator, c.status, f.value));
+    } else if (field === "campaign.id") {
+      campaigns = campaigns.filter((c) => matchOp(f.operator, c.id, f.value));
+    } else if (field === "campaign.name") {
+      campaigns = campaigns.filter((c) => matchOp(f.operator, c.name, f.value));
+    } else if (field === "campaign.objective" || field === "objective") {
+      campaigns = campaigns.filter((c) => matchOp(f.operator, c.objective, f.value));
+    } else if (field === "publisher_platform") {
+      platformFilters.push(f);
+    } else if (METRIC_FILTER_FIELDS.has(field)) {
+      metricFilters.push(f);
+    } else {
+      throw paramError(`Filtering field ${field} is invalid. Please refer to https://developers.facebook.com/docs/marketing-api/insights/parameters for the list of valid filtering fields`);
+    }
+  }
+  const hideArchived = opts.hideArchivedInInsights && !statusFiltered && q.level !== "account" && !scopeCampaign;
+  if (hideArchived) campaigns = campaigns.filter((c) => !HIDDEN.has(c.status));
+  const byPlatform = q.breakdowns.includes("publisher_platform");
+  const platformIdx = PLATFORMS.map((_, i) => i).filter((i) => platformFilters.every((f) => matchOp(f.operator, PLATFORMS[i]!, f.value)));
+  const entities: Array<{ camps: Campaign[]; c: Campaign | null }> =
+    q.level === "account" ? [{ camps: campaigns, c: null }] : campaigns.map((c) => ({ camps: [c], c }));
+  const fields = q.fields.length ? q.fields : ["impressions", "spend"];
+  const rows: Array<Record<string, unknown>> = [];
+  for (const range of q.ranges) {
+    for (const b of buckets(range, q.increment)) {
+      for (const ent of entities) {
+        const groups = byPlatform ? platformIdx.map((p) => [p]) : [platformIdx];
+        for (const g of groups) {
+          const agg = new Aggregator(acct);
+          for (const c of ent.camps)
+            for (const pi of g)
+              for (let d = b.since; d <= Math.min(b.until, now.today); d++) {
+                const v = model.unit(c, pi, d, now);
+                if (v) agg.add(c, v);
+              }
+          // activity might exist in the future relative to today? (ignored: activity counts only up to today)
+          const t = agg.finish();
+          if (t.impressions === 0 && t.spend === 0) continue;
+          const row = buildRow(acct, ent.c, q, fields, t, b, byPlatform ? PLATFORMS[g[0]!]! : null);
+          if (metricFilters.length && !metricFilters.every((f) => matchOp(f.operator, Number(row[f.field] ?? metricValue(acct, t, f.field)), f.value))) continue;
+          rows.push(row);
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+function metricValue(acct: AdAccount, t: Totals, f: string): number {
+  const spend = t.spend / acct.offset;
+  switch (f) {
+    case "spend":
+      return spend;
+    case "impressions":
+      return t.impressions;
+    case "clicks":
+      return t.clicks;
+    case "reach":
+      return t.reach;
+    case "inline_link_clicks":
+      return t.link;
+    case "ctr":
+      return t.impressions ? (t.clicks / t.impressions) * 100 : 0;
+    case "cpc":
+      return t.clicks ? spend / t.clicks : 0;
+    case "cpm":
+      return t.impressions ? (spend / t.impressions) * 1000 : 0;
+    case "frequency":
+      return t.reach ? t.impressions / t.reach : 0;
+  }
+  return 0;
+}
+
+export function actionList(t: Totals): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  const push = (k: string, v: number) => {
+    if (v > 0) out.push([k, v]);
+  };
+  push("link_click", t.link);
+  push("landing_page_view", t.lpv);
+  push("post_engagement", t.engagement);
+  push("page_engagement", t.engagement);
+  push("offsite_conversion.fb_pixel_add_to_cart", t.addToCart);
+  push("add_to_cart", t.addToCart);
+  push("omni_add_to_cart", t.addToCart);
+  push("offsite_conversion.fb_pixel_lead", t.leads);
+  push("lead", t.leads);
+  push("omni_lead", t.leads);
+  for (const k of CONVERSION_ACTION_PRIORITY) push(k, t.purchases);
+  return out;
+}
+
+function windowSplit(v: number, w: string): number | null {
+  switch (w) {
+    case "1d_click":
+      return Math.floor(v * 0.7);
+    case "7d_click":
+      return Math.floor(v * 0.9);
+    case "28d_click":
+      return v;
+    case "1d_view":
+      return v - Math.floor(v * 0.9);
+    case "1d_ev":
+      return 0;
+    default:
+      return null;
+  }
+}
+
+function stat(type: string, value: string, raw: number, windows: string[], fmt: (n: number) => string): Record<string, string> {
+  const o: Record<string, string> = { action_type: type, value };
+  for (const w of windows) {
+    const x = windowSplit(raw, w);
+    if (x != null) o[w] = fmt(x);
+  }
+  return o;
+}
+
+function buildRow(
+  acct: AdAccount,
+  c: Campaign | null,
+  q: InsightsQuery,
+  fields: string[],
+  t: Totals,
+  b: { since: number; until: number },
+  platform: string | null,
+): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  const spendMajor = t.spend / acct.offset;
+  const money = (minor: number) => moneyMeta(minor, acct.offset);
+  for (const f of fields) {
+    switch (f) {
+      case "account_id":
+        row.account_id = acct.accountId;
+        break;
+      case "account_name":
+        row.account_name = acct.name;
+        break;
+      case "account_currency":
+        row.account_currency = acct.currency;
+        break;
+      case "campaign_id":
+      case "campaign_name":
+      case "adset_id":
+      case "adset_name":
+      case "ad_id":
+      case "ad_name":
+      case "objective":
+      case "buying_type": {
+        if (!c) break; // not available at account level
+        const v: Record<string, string> = {
+          campaign_id: c.id,
+          campaign_name: c.name,
+          adset_id: `23${c.id.slice(2)}`,
+          adset_name: `${c.name} – Ad set`,
+          ad_id: `24${c.id.slice(2)}`,
+          ad_name: `${c.name} – Ad`,
+          objective: c.objective,
+          buying_type: "AUCTION",
+        };
+        if ((f.startsWith("adset") && q.level === "campaign") || (f.startsWith("ad_") && q.level !== "ad")) break;
+        row[f] = v[f];
+        break;
+      }
+      case "spend":
+        row.spend = money(t.spend);
+        break;
+      case "impressions":
+        row.impressions = String(t.impressions);
+        break;
+      case "reach":
+        row.reach = String(t.reach);
+        break;
+      case "frequency":
+        if (t.reach > 0) row.frequency = fmt6(t.impressions / t.reach);
+        break;
+      case "clicks":
+        row.clicks = String(t.clicks);
+        break;
+      case "inline_link_clicks":
+        row.inline_link_clicks = String(t.link);
+        break;
+      case "ctr":
+        row.ctr = t.impressions > 0 ? fmt6((t.clicks / t.impressions) * 100) : "0";
+        break;
+      case "cpc":
+        if (t.clicks > 0) row.cpc = fmt6(spendMajor / t.clicks);
+        break;
+      case "cpm":
+        if (t.impressions > 0) row.cpm = fmt6((spendMajor / t.impressions) * 1000);
+        break;
+      case "cpp":
+        if (t.reach > 0) row.cpp = fmt6((spendMajor / t.reach) * 1000);
+        break;
+      case "inline_link_click_ctr":
+        row.inline_link_click_ctr = t.impressions > 0 ? fmt6((t.link / t.impressions) * 100) : "0";
+        break;
+      case "cost_per_inline_link_click":
+        if (t.link > 0) row.cost_per_inline_link_click = fmt6(spendMajor / t.link);
+        break;
+      case "actions": {
+        const l = actionList(t);
+        if (l.length) row.actions = l.map(([k, v]) => stat(k, String(v), v, q.windows, String));
+        break;
+      }
+      case "conversions": {
+        if (t.purchases > 0) row.conversions = CONVERSION_ACTION_PRIORITY.map((k) => stat(k, String(t.purchases), t.purchases, q.windows, String));
+        break;
+      }
+      case "action_values": {
+        if (t.purchaseValue > 0)
+          row.action_values = CONVERSION_ACTION_PRIORITY.map((k) => stat(k, money(t.purchaseValue), t.purchaseValue, q.windows, money));
+        break;
+      }
+      case "cost_per_action_type": {
+        const l = actionList(t);
+        if (l.length && t.spend > 0) row.cost_per_action_type = l.map(([k, v]) => ({ action_type: k, value: fmt6(spendMajor / v) }));
+        break;
+      }
+      case "purchase_roas":
+        if (t.purchaseValue > 0 && t.spend > 0) row.purchase_roas = [{ action_type: "omni_purchase", value: fmt6(t.purchaseValue / t.spend) }];
+        break;
+      case "website_purchase_roas":
+        if (t.purchaseValue > 0 && t.spend > 0)
+          row.website_purchase_roas = [{ action_type: "offsite_conversion.fb_pixel_purchase", value: fmt6(t.purchaseValue / t.spend) }];
+        break;
+      case "attribution_setting":
+        row.attribution_setting = "7d_click_1d_view";
+        break;
+      case "date_start":
+      case "date_stop":
+        break;
+    }
+  }
+  row.date_start = dayStr(b.since);
+  row.date_stop = dayStr(b.until);
+  if (platform) row.publisher_platform = platform;
+  return row;
+}
+
+export function earliestDay(acct: AdAccount, c: Campaign | null): number {
+  const cs = c ? [c] : acct.campaigns;
+  return cs.length ? Math.min(...cs.map((x) => x.startDay)) : acct.createdDay;
+}
