@@ -415,7 +415,7 @@ export class Emulator {
       }
       if (g.version && this.opts.versions && !this.opts.versions.includes(g.version))
         throw new GraphError(400, { message: `(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: ${this.opts.latestVersion ?? "v26.0"}.`, type: "OAuthException", code: 2635 });
-      if (route.kind === "oauth_access_token") return this.withFaults(route, g, () => this.accessToken(g));
+      if (route.kind === "oauth_access_token") return await this.withFaults(route, g, () => this.accessToken(g));
       let tok: TokenRec | "app" | null = null;
       if (route.needsToken || route.kind === "debug_token") tok = this.auth(g, route.kind === "debug_token");
       // faults
