@@ -44,6 +44,19 @@ export const envSchema = z.object({
   BACKFILL_MONTHS: z.coerce.number().int().min(1).max(37).default(13),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Seconds a signed webhook stays acceptable (replay window for stripe.webhooks.constructEvent). */
+  STRIPE_WEBHOOK_TOLERANCE: z.coerce.number().int().min(1).max(3600).default(300),
+  /** Where stripe-node sends API calls; tests and local development point these at a fake Stripe. */
+  STRIPE_API_HOST: z.string().optional(),
+  STRIPE_API_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  STRIPE_API_PROTOCOL: z.enum(["http", "https"]).optional(),
+  /** Stripe price ids per plan and interval (Checkout). A plan without a price cannot be bought. */
+  STRIPE_PRICE_STARTER_MONTHLY: z.string().optional(),
+  STRIPE_PRICE_STARTER_YEARLY: z.string().optional(),
+  STRIPE_PRICE_GROWTH_MONTHLY: z.string().optional(),
+  STRIPE_PRICE_GROWTH_YEARLY: z.string().optional(),
+  STRIPE_PRICE_SCALE_MONTHLY: z.string().optional(),
+  STRIPE_PRICE_SCALE_YEARLY: z.string().optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Spendlane <no-reply@spendlane.local>"),
 });
