@@ -1,0 +1,91 @@
+/**
+ * Account security for the signed-in user: sessions (list, sign out others), change password and
+ * change email (both need the current password).
+ *
+ * Sessions are listed and ended under asUser: RLS lets a user see and delete only their own rows.
+ * The password hash is never granted to `authenticated`, so verifying and replacing it runs as a
+ * service transaction scoped to the signed-in user's own row.
+ */
+import { z } from "zod";
+import { asService, asUser } from "../db/connection";
+import { InputError, NotFoundError, fieldErrors, isUniqueViolation } from "../errors";
+import { emailSchema, passwordSchema } from "../tenancy/validation";
+import { hashPassword, verifyPassword } from "../tenancy/users";
+
+export interface SessionRow {
+  id: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+}
+
+/** Session ids are bearer credentials: the page gets a short, non-reversible handle instead. */
+export interface PublicSessionRow extends Omit<SessionRow, "id"> {
+  handle: string;
+}
+
+export async function listSessions(userId: string, currentSessionId: string): Promise<SessionRow[]> {
+  return asUser(userId, (tx) => tx<SessionRow[]>`
+    select id, created_at as "createdAt", last_seen_at as "lastSeenAt", expires_at as "expiresAt",
+      user_agent as "userAgent", ip, id = ${currentSessionId} as current
+    from public.sessions
+    where user_id = ${userId} and expires_at > now()
+    order by (id = ${currentSessionId}) desc, last_seen_at desc`);
+}
+
+/** Signs out every other session of the user (RLS: only their own rows can be deleted). */
+export async function signOutOtherSessions(userId: string, currentSessionId: string): Promise<number> {
+  const rows = await asUser(userId, (tx) => tx`
+    delete from public.sessions where user_id = ${userId} and id <> ${currentSessionId} returning id`);
+  return rows.length;
+}
+
+export const changePasswordSchema = z
+  .object({ currentPassword: z.string().min(1, "Enter your current password"), newPassword: passwordSchema, confirm: z.string() })
+  .refine((v) => v.newPassword === v.confirm, { path: ["confirm"], message: "The passwords do not match" });
+
+async function checkCurrentPassword(userId: string, password: string, field: string) {
+  const [row] = await asService((tx) => tx<{ password_hash: string | null }[]>`
+    select password_hash from public.users where id = ${userId}`);
+  if (!row) throw new NotFoundError();
+  if (!row.password_hash) {
+    throw new InputError("Your account has no password yet; set one with “Forgot password”", { [field]: "No password set" });
+  }
+  if (!(await verifyPassword(row.password_hash, password))) {
+    throw new InputError("The current password is not correct", { [field]: "Not correct" });
+  }
+}
+
+/** Changes the password and signs out every other session (the current one stays). */
+export async function changePassword(userId: string, currentSessionId: string, input: unknown): Promise<{ sessionsEnded: number }> {
+  const parsed = changePasswordSchema.safeParse(input);
+  if (!parsed.success) throw new InputError("Check the passwords", fieldErrors(parsed.error.issues));
+  await checkCurrentPassword(userId, parsed.data.currentPassword, "currentPassword");
+  const passwordHash = await hashPassword(parsed.data.newPassword);
+  return asService(async (tx) => {
+    await tx`update public.users set password_hash = ${passwordHash}, updated_at = now() where id = ${userId}`;
+    // a reset link mailed before the change must not undo it
+    await tx`update private.password_resets set used_at = now() where user_id = ${userId} and used_at is null`;
+    const ended = await tx`delete from public.sessions where user_id = ${userId} and id <> ${currentSessionId} returning id`;
+    return { sessionsEnded: ended.length };
+  });
+}
+
+export const changeEmailSchema = z.object({ email: emailSchema, password: z.string().min(1, "Enter your current password") });
+
+/** Changes the sign-in email (unique across users). */
+export async function changeEmail(userId: string, input: unknown): Promise<{ email: string }> {
+  const parsed = changeEmailSchema.safeParse(input);
+  if (!parsed.success) throw new InputError("Check the email", fieldErrors(parsed.error.issues));
+  await checkCurrentPassword(userId, parsed.data.password, "password");
+  try {
+    await asService((tx) => tx`update public.users set email = ${parsed.data.email}, updated_at = now() where id = ${userId}`);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new InputError("That email is already used by another account", { email: "Already in use" });
+    throw err;
+  }
+  return { email: parsed.data.email };
+}

@@ -1,0 +1,15 @@
+import type { HTMLAttributes, ReactNode } from "react";
+import { cx } from "./cx";
+
+export function Card({ className, ...rest }: HTMLAttributes<HTMLDivElement>) {
+  return <div className={cx("rounded-xl border border-zinc-800 bg-zinc-900/60 p-5 shadow-sm", className)} {...rest} />;
+}
+
+export function CardTitle({ children, description }: { children: ReactNode; description?: ReactNode }) {
+  return (
+    <div className="mb-4">
+      <h2 className="text-base font-semibold text-zinc-100">{children}</h2>
+      {description ? <p className="mt-1 text-sm text-zinc-400">{description}</p> : null}
+    </div>
+  );
+}
