@@ -825,9 +825,9 @@ export class Emulator {
   private jobState(j: Job, poll: boolean): { status: string; pct: number } {
     const final = j.outcome === "completed" ? "Job Completed" : j.outcome === "failed" ? "Job Failed" : "Job Skipped";
     if (this.asyncCfg.mode === "polls") {
+      const k = j.polls;
       if (poll) j.polls++;
       const n = Math.max(1, this.asyncCfg.pollsToComplete);
-      const k = j.polls;
       if (k >= n) return { status: final, pct: j.outcome === "completed" ? 100 : Math.min(99, Math.round((100 * (n - 1)) / n)) };
       if (k <= 1) return { status: k === 0 ? "Job Not Started" : "Job Started", pct: 0 };
       return { status: "Job Running", pct: Math.round((100 * (k - 1)) / n) };
@@ -856,6 +856,11 @@ export class Emulator {
       is_bookmarked: false,
       is_running: !done,
       schedule_id: "0",
+      error_code: undefined,
+      error_subcode: undefined,
+      error_message: undefined,
+      error_user_title: undefined,
+      error_user_msg: undefined,
     };
     if (st.status === "Job Failed") {
       Object.assign(obj, { error_code: -2, error_subcode: 2490547, error_message: "Report Failed. Please retry later.", error_user_title: "Report Failed", error_user_msg: "The report failed to run. Please retry later." });
