@@ -12,8 +12,8 @@ import { InputError, NotFoundError, fieldErrors, isUniqueViolation } from "../er
 import { emailSchema, passwordSchema } from "../tenancy/validation";
 import { hashPassword, verifyPassword } from "../tenancy/users";
 
+/** No session id: ids are bearer credentials and never go to the page. */
 export interface SessionRow {
-  id: string;
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
@@ -22,14 +22,9 @@ export interface SessionRow {
   current: boolean;
 }
 
-/** Session ids are bearer credentials: the page gets a short, non-reversible handle instead. */
-export interface PublicSessionRow extends Omit<SessionRow, "id"> {
-  handle: string;
-}
-
 export async function listSessions(userId: string, currentSessionId: string): Promise<SessionRow[]> {
   return asUser(userId, (tx) => tx<SessionRow[]>`
-    select id, created_at as "createdAt", last_seen_at as "lastSeenAt", expires_at as "expiresAt",
+    select created_at as "createdAt", last_seen_at as "lastSeenAt", expires_at as "expiresAt",
       user_agent as "userAgent", ip, id = ${currentSessionId} as current
     from public.sessions
     where user_id = ${userId} and expires_at > now()
