@@ -1,0 +1,117 @@
+/**
+ * The one place that defines every metric Spendlane shows, from stored facts.
+ *
+ * Rules (ARCHITECTURE.md, "Numbers that match Ads Manager"):
+ * - additive facts (spend, impressions, clicks, link clicks, conversions, conversion value) are summed
+ *   in SQL as numeric, so money is exact; they reach TypeScript as decimal strings (`Sums`) and become
+ *   numbers only at the very end, for display and JSON;
+ * - ratios are computed from those sums, never averaged from per-row ratios;
+ * - a ratio with a zero denominator is null (shown as "—"), never 0 or Infinity;
+ * - reach is not additive: it comes from Meta for exactly the range (see reach.ts) or it is null;
+ *   frequency = impressions / reach for that same range.
+ */
+
+/** Exact sums as Postgres returns them (numeric/bigint as strings). */
+export interface Sums {
+  spend: string;
+  impressions: string;
+  clicks: string;
+  link_clicks: string;
+  conversions: string;
+  conversion_value: string;
+}
+
+export const ZERO_SUMS: Sums = { spend: "0", impressions: "0", clicks: "0", link_clicks: "0", conversions: "0", conversion_value: "0" };
+
+export interface Metrics {
+  spend: number;
+  impressions: number;
+  clicks: number;
+  link_clicks: number;
+  /** clicks / impressions x 100 */
+  ctr: number | null;
+  /** spend / clicks */
+  cpc: number | null;
+  /** spend / impressions x 1000 */
+  cpm: number | null;
+  conversions: number;
+  /** spend / conversions */
+  cpa: number | null;
+  conversion_value: number;
+  /** conversion value / spend */
+  roas: number | null;
+  /** people reached in the range, from Meta; null when not available */
+  reach: number | null;
+  /** impressions / reach for the same range; null without reach */
+  frequency: number | null;
+}
+
+export type MetricName = keyof Metrics;
+
+export interface MetricDef {
+  name: MetricName;
+  label: string;
+  kind: "money" | "count" | "percent" | "ratio";
+  /** true when a rise is bad news (cost metrics): deltas are coloured inverted */
+  inverted: boolean;
+  /** true for facts summed across rows; ratios and reach are derived */
+  additive: boolean;
+}
+
+export const METRICS: readonly MetricDef[] = [
+  { name: "spend", label: "Spend", kind: "money", inverted: false, additive: true },
+  { name: "impressions", label: "Impressions", kind: "count", inverted: false, additive: true },
+  { name: "reach", label: "Reach", kind: "count", inverted: false, additive: false },
+  { name: "frequency", label: "Frequency", kind: "ratio", inverted: false, additive: false },
+  { name: "clicks", label: "Clicks", kind: "count", inverted: false, additive: true },
+  { name: "link_clicks", label: "Link clicks", kind: "count", inverted: false, additive: true },
+  { name: "ctr", label: "CTR", kind: "percent", inverted: false, additive: false },
+  { name: "cpc", label: "CPC", kind: "money", inverted: true, additive: false },
+  { name: "cpm", label: "CPM", kind: "money", inverted: true, additive: false },
+  { name: "conversions", label: "Conversions", kind: "count", inverted: false, additive: true },
+  { name: "cpa", label: "CPA", kind: "money", inverted: true, additive: false },
+  { name: "conversion_value", label: "Conv. value", kind: "money", inverted: false, additive: true },
+  { name: "roas", label: "ROAS", kind: "ratio", inverted: false, additive: false },
+];
+export const METRIC_BY_NAME = Object.fromEntries(METRICS.map((m) => [m.name, m])) as Record<MetricName, MetricDef>;
+export const METRIC_NAMES = METRICS.map((m) => m.name) as MetricName[];
+
+function ratio(num: number, den: number, scale = 1): number | null {
+  return den === 0 ? null : (num / den) * scale;
+}
+
+/** Derives every metric from exact sums (and, when known, Meta's reach for the same range). */
+export function metricsFromSums(s: Sums, reach: number | null = null): Metrics {
+  const spend = Number(s.spend);
+  const impressions = Number(s.impressions);
+  const clicks = Number(s.clicks);
+  const conversions = Number(s.conversions);
+  const conversionValue = Number(s.conversion_value);
+  return {
+    spend,
+    impressions,
+    clicks,
+    link_clicks: Number(s.link_clicks),
+    ctr: ratio(clicks, impressions, 100),
+    cpc: ratio(spend, clicks),
+    cpm: ratio(spend, impressions, 1000),
+    conversions,
+    cpa: ratio(spend, conversions),
+    conversion_value: conversionValue,
+    roas: ratio(conversionValue, spend),
+    reach,
+    frequency: reach == null ? null : ratio(impressions, reach),
+  };
+}
+
+/** Relative change (0.12 = +12 %); null when there is nothing to compare against. */
+export function delta(current: number | null, previous: number | null): number | null {
+  if (current == null || previous == null || previous === 0) return null;
+  return (current - previous) / Math.abs(previous);
+}
+
+/** "1234.5600" -> "1234.56", "0.0000" -> "0": exact decimal text without trailing zeros (CSV, JSON). */
+export function trimDecimal(s: string): string {
+  if (!s.includes(".")) return s;
+  return s.replace(/0+$/, "").replace(/\.$/, "");
+}

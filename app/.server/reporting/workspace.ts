@@ -1,0 +1,277 @@
+/**
+ * Workspace reports: totals, daily series, campaigns and platforms for a date range, grouped by
+ * currency (different currencies are never added up). Every function takes a `tx` from asUser (the
+ * dashboard: RLS decides) or asService (the CLI) and opens no transaction of its own.
+ */
+import type { Tx } from "../db/connection";
+import { NotFoundError, InputError } from "../errors";
+import { cached } from "./cache";
+import { eachDay, rangeKey, resolveRange, type DateRange, type RangeParams, type ResolvedRange } from "./dates";
+import { metricsFromSums, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
+
+export const PLATFORMS = ["facebook", "instagram", "audience_network", "messenger"] as const;
+export const PLATFORM_LABELS: Record<string, string> = {
+  facebook: "Facebook",
+  instagram: "Instagram",
+  audience_network: "Audience Network",
+  messenger: "Messenger",
+};
+
+export interface AccountInfo {
+  id: string;
+  meta_account_id: string;
+  name: string;
+  currency: string;
+  timezone_name: string;
+  sync_status: "pending" | "syncing" | "ok" | "error" | "needs_reauth" | "paused";
+  sync_progress: number;
+  sync_error: string | null;
+  last_synced_at: string | null;
+  backfilled_since: string | null;
+}
+
+export interface ConnectionInfo {
+  id: string;
+  status: "active" | "needs_reauth" | "disconnected";
+  facebook_user_name: string | null;
+}
+
+export interface WorkspaceContext {
+  workspaceId: string;
+  /** public.data_versions.version: part of every cache key */
+  version: string;
+  accounts: AccountInfo[];
+  /** Meta connections; always empty for client viewers (connections are agency business, RLS hides them) */
+  connections: ConnectionInfo[];
+  /** the newest sync run, for progress while a backfill runs */
+  latestRun: { status: string; kind: string; progress: number; error: string | null; created_at: string } | null;
+}
+
+/**
+ * What the page needs besides numbers. Never cached: it carries live sync status, and reading the data
+ * version here under asUser is also the access check (a workspace the user may not see has no row).
+ */
+export async function loadWorkspaceContext(tx: Tx, workspaceId: string): Promise<WorkspaceContext> {
+  const [dv] = await tx<{ version: string }[]>`
+    select version::text as version from public.data_versions where workspace_id = ${workspaceId}`;
+  if (!dv) throw new NotFoundError("No such workspace");
+  const accounts = await tx<AccountInfo[]>`
+    select id, meta_account_id, name, currency, timezone_name, sync_status, sync_progress::float8 as sync_progress,
+           sync_error, last_synced_at::text as last_synced_at, backfilled_since::text as backfilled_since
+    from public.ad_accounts where workspace_id = ${workspaceId}
+    order by created_at, meta_account_id`;
+  const connections = await tx<ConnectionInfo[]>`
+    select id, status, facebook_user_name from public.meta_connections
+    where workspace_id = ${workspaceId} order by created_at desc`;
+  const [latestRun] = await tx<NonNullable<WorkspaceContext["latestRun"]>[]>`
+    select status, kind, progress::float8 as progress, error, created_at::text as created_at
+    from public.sync_runs where workspace_id = ${workspaceId}
+    order by created_at desc limit 1`;
+  return { workspaceId, version: dv.version, accounts, connections, latestRun: latestRun ?? null };
+}
+
+export interface CampaignRow {
+  ad_account_id: string;
+  meta_campaign_id: string;
+  name: string;
+  status: string | null;
+  objective: string | null;
+  sums: Sums;
+  metrics: Metrics;
+}
+export interface PlatformRow {
+  platform: string;
+  sums: Sums;
+  metrics: Metrics;
+}
+export interface DailyRow {
+  date: string;
+  sums: Sums;
+  metrics: Metrics;
+}
+export interface CurrencyReport {
+  currency: string;
+  /** the ad accounts in this currency group (after the account filter) */
+  accounts: { id: string; name: string; meta_account_id: string; timezone_name: string }[];
+  totalsSums: Sums;
+  totals: Metrics;
+  /** totals of the comparison period; null for compare=none */
+  previous: Metrics | null;
+  campaigns: CampaignRow[];
+  platforms: PlatformRow[];
+  daily: DailyRow[];
+}
+export interface Report {
+  range: ResolvedRange;
+  byCurrency: Record<string, CurrencyReport>;
+}
+
+export interface ReportFilter {
+  /** restrict to these ad accounts (ids of public.ad_accounts); all accounts of the workspace when empty */
+  accountIds?: string[];
+}
+
+type SumRow = Sums & { currency: string; g: number; date: string | null; ad_account_id: string | null; meta_campaign_id: string | null; publisher_platform: string | null };
+
+const SUM_COLUMNS = `sum(d.spend)::text as spend, sum(d.impressions)::text as impressions, sum(d.clicks)::text as clicks,
+  sum(d.link_clicks)::text as link_clicks, sum(d.conversions)::text as conversions, sum(d.conversion_value)::text as conversion_value`;
+
+function pickSums(r: Sums): Sums {
+  return {
+    spend: r.spend ?? "0",
+    impressions: r.impressions ?? "0",
+    clicks: r.clicks ?? "0",
+    link_clicks: r.link_clicks ?? "0",
+    conversions: r.conversions ?? "0",
+    conversion_value: r.conversion_value ?? "0",
+  };
+}
+
+/**
+ * One scan of the range's facts, aggregated four ways at once with grouping sets: totals, per day,
+ * per campaign, per platform (each per currency). The facts are joined to their ad account for the
+ * currency, so a workspace with a USD and a JPY account yields two separate groups.
+ */
+async function scanRange(tx: Tx, workspaceId: string, r: DateRange, accountIds: string[]): Promise<SumRow[]> {
+  const all = accountIds.length === 0;
+  return tx.unsafe<SumRow[]>(
+    `select a.currency, d.date::text as date, d.ad_account_id, d.meta_campaign_id, d.publisher_platform,
+       grouping(d.date, d.ad_account_id, d.meta_campaign_id, d.publisher_platform) as g, ${SUM_COLUMNS}
+     from public.insights_daily d
+     join public.ad_accounts a on a.id = d.ad_account_id
+     where d.workspace_id = $1 and d.date between $2 and $3 and ($4 or d.ad_account_id = any($5::uuid[]))
+     group by grouping sets ((a.currency), (a.currency, d.date), (a.currency, d.ad_account_id, d.meta_campaign_id),
+       (a.currency, d.publisher_platform))`,
+    [workspaceId, r.since, r.until, all, accountIds],
+  );
+}
+
+async function scanTotals(tx: Tx, workspaceId: string, r: DateRange, accountIds: string[]) {
+  const all = accountIds.length === 0;
+  return tx.unsafe<(Sums & { currency: string })[]>(
+    `select a.currency, ${SUM_COLUMNS}
+     from public.insights_daily d
+     join public.ad_accounts a on a.id = d.ad_account_id
+     where d.workspace_id = $1 and d.date between $2 and $3 and ($4 or d.ad_account_id = any($5::uuid[]))
+     group by a.currency`,
+    [workspaceId, r.since, r.until, all, accountIds],
+  );
+}
+
+// grouping() bits, with arguments (date, ad_account_id, meta_campaign_id, publisher_platform): 1 = rolled up
+const G_TOTAL = 0b1111;
+const G_DAY = 0b0111;
+const G_CAMPAIGN = 0b1001;
+const G_PLATFORM = 0b1110;
+
+/** The accounts a filter selects; an id that is not one of the workspace's accounts is bad input. */
+export function selectAccounts(ctx: WorkspaceContext, filter: ReportFilter = {}): AccountInfo[] {
+  const ids = filter.accountIds ?? [];
+  if (ids.length === 0) return ctx.accounts;
+  const picked = ctx.accounts.filter((a) => ids.includes(a.id));
+  if (picked.length !== new Set(ids).size) throw new InputError("Unknown ad account", { account: "Not an ad account of this client" });
+  return picked;
+}
+
+/** The time zone presets resolve in: the (first) selected account's, or UTC for a workspace without accounts. */
+export function reportTimezone(accounts: AccountInfo[]): string {
+  return accounts[0]?.timezone_name ?? "UTC";
+}
+
+/** Computes a report (uncached). Reach is left null here; see reach.ts. */
+export async function computeReport(tx: Tx, ctx: WorkspaceContext, range: ResolvedRange, filter: ReportFilter = {}): Promise<Report> {
+  const accounts = selectAccounts(ctx, filter);
+  const accountIds = filter.accountIds?.length ? accounts.map((a) => a.id) : [];
+  const [rows, prevRows, campaignInfo] = await Promise.all([
+    scanRange(tx, ctx.workspaceId, range, accountIds),
+    range.previous ? scanTotals(tx, ctx.workspaceId, range.previous, accountIds) : Promise.resolve([]),
+    tx<{ ad_account_id: string; meta_campaign_id: string; name: string; status: string | null; objective: string | null }[]>`
+      select ad_account_id, meta_campaign_id, name, coalesce(effective_status, status) as status, objective
+      from public.campaigns where workspace_id = ${ctx.workspaceId}`,
+  ]);
+  const names = new Map(campaignInfo.map((c) => [`${c.ad_account_id}:${c.meta_campaign_id}`, c]));
+
+  const byCurrency: Record<string, CurrencyReport> = {};
+  const group = (currency: string) =>
+    (byCurrency[currency] ??= {
+      currency,
+      accounts: [],
+      totalsSums: ZERO_SUMS,
+      totals: metricsFromSums(ZERO_SUMS),
+      previous: range.previous ? metricsFromSums(ZERO_SUMS) : null,
+      campaigns: [],
+      platforms: [],
+      daily: [],
+    });
+  for (const a of accounts) {
+    group(a.currency).accounts.push({ id: a.id, name: a.name, meta_account_id: a.meta_account_id, timezone_name: a.timezone_name });
+  }
+
+  const dailyByCurrency = new Map<string, Map<string, Sums>>();
+  for (const row of rows) {
+    const g = group(row.currency);
+    const sums = pickSums(row);
+    switch (Number(row.g)) {
+      case G_TOTAL:
+        g.totalsSums = sums;
+        g.totals = metricsFromSums(sums);
+        break;
+      case G_DAY: {
+        let m = dailyByCurrency.get(row.currency);
+        if (!m) dailyByCurrency.set(row.currency, (m = new Map()));
+        m.set(row.date!, sums);
+        break;
+      }
+      case G_CAMPAIGN: {
+        const info = names.get(`${row.ad_account_id}:${row.meta_campaign_id}`);
+        g.campaigns.push({
+          ad_account_id: row.ad_account_id!,
+          meta_campaign_id: row.meta_campaign_id!,
+          name: info?.name ?? row.meta_campaign_id!,
+          status: info?.status ?? null,
+          objective: info?.objective ?? null,
+          sums,
+          metrics: metricsFromSums(sums),
+        });
+        break;
+      }
+      case G_PLATFORM:
+        g.platforms.push({ platform: row.publisher_platform!, sums, metrics: metricsFromSums(sums) });
+        break;
+    }
+  }
+  for (const p of prevRows) group(p.currency).previous = metricsFromSums(pickSums(p));
+
+  const days = eachDay(range);
+  for (const g of Object.values(byCurrency)) {
+    const m = dailyByCurrency.get(g.currency);
+    // every day of the range is a row (zero when nothing ran), so charts and exports have no gaps
+    g.daily = days.map((date) => {
+      const sums = m?.get(date) ?? ZERO_SUMS;
+      return { date, sums, metrics: metricsFromSums(sums) };
+    });
+    g.campaigns.sort((a, b) => b.metrics.spend - a.metrics.spend || a.name.localeCompare(b.name));
+    const order = (p: string) => {
+      const i = (PLATFORMS as readonly string[]).indexOf(p);
+      return i === -1 ? PLATFORMS.length : i;
+    };
+    g.platforms.sort((a, b) => order(a.platform) - order(b.platform) || a.platform.localeCompare(b.platform));
+  }
+  return { range, byCurrency };
+}
+
+/** A report through the per-process cache, keyed by workspace, data version, range, comparison and filter. */
+export function getReport(tx: Tx, ctx: WorkspaceContext, range: ResolvedRange, filter: ReportFilter = {}): Promise<Report> {
+  const accounts = [...(filter.accountIds ?? [])].sort().join(",");
+  const key = `report:${ctx.workspaceId}:v${ctx.version}:${rangeKey(range)}:${accounts}`;
+  return cached(key, () => computeReport(tx, ctx, range, filter));
+}
+
+/** Context + resolved range + report: what the workspace page and the CLI both use. */
+export async function loadWorkspaceReport(tx: Tx, workspaceId: string, params: RangeParams, filter: ReportFilter = {}, now = new Date()) {
+  const context = await loadWorkspaceContext(tx, workspaceId);
+  const accounts = selectAccounts(context, filter);
+  const range = resolveRange(params, reportTimezone(accounts), now);
+  const report = await getReport(tx, context, range, filter);
+  return { context, range, report };
+}
