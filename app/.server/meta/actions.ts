@@ -1,0 +1,51 @@
+/**
+ * Which Meta action types count as a conversion. Meta reports one purchase under several action types
+ * at once (pixel, omni, purchase, onsite), so they overlap and must never be summed: the FIRST type
+ * of this list present in a row wins, for the count and for the value alike.
+ *
+ * Runtime-agnostic (no Node APIs): the Deno edge function uses it through the sync core.
+ */
+export const CONVERSION_ACTION_PRIORITY = [
+  "offsite_conversion.fb_pixel_purchase",
+  "omni_purchase",
+  "purchase",
+  "onsite_web_purchase",
+] as const;
+
+export type ConversionActionType = (typeof CONVERSION_ACTION_PRIORITY)[number];
+
+/** One entry of Meta's `actions` / `action_values` lists (numbers arrive as decimal strings). */
+export interface ActionStat {
+  action_type: string;
+  value: string;
+  [window: string]: string | undefined;
+}
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+function pick(list: ReadonlyArray<ActionStat> | undefined | null): { type: ConversionActionType; value: string } | null {
+  if (!list) return null;
+  for (const type of CONVERSION_ACTION_PRIORITY) {
+    const hit = list.find((a) => a.action_type === type);
+    if (hit) {
+      const value = String(hit.value);
+      // Money and counts stay decimal strings end to end; anything else is a contract break, not data.
+      if (!DECIMAL.test(value)) throw new Error(`Meta sent a non-numeric value for ${type}: ${JSON.stringify(value).slice(0, 40)}`);
+      return { type, value };
+    }
+  }
+  return null;
+}
+
+/**
+ * Conversions and conversion value of one insights row, as exact decimal strings ("0" when none).
+ * The count and the value are picked independently by the same priority, as Ads Manager does.
+ */
+export function pickConversions(
+  actions: ReadonlyArray<ActionStat> | undefined | null,
+  actionValues: ReadonlyArray<ActionStat> | undefined | null,
+): { conversions: string; conversionValue: string; actionType: ConversionActionType | null } {
+  const c = pick(actions);
+  const v = pick(actionValues);
+  return { conversions: c?.value ?? "0", conversionValue: v?.value ?? "0", actionType: c?.type ?? v?.type ?? null };
+}

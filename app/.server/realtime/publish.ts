@@ -1,0 +1,23 @@
+/**
+ * The write side of the live channel. Sync publishes inside the same transaction that changed the
+ * data, so listeners only hear about committed versions (NOTIFY is delivered at commit). Payloads are
+ * small and never carry a secret: ids, a version number, a progress figure.
+ *
+ * Runtime-agnostic (the Deno edge function publishes through it too). On the embedded engine NOTIFY
+ * reaches no listener (see ARCHITECTURE.md); readers there poll data_versions and sync_runs instead.
+ */
+export const EVENTS_CHANNEL = "spendlane_events";
+
+export type SpendlaneEvent =
+  | { type: "data"; workspaceId: string; version: number }
+  | { type: "progress"; workspaceId: string; adAccountId: string; runId: string; progress: number; status?: string };
+
+/** A transaction (from asService or the sync core) or the pool. */
+type Queryable = import("postgres").Sql | import("postgres").TransactionSql;
+
+export async function publishEvent(tx: Queryable, event: SpendlaneEvent): Promise<void> {
+  // Postgres caps a NOTIFY payload at 8000 bytes; ours are a few dozen, so a larger one is a bug.
+  const payload = JSON.stringify(event);
+  if (payload.length > 1000) throw new Error(`event payload too large (${payload.length} bytes)`);
+  await tx`select pg_notify(${EVENTS_CHANNEL}, ${payload})`;
+}

@@ -1,0 +1,428 @@
+/**
+ * The sync core: reads Meta insights for one ad account and writes them, chunk by chunk, each chunk
+ * in one transaction with the run's checkpoint, the workspace's data version and a live event.
+ * Runtime-agnostic (fetch through the Graph client, the `postgres` client, Web APIs only): the Node
+ * worker, the CLI and the Deno edge function all call `runSync`.
+ *
+ * Reading a range (ADR 0015):
+ * - up to SYNC_READ_MAX_DAYS days: paged GETs of /act_N/insights;
+ * - longer: an async report run (POST, poll /{id} with backoff and a timeout, page /{id}/insights);
+ * - async failure: retry once, then split the range in halves, then, at one day, campaign by campaign;
+ * - too much data: split, then campaign by campaign;
+ * - rate limits: the Graph client and the governor wait; waits longer than the client accepts end the
+ *   run as "paused" with its checkpoint kept, and the scheduler runs it again when Meta allows;
+ * - invalid token: the connection is marked needs_reauth and no further call is made with it.
+ */
+import type { Sql, TransactionSql } from "postgres";
+import type { GraphClient } from "../meta/graph";
+import { MetaApiError } from "../meta/errors";
+import { publishEvent } from "../realtime/publish";
+import {
+  SYNC_READ_MAX_DAYS,
+  daysBetween,
+  planSync,
+  splitRange,
+  type DayRange,
+  type SyncKind,
+} from "./planner";
+import { replaceFacts, toFactRow, upsertCampaigns, bumpDataVersion, type FactRow, type MetaInsightsRow, type CampaignRow } from "./upsert";
+import {
+  acquireLease,
+  createRun,
+  findResumableRun,
+  finishRun,
+  markRunResumed,
+  releaseLease,
+  renewLease,
+  saveProgress,
+  type Checkpoint,
+  type RunRow,
+} from "./runs";
+
+export type GraphPort = Pick<GraphClient, "get" | "post" | "pages" | "calls">;
+
+export interface SyncLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface SyncDeps {
+  sql: Sql;
+  /** A Graph client for this token (the caller decides URL, version, app secret, governor). */
+  graphFor(accessToken: string): GraphPort;
+  /** Reads the connection's token (from the vault) inside a service transaction. */
+  getToken(tx: TransactionSql, connectionId: string): Promise<string>;
+  /** Flags the connection so nothing calls Meta with it until the user reconnects. */
+  markNeedsReauth(tx: TransactionSql, connectionId: string, reason: string): Promise<void>;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  log?: SyncLogger;
+  /** How long a lease lasts without renewal (renewed every third of it while the run works). */
+  leaseMs?: number;
+  asyncPollMinMs?: number;
+  asyncPollMaxMs?: number;
+  asyncTimeoutMs?: number;
+  /** Rows per page requested from Meta. */
+  pageSize?: number;
+  /** Called after each committed chunk (tests use it to kill a worker mid-backfill). */
+  onChunk?: (info: { runId: string; range: DayRange; rows: number; remaining: number }) => void | Promise<void>;
+}
+
+export interface SyncRequest {
+  adAccountId: string;
+  kind: SyncKind;
+  /** CLI --since: read from this day (clamped to the history window). */
+  since?: string;
+}
+
+export type SyncStatus = "succeeded" | "failed" | "needs_reauth" | "paused" | "skipped";
+
+export interface SyncResult {
+  runId: string | null;
+  adAccountId: string;
+  status: SyncStatus;
+  days: number;
+  rows: number;
+  apiCalls: number;
+  durationMs: number;
+  /** Human text for people (never a token). */
+  error?: string;
+  /** For "paused": how long until Meta accepts calls again. */
+  retryAfterMs?: number;
+}
+
+export const INSIGHTS_FIELDS = [
+  "campaign_id",
+  "campaign_name",
+  "date_start",
+  "date_stop",
+  "spend",
+  "impressions",
+  "clicks",
+  "inline_link_clicks",
+  "actions",
+  "action_values",
+] as const;
+
+/** Every status, so archived and deleted campaigns keep their history (Meta hides them by default). */
+export const ALL_CAMPAIGN_STATUSES = ["ACTIVE", "PAUSED", "ARCHIVED", "DELETED", "IN_PROCESS", "WITH_ISSUES"];
+
+const DONE = new Set(["Job Completed"]);
+const FAILED = new Set(["Job Failed", "Job Skipped"]);
+
+class LeaseLostError extends Error {
+  constructor() {
+    super("Another worker took over this account's sync; this run stopped without writing further");
+  }
+}
+
+interface AccountRow {
+  id: string;
+  agency_id: string;
+  workspace_id: string;
+  connection_id: string | null;
+  meta_account_id: string;
+  timezone_name: string;
+  backfill_months: number;
+  backfilled_since: string | null;
+  connection_status: string | null;
+}
+
+const passthrough = { parse: (v: unknown) => v, safeParse: (v: unknown) => ({ success: true as const, data: v }) };
+/** The Graph client validates with zod when given a schema; rows are validated by toFactRow instead. */
+const anySchema = passthrough as never;
+
+/** Runs one sync of one ad account to the end (or to a clear stop). Never throws for Meta errors. */
+export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncResult> {
+  const started = Date.now();
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const leaseMs = deps.leaseMs ?? 60_000;
+  const sql = deps.sql;
+  const owner = crypto.randomUUID();
+  const result: SyncResult = { runId: null, adAccountId: req.adAccountId, status: "succeeded", days: 0, rows: 0, apiCalls: 0, durationMs: 0 };
+
+  const [account] = await sql<AccountRow[]>`
+    select a.id, a.agency_id, a.workspace_id, a.connection_id, a.meta_account_id, a.timezone_name, a.backfill_months,
+           to_char(a.backfilled_since, 'YYYY-MM-DD') as backfilled_since, c.status as connection_status
+    from public.ad_accounts a left join public.meta_connections c on c.id = a.connection_id
+    where a.id = ${req.adAccountId}`;
+  if (!account) throw new Error(`No ad account ${req.adAccountId}`);
+
+  if (!(await acquireLease(sql, account.id, owner, leaseMs))) {
+    return { ...result, status: "skipped", error: "A sync of this ad account is already running", durationMs: Date.now() - started };
+  }
+  // Keeps the lease while long reads run; a run that cannot renew stops before its next write.
+  let leaseLost = false;
+  const heartbeat = setInterval(() => {
+    renewLease(sql, account.id, owner, leaseMs).then(
+      (ok) => (leaseLost ||= !ok),
+      () => {},
+    );
+  }, Math.max(200, Math.floor(leaseMs / 3)));
+
+  let run: RunRow | null = null;
+  let graph: GraphPort | null = null;
+  try {
+    if (!account.connection_id || account.connection_status !== "active") {
+      const text = account.connection_id
+        ? "The Meta connection needs to be re-authorised before this account can sync"
+        : "This ad account has no Meta connection";
+      run = await createRun(sql, { agencyId: account.agency_id, workspaceId: account.workspace_id, adAccountId: account.id, kind: req.kind, range: { since: "1970-01-01", until: "1970-01-01" }, checkpoint: { remaining: [], total: 0, today: "" } });
+      await finishRun(sql, run.id, { status: "needs_reauth", error: text });
+      await sql`update public.ad_accounts set sync_status = 'needs_reauth', sync_error = ${text} where id = ${account.id}`;
+      return { ...result, runId: run.id, status: "needs_reauth", error: text, durationMs: Date.now() - started };
+    }
+
+    // Resume the newest unfinished run of this kind (a killed worker's), else plan a new one.
+    const resumable = req.since ? null : await findResumableRun(sql, account.id, req.kind);
+    let checkpoint: Checkpoint;
+    if (resumable?.checkpoint) {
+      run = resumable;
+      checkpoint = resumable.checkpoint;
+      await markRunResumed(sql, run.id);
+      deps.log?.info({ runId: run.id, remaining: checkpoint.remaining.length }, "resuming sync run from checkpoint");
+    } else {
+      const plan = planSync({ kind: req.kind, timeZone: account.timezone_name, now: now(), backfillMonths: account.backfill_months, backfilledSince: account.backfilled_since, since: req.since });
+      checkpoint = { remaining: plan.chunks, total: plan.chunks.length, today: plan.today };
+      run = await createRun(sql, { agencyId: account.agency_id, workspaceId: account.workspace_id, adAccountId: account.id, kind: req.kind, range: plan.range, checkpoint });
+    }
+    result.runId = run.id;
+    await sql`update public.ad_accounts set sync_status = 'syncing', sync_error = null where id = ${account.id}`;
+
+    const token = await sql.begin((tx) => deps.getToken(tx, account.connection_id!));
+    graph = deps.graphFor(token);
+    const reader = new RangeReader(graph, account.meta_account_id, { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500 });
+
+    // The campaigns list (with archived and deleted ones) on full reads, so old facts keep names and status.
+    if (req.kind !== "incremental" && req.kind !== "manual") {
+      const campaigns = await reader.campaigns();
+      await sql.begin((tx) => upsertCampaigns(tx, account.id, account.workspace_id, campaigns));
+    }
+
+    const advancesBackfill = run.kind === "backfill" || run.kind === "full";
+    let callsBefore = 0;
+    while (checkpoint.remaining.length > 0) {
+      const range = checkpoint.remaining[0]!;
+      const rows = await reader.readRange(range);
+      const calls = graph.calls - callsBefore;
+      callsBefore = graph.calls;
+      const next: Checkpoint = { ...checkpoint, remaining: checkpoint.remaining.slice(1) };
+      const progress = next.total === 0 ? 100 : ((next.total - next.remaining.length) / next.total) * 100;
+      const runId = run.id;
+      const written = await sql.begin(async (tx) => {
+        if (leaseLost || !(await renewLease(tx, account.id, owner, leaseMs))) throw new LeaseLostError();
+        const names = new Map<string, CampaignRow>();
+        for (const r of rows) if (r.campaignName) names.set(r.campaignId, { id: r.campaignId, name: r.campaignName });
+        await upsertCampaigns(tx, account.id, account.workspace_id, [...names.values()]);
+        const { written } = await replaceFacts(tx, { adAccountId: account.id, workspaceId: account.workspace_id, range, rows });
+        const version = await bumpDataVersion(tx, account.workspace_id);
+        await saveProgress(tx, runId, { checkpoint: next, progress, days: daysBetween(range.since, range.until), rows: written, apiCalls: calls });
+        await tx`
+          update public.ad_accounts set
+            sync_progress = ${progress.toFixed(2)},
+            backfilled_since = case when ${advancesBackfill} then least(coalesce(backfilled_since, ${range.since}::date), ${range.since}::date) else backfilled_since end
+          where id = ${account.id}`;
+        await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
+        await publishEvent(tx, { type: "progress", workspaceId: account.workspace_id, adAccountId: account.id, runId, progress: Math.round(progress * 100) / 100 });
+        return written;
+      });
+      checkpoint = next;
+      result.days += daysBetween(range.since, range.until);
+      result.rows += written;
+      await deps.onChunk?.({ runId, range, rows: written, remaining: next.remaining.length });
+    }
+
+    const tail = graph.calls - callsBefore;
+    await sql.begin(async (tx) => {
+      await finishRun(tx, run!.id, { status: "succeeded", apiCalls: tail });
+      await tx`
+        update public.ad_accounts set
+          sync_status = 'ok', sync_error = null, sync_progress = 100, last_synced_at = now(),
+          last_incremental_at = case when ${run!.kind} in ('incremental', 'manual', 'backfill', 'full') then now() else last_incremental_at end,
+          last_restated_at = case when ${run!.kind} in ('restatement', 'backfill', 'full') then now() else last_restated_at end
+        where id = ${account.id}`;
+      await publishEvent(tx, { type: "progress", workspaceId: account.workspace_id, adAccountId: account.id, runId: run!.id, progress: 100, status: "succeeded" });
+    });
+    result.apiCalls = graph.calls;
+    result.durationMs = Date.now() - started;
+    deps.log?.info({ adAccountId: account.id, runId: run.id, kind: run.kind, rows: result.rows, days: result.days, apiCalls: result.apiCalls }, "sync finished");
+    return result;
+  } catch (err) {
+    result.apiCalls = graph?.calls ?? 0;
+    result.durationMs = Date.now() - started;
+    return await stopWithStatus(deps, account, run, err, result);
+  } finally {
+    clearInterval(heartbeat);
+    await releaseLease(sql, account.id, owner).catch(() => {});
+  }
+}
+
+/** Turns a failure into a clear, stored status. Only unexpected non-Meta errors are rethrown. */
+async function stopWithStatus(deps: SyncDeps, account: AccountRow, run: RunRow | null, err: unknown, result: SyncResult): Promise<SyncResult> {
+  const sql = deps.sql;
+  const runId = run?.id ?? null;
+  const recordedCalls = async (tx: TransactionSql) => {
+    // api_calls of committed chunks are already counted; add the calls since the last chunk.
+    if (!runId) return 0;
+    const [r] = await tx<{ api_calls: number }[]>`select api_calls from public.sync_runs where id = ${runId}`;
+    return Math.max(0, result.apiCalls - (r?.api_calls ?? 0));
+  };
+  if (err instanceof LeaseLostError) {
+    return { ...result, status: "skipped", error: err.message };
+  }
+  if (err instanceof MetaApiError && err.kind === "token_invalid") {
+    const text = "Meta rejected the access token (expired or revoked). Reconnect the Meta account to resume syncing.";
+    await sql.begin(async (tx) => {
+      if (account.connection_id) await deps.markNeedsReauth(tx, account.connection_id, text);
+      if (runId) await finishRun(tx, runId, { status: "needs_reauth", error: text, apiCalls: await recordedCalls(tx) });
+      await tx`update public.ad_accounts set sync_status = 'needs_reauth', sync_error = ${text} where id = ${account.id}`;
+    });
+    deps.log?.warn({ adAccountId: account.id, runId }, "sync stopped: token invalid");
+    return { ...result, status: "needs_reauth", error: text };
+  }
+  if (err instanceof MetaApiError && (err.kind === "rate_limited" || err.kind === "transient" || err.kind === "async_failed")) {
+    // Worth trying again: the run stays resumable (status queued, checkpoint kept).
+    const waitMs = err.kind === "rate_limited" ? (err.retryAfterMs ?? 60_000) : 60_000;
+    const at = new Date(Date.now() + waitMs).toISOString().slice(11, 16);
+    const text =
+      err.kind === "rate_limited"
+        ? `Meta's rate limit for this ad account was reached; the sync continues after ${at} UTC`
+        : `Meta was temporarily unavailable (${err.message}); the sync continues after ${at} UTC`;
+    await sql.begin(async (tx) => {
+      if (runId) {
+        await tx`update public.sync_runs set status = 'queued', error = ${text}, api_calls = api_calls + ${await recordedCalls(tx)} where id = ${runId}`;
+      }
+      await tx`update public.ad_accounts set sync_status = 'paused', sync_error = ${text} where id = ${account.id}`;
+    });
+    deps.log?.warn({ adAccountId: account.id, runId, kind: err.kind }, "sync paused");
+    return { ...result, status: "paused", error: text, retryAfterMs: waitMs };
+  }
+  const text =
+    err instanceof MetaApiError
+      ? err.kind === "permission"
+        ? "Meta denied access to this ad account (missing ads_read permission or the account was unshared)"
+        : `Meta API error: ${err.message}`
+      : `Sync failed: ${(err as Error)?.message ?? String(err)}`;
+  await sql.begin(async (tx) => {
+    if (runId) await finishRun(tx, runId, { status: "failed", error: text, apiCalls: await recordedCalls(tx) });
+    await tx`update public.ad_accounts set sync_status = 'error', sync_error = ${text} where id = ${account.id}`;
+  });
+  deps.log?.warn({ adAccountId: account.id, runId, err: text }, "sync failed");
+  if (!(err instanceof MetaApiError) && !(err instanceof Error && /^Meta (sent|returned)/.test(err.message))) throw err;
+  return { ...result, status: "failed", error: text };
+}
+
+interface ReaderOptions {
+  sleep: (ms: number) => Promise<void>;
+  pollMin: number;
+  pollMax: number;
+  timeout: number;
+  pageSize: number;
+}
+
+/** Reads insights rows for day ranges of one ad account, with the fallbacks described above. */
+export class RangeReader {
+  private campaignIds: string[] | null = null;
+  constructor(
+    private graph: GraphPort,
+    private actId: string,
+    private o: ReaderOptions,
+  ) {}
+
+  private params(range: DayRange, campaignId?: string): Record<string, unknown> {
+    const filtering: object[] = [{ field: "campaign.effective_status", operator: "IN", value: ALL_CAMPAIGN_STATUSES }];
+    if (campaignId) filtering.push({ field: "campaign.id", operator: "EQUAL", value: campaignId });
+    return {
+      level: "campaign",
+      breakdowns: ["publisher_platform"],
+      time_increment: 1,
+      fields: INSIGHTS_FIELDS.join(","),
+      time_range: { since: range.since, until: range.until },
+      filtering,
+      limit: this.o.pageSize,
+    };
+  }
+
+  async campaigns(): Promise<CampaignRow[]> {
+    const out: CampaignRow[] = [];
+    for await (const page of this.graph.pages<CampaignRow>(
+      `${this.actId}/campaigns`,
+      { fields: "id,name,objective,status,effective_status", effective_status: ALL_CAMPAIGN_STATUSES, limit: 500 },
+      anySchema,
+    )) {
+      for (const c of page) if (c && typeof c.id === "string" && typeof c.name === "string") out.push(c);
+    }
+    this.campaignIds = out.map((c) => c.id);
+    return out;
+  }
+
+  /** All rows of the range, or a MetaApiError once every fallback is exhausted. */
+  async readRange(range: DayRange): Promise<FactRow[]> {
+    let first: unknown;
+    try {
+      return await this.readOnce(range);
+    } catch (err) {
+      if (!(err instanceof MetaApiError) || (err.kind !== "async_failed" && err.kind !== "too_much_data")) throw err;
+      first = err;
+    }
+    if ((first as MetaApiError).kind === "async_failed") {
+      try {
+        return await this.readOnce(range);
+      } catch (err) {
+        if (!(err instanceof MetaApiError) || (err.kind !== "async_failed" && err.kind !== "too_much_data")) throw err;
+      }
+    }
+    if (daysBetween(range.since, range.until) > 1) {
+      const [a, b] = splitRange(range);
+      return [...(await this.readRange(a)), ...(await this.readRange(b))];
+    }
+    return this.readByCampaign(range);
+  }
+
+  private async readByCampaign(range: DayRange): Promise<FactRow[]> {
+    if (!this.campaignIds) await this.campaigns();
+    const rows: FactRow[] = [];
+    for (const id of this.campaignIds!) {
+      try {
+        rows.push(...(await this.readOnce(range, id)));
+      } catch (err) {
+        if (!(err instanceof MetaApiError) || err.kind !== "async_failed") throw err;
+        rows.push(...(await this.readOnce(range, id)));
+      }
+    }
+    return rows;
+  }
+
+  private async readOnce(range: DayRange, campaignId?: string): Promise<FactRow[]> {
+    const params = this.params(range, campaignId);
+    if (daysBetween(range.since, range.until) <= SYNC_READ_MAX_DAYS) return this.collect(`${this.actId}/insights`, params);
+    const started = await this.graph.post<{ report_run_id?: string }>(`${this.actId}/insights`, params, undefined, { accountId: this.actId });
+    const id = started?.report_run_id;
+    if (!id || !/^\d+$/.test(String(id))) throw new MetaApiError("unknown", "Meta did not return a report_run_id for an async insights request");
+    await this.waitForReport(String(id));
+    return this.collect(`${id}/insights`, { limit: this.o.pageSize });
+  }
+
+  private async waitForReport(id: string): Promise<void> {
+    const deadline = Date.now() + this.o.timeout;
+    let delay = this.o.pollMin;
+    for (;;) {
+      const r = await this.graph.get<{ async_status?: string; async_percent_completion?: number }>(id, { fields: "async_status,async_percent_completion" }, undefined, { accountId: this.actId });
+      const status = String(r?.async_status ?? "");
+      if (DONE.has(status) && Number(r?.async_percent_completion ?? 100) >= 100) return;
+      if (FAILED.has(status)) throw new MetaApiError("async_failed", `Meta's async report ${status === "Job Skipped" ? "expired" : "failed"}`);
+      if (Date.now() + delay > deadline) throw new MetaApiError("async_failed", `Meta's async report did not finish within ${Math.round(this.o.timeout / 1000)} s`);
+      await this.o.sleep(delay);
+      delay = Math.min(this.o.pollMax, delay * 2);
+    }
+  }
+
+  private async collect(path: string, params: Record<string, unknown>): Promise<FactRow[]> {
+    const rows: FactRow[] = [];
+    for await (const page of this.graph.pages<MetaInsightsRow>(path, params, anySchema, { accountId: this.actId })) {
+      for (const r of page) rows.push(toFactRow(r));
+    }
+    return rows;
+  }
+}
