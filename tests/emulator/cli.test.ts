@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+
+describe("cli", () => {
+  it("runEmulatorCli prints {url,port} JSON on stdout, serves, and exits on SIGTERM", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "-e", "import('./emulator/meta-graph/cli.ts').then((m) => m.runEmulatorCli({ port: 0, seed: 'cli-seed' }))"],
+      { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    const line = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no output; stderr: ${err}`)), 15000);
+      child.stdout.on("data", (d) => {
+        out += d;
+        if (out.includes("\n")) {
+          clearTimeout(t);
+          resolve(out.split("\n")[0]!);
+        }
+      });
+    });
+    const info = JSON.parse(line);
+    expect(info.url).toBe(`http://127.0.0.1:${info.port}`);
+    const health = await fetch(`${info.url}/__emulator/health`).then((r) => r.json());
+    expect(health).toMatchObject({ ok: true, seed: "cli-seed" });
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    expect(code).toBe(0);
+    expect(err).toContain("listening on");
+  });
+});
