@@ -4,9 +4,13 @@
  */
 import { Command } from "commander";
 import { registerTenancyCommands } from "./commands/tenancy";
+import { registerMetaCommands } from "./commands/meta";
+import { registerReportCommands } from "./commands/report";
 import { fail } from "./output";
 
 const program = new Command("spendlane").description("Spendlane command line").showHelpAfterError();
 registerTenancyCommands(program);
+registerReportCommands(program);
+registerMetaCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

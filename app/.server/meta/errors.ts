@@ -77,7 +77,7 @@ export function redactSecrets(text: string, knownSecrets: readonly string[] = []
   return out
     .replace(/(https?:\/\/[^\s?#"'<>]+)\?[^\s#"'<>]*/gi, "$1?[query redacted]")
     .replace(/\bEAA[A-Za-z0-9]{10,}\b/g, "EAA[redacted]")
-    .replace(/\b(access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|code)=[^&\s"']+/gi, "$1=[redacted]")
+    .replace(/\b(access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|code|token)=[^&\s"']+/gi, "$1=[redacted]")
     .replace(/\b(Bearer|OAuth)\s+[A-Za-z0-9._~+/=|-]{8,}/g, "$1 [redacted]")
     .replace(/\b\d{6,}\|[A-Za-z0-9_-]{8,}\b/g, "[app token redacted]");
 }

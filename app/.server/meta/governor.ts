@@ -8,7 +8,7 @@
  * account waits for the stricter of the app's and the account's state.
  * - usage ≥ slowAtPct (85): calls are spaced `slowIntervalMs` apart.
  * - usage ≥ pauseAtPct (95): no calls until Meta's own estimate (estimated_time_to_regain_access,
- *   or the account's reset_time_duration), or `pauseMs` when Meta gives none.
+ *   or the account's reset_time_duration), or `pauseMs` when Meta gives neither.
  * Airbyte sleeps a flat 2 min at 85 % and 10 min at 95 %; we honour Meta's estimate when there is one,
  * which waits exactly as long as needed, and fall back to the same 10 minutes when there is none.
  *
@@ -62,13 +62,17 @@ function pct(v: unknown): number {
 }
 
 /** The usage percentages in one response, split into what concerns the app and the ad account. */
-export function usageFromHeaders(headers: Headers): { app?: number; account?: number; waitMs?: number } {
-  const out: { app?: number; account?: number; waitMs?: number } = {};
+export function usageFromHeaders(headers: Headers): { app?: number; account?: number; waitMs?: number; resetMs?: number } {
+  const out: { app?: number; account?: number; waitMs?: number; resetMs?: number } = {};
   const max = (k: "app" | "account", v: number) => (out[k] = Math.max(out[k] ?? 0, v));
   const app = parseHeaderJson(headers, "x-app-usage") as Record<string, unknown> | undefined;
   if (app) max("app", Math.max(pct(app.call_count), pct(app.total_time), pct(app.total_cputime)));
   const acc = parseHeaderJson(headers, "x-ad-account-usage") as Record<string, unknown> | undefined;
-  if (acc) max("account", pct(acc.acc_id_util_pct));
+  if (acc) {
+    max("account", pct(acc.acc_id_util_pct));
+    // seconds until the account's usage is back to zero: the right pause length when near the limit
+    if (pct(acc.reset_time_duration) > 0) out.resetMs = pct(acc.reset_time_duration) * 1000;
+  }
   const buc = parseHeaderJson(headers, "x-business-use-case-usage");
   if (buc && typeof buc === "object") {
     for (const entries of Object.values(buc as Record<string, unknown>)) {
@@ -118,13 +122,13 @@ export class RateGovernor {
     return s;
   }
 
-  private update(k: string, usage: number, waitMs: number | undefined) {
+  private update(k: string, usage: number, waitMs: number | undefined, resetMs?: number) {
     const s = this.key(k);
     const now = this.now();
     s.usagePct = usage;
     s.observedAt = now;
     if (usage >= this.pauseAtPct) {
-      const pause = Math.min(this.maxPauseMs, waitMs && waitMs > 0 ? waitMs : this.pauseMs);
+      const pause = Math.min(this.maxPauseMs, waitMs && waitMs > 0 ? waitMs : resetMs && resetMs > 0 ? resetMs : this.pauseMs);
       s.pausedUntil = Math.max(s.pausedUntil ?? 0, now + pause);
     } else if (waitMs && waitMs > 0) {
       // Meta says we are blocked even though the percentages look fine: believe the wait.
@@ -139,7 +143,7 @@ export class RateGovernor {
     if (u.account !== undefined) {
       // Without an account the business-use-case numbers still describe someone's quota; attribute
       // them to the app so they are not lost (it only makes us more careful).
-      this.update(accountId ? normalizeAccountId(accountId) : APP, u.account, u.waitMs);
+      this.update(accountId ? normalizeAccountId(accountId) : APP, u.account, u.waitMs, u.resetMs);
     }
   }
 
