@@ -1,4 +1,7 @@
-import { redirect } from "@remix-run/node";
+import { redirect, type LoaderFunctionArgs } from "@remix-run/node";
+import { getUser } from "~/.server/auth";
 
 // The start page: signed-in users land on their agency, everyone else on the login page.
-export const loader = () => redirect("/login");
+export async function loader({ request }: LoaderFunctionArgs) {
+  return redirect((await getUser(request)) ? "/a" : "/login");
+}

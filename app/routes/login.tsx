@@ -1,3 +1,86 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { getUser, createUserSession, safeRedirect } from "~/.server/auth";
+import { authenticatePassword } from "~/.server/auth/authenticator";
+import { facebookLoginEnabled } from "~/.server/auth/facebook";
+import { InputError } from "~/.server/errors";
+import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
+
+export const meta: MetaFunction = () => [{ title: "Log in · Spendlane" }];
+
+const FB_NOTICES: Record<string, string> = {
+  denied: "Facebook login was cancelled.",
+  failed: "Facebook login did not complete. Try again.",
+};
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const url = new URL(request.url);
+  const redirectTo = safeRedirect(url.searchParams.get("redirectTo"));
+  if (await getUser(request)) throw redirect(redirectTo);
+  const fb = url.searchParams.get("fb");
+  return { facebook: facebookLoginEnabled(), notice: fb ? (FB_NOTICES[fb] ?? null) : null };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const form = await request.clone().formData();
+  const redirectTo = safeRedirect(form.get("redirectTo"));
+  try {
+    const userId = await authenticatePassword(request);
+    return redirect(redirectTo, { headers: { "Set-Cookie": await createUserSession(request, userId) } });
+  } catch (err) {
+    if (err instanceof InputError) {
+      return data({ error: err.message, fields: err.fields, email: String(form.get("email") ?? "").slice(0, 254) }, { status: 400 });
+    }
+    throw err;
+  }
+}
+
 export default function Login() {
-  return <main className="p-10"><h1 className="text-xl">Log in</h1></main>;
+  const { facebook, notice } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const busy = useNavigation().state === "submitting";
+  const redirectTo = params.get("redirectTo") ?? "";
+  return (
+    <AuthShell
+      title="Log in"
+      subtitle="Welcome back to Spendlane."
+      footer={
+        <>
+          New here?{" "}
+          <Link to="/signup" className="text-blue-400 hover:underline">
+            Create an agency account
+          </Link>
+        </>
+      }
+    >
+      {notice ? <Alert tone="warning" className="mb-4">{notice}</Alert> : null}
+      <Form method="post" className="space-y-4" noValidate>
+        <input type="hidden" name="redirectTo" value={redirectTo} />
+        <FormErrorSummary error={result?.error} fields={result?.fields} visibleFields={["email", "password"]} />
+        <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={result?.email} error={result?.fields?.email} />
+        <Field label="Password" name="password" type="password" autoComplete="current-password" required error={result?.fields?.password} />
+        <div className="flex justify-end text-sm">
+          <Link to="/forgot-password" className="text-zinc-400 hover:text-zinc-200">
+            Forgot your password?
+          </Link>
+        </div>
+        <Button type="submit" className="w-full" busy={busy} busyLabel="Logging in…">
+          Log in
+        </Button>
+      </Form>
+      {facebook ? (
+        <>
+          <div className="my-5 flex items-center gap-3 text-xs text-zinc-500">
+            <span className="h-px flex-1 bg-zinc-800" /> or <span className="h-px flex-1 bg-zinc-800" />
+          </div>
+          <Form method="post" action="/auth/facebook">
+            <Button type="submit" variant="secondary" className="w-full">
+              Continue with Facebook
+            </Button>
+          </Form>
+        </>
+      ) : null}
+    </AuthShell>
+  );
 }

@@ -34,7 +34,8 @@ export async function verifyLogin(input: { email: unknown; password: unknown }):
 export class PasswordStrategy<U> extends Strategy<U, { form: FormData }> {
   name = "password";
   async authenticate(request: Request): Promise<U> {
-    const form = await request.formData();
+    // A clone, so the route can still read its own fields (redirectTo) from the same request.
+    const form = await request.clone().formData();
     return this.verify({ form });
   }
 }

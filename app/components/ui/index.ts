@@ -6,3 +6,4 @@ export { Badge } from "./badge";
 export { Alert, FormErrorSummary } from "./alert";
 export { PageHeader, EmptyState } from "./page-header";
 export { NAV_ITEMS, navItemsFor, type NavItem, type NavRole } from "./nav";
+export { AuthShell, Logo } from "./auth-shell";

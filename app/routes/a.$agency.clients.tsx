@@ -1,0 +1,90 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { requireAgencyRole } from "~/.server/auth";
+import { listClientWorkspaces } from "~/.server/auth/shell";
+import { InputError, LimitError, fieldErrors } from "~/.server/errors";
+import { createClient } from "~/.server/tenancy/clients";
+import { Alert, Badge, Button, Card, CardTitle, EmptyState, Field, FormErrorSummary, PageHeader } from "~/components/ui";
+
+export const meta: MetaFunction = () => [{ title: "Clients · Spendlane" }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { user, agency, role } = await requireAgencyRole(request, params.agency, ["owner", "admin", "member"]);
+  const clients = await listClientWorkspaces(user.id, agency.id);
+  return { agency, canAdd: role === "owner" || role === "admin", clients };
+}
+
+const addClientSchema = z.object({
+  name: z.string({ error: "Name is required" }),
+  slug: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), z.string().optional()),
+});
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  // Owners and admins add clients; the guard answers 403 to members, RLS would refuse them anyway.
+  const { user, agency } = await requireAgencyRole(request, params.agency, ["owner", "admin"]);
+  const form = Object.fromEntries(await request.formData());
+  const parsed = addClientSchema.safeParse(form);
+  const echo = { name: String(form.name ?? "").slice(0, 200), slug: String(form.slug ?? "").slice(0, 100) };
+  try {
+    if (!parsed.success) throw new InputError("Check the client details", fieldErrors(parsed.error.issues));
+    const ws = await createClient(user.id, agency.id, parsed.data);
+    return redirect(`/a/${agency.slug}/clients?added=${encodeURIComponent(ws.slug)}`);
+  } catch (err) {
+    if (err instanceof InputError) return data({ error: err.message, fields: err.fields, values: echo }, { status: 400 });
+    if (err instanceof LimitError) return data({ error: err.message, fields: {} as Record<string, string>, values: echo }, { status: 402 });
+    throw err;
+  }
+}
+
+const dateFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
+export default function Clients() {
+  const { agency, canAdd, clients } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const base = `/a/${agency.slug}`;
+  return (
+    <>
+      <PageHeader title="Clients" description="Each client gets its own workspace with its Meta ad accounts and a read-only view you can share." />
+      <div className="grid gap-6 lg:grid-cols-3">
+        <div className="lg:col-span-2">
+          {clients.length === 0 ? (
+            <EmptyState title="No clients yet">{canAdd ? "Add your first client to connect its Meta ad accounts." : "An owner or admin can add clients."}</EmptyState>
+          ) : (
+            <Card className="p-0">
+              <ul className="divide-y divide-zinc-800" aria-label="Client workspaces">
+                {clients.map((c) => (
+                  <li key={c.id} className="flex items-center justify-between gap-3 px-5 py-3">
+                    <div className="min-w-0">
+                      <Link to={`${base}/w/${c.slug}`} className="block truncate font-medium text-zinc-100 hover:text-blue-300">
+                        {c.name}
+                      </Link>
+                      <p className="text-xs text-zinc-500">Added {dateFmt.format(new Date(c.createdAt))}</p>
+                    </div>
+                    {c.archivedAt ? <Badge>Archived</Badge> : null}
+                  </li>
+                ))}
+              </ul>
+            </Card>
+          )}
+        </div>
+        {canAdd ? (
+          <Card>
+            <CardTitle description="Creates a workspace for the client.">Add client</CardTitle>
+            <Form method="post" className="space-y-4" noValidate>
+              <FormErrorSummary error={result?.error} fields={result?.fields} visibleFields={["name", "slug"]} />
+              <Field label="Client name" name="name" required maxLength={120} defaultValue={result?.values?.name} error={result?.fields?.name} />
+              <Field label="URL name (optional)" name="slug" maxLength={48} defaultValue={result?.values?.slug} error={result?.fields?.slug} hint="Derived from the name when empty." />
+              <Button type="submit" busy={busy} busyLabel="Adding…">
+                Add client
+              </Button>
+            </Form>
+          </Card>
+        ) : (
+          <Alert tone="info">Only owners and admins can add clients.</Alert>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,99 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, Link, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { listMyAgencies, requireAgency } from "~/.server/auth";
+import { viewerWorkspaces } from "~/.server/auth/shell";
+import { Badge, Logo, cx, navItemsFor } from "~/components/ui";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.agency.name} · Spendlane` : "Spendlane" }];
+
+// Members and client viewers of one of this agency's workspaces get in; everyone else gets 404.
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { user, agency, role } = await requireAgency(request, params.agency);
+  const [agencies, workspaces] = await Promise.all([
+    listMyAgencies(user.id),
+    role === "viewer" ? viewerWorkspaces(user.id, agency.id) : Promise.resolve([]),
+  ]);
+  return {
+    user: { name: user.name, email: user.email },
+    agency,
+    role,
+    agencies: agencies.map((a) => ({ slug: a.slug, name: a.name, role: a.role })),
+    viewerWorkspaces: workspaces,
+  };
+}
+
+const navClass = ({ isActive }: { isActive: boolean }) =>
+  cx(
+    "whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium transition-colors",
+    isActive ? "bg-zinc-800 text-zinc-50" : "text-zinc-400 hover:bg-zinc-900 hover:text-zinc-100",
+  );
+
+export default function AgencyLayout() {
+  const { user, agency, role, agencies, viewerWorkspaces } = useLoaderData<typeof loader>();
+  const base = `/a/${agency.slug}`;
+  const items =
+    role === "viewer"
+      ? viewerWorkspaces.map((w) => ({ label: w.name, to: `${base}/w/${w.slug}`, end: false }))
+      : navItemsFor(role).map((i) => ({ label: i.label, to: i.path ? `${base}/${i.path}` : base, end: i.end ?? false }));
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-zinc-800 bg-zinc-950/80 backdrop-blur">
+        <div className="mx-auto flex max-w-7xl items-center gap-3 px-4 py-3 sm:px-6">
+          <Link to={base} className="shrink-0" aria-label="Spendlane home">
+            <Logo />
+          </Link>
+          <AgencySwitcher current={agency} agencies={agencies} />
+          {role === "viewer" ? <Badge tone="blue">Client view</Badge> : null}
+          <div className="ml-auto flex items-center gap-2">
+            <span className="hidden text-sm text-zinc-400 sm:inline" title={user.email}>
+              {user.name ?? user.email}
+            </span>
+            <Form method="post" action="/logout">
+              <button type="submit" className="rounded-md px-2.5 py-1.5 text-sm text-zinc-400 hover:bg-zinc-900 hover:text-zinc-100">
+                Log out
+              </button>
+            </Form>
+          </div>
+        </div>
+        <nav aria-label="Agency" className="mx-auto flex max-w-7xl gap-1 overflow-x-auto px-4 pb-2 sm:px-6">
+          {items.map((i) => (
+            <NavLink key={i.to} to={i.to} end={i.end} prefetch="intent" className={navClass}>
+              {i.label}
+            </NavLink>
+          ))}
+        </nav>
+      </header>
+      <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+/** A disclosure menu (native <details>): works without JavaScript and with the keyboard. */
+function AgencySwitcher({ current, agencies }: { current: { slug: string; name: string }; agencies: { slug: string; name: string; role: string }[] }) {
+  if (agencies.length <= 1) return <span className="min-w-0 truncate text-sm font-semibold text-zinc-100">{current.name}</span>;
+  return (
+    <details className="relative min-w-0">
+      <summary className="flex cursor-pointer list-none items-center gap-1 truncate rounded-md px-2 py-1 text-sm font-semibold text-zinc-100 hover:bg-zinc-900">
+        <span className="truncate">{current.name}</span>
+        <span aria-hidden="true" className="text-zinc-500">▾</span>
+        <span className="sr-only">Switch agency</span>
+      </summary>
+      <ul className="absolute left-0 z-20 mt-1 w-64 rounded-lg border border-zinc-800 bg-zinc-900 p-1 shadow-xl">
+        {agencies.map((a) => (
+          <li key={a.slug}>
+            <Link
+              to={`/a/${a.slug}`}
+              aria-current={a.slug === current.slug ? "page" : undefined}
+              className={cx("flex items-center justify-between rounded-md px-3 py-2 text-sm hover:bg-zinc-800", a.slug === current.slug ? "text-zinc-50" : "text-zinc-300")}
+            >
+              <span className="truncate">{a.name}</span>
+              <span className="ml-2 text-xs text-zinc-500">{a.role}</span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
