@@ -383,3 +383,44 @@ describe("csv", () => {
     expect(exportFileName("acme-outdoor", report, "daily")).toBe("acme-outdoor_2026-09-25_2026-10-05_daily.csv");
   });
 });
+
+describe("spendlane report (CLI)", () => {
+  it("prints the page's numbers as JSON, by id or by slugs, and refuses bad input", async () => {
+    const { execFile } = await import("node:child_process");
+    const { inject } = await import("vitest");
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile("node", ["cli/bin.mjs", "report", ...args], { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" } }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    await asService((tx) => tx`insert into public.insights_reach (ad_account_id, workspace_id, since, until, reach)
+      values (${usd}, ${ws}, '2026-09-25', '2026-10-05', 12345) on conflict do nothing`);
+    const ref = `${fx.agency.slug}/client-1`;
+    const out = await run(["--workspace", ref, "--since", "2026-09-25", "--until", "2026-10-05", "--compare", "previous", "--json"]);
+    expect(out.stderr).toBe("");
+    expect(out.code).toBe(0);
+    const json = JSON.parse(out.stdout);
+    const params = parseRangeParams(new URLSearchParams("since=2026-09-25&until=2026-10-05&compare=previous"));
+    const { report } = await asUser(fx.member.id, (tx) => loadWorkspaceReport(tx, ws, params));
+    expect(json.range).toEqual({ since: "2026-09-25", until: "2026-10-05", compare: { kind: "previous", since: "2026-09-14", until: "2026-09-24" } });
+    for (const cur of ["USD", "JPY"]) {
+      const g = report.byCurrency[cur];
+      // reach is the stored Meta figure for USD (inserted above), JPY has none stored and no live fetch in the CLI test
+      expect(json.byCurrency[cur].totals).toEqual({ ...g.totals, reach: cur === "USD" ? 12345 : null, frequency: cur === "USD" ? g.totals.impressions / 12345 : null });
+      expect(json.byCurrency[cur].previous).toEqual(g.previous);
+      expect(json.byCurrency[cur].campaigns.map((c: { id: string; spend: number }) => [c.id, c.spend])).toEqual(g.campaigns.map((c) => [c.meta_campaign_id, c.metrics.spend]));
+      expect(json.byCurrency[cur].daily).toHaveLength(11);
+      expect(json.byCurrency[cur].platforms[0]).toHaveProperty("cpm");
+    }
+    const byId = await run(["--workspace", ws, "--since", "2026-09-25", "--until", "2026-10-05", "--json"]);
+    expect(JSON.parse(byId.stdout).byCurrency.USD.totals.spend).toBe(json.byCurrency.USD.totals.spend);
+
+    const bad = await run(["--workspace", ref, "--since", "2026-10-05", "--until", "2026-09-25", "--json"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/end date is before the start date/);
+    const missing = await run(["--workspace", "nope/nothing", "--since", "2026-09-25", "--until", "2026-10-05"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/No workspace/);
+  }, 60_000);
+});
