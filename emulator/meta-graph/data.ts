@@ -49,7 +49,7 @@ const CTR_MULT = [1, 0.8, 1.6, 1.1];
 const ZERO = (): UnitValues => ({ spend: 0, impressions: 0, clicks: 0, link: 0, lpv: 0, engagement: 0, purchases: 0, purchaseValue: 0, leads: 0, addToCart: 0, reach: 0 });
 
 export class DataModel {
-  private cache = new Map<string, UnitValues | null>();
+  private cache = new Map<string, Array<Array<UnitValues | null | undefined>>>();
   /** key `${campaignId}|${platformIndex}|${day}` */
   activity = new Map<string, ActivityEntry[]>();
   /** key `${accountDigits}|${day}` → factor */
@@ -70,12 +70,17 @@ export class DataModel {
   base(c: Campaign, pi: number, day: number): UnitValues | null {
     if (day < c.startDay || (c.endDay != null && day > c.endDay)) return null;
     if (!(c.shares[pi]! > 0)) return null;
-    const key = `${c.id}|${pi}|${day}`;
-    const hit = this.cache.get(key);
+    let perC = this.cache.get(c.id);
+    if (!perC) {
+      if (this.cache.size > 5000) this.cache.clear();
+      this.cache.set(c.id, (perC = [[], [], [], []]));
+    }
+    const arr = perC[pi]!;
+    const idx = day - c.startDay;
+    const hit = arr[idx];
     if (hit !== undefined) return hit;
     const v = this.gen(c, pi, day);
-    if (this.cache.size > 400_000) this.cache.clear();
-    this.cache.set(key, v);
+    arr[idx] = v;
     return v;
   }
 
@@ -111,11 +116,12 @@ export class DataModel {
     if (day <= now.today) {
       const b = this.base(c, pi, day);
       if (b) {
-        v = { ...b };
-        const f = this.restate.get(`${c.accountId}|${day}`);
-        if (f != null && f !== 1) {
-          for (const k of Object.keys(v) as Array<keyof UnitValues>) v[k] = Math.round(v[k] * f);
-        }
+        v = {
+          spend: b.spend, impressions: b.impressions, clicks: b.clicks, link: b.link, lpv: b.lpv, engagement: b.engagement,
+          purchases: b.purchases, purchaseValue: b.purchaseValue, leads: b.leads, addToCart: b.addToCart, reach: b.reach,
+        };
+        const f = this.restate.size ? this.restate.get(`${c.accountId}|${day}`) : undefined;
+        if (f != null && f !== 1) scale(v, f, Math.round);
         const age = now.today - day;
         if (age < 3 && this.cfg.invalidTrafficPct) {
           const g = 1 + (this.cfg.invalidTrafficPct / 100) * ((3 - age) / 3);
@@ -133,13 +139,10 @@ export class DataModel {
           v.addToCart = Math.floor(v.addToCart * lc);
           v.lpv = Math.floor(v.lpv * (0.9 + 0.1 * Math.min(1, age / 3)));
         }
-        if (age === 0) {
-          const fr = now.fraction;
-          for (const k of Object.keys(v) as Array<keyof UnitValues>) v[k] = Math.floor(v[k] * fr);
-        }
+        if (age === 0) scale(v, now.fraction, Math.floor);
       }
     }
-    const acts = this.activity.get(`${c.id}|${pi}|${day}`);
+    const acts = this.activity.size ? this.activity.get(`${c.id}|${pi}|${day}`) : undefined;
     if (acts) {
       if (!v) v = ZERO();
       for (const a of acts) {
@@ -154,8 +157,8 @@ export class DataModel {
     }
     if (!v) return null;
     // invariants
-    v.link = Math.min(v.link, v.clicks);
-    v.reach = Math.min(v.reach, v.impressions);
+    if (v.link > v.clicks) v.link = v.clicks;
+    if (v.reach > v.impressions) v.reach = v.impressions;
     if (v.impressions > 0 && v.reach === 0) v.reach = 1;
     if (v.impressions === 0 && v.spend === 0 && v.clicks === 0 && v.purchases === 0) return null;
     return v;
@@ -172,6 +175,20 @@ export class DataModel {
 /** Totals over a set of units with de-duplicated reach. */
 export interface Totals extends UnitValues {
   units: number;
+}
+
+function scale(v: UnitValues, f: number, r: (x: number) => number): void {
+  v.spend = r(v.spend * f);
+  v.impressions = r(v.impressions * f);
+  v.clicks = r(v.clicks * f);
+  v.link = r(v.link * f);
+  v.lpv = r(v.lpv * f);
+  v.engagement = r(v.engagement * f);
+  v.purchases = r(v.purchases * f);
+  v.purchaseValue = r(v.purchaseValue * f);
+  v.leads = r(v.leads * f);
+  v.addToCart = r(v.addToCart * f);
+  v.reach = r(v.reach * f);
 }
 
 export class Aggregator {

@@ -195,6 +195,7 @@ export class Emulator {
     this.seed = String(r.seed ?? this.seed);
     this.world = buildWorld(this.seed, r.world ?? this.opts.world);
     this.model = new DataModel(this.world, this.seed, { ...DEFAULT_MODEL, ...this.opts.model });
+    this.dataVersion++;
     this.tokens.clear();
     this.codes.clear();
     this.dialogs.clear();
@@ -783,11 +784,22 @@ export class Emulator {
     return { q, acct };
   }
 
+  /** Small cache of computed result sets so that walking pages does not recompute the whole query. */
+  private rowCache = new Map<string, Array<Record<string, unknown>>>();
+  dataVersion = 0;
+
   private computeRows(route: Route, q: InsightsQuery): Array<Record<string, unknown>> {
     const acct = route.account!;
-    return runInsights(this.model, acct, route.campaign ?? null, q, this.model.nowCtx(acct, this.nowMs()), {
+    const nowMs = this.nowMs();
+    const key = JSON.stringify([this.dataVersion, acct.accountId, route.campaign?.id ?? null, q, Math.floor(nowMs / 1000)]);
+    const hit = this.rowCache.get(key);
+    if (hit) return hit;
+    const rows = runInsights(this.model, acct, route.campaign ?? null, q, this.model.nowCtx(acct, nowMs), {
       hideArchivedInInsights: this.opts.hideArchivedInInsights ?? true,
     });
+    if (this.rowCache.size >= 64) this.rowCache.delete(this.rowCache.keys().next().value!);
+    this.rowCache.set(key, rows);
+    return rows;
   }
 
   private insightsSync(route: Route, g: GReq): GRes {
@@ -1140,6 +1152,7 @@ export class Emulator {
           const purchaseValue = body.conversion_value != null ? parseMoneyToMinor(body.conversion_value, a.offset) : purchases * Math.round(50 * a.usdRate) * a.offset;
           const reach = body.reach != null ? Number(body.reach) : Math.round(impressions / 1.25);
           this.model.addActivity(c, pi, day, { spend, impressions, clicks, link: clicks, purchases, purchaseValue, reach });
+          this.dataVersion++;
           return ok({ ok: true, account: a.id, campaign: c.id, platform: PLATFORMS[pi], date: dayStr(day), spend_minor: spend, impressions, clicks, conversions: purchases, conversion_value_minor: purchaseValue });
         }
         case "POST /restate": {
@@ -1150,6 +1163,7 @@ export class Emulator {
           const factor = body.factor != null ? Number(body.factor) : 1.1;
           if (!(factor >= 0)) return bad("factor must be a non-negative number");
           this.model.restate.set(`${a.accountId}|${day}`, factor);
+          this.dataVersion++;
           return ok({ ok: true, account: a.id, date: dayStr(day), factor });
         }
         case "POST /faults": {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-ignore -- the SDK ships no type declarations
 import bizSdk from "facebook-nodejs-business-sdk";
 import { ACT_JP, ACT_US, ALICE, boot, Ctx } from "./helpers";
 
