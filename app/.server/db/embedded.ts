@@ -65,6 +65,7 @@ export async function startEmbedded(opts: { dataDir: string; port?: number; maxC
     port: opts.port ?? 0,
     maxConnections: opts.maxConnections ?? 16,
   });
+  keepExtendedQueriesTogether(server);
   await server.start();
   const address = server.getServerConn();
   const port = Number(String(address).split(":").pop());
@@ -83,5 +84,81 @@ export async function startEmbedded(opts: { dataDir: string; port?: number; maxC
       await server.stop();
       await db.close();
     },
+  };
+}
+
+/**
+ * pglite-socket 0.2.17 queues protocol messages from all connections and keeps a connection's
+ * messages together only while a transaction is open. Outside one, the Parse/Bind/Execute/Sync
+ * messages of two connections' extended-protocol queries interleave and clobber each other's unnamed
+ * statement and portal ("portal \"\" does not exist"): any concurrent bare query (postgres' type
+ * fetch on connect, pg-boss polling next to a sync) can fail. This keeps a connection's messages
+ * together from its first extended-protocol message until its Sync, as Postgres itself would.
+ * ADR 0017 records it; drop this once pglite-socket does the same upstream.
+ */
+function keepExtendedQueriesTogether(server: PGLiteSocketServer) {
+  interface Item {
+    handlerId: number;
+    message: Uint8Array;
+    resolve(n: number): void;
+    reject(e: unknown): void;
+    onData(d: Uint8Array): void;
+  }
+  interface Queue {
+    queue: Item[];
+    processing: boolean;
+    lastHandlerId: number | null;
+    db: PGlite;
+    processQueue(): Promise<void>;
+    clearQueueForHandler(id: number): void;
+  }
+  const q = (server as unknown as { queryQueue?: Queue }).queryQueue;
+  if (!q || typeof q.processQueue !== "function") throw new Error("pglite-socket internals changed: review keepExtendedQueriesTogether (ADR 0017)");
+  // Parse, Bind, Describe, Execute, Close, Flush open a batch that only Sync ends; Query is whole.
+  const OPENS = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48]);
+  const SYNC = 0x53;
+  const QUERY = 0x51;
+  let open: number | null = null;
+  const clear = q.clearQueueForHandler.bind(q);
+  q.clearQueueForHandler = (id: number) => {
+    if (open === id) open = null;
+    clear(id);
+  };
+  q.processQueue = async function processQueue(this: Queue) {
+    if (this.processing || this.queue.length === 0) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const sticky = this.lastHandlerId !== null && (this.db.isInTransaction() || open === this.lastHandlerId) ? this.lastHandlerId : null;
+        let item: Item | undefined;
+        if (sticky !== null) {
+          const i = this.queue.findIndex((r) => r.handlerId === sticky);
+          item = i === -1 ? undefined : this.queue.splice(i, 1)[0];
+        } else item = this.queue.shift();
+        // The sticky connection has nothing queued yet: wait for it (its next message re-runs the queue).
+        if (!item) break;
+        let bytes = 0;
+        try {
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(item!.message, {
+              onRawData: (d: Uint8Array) => {
+                bytes += d.length;
+                item!.onData(d);
+              },
+            }),
+          );
+        } catch (err) {
+          item.reject(err);
+          continue;
+        }
+        const type = item.message[0];
+        if (type === SYNC || type === QUERY) open = null;
+        else if (type !== undefined && OPENS.has(type)) open = item.handlerId;
+        this.lastHandlerId = item.handlerId;
+        item.resolve(bytes);
+      }
+    } finally {
+      this.processing = false;
+    }
   };
 }

@@ -140,22 +140,25 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
   const leaseMs = deps.leaseMs ?? 60_000;
   const sql = deps.sql;
   const owner = crypto.randomUUID();
+  // Every statement runs in a transaction: the embedded engine multiplexes socket connections onto one
+  // backend and only keeps transactions apart, so bare statements of concurrent runs could interleave.
+  const db = <T>(fn: (tx: TransactionSql) => Promise<T>) => sql.begin(fn) as Promise<T>;
   const result: SyncResult = { runId: null, adAccountId: req.adAccountId, status: "succeeded", days: 0, rows: 0, apiCalls: 0, durationMs: 0 };
 
-  const [account] = await sql<AccountRow[]>`
+  const [account] = await db((tx) => tx<AccountRow[]>`
     select a.id, a.agency_id, a.workspace_id, a.connection_id, a.meta_account_id, a.timezone_name, a.backfill_months,
            to_char(a.backfilled_since, 'YYYY-MM-DD') as backfilled_since, c.status as connection_status
     from public.ad_accounts a left join public.meta_connections c on c.id = a.connection_id
-    where a.id = ${req.adAccountId}`;
+    where a.id = ${req.adAccountId}`);
   if (!account) throw new Error(`No ad account ${req.adAccountId}`);
 
-  if (!(await acquireLease(sql, account.id, owner, leaseMs))) {
+  if (!(await db((tx) => acquireLease(tx, account.id, owner, leaseMs)))) {
     return { ...result, status: "skipped", error: "A sync of this ad account is already running", durationMs: Date.now() - started };
   }
   // Keeps the lease while long reads run; a run that cannot renew stops before its next write.
   let leaseLost = false;
   const heartbeat = setInterval(() => {
-    renewLease(sql, account.id, owner, leaseMs).then(
+    db((tx) => renewLease(tx, account.id, owner, leaseMs)).then(
       (ok) => (leaseLost ||= !ok),
       () => {},
     );
@@ -168,27 +171,30 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
       const text = account.connection_id
         ? "The Meta connection needs to be re-authorised before this account can sync"
         : "This ad account has no Meta connection";
-      run = await createRun(sql, { agencyId: account.agency_id, workspaceId: account.workspace_id, adAccountId: account.id, kind: req.kind, range: { since: "1970-01-01", until: "1970-01-01" }, checkpoint: { remaining: [], total: 0, today: "" } });
-      await finishRun(sql, run.id, { status: "needs_reauth", error: text });
-      await sql`update public.ad_accounts set sync_status = 'needs_reauth', sync_error = ${text} where id = ${account.id}`;
+      run = await db(async (tx) => {
+        const r = await createRun(tx, { agencyId: account.agency_id, workspaceId: account.workspace_id, adAccountId: account.id, kind: req.kind, range: { since: "1970-01-01", until: "1970-01-01" }, checkpoint: { remaining: [], total: 0, today: "" } });
+        await finishRun(tx, r.id, { status: "needs_reauth", error: text });
+        await tx`update public.ad_accounts set sync_status = 'needs_reauth', sync_error = ${text} where id = ${account.id}`;
+        return r;
+      });
       return { ...result, runId: run.id, status: "needs_reauth", error: text, durationMs: Date.now() - started };
     }
 
     // Resume the newest unfinished run of this kind (a killed worker's), else plan a new one.
-    const resumable = req.since ? null : await findResumableRun(sql, account.id, req.kind);
+    const resumable = req.since ? null : await db((tx) => findResumableRun(tx, account.id, req.kind));
     let checkpoint: Checkpoint;
     if (resumable?.checkpoint) {
       run = resumable;
       checkpoint = resumable.checkpoint;
-      await markRunResumed(sql, run.id);
+      await db((tx) => markRunResumed(tx, resumable.id));
       deps.log?.info({ runId: run.id, remaining: checkpoint.remaining.length }, "resuming sync run from checkpoint");
     } else {
       const plan = planSync({ kind: req.kind, timeZone: account.timezone_name, now: now(), backfillMonths: account.backfill_months, backfilledSince: account.backfilled_since, since: req.since });
       checkpoint = { remaining: plan.chunks, total: plan.chunks.length, today: plan.today };
-      run = await createRun(sql, { agencyId: account.agency_id, workspaceId: account.workspace_id, adAccountId: account.id, kind: req.kind, range: plan.range, checkpoint });
+      run = await db((tx) => createRun(tx, { agencyId: account.agency_id, workspaceId: account.workspace_id, adAccountId: account.id, kind: req.kind, range: plan.range, checkpoint }));
     }
     result.runId = run.id;
-    await sql`update public.ad_accounts set sync_status = 'syncing', sync_error = null where id = ${account.id}`;
+    await db((tx) => tx`update public.ad_accounts set sync_status = 'syncing', sync_error = null where id = ${account.id}`);
 
     const token = await sql.begin((tx) => deps.getToken(tx, account.connection_id!));
     graph = deps.graphFor(token);
@@ -254,7 +260,7 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
     return await stopWithStatus(deps, account, run, err, result);
   } finally {
     clearInterval(heartbeat);
-    await releaseLease(sql, account.id, owner).catch(() => {});
+    await db((tx) => releaseLease(tx, account.id, owner)).catch(() => {});
   }
 }
 
