@@ -50,6 +50,12 @@ export interface EmulatorOptions {
   latestVersion?: string;
   model?: Partial<ModelConfig>;
   loginConfigs?: Record<string, LoginConfig>;
+  /** UNCONFIRMED upstream: rows with zero impressions and zero spend are left out (default true). */
+  omitZeroRows?: boolean;
+  /** UNCONFIRMED upstream: whether a bare numeric ad account id (without act_) resolves (default false → 100/33). */
+  acceptBareAccountId?: boolean;
+  /** UNCONFIRMED upstream: data_access_expires_at = issued_at + this many days (default 90). */
+  dataAccessExpiryDays?: number;
   /** Base URL used in paging `next` links; default: derived from the request Host header. */
   publicUrl?: string;
   log?: (line: string) => void;
@@ -512,6 +518,9 @@ export class Emulator {
       if (b === "insights") return { ...r, kind: g.method === "POST" ? "insights_async" : "insights" };
       throw unknownPath(p);
     }
+    if (this.opts.acceptBareAccountId && /^\d+$/.test(a!) && this.world.accountsById.has(a!)) {
+      return this.route({ ...g, path: [`act_${a}`, ...p.slice(1)] });
+    }
     const camp = this.world.campaignsById.get(a!);
     if (camp) {
       const r = { ...base, account: this.account(camp.accountId)!, campaign: camp, marketing: true };
@@ -796,6 +805,7 @@ export class Emulator {
     if (hit) return hit;
     const rows = runInsights(this.model, acct, route.campaign ?? null, q, this.model.nowCtx(acct, nowMs), {
       hideArchivedInInsights: this.opts.hideArchivedInInsights ?? true,
+      omitZeroRows: this.opts.omitZeroRows ?? true,
     });
     if (this.rowCache.size >= 64) this.rowCache.delete(this.rowCache.keys().next().value!);
     this.rowCache.set(key, rows);
@@ -1050,7 +1060,7 @@ export class Emulator {
       app_id: this.appId,
       type: rec.type,
       application: this.appName,
-      data_access_expires_at: rec.type === "SYSTEM_USER" ? 0 : rec.issuedAt + 90 * 86400,
+      data_access_expires_at: rec.type === "SYSTEM_USER" ? 0 : rec.issuedAt + (this.opts.dataAccessExpiryDays ?? 90) * 86400,
       expires_at: rec.expiresAt,
       is_valid: true,
       issued_at: rec.issuedAt,

@@ -249,6 +249,8 @@ function matchOp(op: string, actual: string | number, value: unknown): boolean {
 export interface InsightsOptions {
   /** Hide ARCHIVED/DELETED campaigns at campaign/adset/ad level unless a status filter asks for them. */
   hideArchivedInInsights: boolean;
+  /** Leave out rows with zero impressions and zero spend (UNCONFIRMED upstream rule). */
+  omitZeroRows?: boolean;
 }
 
 /** Computes all result rows (unpaged). */
@@ -305,7 +307,7 @@ export function runInsights(
               }
           // activity might exist in the future relative to today? (ignored: activity counts only up to today)
           const t = agg.finish();
-          if (t.impressions === 0 && t.spend === 0) continue;
+          if (t.impressions === 0 && t.spend === 0 && opts.omitZeroRows !== false) continue;
           const row = buildRow(acct, ent.c, q, fields, t, b, byPlatform ? PLATFORMS[g[0]!]! : null);
           if (metricFilters.length && !metricFilters.every((f) => matchOp(f.operator, Number(row[f.field] ?? metricValue(acct, t, f.field)), f.value))) continue;
           rows.push(row);

@@ -255,3 +255,27 @@ describe("control API", () => {
     expect(calls.total).toBe(3);
   });
 });
+
+describe("configurable UNCONFIRMED behaviours and system users", () => {
+  it("system-user tokens from the control API never expire and see the user's accounts", async () => {
+    const r = await c.ctl("/tokens", { systemUser: true });
+    expect(r.type).toBe("SYSTEM_USER");
+    expect(r.expires_at).toBe(0);
+    expect(r.user_id).toMatch(/^6155/);
+    const me = await c.get(`/${V}/me`, {}, { token: r.access_token });
+    expect(me.body.id).toBe(r.user_id);
+    expect((await c.get(`/${V}/me/adaccounts`, { limit: "100" }, { token: r.access_token })).body.data).toHaveLength(8);
+  });
+
+  it("acceptBareAccountId and omitZeroRows can be switched", async () => {
+    const e = await boot({ acceptBareAccountId: true, omitZeroRows: false });
+    try {
+      expect((await e.get(`/${V}/101000000000001`, { fields: "id" })).body.id).toBe(ACT_US);
+      // a range before any delivery: with omitZeroRows=false a zero row comes back
+      const r = await e.get(`/${V}/${ACT_US}/insights`, { time_range: JSON.stringify({ since: "2026-11-21", until: "2026-11-22" }) });
+      expect(r.body.data).toEqual([{ impressions: "0", spend: "0", date_start: "2026-11-21", date_stop: "2026-11-22" }]);
+    } finally {
+      await e.close();
+    }
+  });
+});
