@@ -1,6 +1,7 @@
 import type { LinksFunction, MetaFunction } from "@remix-run/node";
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useRouteError } from "@remix-run/react";
 import stylesheet from "./tailwind.css?url";
+import { useNonce } from "./nonce";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: stylesheet },
@@ -17,6 +18,8 @@ export const meta: MetaFunction = () => [{ title: "Spendlane" }, { name: "descri
 // Fonts: Inter when the system has it, otherwise the platform UI font (tailwind.config.ts
 // fontFamily.sans). Nothing is downloaded from a font CDN.
 export function Layout({ children }: { children: React.ReactNode }) {
+  // CSP nonce of this response (app/entry.server.tsx): only scripts carrying it may run.
+  const nonce = useNonce();
   return (
     <html lang="en" className="dark">
       <head>
@@ -32,8 +35,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
           Skip to content
         </a>
         <div id="main">{children}</div>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -1,31 +1,34 @@
 /**
- * The Spendlane server process: boots the database (embedded PGlite or DATABASE_URL), the demo
- * (built-in Meta emulator + demo agency) when no Meta app is configured, the in-process worker, and
- * serves the Remix build with Express.
+ * The Spendlane server process: boots the runtime (database, demo emulator and data, worker) and
+ * serves the app built by server/app.ts. `--dev` serves the sources through Vite instead of the
+ * production build.
  *
- * Startup hooks of each concern live in app/.server/runtime.ts so this file stays a thin shell.
+ * Startup hooks of each concern live in app/.server/runtime.ts and the request pipeline in
+ * server/app.ts, so this file stays a thin shell.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import express from "express";
-import compression from "compression";
-import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
 import { startRuntime } from "../app/.server/runtime";
 import { logger } from "../app/.server/logger";
+import { createApp, type AppOptions } from "./app";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 
 async function main() {
   const runtime = await startRuntime({ role: "web" });
-  const app = express();
-  app.disable("x-powered-by");
-  app.use(compression());
-  app.use("/assets", express.static(path.join(root, "build/client/assets"), { immutable: true, maxAge: "1y" }));
-  app.use(express.static(path.join(root, "build/client"), { maxAge: "1h" }));
-  const build = await import(path.join(root, "build/server/index.js"));
-  for (const mount of runtime.expressMounts) mount(app);
-  app.all("*", createRequestHandler({ build, mode: process.env.NODE_ENV ?? "production" }));
+  let build: ServerBuild | (() => Promise<ServerBuild>);
+  const options: AppOptions = {};
+  if (process.argv.includes("--dev")) {
+    const vite = await import("vite").then((v) => v.createServer({ server: { middlewareMode: true }, appType: "custom" }));
+    build = () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
+    options.devMiddleware = vite.middlewares as unknown as AppOptions["devMiddleware"];
+  } else {
+    build = (await import(path.join(root, "build/server/index.js"))) as ServerBuild;
+    options.clientDir = path.join(root, "build/client");
+  }
+  const app = createApp(build, runtime, options);
 
   const port = runtime.env.PORT;
   const server = app.listen(port, () => {

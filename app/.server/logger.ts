@@ -1,35 +1,113 @@
 /**
  * Structured logs (pino) on stderr. Secrets are redacted by key wherever they appear, and token-like
  * strings are masked inside messages too, so a token pasted into an error text does not leak.
+ *
+ * Every line written while a request is handled carries that request's id, and the user and agency
+ * once a guard has resolved them (see `logContext()`), so one grep follows a request end to end.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import pino from "pino";
 
 export const REDACT_KEYS = [
   "access_token",
   "accessToken",
+  "refresh_token",
   "token",
+  "tokens",
   "input_token",
   "fb_exchange_token",
   "client_secret",
   "appsecret_proof",
+  "appSecret",
+  "app_secret",
   "password",
+  "newPassword",
+  "currentPassword",
   "passwordHash",
   "password_hash",
   "code",
   "cookie",
+  "set-cookie",
   "authorization",
   "secret",
   "signed_request",
+  "stripe-signature",
+  "x-hub-signature",
+  "x-hub-signature-256",
 ];
 
-const paths = REDACT_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers.${k}`]);
+const paths = REDACT_KEYS.flatMap((k) => {
+  const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : `["${k}"]`;
+  const dot = key.startsWith("[") ? "" : ".";
+  return [key, `*${dot}${key}`, `*.*${dot}${key}`, `req.headers${dot}${key}`, `res.headers${dot}${key}`];
+});
 
-/** Masks Meta tokens (EAA...), bearer values and token query parameters inside free text. */
+/**
+ * Masks Meta tokens (EAA...), bearer values, token query parameters, signed requests and session
+ * cookies inside free text.
+ */
 export function maskSecrets(text: string): string {
   return text
     .replace(/\bEAA[A-Za-z0-9]{10,}\b/g, "EAA[redacted]")
-    .replace(/((?:access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|code|token)=)[^&\s"']+/gi, "$1[redacted]")
-    .replace(/(Bearer|OAuth)\s+[A-Za-z0-9._~+/=-]{8,}/g, "$1 [redacted]");
+    .replace(
+      /((?:access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|code|token|signed_request|password)=)[^&\s"']+/gi,
+      "$1[redacted]",
+    )
+    .replace(/("(?:access_token|input_token|client_secret|appsecret_proof|code|token|password|signed_request)"\s*:\s*")[^"]*"/gi, '$1[redacted]"')
+    .replace(/(Bearer|OAuth)\s+[A-Za-z0-9._~+/=-]{8,}/g, "$1 [redacted]")
+    .replace(/\b(__session|__Host-[\w-]+|session|sid)=[^;\s"']+/g, "$1=[redacted]");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request context. It lives on globalThis because the server entry and the Vite-built app bundle
+// each get their own copy of this module; both must see the same request.
+
+export interface LogContext {
+  requestId: string;
+  userId?: string;
+  agencyId?: string;
+}
+
+const g = globalThis as Record<string, unknown>;
+const storage = (g.__spendlaneLogContext ??= new AsyncLocalStorage<LogContext>()) as AsyncLocalStorage<LogContext>;
+
+/** The context of the request being handled, if any (request id, and user/agency when known). */
+export function logContext(): LogContext | undefined {
+  return storage.getStore();
+}
+
+/** Runs `fn` (and everything it starts) inside a request context. */
+export function runWithLogContext<T>(context: LogContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+/** Guards call this once they know who is asking, so later log lines (and the access log) say so. */
+export function bindLogContext(fields: { userId?: string; agencyId?: string }) {
+  const store = storage.getStore();
+  if (!store) return;
+  if (fields.userId) store.userId = fields.userId;
+  if (fields.agencyId) store.agencyId = fields.agencyId;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output: stderr, plus taps (the redaction test reads every line the process writes). Shared
+// through globalThis for the same reason as the context.
+
+type Tap = (line: string) => void;
+const taps = (g.__spendlaneLogTaps ??= new Set<Tap>()) as Set<Tap>;
+const sink = {
+  write(line: string) {
+    for (const tap of taps) tap(line);
+    process.stderr.write(line);
+  },
+};
+
+/** Collects every log line (of every logger copy in the process) until `stop()`. For tests. */
+export function captureLogs(): { lines: string[]; stop(): void } {
+  const lines: string[] = [];
+  const tap: Tap = (line) => lines.push(line);
+  taps.add(tap);
+  return { lines, stop: () => taps.delete(tap) };
 }
 
 export const logger = pino(
@@ -37,6 +115,10 @@ export const logger = pino(
     level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
     redact: { paths, censor: "[redacted]" },
     base: undefined,
+    mixin() {
+      const c = storage.getStore();
+      return c ? { reqId: c.requestId, userId: c.userId, agencyId: c.agencyId } : {};
+    },
     hooks: {
       logMethod(args, method) {
         const masked = args.map((a) => (typeof a === "string" ? maskSecrets(a) : a)) as Parameters<typeof method>;
@@ -44,8 +126,13 @@ export const logger = pino(
       },
     },
     serializers: {
-      err: (err: Error) => ({ type: err?.name, message: maskSecrets(String(err?.message ?? err)), stack: err?.stack && maskSecrets(err.stack) }),
+      err: (err: Error) => ({
+        type: err?.name,
+        code: (err as { code?: unknown })?.code,
+        message: maskSecrets(String(err?.message ?? err)),
+        stack: err?.stack && maskSecrets(err.stack),
+      }),
     },
   },
-  pino.destination(2),
+  sink,
 );

@@ -1,0 +1,66 @@
+/**
+ * Server rendering (Remix's default Node entry: bots get the whole document, browsers a stream) plus
+ * what every response needs: security headers with this response's CSP nonce, the nonce on every
+ * script Remix renders, and logging of unexpected errors through our logger.
+ */
+import { PassThrough } from "node:stream";
+import type { AppLoadContext, EntryContext, HandleDataRequestFunction, HandleErrorFunction } from "@remix-run/node";
+import { createReadableStreamFromReadable } from "@remix-run/node";
+import { RemixServer } from "@remix-run/react";
+import { isbot } from "isbot";
+import { renderToPipeableStream } from "react-dom/server";
+import { logger } from "~/.server/logger";
+import { applySecurityHeaders, withSecurityHeaders } from "~/.server/security/headers";
+import { NonceProvider } from "~/nonce";
+
+// Stream pending deferred data for at most this long, then abort rendering a little after.
+export const streamTimeout = 5_000;
+
+export default function handleRequest(
+  request: Request,
+  responseStatusCode: number,
+  responseHeaders: Headers,
+  remixContext: EntryContext,
+  loadContext: AppLoadContext,
+) {
+  const nonce = loadContext?.nonce ?? "";
+  applySecurityHeaders(responseHeaders, { nonce });
+  const bot = isbot(request.headers.get("user-agent") || "");
+  return new Promise<Response>((resolve, reject) => {
+    let shellRendered = false;
+    const { pipe, abort } = renderToPipeableStream(
+      <NonceProvider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} nonce={nonce} />
+      </NonceProvider>,
+      {
+        nonce,
+        // Bots (and crawlers of the status pages) get complete HTML; browsers start on the shell.
+        [bot ? "onAllReady" : "onShellReady"]() {
+          shellRendered = true;
+          const body = new PassThrough();
+          const stream = createReadableStreamFromReadable(body);
+          responseHeaders.set("Content-Type", "text/html; charset=utf-8");
+          resolve(new Response(stream, { headers: responseHeaders, status: responseStatusCode }));
+          pipe(body);
+        },
+        onShellError(error: unknown) {
+          reject(error);
+        },
+        onError(error: unknown) {
+          responseStatusCode = 500;
+          // Errors while streaming after the shell are logged here; before it, onShellError rejects.
+          if (shellRendered) logger.error({ err: error }, "error while streaming a document");
+        },
+      },
+    );
+    setTimeout(abort, streamTimeout + 1000);
+  });
+}
+
+export const handleDataRequest: HandleDataRequestFunction = (response) => withSecurityHeaders(response);
+
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  // Aborted requests (the client went away) are not errors of ours.
+  if (request.signal.aborted) return;
+  logger.error({ err: error, method: request.method, path: new URL(request.url).pathname }, "unhandled error in a route");
+};
