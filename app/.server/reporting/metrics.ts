@@ -48,33 +48,10 @@ export interface Metrics {
 
 export type MetricName = keyof Metrics;
 
-export interface MetricDef {
-  name: MetricName;
-  label: string;
-  kind: "money" | "count" | "percent" | "ratio";
-  /** true when a rise is bad news (cost metrics): deltas are coloured inverted */
-  inverted: boolean;
-  /** true for facts summed across rows; ratios and reach are derived */
-  additive: boolean;
-}
-
-export const METRICS: readonly MetricDef[] = [
-  { name: "spend", label: "Spend", kind: "money", inverted: false, additive: true },
-  { name: "impressions", label: "Impressions", kind: "count", inverted: false, additive: true },
-  { name: "reach", label: "Reach", kind: "count", inverted: false, additive: false },
-  { name: "frequency", label: "Frequency", kind: "ratio", inverted: false, additive: false },
-  { name: "clicks", label: "Clicks", kind: "count", inverted: false, additive: true },
-  { name: "link_clicks", label: "Link clicks", kind: "count", inverted: false, additive: true },
-  { name: "ctr", label: "CTR", kind: "percent", inverted: false, additive: false },
-  { name: "cpc", label: "CPC", kind: "money", inverted: true, additive: false },
-  { name: "cpm", label: "CPM", kind: "money", inverted: true, additive: false },
-  { name: "conversions", label: "Conversions", kind: "count", inverted: false, additive: true },
-  { name: "cpa", label: "CPA", kind: "money", inverted: true, additive: false },
-  { name: "conversion_value", label: "Conv. value", kind: "money", inverted: false, additive: true },
-  { name: "roas", label: "ROAS", kind: "ratio", inverted: false, additive: false },
-];
-export const METRIC_BY_NAME = Object.fromEntries(METRICS.map((m) => [m.name, m])) as Record<MetricName, MetricDef>;
-export const METRIC_NAMES = METRICS.map((m) => m.name) as MetricName[];
+// Labels, kinds and the "a rise is bad" flag are display facts the browser needs too: they live in
+// app/utils/format.ts (shared) and are re-exported here so server code has one import.
+export { METRICS, METRIC_BY_NAME, type MetricDisplay as MetricDef } from "../../utils/format";
+export const METRIC_NAMES: MetricName[] = ["spend", "impressions", "reach", "frequency", "clicks", "link_clicks", "ctr", "cpc", "cpm", "conversions", "cpa", "conversion_value", "roas"];
 
 function ratio(num: number, den: number, scale = 1): number | null {
   return den === 0 ? null : (num / den) * scale;
