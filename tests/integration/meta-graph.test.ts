@@ -9,6 +9,14 @@ let meta: MetaEmulator;
 let user: EmulatorUser;
 let token: string;
 const noSleep = async () => {};
+/** The error a promise rejects with (fails the test when it resolves). */
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (e: unknown) => e as MetaApiError,
+  );
 
 beforeAll(async () => {
   meta = await bootEmulator();
@@ -67,12 +75,14 @@ describe("GraphClient against the emulator", () => {
     const acct = user.ad_accounts[0];
     const ok = await c.get(acct.id, { fields: "id,name,currency" }, z.object({ id: z.literal(acct.id), currency: z.string() }));
     expect(ok.currency).toBe(acct.currency);
-    const err = await c.get(acct.id, { fields: "id,currency" }, z.object({ currency: z.number() })).catch((e) => e);
+    const err = await failure(c.get(acct.id, { fields: "id,currency" }, z.object({ currency: z.number() })));
     expect(err).toBeInstanceOf(MetaApiError);
     expect(err.message).toMatch(/Unexpected response shape.*currency/);
-    const pageErr = await (async () => {
-      for await (const _ of c.pages("me/adaccounts", { fields: "id" }, z.object({ id: z.number() })));
-    })().catch((e) => e);
+    const pageErr = await failure(
+      (async () => {
+        for await (const _ of c.pages("me/adaccounts", { fields: "id" }, z.object({ id: z.number() })));
+      })(),
+    );
     expect(pageErr.message).toMatch(/data\[0\]\.id/);
   });
 
@@ -94,7 +104,7 @@ describe("GraphClient against the emulator", () => {
   ];
   it.each(kinds)("maps the emulator's %s fault to %s", async (fault, kind) => {
     await meta.fault(fault, 1);
-    const err = await client({ maxRetries: 0 }).get(user.ad_accounts[0].id, { fields: "id" }).catch((e) => e);
+    const err = await failure(client({ maxRetries: 0 }).get(user.ad_accounts[0].id, { fields: "id" }));
     expect(err).toBeInstanceOf(MetaApiError);
     expect(err.kind).toBe(kind);
     expect(err.message).not.toContain(token);
@@ -103,7 +113,7 @@ describe("GraphClient against the emulator", () => {
 
   it("a slow answer past the timeout is a transient error", async () => {
     await meta.fault("slow", 1, { delayMs: 800 });
-    const err = await client({ maxRetries: 0, timeoutMs: 150 }).get("me").catch((e) => e);
+    const err = await failure(client({ maxRetries: 0, timeoutMs: 150 }).get("me"));
     expect(err).toMatchObject({ kind: "transient", httpStatus: 0 });
     expect(err.message).toMatch(/timed out/);
   });
