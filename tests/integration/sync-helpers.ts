@@ -75,7 +75,7 @@ export async function connectTenant(emu: RunningEmulator, opts: { accounts?: str
 }
 
 /** Sync dependencies pointed at the emulator, with fast retries and polls for tests. */
-export function testDeps(emu: RunningEmulator, overrides: Partial<SyncDeps> & { governor?: RateGovernor; maxRetries?: number } = {}): SyncDeps {
+export function testDeps(emu: Pick<RunningEmulator, "url">, overrides: Partial<SyncDeps> & { governor?: RateGovernor; maxRetries?: number } = {}): SyncDeps {
   const governor = overrides.governor ?? new RateGovernor({ pauseMs: 200, slowIntervalMs: 5 });
   return {
     sql: sql(),
