@@ -4,6 +4,7 @@ import { getUser, createUserSession, safeRedirect } from "~/.server/auth";
 import { authenticatePassword } from "~/.server/auth/authenticator";
 import { facebookLoginEnabled } from "~/.server/auth/facebook";
 import { InputError } from "~/.server/errors";
+import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Log in · Spendlane" }];
@@ -21,9 +22,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { facebook: facebookLoginEnabled(), notice: fb ? (FB_NOTICES[fb] ?? null) : null };
 }
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.clone().formData();
   const redirectTo = safeRedirect(form.get("redirectTo"));
+  // Counted per IP and per e-mail before any password check; same answer for unknown e-mails.
+  const limit = await checkRateLimit("login", { ip: clientIp(context), account: String(form.get("email") ?? "") });
+  if (!limit.ok) return rateLimitResponse(limit);
   try {
     const userId = await authenticatePassword(request);
     return redirect(redirectTo, { headers: { "Set-Cookie": await createUserSession(request, userId) } });

@@ -3,6 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { createUserSession, getUser } from "~/.server/auth";
 import { clearPendingFacebook, completeFacebookSignUp, readPendingFacebook, signUp } from "~/.server/auth/accounts";
 import { InputError } from "~/.server/errors";
+import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Create your agency · Spendlane" }];
@@ -16,8 +17,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const FIELDS = ["name", "email", "password", "agencyName", "agencySlug"];
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
+  const limit = await checkRateLimit("signup", { ip: clientIp(context), account: String(form.get("email") ?? "") });
+  if (!limit.ok) return rateLimitResponse(limit);
   const values = Object.fromEntries(FIELDS.map((k) => [k, form.get(k) ?? undefined]));
   try {
     if (form.get("intent") === "facebook") {
