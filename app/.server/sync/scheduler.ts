@@ -1,0 +1,175 @@
+/**
+ * The job queue: pg-boss 10 in the app's own database (schema `pgboss`), so any number of worker
+ * processes on any number of machines share one queue and nothing needs Redis.
+ *
+ * - Queue `sync-account`, policy "stately" keyed by ad account: at most one queued and one active
+ *   job per account, so repeated requests (a user hammering Refresh, the tick) collapse into one.
+ *   The runner's lease adds the hard guarantee (one sync per account even outside the queue).
+ * - Queue `sync-tick`, scheduled every minute: finds accounts that are due (backfill not finished,
+ *   incremental older than REFRESH_ACTIVE_SECONDS, restatement older than a day) and queues them.
+ * pg-boss runs unchanged on the embedded PGlite engine through the socket (ADR 0017).
+ */
+import PgBoss from "pg-boss";
+import { databaseUrl, sql } from "../db/connection";
+import { env } from "../env";
+import { logger } from "../logger";
+import { runSync, type SyncDeps } from "./runner";
+import { nodeSyncDeps } from "./service";
+import type { SyncKind } from "./planner";
+
+export const SYNC_QUEUE = "sync-account";
+export const TICK_QUEUE = "sync-tick";
+const log = logger.child({ module: "scheduler" });
+
+export interface SyncJobData {
+  adAccountId: string;
+  kind: SyncKind;
+  since?: string;
+}
+
+interface BossState {
+  boss?: PgBoss;
+  starting?: Promise<PgBoss>;
+  worker?: boolean;
+}
+const state: BossState = ((globalThis as Record<string, unknown>).__spendlaneBoss ??= {}) as BossState;
+
+async function boss(): Promise<PgBoss> {
+  if (state.boss) return state.boss;
+  state.starting ??= (async () => {
+    const url = databaseUrl();
+    if (!url) throw new Error("Database not configured: the job queue needs the database URL");
+    const b = new PgBoss({
+      connectionString: url,
+      schema: "pgboss",
+      // The embedded engine serialises transactions; a small pool is plenty there and on Postgres.
+      max: 3,
+      application_name: "spendlane-queue",
+      // Only a worker supervises and runs cron; a web process just sends.
+      supervise: !!state.worker,
+      schedule: !!state.worker,
+    });
+    b.on("error", (err) => log.error({ err }, "job queue error"));
+    await b.start();
+    await ensureQueue(b, SYNC_QUEUE, {
+      policy: "stately",
+      retryLimit: 3,
+      retryDelay: 60,
+      retryBackoff: true,
+      // A backfill of 37 months can take a while; the runner's lease protects against doubles anyway.
+      expireInSeconds: 2 * 60 * 60,
+    });
+    await ensureQueue(b, TICK_QUEUE, { policy: "short", retryLimit: 0, expireInSeconds: 300 });
+    state.boss = b;
+    return b;
+  })();
+  try {
+    return await state.starting;
+  } catch (err) {
+    state.starting = undefined;
+    throw err;
+  }
+}
+
+async function ensureQueue(b: PgBoss, name: string, opts: Omit<PgBoss.Queue, "name">) {
+  const existing = await b.getQueue(name);
+  if (!existing) await b.createQueue(name, { name, ...opts });
+}
+
+/**
+ * Queues a sync of one ad account. Deduplicated per account: returns null when an equivalent job is
+ * already queued. `startAfterSeconds` delays it (used after Meta's rate limit asked us to wait).
+ */
+export async function requestSync(
+  adAccountId: string,
+  kind: SyncKind,
+  opts: { since?: string; startAfterSeconds?: number; priority?: number } = {},
+): Promise<string | null> {
+  const b = await boss();
+  const data: SyncJobData = { adAccountId, kind, ...(opts.since ? { since: opts.since } : {}) };
+  return b.send(SYNC_QUEUE, data, {
+    singletonKey: adAccountId,
+    startAfter: opts.startAfterSeconds ? Math.ceil(opts.startAfterSeconds) : undefined,
+    priority: opts.priority ?? (kind === "manual" ? 10 : kind === "backfill" ? 5 : 0),
+  });
+}
+
+/** Whether a job for the account is queued or running (for "already syncing" answers). */
+export async function pendingSync(adAccountId: string): Promise<{ state: string; startAfter: Date } | null> {
+  await boss();
+  const [r] = await sql()<{ state: string; start_after: Date }[]>`
+    select state::text, start_after from pgboss.job
+    where name = ${SYNC_QUEUE} and singleton_key = ${adAccountId} and state in ('created', 'retry', 'active')
+    order by start_after limit 1`;
+  return r ? { state: r.state, startAfter: r.start_after } : null;
+}
+
+/**
+ * Accounts due for work, at most one job kind each (backfill first, then restatement, then incremental).
+ * Accounts whose connection needs re-authorisation are never due: no calls with a dead token.
+ */
+export async function dueAccounts(refreshSeconds: number): Promise<{ adAccountId: string; kind: SyncKind }[]> {
+  const rows = await sql()<{ id: string; kind: SyncKind }[]>`
+    select a.id,
+      case
+        when a.backfilled_since is null
+          or a.backfilled_since > (current_date - make_interval(months => a.backfill_months))::date + 2 then 'backfill'
+        when a.last_restated_at is null or a.last_restated_at < now() - interval '1 day' then 'restatement'
+        else 'incremental'
+      end as kind
+    from public.ad_accounts a
+    join public.meta_connections c on c.id = a.connection_id
+    where c.status = 'active'
+      and a.sync_status <> 'needs_reauth'
+      and (a.backfilled_since is null
+        or a.backfilled_since > (current_date - make_interval(months => a.backfill_months))::date + 2
+        or a.last_restated_at is null or a.last_restated_at < now() - interval '1 day'
+        or a.last_incremental_at is null or a.last_incremental_at < now() - make_interval(secs => ${refreshSeconds}))`;
+  return rows.map((r) => ({ adAccountId: r.id, kind: r.kind }));
+}
+
+/** One scheduler pass: queues every due account. Returns how many jobs were queued. */
+export async function tick(): Promise<number> {
+  let queued = 0;
+  for (const d of await dueAccounts(env().REFRESH_ACTIVE_SECONDS)) if (await requestSync(d.adAccountId, d.kind)) queued++;
+  return queued;
+}
+
+/**
+ * Runs a worker in this process: drains `sync-account` jobs (a few at a time, one per account) and
+ * runs the minute tick. `deps` lets tests point the core at the emulator.
+ */
+export async function startWorker(opts: { concurrency?: number; pollingIntervalSeconds?: number; deps?: Partial<SyncDeps>; cron?: boolean } = {}): Promise<void> {
+  if (state.worker && state.boss) return;
+  if (state.boss && !state.worker) await stopWorker();
+  state.worker = true;
+  const b = await boss();
+  const deps = () => nodeSyncDeps(opts.deps);
+  const handler = async ([job]: PgBoss.Job<SyncJobData>[]) => {
+    if (!job) return;
+    const result = await runSync(deps(), job.data);
+    if (result.status === "paused") {
+      // Meta asked us to wait: the run keeps its checkpoint and continues when allowed.
+      await requestSync(job.data.adAccountId, job.data.kind, { since: job.data.since, startAfterSeconds: (result.retryAfterMs ?? 60_000) / 1000 });
+    }
+    return { status: result.status, rows: result.rows, apiCalls: result.apiCalls };
+  };
+  // Several pollers give parallelism across accounts; the queue still hands out one job per account.
+  for (let i = 0; i < (opts.concurrency ?? 2); i++) {
+    await b.work<SyncJobData>(SYNC_QUEUE, { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 }, handler);
+  }
+  await b.work(TICK_QUEUE, { batchSize: 1, pollingIntervalSeconds: 5 }, async () => {
+    const n = await tick();
+    if (n) log.info({ queued: n }, "scheduler queued due syncs");
+  });
+  if (opts.cron !== false) await b.schedule(TICK_QUEUE, "* * * * *");
+  log.info("sync worker started");
+}
+
+export async function stopWorker(): Promise<void> {
+  const b = state.boss;
+  state.boss = undefined;
+  state.starting = undefined;
+  state.worker = false;
+  if (b) await b.stop({ graceful: true, wait: true, timeout: 10_000 });
+}

@@ -1,0 +1,26 @@
+/**
+ * The Node wiring of the sync core: the shared pool, Graph clients from the environment with the
+ * process-wide rate governor, and the Meta connections module for tokens and re-auth flags.
+ * (The Deno edge function wires the same core with its own dependencies.)
+ */
+import { sql } from "../db/connection";
+import { graphClientFromEnv } from "../meta/graph";
+import { getConnectionToken, markNeedsReauth } from "../meta/connections";
+import { logger } from "../logger";
+import { runSync, type SyncDeps, type SyncRequest, type SyncResult } from "./runner";
+
+export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
+  return {
+    sql: sql(),
+    graphFor: (token) => graphClientFromEnv(token),
+    getToken: (tx, connectionId) => getConnectionToken(tx, connectionId),
+    markNeedsReauth: (tx, connectionId, reason) => markNeedsReauth(tx, connectionId, reason),
+    log: logger.child({ module: "sync" }),
+    ...overrides,
+  };
+}
+
+/** Runs one sync in this process now (CLI, tests); the worker calls the same through the queue. */
+export function syncNow(req: SyncRequest, overrides: Partial<SyncDeps> = {}): Promise<SyncResult> {
+  return runSync(nodeSyncDeps(overrides), req);
+}
