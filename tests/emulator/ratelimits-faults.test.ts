@@ -55,7 +55,7 @@ describe("rate-limit headers", () => {
 
 describe("rate-limit enforcement", () => {
   it("per-account score → 17/2446079, blocks, other accounts unaffected, recovers after the window", async () => {
-    await limits({ ...DEFAULTS, accountScore: { max: 4, windowSeconds: 1, blockSeconds: 1 } });
+    await limits({ ...DEFAULTS, accountScore: { max: 4, windowSeconds: 2, blockSeconds: 1 } });
     for (let i = 0; i < 4; i++) expect((await c.get(`/${V}/${ACT_US}`)).status).toBe(200);
     const r = await c.get(`/${V}/${ACT_US}`);
     expectGraphError(r, 400, 17, 2446079);
@@ -64,7 +64,7 @@ describe("rate-limit enforcement", () => {
     expect(hdr(r, "x-business-use-case-usage")["200000000000001"][0].estimated_time_to_regain_access).toBeGreaterThanOrEqual(1);
     expect((await c.get(`/${V}/${ACT_EU}`)).status).toBe(200);
     expectGraphError(await c.get(`/${V}/${ACT_US}/campaigns`), 400, 17, 2446079); // still blocked
-    await sleep(1100);
+    await sleep(2100);
     expect((await c.get(`/${V}/${ACT_US}`)).status).toBe(200);
   });
 
