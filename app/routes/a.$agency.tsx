@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, NavLink, Outlet, useLoaderData } from "@remix-run/react";
 import { listMyAgencies, requireAgency } from "~/.server/auth";
 import { viewerWorkspaces } from "~/.server/auth/shell";
+import { getBillingBanner } from "~/.server/billing/banner";
+import { BillingBanner } from "~/components/billing/BillingBanner";
 import { Badge, Logo, cx, navItemsFor } from "~/components/ui";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.agency.name} · Spendlane` : "Spendlane" }];
@@ -19,6 +21,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     role,
     agencies: agencies.map((a) => ({ slug: a.slug, name: a.name, role: a.role })),
     viewerWorkspaces: workspaces,
+    billingBanner: role === "viewer" ? null : await getBillingBanner(user.id, agency.id),
   };
 }
 
@@ -29,7 +32,7 @@ const navClass = ({ isActive }: { isActive: boolean }) =>
   );
 
 export default function AgencyLayout() {
-  const { user, agency, role, agencies, viewerWorkspaces } = useLoaderData<typeof loader>();
+  const { user, agency, role, agencies, viewerWorkspaces, billingBanner } = useLoaderData<typeof loader>();
   const base = `/a/${agency.slug}`;
   const items =
     role === "viewer"
@@ -63,6 +66,7 @@ export default function AgencyLayout() {
           ))}
         </nav>
       </header>
+      <BillingBanner banner={billingBanner} agencySlug={agency.slug} isOwner={role === "owner"} />
       <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">
         <Outlet />
       </main>

@@ -168,7 +168,7 @@ describe("billing route", () => {
   const form = (fields: Record<string, string>) => ({ method: "POST", body: new URLSearchParams(fields) });
   const call = async (fn: typeof action | typeof loader, req: Request, agency: string) => {
     try {
-      return (await fn({ request: req, params: { agency }, context: {} })) as unknown;
+      return (await fn({ request: req, params: { agency }, context: { nonce: "", requestId: "test", clientIp: "127.0.0.1" } })) as unknown;
     } catch (thrown) {
       return thrown;
     }

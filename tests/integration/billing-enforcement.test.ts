@@ -26,7 +26,7 @@ describe("a sixth client on Starter", () => {
     const { agency, owner } = await createAgencyFixture({ workspaces: 5 });
     await setPlan(agency.id, "starter");
     const request = await requestAs(owner.id, `/a/${agency.slug}/clients`, { method: "POST", body: new URLSearchParams({ name: "Sixth client" }) });
-    const res = (await clientsAction({ request, params: { agency: agency.slug }, context: {} })) as { data: { error: string }; init: { status: number } };
+    const res = (await clientsAction({ request, params: { agency: agency.slug }, context: { nonce: "", requestId: "test", clientIp: "127.0.0.1" } })) as { data: { error: string }; init: { status: number } };
     expect(res.init.status).toBe(402);
     expect(res.data.error).toMatch(/Starter plan includes 5 active clients.*Upgrade your plan on the Billing page/);
     expect((await asService((tx) => getAgencyUsage(tx, agency.id))).clients).toBe(5);

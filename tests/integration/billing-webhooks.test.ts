@@ -56,7 +56,7 @@ async function post(payload: string, header: string | null) {
   const headers = new Headers({ "content-type": "application/json" });
   if (header !== null) headers.set("stripe-signature", header);
   const request = new Request("http://localhost/webhooks/stripe", { method: "POST", body: payload, headers });
-  const res = (await action({ request, params: {}, context: {} })) as Response;
+  const res = (await action({ request, params: {}, context: { nonce: "", requestId: "test", clientIp: "127.0.0.1" } })) as Response;
   return { status: res.status, body: await res.json() };
 }
 

@@ -16,6 +16,7 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { label: "Overview", path: "", roles: ["owner", "admin", "member"], end: true },
   { label: "Clients", path: "clients", roles: ["owner", "admin", "member"] },
+  { label: "Billing", path: "billing", roles: ["owner"] },
 ];
 
 export function navItemsFor(role: NavRole): NavItem[] {
