@@ -167,3 +167,22 @@ describe("status rules", () => {
     expect((await asService((tx) => getAgencyUsage(tx, agency.id))).clients).toBe(1);
   });
 });
+
+describe("billing banner", () => {
+  it("warns during the grace period, then says read-only; nothing with billing off or a healthy subscription", async () => {
+    const { getBillingBanner } = await import("../../app/.server/billing/banner");
+    const { agency, owner } = await createAgencyFixture({ workspaces: 0 });
+    const since = new Date("2026-03-01T00:00:00Z");
+    await setPlan(agency.id, "starter", "past_due", { pastDueSince: since });
+    expect(await getBillingBanner(owner.id, agency.id, new Date("2026-03-03T00:00:00Z"))).toBeNull();
+    withBilling(true);
+    const grace = await getBillingBanner(owner.id, agency.id, new Date("2026-03-03T00:00:00Z"));
+    expect(grace).toMatchObject({ kind: "past_due", until: "2026-03-08T00:00:00.000Z" });
+    expect(grace?.message).toMatch(/within 5 days/);
+    expect(await getBillingBanner(owner.id, agency.id, new Date("2026-03-09T00:00:00Z"))).toMatchObject({ kind: "read_only" });
+    await setPlan(agency.id, "starter", "active");
+    expect(await getBillingBanner(owner.id, agency.id)).toBeNull();
+    await setPlan(agency.id, "trial", "trialing", { trialEndsAt: new Date(Date.now() + 2 * 86400_000) });
+    expect(await getBillingBanner(owner.id, agency.id)).toMatchObject({ kind: "trial_ending" });
+  });
+});
