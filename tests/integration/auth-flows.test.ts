@@ -18,7 +18,7 @@ import { startEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, type RunningEmulator
 import { TEST_PASSWORD, createAgencyFixture, createUser, uniq } from "../helpers/factories";
 
 const ORIGIN = "http://localhost:3000";
-const args = (request: Request) => ({ request, params: {}, context: {} });
+const args = (request: Request) => ({ request, params: {}, context: { nonce: "", requestId: "test", clientIp: "127.0.0.1" } });
 
 /** A tiny cookie jar: Set-Cookie headers in, Cookie header out (expired cookies dropped). */
 class Jar {
