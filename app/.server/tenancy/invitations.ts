@@ -350,3 +350,14 @@ export function statusMessage(status: InvitationPreview["status"]): string {
       return "";
   }
 }
+
+/** Seats for the team page: in use (members + open invitations) against the plan. */
+export async function seatSummary(actorUserId: string, agencyId: string) {
+  return asUser(actorUserId, async (tx) => {
+    const limits = await getAgencyLimits(tx, agencyId);
+    const [{ used, members }] = await tx<{ used: number; members: number }[]>`
+      select private.seats_in_use(${agencyId})::int as used,
+        (select count(*)::int from public.agency_members where agency_id = ${agencyId}) as members`;
+    return { planName: limits.planName, seats: limits.seats, used, members, pending: used - members };
+  });
+}

@@ -1,0 +1,200 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { forbidden, notFound, requireWorkspace } from "~/.server/auth";
+import { InputError, fieldErrors } from "~/.server/errors";
+import { appBaseUrl } from "~/.server/mail";
+import { deleteClient, listViewers, renameClient, revokeViewer, setClientArchived } from "~/.server/tenancy/clients";
+import { inviteViewer, listOpenInvitations, resendInvitation, revokeInvitation } from "~/.server/tenancy/invitations";
+import { expectedFailure } from "~/.server/tenancy/members";
+import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader } from "~/components/ui";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.workspace.name} settings · Spendlane` : "Spendlane" }];
+
+/** Client viewers get the same 404 as outsiders; members see the page exists but may not manage it. */
+async function requireManager(request: Request, params: LoaderFunctionArgs["params"]) {
+  const access = await requireWorkspace(request, params.agency, params.workspace);
+  if (access.role === "viewer") notFound();
+  if (!access.canManage) forbidden();
+  return access;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { user, agency, role, workspace } = await requireManager(request, params);
+  const [viewers, invitations] = await Promise.all([
+    listViewers(user.id, agency.id, workspace.id),
+    listOpenInvitations(user.id, agency.id, { workspaceId: workspace.id }),
+  ]);
+  return { agency, workspace, isOwner: role === "owner", viewers, invitations };
+}
+
+const uuid = z.uuid({ error: "Unknown person or invitation" });
+const intentSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("invite"), email: z.string() }),
+  z.object({ intent: z.literal("resend"), invitationId: uuid }),
+  z.object({ intent: z.literal("revoke-invitation"), invitationId: uuid }),
+  z.object({ intent: z.literal("revoke-viewer"), userId: uuid }),
+  z.object({ intent: z.literal("rename"), name: z.string() }),
+  z.object({ intent: z.literal("archive") }),
+  z.object({ intent: z.literal("restore") }),
+  z.object({ intent: z.literal("delete"), confirm: z.string() }),
+]);
+
+const DONE: Record<string, string> = {
+  invite: "Invitation sent.",
+  resend: "Invitation sent again with a new link.",
+  "revoke-invitation": "Invitation revoked.",
+  "revoke-viewer": "Access removed.",
+  rename: "Client renamed.",
+  archive: "Client archived. Its data stays; syncing stops.",
+  restore: "Client restored.",
+};
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { user, agency, workspace } = await requireManager(request, params);
+  const form = Object.fromEntries(await request.formData());
+  const values = { email: String(form.email ?? "").slice(0, 254), name: String(form.name ?? "").slice(0, 200) };
+  try {
+    const parsed = intentSchema.safeParse(form);
+    if (!parsed.success) throw new InputError("Check the form", fieldErrors(parsed.error.issues));
+    const input = parsed.data;
+    const baseUrl = appBaseUrl(request);
+    switch (input.intent) {
+      case "invite":
+        await inviteViewer(user.id, agency.id, workspace.id, { email: input.email }, { baseUrl });
+        break;
+      case "resend":
+        await resendInvitation(user.id, agency.id, input.invitationId, { baseUrl });
+        break;
+      case "revoke-invitation":
+        await revokeInvitation(user.id, agency.id, input.invitationId);
+        break;
+      case "revoke-viewer":
+        await revokeViewer(user.id, agency.id, workspace.id, input.userId);
+        break;
+      case "rename":
+        await renameClient(user.id, agency.id, workspace.id, { name: input.name });
+        break;
+      case "archive":
+      case "restore":
+        await setClientArchived(user.id, agency.id, workspace.id, input.intent === "archive");
+        break;
+      case "delete":
+        await deleteClient(user.id, agency.id, workspace.id, { confirm: input.confirm });
+        return redirect(`/a/${agency.slug}/clients?deleted=${encodeURIComponent(workspace.slug)}`);
+    }
+    return data({ ok: DONE[input.intent], intent: input.intent, error: null, fields: {} as Record<string, string>, limit: undefined, values: undefined });
+  } catch (err) {
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ ok: null, intent: String(form.intent ?? ""), ...failure, values }, { status: failure.status });
+  }
+}
+
+const dateFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
+export default function WorkspaceSettings() {
+  const { agency, workspace, isOwner, viewers, invitations } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const err = (intent: string) =>
+    result?.error && result.intent === intent ? (
+      <Alert tone="error" title={result.error}>
+        {result.limit ? <Link to={`/a/${agency.slug}/billing`} className="underline">Upgrade on the Billing page</Link> : null}
+      </Alert>
+    ) : null;
+  const otherError = result?.error && !["invite", "rename", "delete"].includes(result.intent) ? err(result.intent) : null;
+  return (
+    <>
+      <PageHeader
+        title={`${workspace.name}: settings`}
+        description="Client access, name and lifecycle of this client workspace."
+        actions={workspace.archivedAt ? <Badge tone="amber">Archived</Badge> : undefined}
+      />
+      {result?.ok ? <Alert tone="success" className="mb-4">{result.ok}</Alert> : null}
+      {otherError ? <div className="mb-4">{otherError}</div> : null}
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Card>
+          <CardTitle description="Client viewers see this client's dashboard read-only, nothing else. They do not use seats.">Client access</CardTitle>
+          {viewers.length === 0 ? (
+            <p className="text-sm text-zinc-500">Nobody from the client has access yet.</p>
+          ) : (
+            <ul className="divide-y divide-zinc-800" aria-label="Client viewers">
+              {viewers.map((v) => (
+                <li key={v.userId} className="flex items-center gap-3 py-2">
+                  <div className="min-w-0 flex-1">
+                    <p className="truncate text-sm text-zinc-100">{v.name ?? v.email}</p>
+                    <p className="truncate text-xs text-zinc-500">{v.email} · since {dateFmt.format(new Date(v.createdAt))}</p>
+                  </div>
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="revoke-viewer" />
+                    <input type="hidden" name="userId" value={v.userId} />
+                    <Button type="submit" size="sm" variant="ghost" disabled={busy}>Remove access</Button>
+                  </Form>
+                </li>
+              ))}
+            </ul>
+          )}
+          {invitations.length ? (
+            <ul className="mt-4 divide-y divide-zinc-800 border-t border-zinc-800" aria-label="Pending client invitations">
+              {invitations.map((i) => (
+                <li key={i.id} className="flex items-center gap-3 py-2">
+                  <div className="min-w-0 flex-1">
+                    <p className="truncate text-sm text-zinc-100">{i.email}</p>
+                    <p className="text-xs text-zinc-500">{i.expired ? "Expired" : `Invited · expires ${dateFmt.format(new Date(i.expiresAt))}`}</p>
+                  </div>
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="resend" />
+                    <input type="hidden" name="invitationId" value={i.id} />
+                    <Button type="submit" size="sm" variant="secondary" disabled={busy}>Resend</Button>
+                  </Form>
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="revoke-invitation" />
+                    <input type="hidden" name="invitationId" value={i.id} />
+                    <Button type="submit" size="sm" variant="ghost" disabled={busy}>Revoke</Button>
+                  </Form>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          <Form method="post" className="mt-4 space-y-3" noValidate>
+            <input type="hidden" name="intent" value="invite" />
+            {err("invite")}
+            <Field label="Invite a client viewer by email" name="email" type="email" required defaultValue={result?.intent === "invite" ? result?.values?.email : undefined} error={result?.intent === "invite" ? result.fields?.email : undefined} />
+            <Button type="submit" busy={busy} busyLabel="Sending…">Send invitation</Button>
+          </Form>
+        </Card>
+
+        <div className="space-y-6">
+          <Card>
+            <CardTitle>Name</CardTitle>
+            <Form method="post" className="space-y-3" noValidate>
+              <input type="hidden" name="intent" value="rename" />
+              {err("rename")}
+              <Field label="Client name" name="name" required maxLength={120} defaultValue={workspace.name} error={result?.intent === "rename" ? result.fields?.name : undefined} />
+              <Button type="submit" variant="secondary" disabled={busy}>Rename</Button>
+            </Form>
+          </Card>
+          <Card>
+            <CardTitle description="Archived clients stop syncing and free their plan slot; their data stays.">{workspace.archivedAt ? "Restore" : "Archive"}</CardTitle>
+            <Form method="post">
+              <input type="hidden" name="intent" value={workspace.archivedAt ? "restore" : "archive"} />
+              <Button type="submit" variant="secondary" disabled={busy}>{workspace.archivedAt ? "Restore client" : "Archive client"}</Button>
+            </Form>
+          </Card>
+          {isOwner ? (
+            <Card className="border-red-900/60">
+              <CardTitle description="Deletes the client with its Meta connections and tokens, ad accounts, all synced data and client access. This cannot be undone.">Delete client</CardTitle>
+              <Form method="post" className="space-y-3" noValidate>
+                <input type="hidden" name="intent" value="delete" />
+                {err("delete")}
+                <Field label={`Type ${workspace.name} to confirm`} name="confirm" autoComplete="off" required error={result?.intent === "delete" ? result.fields?.confirm : undefined} />
+                <Button type="submit" variant="danger" disabled={busy}>Delete client permanently</Button>
+              </Form>
+            </Card>
+          ) : null}
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,122 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { requireUser } from "~/.server/auth";
+import { changeEmail, changePassword, listSessions, signOutOtherSessions } from "~/.server/auth/account";
+import { InputError, fieldErrors } from "~/.server/errors";
+import { expectedFailure } from "~/.server/tenancy/members";
+import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader } from "~/components/ui";
+
+export const meta: MetaFunction = () => [{ title: "Account · Spendlane" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const sessions = await listSessions(user.id, user.sessionId);
+  return { user: { email: user.email, name: user.name }, sessions };
+}
+
+const intentSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("password"), currentPassword: z.string(), newPassword: z.string(), confirm: z.string() }),
+  z.object({ intent: z.literal("email"), email: z.string(), password: z.string() }),
+  z.object({ intent: z.literal("signout-others") }),
+]);
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const form = Object.fromEntries(await request.formData());
+  const intent = String(form.intent ?? "");
+  try {
+    const parsed = intentSchema.safeParse(form);
+    if (!parsed.success) throw new InputError("Check the form", fieldErrors(parsed.error.issues));
+    const input = parsed.data;
+    let ok: string;
+    if (input.intent === "password") {
+      const { sessionsEnded } = await changePassword(user.id, user.sessionId, input);
+      ok = `Password changed. ${sessionsEnded} other session${sessionsEnded === 1 ? "" : "s"} signed out.`;
+    } else if (input.intent === "email") {
+      const { email } = await changeEmail(user.id, input);
+      ok = `Your sign-in email is now ${email}.`;
+    } else {
+      const n = await signOutOtherSessions(user.id, user.sessionId);
+      ok = `${n} other session${n === 1 ? "" : "s"} signed out.`;
+    }
+    return data({ ok, intent, error: null, fields: {} as Record<string, string> });
+  } catch (err) {
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ ok: null, intent, error: failure.error, fields: failure.fields }, { status: failure.status });
+  }
+}
+
+const timeFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+/** "Chrome on macOS" from a user agent, good enough to recognise one's own devices. */
+function device(ua: string | null): string {
+  if (!ua) return "Unknown device";
+  const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrome\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
+  const os = /Windows/.test(ua) ? "Windows" : /Mac OS X|Macintosh/.test(ua) ? "macOS" : /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Linux/.test(ua) ? "Linux" : "";
+  return os ? `${browser} on ${os}` : browser;
+}
+
+export default function Account() {
+  const { user, sessions } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const f = (intent: string, field: string) => (result?.intent === intent ? result.fields?.[field] : undefined);
+  const notice = (intent: string) =>
+    result?.intent === intent ? (
+      result.ok ? <Alert tone="success">{result.ok}</Alert> : result.error ? <Alert tone="error">{result.error}</Alert> : null
+    ) : null;
+  return (
+    <main className="mx-auto max-w-4xl px-4 py-8 sm:px-6">
+      <p className="mb-4 text-sm"><Link to="/a" className="text-blue-400 hover:underline">← Back to Spendlane</Link></p>
+      <PageHeader title="Account" description={`Signed in as ${user.email}`} />
+      <div className="grid gap-6 lg:grid-cols-2">
+        <Card>
+          <CardTitle description="Changing it signs out your other sessions.">Password</CardTitle>
+          <Form method="post" className="space-y-3" noValidate>
+            <input type="hidden" name="intent" value="password" />
+            {notice("password")}
+            <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" required error={f("password", "currentPassword")} />
+            <Field label="New password" name="newPassword" type="password" autoComplete="new-password" required error={f("password", "newPassword")} />
+            <Field label="Repeat new password" name="confirm" type="password" autoComplete="new-password" required error={f("password", "confirm")} />
+            <Button type="submit" busy={busy} busyLabel="Saving…">Change password</Button>
+          </Form>
+          <p className="mt-3 text-xs text-zinc-500">No password yet (signed up with Facebook)? <Link to="/forgot-password" className="text-blue-400 hover:underline">Set one by email</Link>.</p>
+        </Card>
+        <Card>
+          <CardTitle description="The address you sign in with and receive email at.">Email</CardTitle>
+          <Form method="post" className="space-y-3" noValidate>
+            <input type="hidden" name="intent" value="email" />
+            {notice("email")}
+            <Field label="New email" name="email" type="email" autoComplete="email" required error={f("email", "email")} />
+            <Field label="Current password" name="password" type="password" autoComplete="current-password" required error={f("email", "password")} />
+            <Button type="submit" variant="secondary" disabled={busy}>Change email</Button>
+          </Form>
+        </Card>
+        <Card className="lg:col-span-2">
+          <CardTitle description="Where your account is signed in. Times in UTC.">Sessions</CardTitle>
+          {notice("signout-others")}
+          <ul className="mt-2 divide-y divide-zinc-800" aria-label="Sessions">
+            {sessions.map((s, i) => (
+              <li key={i} className="flex flex-wrap items-center gap-3 py-2 text-sm">
+                <span className="font-medium text-zinc-100" title={s.userAgent ?? undefined}>{device(s.userAgent)}</span>
+                {s.current ? <Badge tone="green">This browser</Badge> : null}
+                <span className="text-zinc-500">
+                  last active {timeFmt.format(new Date(s.lastSeenAt))} · signed in {timeFmt.format(new Date(s.createdAt))}
+                  {s.ip ? ` · ${s.ip}` : ""}
+                </span>
+              </li>
+            ))}
+          </ul>
+          {sessions.length > 1 ? (
+            <Form method="post" className="mt-4">
+              <input type="hidden" name="intent" value="signout-others" />
+              <Button type="submit" variant="secondary" disabled={busy}>Sign out all other sessions</Button>
+            </Form>
+          ) : null}
+        </Card>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,50 @@
+import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { destroyUserSession } from "~/.server/auth";
+import { isResetTokenValid, resetPassword } from "~/.server/auth/password-reset";
+import { expectedFailure } from "~/.server/tenancy/members";
+import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
+
+export const meta: MetaFunction = () => [{ title: "Choose a new password · Spendlane" }, { name: "referrer", content: "no-referrer" }];
+// The token is in the URL: never send it onwards in a Referer header, never cache the page.
+export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer", "Cache-Control": "no-store" });
+
+export async function loader({ params }: LoaderFunctionArgs) {
+  return { valid: await isResetTokenValid(params.token ?? "") };
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const form = Object.fromEntries(await request.formData());
+  try {
+    await resetPassword(params.token ?? "", { password: form.password, confirm: form.confirm });
+    // Every session of the account is gone; clear this browser's cookie too and log in afresh.
+    return redirect("/login?reset=1", { headers: { "Set-Cookie": await destroyUserSession(request) } });
+  } catch (err) {
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data(failure, { status: failure.status });
+  }
+}
+
+export default function ResetPassword() {
+  const { valid } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  return (
+    <AuthShell title="Choose a new password" footer={<Link to="/login" className="text-blue-400 hover:underline">Back to log in</Link>}>
+      {!valid ? (
+        <Alert tone="error">
+          This reset link is invalid, used or expired. <Link to="/forgot-password" className="underline">Ask for a new one</Link>.
+        </Alert>
+      ) : (
+        <Form method="post" className="space-y-4" noValidate>
+          <FormErrorSummary error={result?.error} fields={result?.fields} visibleFields={["password", "confirm"]} />
+          <Field label="New password" name="password" type="password" autoComplete="new-password" required error={result?.fields?.password} hint="At least 10 characters, letters mixed with digits or symbols." />
+          <Field label="Repeat new password" name="confirm" type="password" autoComplete="new-password" required error={result?.fields?.confirm} />
+          <p className="text-xs text-zinc-500">Saving signs you out everywhere.</p>
+          <Button type="submit" className="w-full" busy={busy} busyLabel="Saving…">Save new password</Button>
+        </Form>
+      )}
+    </AuthShell>
+  );
+}
