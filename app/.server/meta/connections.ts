@@ -338,24 +338,35 @@ export async function completeConnect(opts: {
   });
 }
 
-/** An owner/admin pasted a Business Manager system-user token (never expires). */
-export async function connectSystemUser(opts: {
+/**
+ * Connects a workspace with a pasted token: checked with debug_token (valid, our app, ads_read),
+ * stored in the vault, and its ad accounts listed. The connections page accepts only Business
+ * Manager system-user tokens (never expire); the CLI also takes user tokens (kind oauth then).
+ */
+export async function connectWithToken(opts: {
   workspaceId: string;
   actorUserId: string | null;
   token: string;
+  expect?: "SYSTEM_USER" | "ANY";
 }): Promise<{ connectionId: string; reconnected: boolean; adAccounts: MetaAdAccount[] }> {
   const parsed = tokenInputSchema.safeParse(opts.token);
   if (!parsed.success) throw new InputError(parsed.error.issues[0].message, { token: parsed.error.issues[0].message });
   const token = parsed.data;
   const ws = await asService((tx) => workspaceAgency(tx, opts.workspaceId));
   if (ws.archived) throw new InputError("This client is archived; restore it before connecting Meta.");
-  const info = await inspectToken(token, "SYSTEM_USER");
+  const info = await inspectToken(token, opts.expect ?? "SYSTEM_USER");
   const adAccounts = await listMetaAdAccounts(graphClientFromEnv(token));
   const name = await facebookName(token);
+  const kind: ConnectionKind = info.type === "SYSTEM_USER" ? "system_user" : "oauth";
   const saved = await asService((tx) =>
-    saveConnection(tx, { agencyId: ws.agencyId, workspaceId: opts.workspaceId, actorUserId: opts.actorUserId, kind: "system_user", token, info, facebookUserName: name }),
+    saveConnection(tx, { agencyId: ws.agencyId, workspaceId: opts.workspaceId, actorUserId: opts.actorUserId, kind, token, info, facebookUserName: name }),
   );
   return { ...saved, adAccounts };
+}
+
+/** An owner/admin pasted a Business Manager system-user token (never expires). */
+export function connectSystemUser(opts: { workspaceId: string; actorUserId: string | null; token: string }) {
+  return connectWithToken({ ...opts, expect: "SYSTEM_USER" });
 }
 
 // ----------------------------------------------------------------------------- ad accounts
@@ -488,4 +499,12 @@ export async function disconnect(tx: Tx, input: { workspaceId: string; connectio
   }
   await audit(tx, c.agency_id, input.actorUserId, "meta.disconnect", { connectionId: input.connectionId, workspaceId: input.workspaceId, deleteData: input.deleteData, deletedAccounts });
   return { deletedAccounts };
+}
+
+/** `/a/<agency>/w/<workspace>/connections` for a workspace this user can see (RLS), else 404. */
+export async function connectionsPath(userId: string, workspaceId: string): Promise<string> {
+  const [w] = await asUser(userId, (tx) => tx<{ agency_slug: string; slug: string }[]>`
+    select a.slug as agency_slug, w.slug from public.workspaces w join private.my_agencies() a on a.id = w.agency_id where w.id = ${workspaceId}`);
+  if (!w) throw new NotFoundError();
+  return `/a/${w.agency_slug}/w/${w.slug}/connections`;
 }
