@@ -93,21 +93,28 @@ export function bindLogContext(fields: { userId?: string; agencyId?: string }) {
 // Output: stderr, plus taps (the redaction test reads every line the process writes). Shared
 // through globalThis for the same reason as the context.
 
-type Tap = (line: string) => void;
+type Tap = ((line: string) => void) & { quiet?: boolean };
 const taps = (g.__spendlaneLogTaps ??= new Set<Tap>()) as Set<Tap>;
 const sink = {
   write(line: string) {
-    for (const tap of taps) tap(line);
-    process.stderr.write(line);
+    let quiet = false;
+    for (const tap of taps) {
+      tap(line);
+      quiet ||= !!tap.quiet;
+    }
+    if (!quiet) process.stderr.write(line);
   },
 };
 
-/** Collects every log line (of every logger copy in the process) until `stop()`. For tests. */
-export function captureLogs(): { lines: string[]; stop(): void } {
+/**
+ * Collects every log line (of every logger copy in the process) until `stop()`. For tests; `quiet`
+ * keeps the captured lines off stderr meanwhile.
+ */
+export function captureLogs(opts: { quiet?: boolean } = {}): { lines: string[]; stop(): void } {
   const lines: string[] = [];
-  const tap: Tap = (line) => lines.push(line);
+  const tap: Tap = Object.assign((line: string) => void lines.push(line), { quiet: opts.quiet });
   taps.add(tap);
-  return { lines, stop: () => taps.delete(tap) };
+  return { lines, stop: () => void taps.delete(tap) };
 }
 
 export const logger = pino(
@@ -128,7 +135,8 @@ export const logger = pino(
     serializers: {
       err: (err: Error) => ({
         type: err?.name,
-        code: (err as { code?: unknown })?.code,
+        // not "code": that key is redacted everywhere (OAuth codes); error codes are no secret
+        errorCode: (err as { code?: unknown })?.code,
         message: maskSecrets(String(err?.message ?? err)),
         stack: err?.stack && maskSecrets(err.stack),
       }),
