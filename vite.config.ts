@@ -22,6 +22,9 @@ export default defineConfig({
     tsconfigPaths(),
   ],
   build: {
+    // Keep Vite's manifest (build/client/.vite, a dotfolder the static server ignores) for
+    // bench/bundle-size.ts, which measures what each page loads before and after its lazy chunks.
+    manifest: true,
     rollupOptions: {
       // @tremor/react declares no sideEffects; without this every import pulls its whole barrel.
       treeshake: { moduleSideEffects: (id) => !id.includes("@tremor/react") },
