@@ -3,12 +3,16 @@ import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { requestPasswordReset } from "~/.server/auth/password-reset";
 import { appBaseUrl } from "~/.server/mail";
 import { expectedFailure } from "~/.server/tenancy/members";
+import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Forgot password · Spendlane" }];
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   const form = Object.fromEntries(await request.formData());
+  // Counted for unknown addresses exactly like known ones, so the limit reveals nothing either.
+  const limit = await checkRateLimit("password_reset", { ip: clientIp(context), account: String(form.email ?? "") });
+  if (!limit.ok) return rateLimitResponse(limit);
   try {
     await requestPasswordReset({ email: form.email }, { baseUrl: appBaseUrl(request) });
     // The same answer whether or not the address has an account.

@@ -9,6 +9,7 @@ import {
   statusMessage,
 } from "~/.server/tenancy/invitations";
 import { expectedFailure } from "~/.server/tenancy/members";
+import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Invitation · Spendlane" }, { name: "referrer", content: "no-referrer" }];
@@ -42,10 +43,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return { state: preview.accountExists ? ("login" as const) : ("create" as const), loginHref: `/login?${new URLSearchParams({ redirectTo: `/invite/${token}` })}`, ...what };
 }
 
-export async function action({ request, params }: ActionFunctionArgs) {
+export async function action({ request, params, context }: ActionFunctionArgs) {
   const token = params.token ?? "";
   const form = Object.fromEntries(await request.formData());
   const user = await getUser(request);
+  // Token guesses and account creation are counted per IP (and per signed-in account).
+  const limit = await checkRateLimit("invite_accept", { ip: clientIp(context), account: user?.email ?? null });
+  if (!limit.ok) return rateLimitResponse(limit);
   try {
     if (user) {
       const accepted = await acceptInvitation(user.id, token);

@@ -3,6 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { destroyUserSession } from "~/.server/auth";
 import { isResetTokenValid, resetPassword } from "~/.server/auth/password-reset";
 import { expectedFailure } from "~/.server/tenancy/members";
+import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Choose a new password · Spendlane" }, { name: "referrer", content: "no-referrer" }];
@@ -13,8 +14,10 @@ export async function loader({ params }: LoaderFunctionArgs) {
   return { valid: await isResetTokenValid(params.token ?? "") };
 }
 
-export async function action({ request, params }: ActionFunctionArgs) {
+export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = Object.fromEntries(await request.formData());
+  const limit = await checkRateLimit("password_reset", { ip: clientIp(context) });
+  if (!limit.ok) return rateLimitResponse(limit);
   try {
     await resetPassword(params.token ?? "", { password: form.password, confirm: form.confirm });
     // Every session of the account is gone; clear this browser's cookie too and log in afresh.
