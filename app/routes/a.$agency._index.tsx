@@ -1,0 +1,197 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, isRouteErrorResponse, Link, useActionData, useLoaderData, useNavigation, useRouteError, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { requireAgency, requireAgencyRole } from "~/.server/auth";
+import { viewerWorkspaces } from "~/.server/auth/shell";
+import { InputError, LimitError, NotFoundError } from "~/.server/errors";
+import { agencyOverview } from "~/.server/reporting/dashboard";
+import { setClientArchived } from "~/.server/tenancy/clients";
+import { Delta } from "~/components/dashboard/kpi";
+import { RangePicker } from "~/components/dashboard/range-picker";
+import { Sparkline } from "~/components/dashboard/sparkline";
+import { SyncBadge } from "~/components/dashboard/status";
+import { Alert, ButtonLink, Card, cx, EmptyState, PageHeader } from "~/components/ui";
+import { formatCount, formatDateRange, formatMetric, formatRelativeTime } from "~/utils/format";
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { user, agency, role } = await requireAgency(request, params.agency);
+  if (role === "viewer") {
+    // a client viewer has no agency overview: their own workspace is their home
+    const [ws] = await viewerWorkspaces(user.id, agency.id);
+    if (!ws) throw new Response("Not found", { status: 404 });
+    throw redirect(`/a/${agency.slug}/w/${ws.slug}`);
+  }
+  const view = await agencyOverview({ userId: user.id, agencyId: agency.id, url: new URL(request.url) });
+  return { ...view, agency, canManage: role === "owner" || role === "admin", now: Date.now() };
+}
+
+const archiveSchema = z.object({ intent: z.enum(["archive", "restore"]), workspaceId: z.uuid() });
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { user, agency } = await requireAgencyRole(request, params.agency, ["owner", "admin"]);
+  const parsed = archiveSchema.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) return data({ error: "Choose a client to archive or restore" }, { status: 400 });
+  try {
+    const ws = await setClientArchived(user.id, agency.id, parsed.data.workspaceId, parsed.data.intent === "archive");
+    return { ok: `${ws.name} ${parsed.data.intent === "archive" ? "archived" : "restored"}` };
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new Response("Not found", { status: 404 });
+    if (err instanceof InputError || err instanceof LimitError) return data({ error: err.message }, { status: err.status });
+    throw err;
+  }
+}
+
+const SORTS: [string, string][] = [
+  ["name", "Client"],
+  ["spend", "Spend"],
+  ["change", "Change"],
+  ["conversions", "Conv."],
+  ["cpa", "CPA"],
+  ["roas", "ROAS"],
+];
+
+export default function AgencyOverview() {
+  const d = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const nav = useNavigation();
+  const base = `/a/${d.agency.slug}`;
+  const sort = d.query.sort ?? "name";
+  const dir = d.query.dir ?? (sort === "name" ? "asc" : "desc");
+  const sortHref = (key: string) => {
+    const p = new URLSearchParams(params);
+    p.set("sort", key);
+    p.set("dir", sort === key ? (dir === "asc" ? "desc" : "asc") : key === "name" ? "asc" : "desc");
+    return `?${p}`;
+  };
+  const keep = { q: d.query.q, sort: d.query.sort, dir: d.query.dir, archived: d.query.archived };
+  return (
+    <div className={cx("space-y-6", nav.state === "loading" && nav.location?.pathname === base && "opacity-60")}>
+      <PageHeader
+        title="Overview"
+        description={`${formatDateRange(d.range.since, d.range.until)} · every client, per currency`}
+        actions={d.canManage ? <ButtonLink to={`${base}/clients`} size="sm">Add client</ButtonLink> : undefined}
+      />
+      {d.notices.map((n) => (
+        <Alert key={n} tone="warning">{n}</Alert>
+      ))}
+      {result && "error" in result ? <Alert tone="error">{result.error}</Alert> : null}
+      {result && "ok" in result ? <Alert tone="success">{result.ok}</Alert> : null}
+
+      <div className="flex flex-col gap-3 lg:flex-row lg:items-end lg:justify-between">
+        <RangePicker range={d.range.preset} compare={d.range.compare} since={d.range.since} until={d.range.until} keep={keep} />
+        <Form method="get" role="search" className="flex gap-2">
+          {Object.entries({ range: params.get("range"), compare: params.get("compare"), since: params.get("since"), until: params.get("until"), sort: d.query.sort, dir: d.query.dir, archived: d.query.archived }).map(([k, v]) =>
+            v ? <input key={k} type="hidden" name={k} value={v} /> : null,
+          )}
+          <label htmlFor="client-search" className="sr-only">Search clients</label>
+          <input id="client-search" type="search" name="q" defaultValue={d.query.q ?? ""} placeholder="Search clients" className="w-full rounded-lg border border-zinc-700 bg-zinc-900 px-3 py-1.5 text-sm text-zinc-100 placeholder:text-zinc-500 lg:w-56" />
+          <button type="submit" className="rounded-lg border border-zinc-700 px-3 text-sm text-zinc-300 hover:bg-zinc-800">Search</button>
+        </Form>
+      </div>
+
+      {d.totals.length > 0 ? (
+        <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label="Totals by currency">
+          {d.totals.map((t) => (
+            <Card key={t.currency} className="p-4" data-total-currency={t.currency} data-value={t.spend}>
+              <p className="text-xs font-medium uppercase tracking-wide text-zinc-500">
+                {t.currency} · {t.clients} {t.clients === 1 ? "client" : "clients"}
+              </p>
+              <p className="mt-1 text-2xl font-semibold tabular-nums text-zinc-50">{formatMetric("spend", t.spend, t.currency)}</p>
+              <p className="mt-1 flex flex-wrap gap-x-3 text-xs text-zinc-400">
+                {t.change ? <Delta value={t.change.spend} inverted={false} /> : null}
+                <span>{formatCount(t.conversions)} conv.</span>
+                <span>CPA {formatMetric("cpa", t.cpa, t.currency)}</span>
+                <span>ROAS {formatMetric("roas", t.roas, t.currency)}</span>
+              </p>
+            </Card>
+          ))}
+        </div>
+      ) : null}
+
+      {d.rows.length === 0 ? (
+        <EmptyState title={d.query.q ? `No client matches “${d.query.q}”` : "No clients yet"} action={d.canManage && !d.query.q ? <ButtonLink to={`${base}/clients`}>Add client</ButtonLink> : undefined}>
+          {d.query.q ? null : "Add a client, then connect its Meta ad accounts."}
+        </EmptyState>
+      ) : (
+        <div className="overflow-x-auto rounded-xl border border-zinc-800">
+          <table className="min-w-full text-sm" data-testid="overview-table">
+            <thead className="border-b border-zinc-800 bg-zinc-900 text-xs text-zinc-400">
+              <tr>
+                {SORTS.map(([key, label]) => (
+                  <th key={key} scope="col" aria-sort={sort === key ? (dir === "asc" ? "ascending" : "descending") : undefined} className={cx("whitespace-nowrap px-3 py-2 font-medium", key === "name" ? "text-left" : "text-right")}>
+                    <Link to={sortHref(key)} preventScrollReset className="hover:text-zinc-100" data-sort={key}>
+                      {label} <span aria-hidden="true">{sort === key ? (dir === "asc" ? "↑" : "↓") : ""}</span>
+                    </Link>
+                  </th>
+                ))}
+                <th scope="col" className="px-3 py-2 text-left font-medium">Trend</th>
+                <th scope="col" className="px-3 py-2 text-left font-medium">Status</th>
+                <th scope="col" className="whitespace-nowrap px-3 py-2 text-left font-medium">Last synced</th>
+                {d.canManage ? <th scope="col" className="px-3 py-2"><span className="sr-only">Actions</span></th> : null}
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-zinc-800/70">
+              {d.rows.map((r) => {
+                const lines = r.lines.length ? r.lines : [null];
+                return lines.map((l, i) => (
+                  <tr key={`${r.id}-${l?.currency ?? "none"}`} className="hover:bg-zinc-900/60" data-client={r.slug}>
+                    <th scope="row" className="max-w-[14rem] px-3 py-2 text-left font-normal">
+                      {i === 0 ? (
+                        <Link to={`${base}/w/${r.slug}`} className="block truncate font-medium text-zinc-100 hover:text-blue-300">
+                          {r.name}
+                        </Link>
+                      ) : (
+                        <span className="sr-only">{r.name}</span>
+                      )}
+                      {i === 0 && r.archived ? <span className="text-xs text-zinc-500">Archived</span> : null}
+                    </th>
+                    <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-200" data-value={l?.spend ?? ""}>{l ? formatMetric("spend", l.spend, l.currency) : "—"}</td>
+                    <td className="whitespace-nowrap px-3 py-2 text-right text-xs">{l ? <Delta value={l.change.spend} inverted={false} /> : "—"}</td>
+                    <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300">{l ? formatCount(l.conversions) : "—"}</td>
+                    <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300">{l ? formatMetric("cpa", l.cpa, l.currency) : "—"}</td>
+                    <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300">{l ? formatMetric("roas", l.roas, l.currency) : "—"}</td>
+                    <td className="px-3 py-1">{l ? <Sparkline values={l.sparkline} label={`Daily spend of ${r.name}`} /> : null}</td>
+                    <td className="whitespace-nowrap px-3 py-2">{i === 0 ? <SyncBadge state={r.state} /> : null}</td>
+                    <td className="whitespace-nowrap px-3 py-2 text-xs text-zinc-400">{i === 0 ? formatRelativeTime(r.lastSyncedAt, d.now) : null}</td>
+                    {d.canManage ? (
+                      <td className="whitespace-nowrap px-3 py-2 text-right">
+                        {i === 0 ? (
+                          <Form method="post" preventScrollReset>
+                            <input type="hidden" name="workspaceId" value={r.id} />
+                            <button type="submit" name="intent" value={r.archived ? "restore" : "archive"} className="rounded-md px-2 py-1 text-xs text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100">
+                              {r.archived ? "Restore" : "Archive"}
+                              <span className="sr-only"> {r.name}</span>
+                            </button>
+                          </Form>
+                        ) : null}
+                      </td>
+                    ) : null}
+                  </tr>
+                ));
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p className="text-xs text-zinc-500">
+        {d.rows.length} of {d.total} clients shown. Money is never added across currencies.{" "}
+        {d.query.archived ? (
+          <Link to={`?${new URLSearchParams([...params.entries()].filter(([k]) => k !== "archived"))}`} className="text-blue-400 hover:underline">Hide archived</Link>
+        ) : (
+          <Link to={`?${new URLSearchParams([...params.entries(), ["archived", "1"]])}`} className="text-blue-400 hover:underline">Show archived</Link>
+        )}
+      </p>
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  return (
+    <Alert tone="error" title={status === 404 ? "Not found" : "The overview could not be loaded"}>
+      {status === 404 ? "This agency does not exist, or you do not have access to it." : "Try again in a moment. The error has been logged."}
+    </Alert>
+  );
+}

@@ -1,0 +1,58 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { isRouteErrorResponse, Link, NavLink, Outlet, useLoaderData, useRouteError } from "@remix-run/react";
+import { requireWorkspace } from "~/.server/auth";
+import { Alert, Badge, cx } from "~/components/ui";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.workspace.name} · Spendlane` : "Spendlane" }];
+
+// The client workspace frame: name, sub-navigation. Viewers see only the dashboard; 404 for anyone
+// RLS does not show the workspace to (requireWorkspace looks it up under asUser).
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { agency, role, workspace, canManage } = await requireWorkspace(request, params.agency, params.workspace);
+  return {
+    agency: { slug: agency.slug, name: agency.name },
+    workspace: { slug: workspace.slug, name: workspace.name, archived: workspace.archivedAt != null },
+    role,
+    canManage,
+  };
+}
+
+const tab = ({ isActive }: { isActive: boolean }) =>
+  cx("whitespace-nowrap rounded-md px-3 py-1.5 text-sm", isActive ? "bg-zinc-800 text-zinc-50" : "text-zinc-400 hover:bg-zinc-900 hover:text-zinc-100");
+
+export default function WorkspaceLayout() {
+  const { agency, workspace, role, canManage } = useLoaderData<typeof loader>();
+  const base = `/a/${agency.slug}/w/${workspace.slug}`;
+  return (
+    <div>
+      <div className="mb-5 flex flex-wrap items-center gap-x-4 gap-y-2">
+        {role !== "viewer" ? (
+          <Link to={`/a/${agency.slug}`} className="text-sm text-zinc-500 hover:text-zinc-300">
+            ← All clients
+          </Link>
+        ) : null}
+        <h1 className="min-w-0 truncate text-2xl font-semibold tracking-tight text-zinc-50">{workspace.name}</h1>
+        {workspace.archived ? <Badge>Archived</Badge> : null}
+        {role === "viewer" ? <Badge tone="blue">Read-only</Badge> : null}
+        {role !== "viewer" ? (
+          <nav aria-label="Client" className="ml-auto flex gap-1 overflow-x-auto">
+            <NavLink to={base} end className={tab}>Dashboard</NavLink>
+            <NavLink to={`${base}/connections`} className={tab}>Connections</NavLink>
+            {canManage ? <NavLink to={`${base}/settings`} className={tab}>Settings</NavLink> : null}
+          </nav>
+        ) : null}
+      </div>
+      <Outlet />
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  return (
+    <Alert tone="error" title={status === 404 ? "This client does not exist, or you do not have access to it." : "This client could not be loaded."}>
+      {status === 404 ? null : "Try again in a moment. The error has been logged."}
+    </Alert>
+  );
+}
