@@ -376,32 +376,23 @@ export function connectSystemUser(opts: { workspaceId: string; actorUserId: stri
  * per workspace). An account left behind by a disconnected or expired connection is moved over to
  * this one instead. Service path (reads the token); the caller has checked that the actor may manage
  * the workspace. Does not queue the backfill: see attachAndBackfill.
+ *
+ * `details` lets the caller read the account from Meta before opening the transaction (what
+ * attachAndBackfill does). When Meta refuses the token here, a MetaApiError token_invalid is thrown
+ * and the caller marks the connection after its transaction rolled back (markNeedsReauth).
  */
 export async function attachAdAccount(
   tx: Tx,
   input: { workspaceId: string; connectionId: string; metaAccountId: string; actorUserId?: string | null },
+  details?: AccountDetails,
 ): Promise<AttachedAccount> {
-  const parsedId = metaAccountIdSchema.safeParse(input.metaAccountId);
-  if (!parsedId.success) throw new InputError(parsedId.error.issues[0].message, { account: parsedId.error.issues[0].message });
-  const metaAccountId = parsedId.data;
+  const metaAccountId = parseMetaAccountId(input.metaAccountId);
   const [c] = await tx<{ agency_id: string; status: ConnectionStatus }[]>`
     select agency_id, status from public.meta_connections where id = ${input.connectionId} and workspace_id = ${input.workspaceId}`;
   if (!c) throw new NotFoundError();
   if (c.status !== "active") throw new InputError("Reconnect Meta first: this connection is not active.");
-  const token = await getConnectionToken(tx, input.connectionId);
-  let acct: z.infer<typeof accountDetailSchema>;
-  try {
-    acct = await graphClientFromEnv(token).get(metaAccountId, { fields: ACCOUNT_DETAIL_FIELDS }, accountDetailSchema);
-  } catch (err) {
-    if (isMetaApiError(err, "token_invalid")) {
-      await markNeedsReauth(tx, input.connectionId, err.metaMessage ?? err.message);
-      throw new InputError("Meta no longer accepts this connection's token. Reconnect Meta and try again.");
-    }
-    if (isMetaApiError(err) && (err.kind === "invalid_request" || err.kind === "permission")) {
-      throw new InputError(`This Meta login cannot read ${metaAccountId}. Check the id, or connect a login that has access to it.`, { account: "No access to this ad account" });
-    }
-    throw err;
-  }
+  const acct = details ?? (await readAccountDetails(graphClientFromEnv(await getConnectionToken(tx, input.connectionId)), metaAccountId));
+  if (acct.id !== metaAccountId) throw new InputError("Meta answered with a different ad account; nothing was attached.");
   const attribution = acct.attribution_spec?.length ? JSON.stringify(acct.attribution_spec) : null;
   const [existing] = await tx<{ id: string; connection_id: string | null; connection_status: ConnectionStatus | null }[]>`
     select a.id, a.connection_id, m.status as connection_status from public.ad_accounts a
@@ -435,6 +426,12 @@ export async function attachAdAccount(
   return { adAccountId, metaAccountId: acct.id, name: acct.name, currency: acct.currency, timezone: acct.timezone_name };
 }
 
+function parseMetaAccountId(v: string): string {
+  const parsed = metaAccountIdSchema.safeParse(v);
+  if (!parsed.success) throw new InputError(parsed.error.issues[0].message, { account: parsed.error.issues[0].message });
+  return parsed.data;
+}
+
 export interface AttachedAccount {
   adAccountId: string;
   metaAccountId: string;
@@ -450,14 +447,44 @@ export interface AttachedAccount {
  * insert would wait for our open transaction forever.
  */
 export async function attachAndBackfill(input: { workspaceId: string; connectionId: string; metaAccountId: string; actorUserId?: string | null }): Promise<AttachedAccount> {
-  const attached = await asService((tx) => attachAdAccount(tx, input));
+  const metaAccountId = parseMetaAccountId(input.metaAccountId);
+  const [c] = await asService((tx) => tx<{ status: ConnectionStatus }[]>`
+    select status from public.meta_connections where id = ${input.connectionId} and workspace_id = ${input.workspaceId}`);
+  if (!c) throw new NotFoundError();
+  if (c.status !== "active") throw new InputError("Reconnect Meta first: this connection is not active.");
+  let details: AccountDetails;
+  try {
+    // withConnectionClient marks the connection needs_reauth (in its own transaction) on a 190.
+    details = await withConnectionClient(input.connectionId, (graph) => readAccountDetails(graph, metaAccountId));
+  } catch (err) {
+    if (isMetaApiError(err, "token_invalid")) throw new InputError("Meta no longer accepts this connection's token. Reconnect Meta and try again.");
+    if (isMetaApiError(err) && (err.kind === "invalid_request" || err.kind === "permission")) {
+      throw new InputError(`This Meta login cannot read ${metaAccountId}. Check the id, or connect a login that has access to it.`, { account: "No access to this ad account" });
+    }
+    throw err;
+  }
+  const attached = await asService((tx) => attachAdAccount(tx, { ...input, metaAccountId }, details));
   // Imported lazily: the scheduler imports the sync service, which imports this module.
   const { requestSync } = await import("../sync/scheduler");
   await requestSync(attached.adAccountId, "backfill");
   return attached;
 }
 
-const ACCOUNT_DETAIL_FIELDS = "id,name,currency,timezone_name,account_status,attribution_spec";
+const ACCOUNT_DETAIL_FIELDS = "id,name,currency,timezone_name,account_status";
+
+/**
+ * The ad account's details including its attribution_spec when the API offers that field; some API
+ * versions (and the local emulator) answer "nonexisting field", then we read without it.
+ */
+async function readAccountDetails(graph: GraphClient, metaAccountId: string) {
+  try {
+    return await graph.get(metaAccountId, { fields: `${ACCOUNT_DETAIL_FIELDS},attribution_spec` }, accountDetailSchema);
+  } catch (err) {
+    if (!(isMetaApiError(err, "invalid_request") && /nonexisting field \(attribution_spec\)/.test(err.message))) throw err;
+    return graph.get(metaAccountId, { fields: ACCOUNT_DETAIL_FIELDS }, accountDetailSchema);
+  }
+}
+type AccountDetails = z.infer<typeof accountDetailSchema>;
 const accountDetailSchema = z.object({
   id: z.string().regex(/^act_\d+$/),
   name: z.string(),
