@@ -25,6 +25,14 @@ export default function handleRequest(
 ) {
   const nonce = loadContext?.nonce ?? "";
   applySecurityHeaders(responseHeaders, { nonce });
+  // Remix passes only Set-Cookie from action/loader responses to the document unless a route exports
+  // `headers`; Retry-After (429 from the rate limiter, 503) must reach the client without every
+  // route remembering that.
+  const ctx = remixContext.staticHandlerContext;
+  for (const h of [...Object.values(ctx.actionHeaders ?? {}), ...Object.values(ctx.loaderHeaders ?? {})]) {
+    const retryAfter = h.get("Retry-After");
+    if (retryAfter && !responseHeaders.has("Retry-After")) responseHeaders.set("Retry-After", retryAfter);
+  }
   const bot = isbot(request.headers.get("user-agent") || "");
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
