@@ -1,0 +1,28 @@
+/**
+ * Every URL that carries an agency's (or its workspace's) ids, for the cross-tenant test in
+ * tests/integration/routes-404.test.ts: a user of agency B must get 404 on each of them, while A's
+ * owner gets through (so each line is known to be a real page). Add your page's URLs here.
+ */
+export interface TenantIds {
+  agency: string;
+  /** slug of A's first client workspace (A's viewer can see it) */
+  workspace: string;
+  /** slug of A's second client workspace */
+  workspace2: string;
+  /** id of the first workspace (for URLs carrying ids rather than slugs) */
+  workspaceId: string;
+}
+
+export interface TenantUrl {
+  path: (ids: TenantIds) => string;
+  method?: "GET" | "POST";
+  /** form fields for POST */
+  form?: Record<string, string>;
+}
+
+export const TENANT_URLS: TenantUrl[] = [
+  { path: (a) => `/a/${a.agency}` },
+  { path: (a) => `/a/${a.agency}/clients` },
+  { path: (a) => `/a/${a.agency}/clients`, method: "POST", form: { name: "Sneaky client" } },
+  { path: (a) => `/a/${a.agency}/billing` },
+];
