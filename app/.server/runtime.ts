@@ -8,6 +8,8 @@ import { parseEnv, resetEnvForTests, type Env } from "./env";
 import { bootDatabase } from "./db/boot";
 import { seedDemo, DEMO_LOGIN } from "./demo/seed";
 import { logger } from "./logger";
+import { configureBus, stopBus } from "./realtime/bus";
+import { startWatchers, stopWatchers } from "./realtime/watchers";
 
 export interface Runtime {
   env: ReturnType<typeof parseEnv>;
@@ -27,6 +29,8 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
   const stops: (() => Promise<void>)[] = [];
   const banner: string[] = [];
   const demo = isDemo();
+  // The demo refreshes watched workspaces every 30 s (Meta's own cadence, 900 s, is the default).
+  if (demo && !process.env.REFRESH_ACTIVE_SECONDS) process.env.REFRESH_ACTIVE_SECONDS = "30";
   const env0: Env = parseEnv();
   const db = await bootDatabase({ databaseUrl: env0.DATABASE_URL, dataDir: env0.DATA_DIR });
   stops.push(() => db.close());
@@ -37,6 +41,16 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
     const seeded = await seedDemo();
     banner.push(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
     logger.info({ created: seeded.created }, "demo data ready");
+  }
+  if (opts.role === "web") {
+    // Live updates: one LISTEN connection (or the PGlite poll) per process, started on the first
+    // stream; watched workspaces are kept fresh every REFRESH_ACTIVE_SECONDS.
+    configureBus({ url: db.url, mode: db.engine === "pglite" ? "poll" : "listen" });
+    startWatchers({ refreshSeconds: env.REFRESH_ACTIVE_SECONDS });
+    stops.push(async () => {
+      stopWatchers();
+      await stopBus();
+    });
   }
   return {
     env,

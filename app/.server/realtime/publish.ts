@@ -8,6 +8,13 @@
  */
 export const EVENTS_CHANNEL = "spendlane_events";
 
+/**
+ * globalThis key of a Set of callbacks that poll-mode buses in this process register (bus.ts): a
+ * writer here nudges them to read right away. They read from the database, never from the event, so
+ * an event of a transaction that rolls back announces nothing.
+ */
+export const LOCAL_PUBLISH_HOOK = "__spendlaneLocalPublish";
+
 export type SpendlaneEvent =
   | { type: "data"; workspaceId: string; version: number }
   | { type: "progress"; workspaceId: string; adAccountId: string; runId: string; progress: number; status?: string };
@@ -20,4 +27,6 @@ export async function publishEvent(tx: Queryable, event: SpendlaneEvent): Promis
   const payload = JSON.stringify(event);
   if (payload.length > 1000) throw new Error(`event payload too large (${payload.length} bytes)`);
   await tx`select pg_notify(${EVENTS_CHANNEL}, ${payload})`;
+  const hooks = (globalThis as Record<string, unknown>)[LOCAL_PUBLISH_HOOK] as Set<() => void> | undefined;
+  if (hooks) for (const nudge of hooks) nudge();
 }
