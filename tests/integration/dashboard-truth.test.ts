@@ -1,0 +1,131 @@
+/**
+ * Acceptance: the dashboard's numbers (reporting module under RLS, as the page loads them) and the
+ * CLI's JSON agree with the Meta emulator's ground truth, for several ranges, a JPY account and a
+ * range across a month boundary. Facts arrive the real way: the sync engine against the emulator.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { execFile } from "node:child_process";
+import { asUser } from "../../app/.server/db/connection";
+import { addMember, createUser } from "../helpers/factories";
+import { loadWorkspaceReport, parseRangeParams, trimDecimal, addDays } from "../../app/.server/reporting";
+import { emulator, connectTenant, sync, control, dec, NOW, backfillWindow, type ConnectedTenant } from "./sync-helpers";
+import type { RunningEmulator } from "../../emulator/meta-graph/index";
+
+let emu: RunningEmulator;
+let t: ConnectedTenant;
+let memberId: string;
+let checkedPrevious = 0;
+
+beforeAll(async () => {
+  emu = await emulator();
+  const world = await control<{ accounts: { id: string; currency: string; account_status: number }[] }>(emu, "GET", "/world");
+  const active = world.accounts.filter((a) => a.account_status === 1);
+  const jpy = active.find((a) => a.currency === "JPY");
+  const usd = active.find((a) => a.currency === "USD");
+  expect(jpy && usd).toBeTruthy();
+  t = await connectTenant(emu, { accounts: [usd!.id, jpy!.id], backfillMonths: 2 });
+  for (const a of t.accounts) {
+    const r = await sync(emu, { adAccountId: a.id, kind: "backfill" });
+    expect(r.status).toBe("succeeded");
+  }
+  const member = await createUser();
+  await addMember(t.agencyId, member.id, "member");
+  memberId = member.id;
+}, 120_000);
+afterAll(async () => {
+  await emu?.close();
+});
+
+interface Truth {
+  currency: string;
+  spend: string;
+  impressions: number;
+  clicks: number;
+  inline_link_clicks: number;
+  conversions: number | string;
+  conversion_value: string;
+  campaigns?: (Omit<Truth, "campaigns" | "currency"> & { campaign_id: string })[];
+}
+
+function truth(meta: string, since: string, until: string) {
+  return control<Truth>(emu, "GET", `/truth?account=${meta}&since=${since}&until=${until}&level=campaign`);
+}
+
+// ranges relative to the emulator's clock (accounts' "today" around 2026-11-20)
+const RANGES: [string, (today: string) => { since: string; until: string }][] = [
+  ["last 7 days", (d) => ({ since: addDays(d, -7), until: addDays(d, -1) })],
+  ["across the Oct/Nov boundary", () => ({ since: "2026-10-25", until: "2026-11-08" })],
+  ["one day", () => ({ since: "2026-11-01", until: "2026-11-01" })],
+  ["a whole month", () => ({ since: "2026-10-01", until: "2026-10-31" })],
+];
+
+describe("dashboard numbers = emulator ground truth", () => {
+  it.each(RANGES)("%s", async (_label, mk) => {
+    const r = mk("2026-11-20");
+    const params = parseRangeParams({ since: r.since, until: r.until, compare: "previous" });
+    const { report } = await asUser(memberId, (tx) => loadWorkspaceReport(tx, t.workspaceId, params, {}, NOW));
+    expect(Object.keys(report.byCurrency).sort()).toEqual(["JPY", "USD"]);
+    for (const a of t.accounts) {
+      const g = report.byCurrency[a.currency];
+      const tr = await truth(a.metaAccountId, r.since, r.until);
+      expect(tr.currency).toBe(a.currency);
+      expect(trimDecimal(g.totalsSums.spend)).toBe(dec(tr.spend));
+      expect(Number(g.totalsSums.impressions)).toBe(tr.impressions);
+      expect(Number(g.totalsSums.clicks)).toBe(tr.clicks);
+      expect(Number(g.totalsSums.link_clicks)).toBe(tr.inline_link_clicks);
+      expect(trimDecimal(g.totalsSums.conversions)).toBe(dec(tr.conversions));
+      expect(trimDecimal(g.totalsSums.conversion_value)).toBe(dec(tr.conversion_value));
+      // ratios from the sums, exactly as Ads Manager defines them
+      expect(g.totals.cpc).toBe(tr.clicks ? Number(dec(tr.spend)) / tr.clicks : null);
+      expect(g.totals.roas).toBe(Number(dec(tr.spend)) ? Number(dec(tr.conversion_value)) / Number(dec(tr.spend)) : null);
+      // campaign rows
+      const byId = new Map(g.campaigns.map((c) => [c.meta_campaign_id, c]));
+      for (const tc of tr.campaigns ?? []) {
+        const c = byId.get(tc.campaign_id);
+        expect(c, `campaign ${tc.campaign_id}`).toBeDefined();
+        expect(trimDecimal(c!.sums.spend)).toBe(dec(tc.spend));
+        expect(Number(c!.sums.impressions)).toBe(tc.impressions);
+      }
+      expect(g.campaigns.filter((c) => Number(c.sums.impressions) > 0 || Number(c.sums.spend) > 0).length).toBe((tr.campaigns ?? []).length);
+      // the previous period too, where the 2-month backfill reaches
+      if (report.range.previous!.since >= backfillWindow(a.timezone, 2).since) {
+        const pt = await truth(a.metaAccountId, report.range.previous!.since, report.range.previous!.until);
+        expect(g.previous!.spend).toBe(Number(dec(pt.spend)));
+        checkedPrevious++;
+      }
+    }
+    // JPY money has no minor unit
+    expect(report.byCurrency.JPY.totalsSums.spend).toMatch(/^\d+(\.0+)?$/);
+  });
+
+  it("compared at least some previous periods", () => {
+    expect(checkedPrevious).toBeGreaterThan(0);
+  });
+
+  it("the CLI prints the same numbers", async () => {
+    const r = { since: "2026-10-25", until: "2026-11-08" };
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        "node",
+        ["cli/bin.mjs", "report", "--workspace", t.workspaceId, "--since", r.since, "--until", r.until, "--compare", "year", "--json"],
+        { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" } },
+        (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
+      ),
+    );
+    const json = JSON.parse(out);
+    expect(json.range).toEqual({ since: r.since, until: r.until, compare: { kind: "year", since: "2025-10-25", until: "2025-11-08" } });
+    for (const a of t.accounts) {
+      const tr = await truth(a.metaAccountId, r.since, r.until);
+      const tot = json.byCurrency[a.currency].totals;
+      expect(tot.spend).toBe(Number(dec(tr.spend)));
+      expect(tot.impressions).toBe(tr.impressions);
+      expect(tot.clicks).toBe(tr.clicks);
+      expect(tot.link_clicks).toBe(tr.inline_link_clicks);
+      expect(tot.conversions).toBe(Number(dec(tr.conversions)));
+      expect(tot.conversion_value).toBe(Number(dec(tr.conversion_value)));
+      expect(tot.cpm).toBe(tr.impressions ? (Number(dec(tr.spend)) / tr.impressions) * 1000 : null);
+      const daySum = json.byCurrency[a.currency].daily.reduce((s: number, d: { impressions: number }) => s + d.impressions, 0);
+      expect(daySum).toBe(tr.impressions);
+    }
+  }, 60_000);
+});
