@@ -1,0 +1,106 @@
+import { unzipSync, strFromU8 } from "fflate";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asService, sql } from "../../app/.server/db/connection";
+import { EXPORT_FILES } from "../../app/.server/security/export";
+import { createAgencyFixture, createUser } from "../helpers/factories";
+import { sessionCookieFor } from "../helpers/session";
+import { closeVite, startTestServer, type TestServer } from "./security-harness";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.close();
+  await closeVite();
+});
+
+/** RFC 4180 reader for the test (quoted fields, doubled quotes, newlines inside quotes). */
+function parseCsv(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") row.push(field), (field = "");
+    else if (c === "\n") row.push(field), rows.push(row), (row = []), (field = "");
+    else if (c !== "\r") field += c;
+  }
+  if (field || row.length) row.push(field), rows.push(row);
+  const [header, ...body] = rows;
+  return body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ""])));
+}
+
+async function seedFacts(agencyId: string, workspaceId: string, spend: string) {
+  return asService(async (tx) => {
+    const [acct] = await tx<{ id: string }[]>`
+      insert into public.ad_accounts (agency_id, workspace_id, meta_account_id, name, currency, timezone_name)
+      values (${agencyId}, ${workspaceId}, ${`act_${Math.floor(Math.random() * 1e12)}`}, 'Main account', 'EUR', 'Europe/Berlin') returning id`;
+    await tx`insert into public.insights_daily (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id, spend, impressions, clicks)
+      values (${acct.id}, '120000001', '2026-03-01', 'facebook', ${workspaceId}, ${spend}, 1000, 10)`;
+    await tx`insert into public.meta_connections (agency_id, workspace_id, kind, facebook_user_id, token_secret_id)
+      values (${agencyId}, ${workspaceId}, 'oauth', '5550001', gen_random_uuid())`;
+    return acct.id;
+  });
+}
+
+async function get(userId: string | null, slug: string) {
+  const headers: Record<string, string> = userId ? { cookie: await sessionCookieFor(userId) } : {};
+  return server.fetch(`/a/${slug}/export`, { headers });
+}
+
+describe("owner data export", () => {
+  it("gives the owner a zip of CSVs with the agency's data, exact money, no secrets and nothing of other agencies", async () => {
+    const fx = await createAgencyFixture();
+    const other = await createAgencyFixture();
+    await seedFacts(fx.agency.id, fx.workspaces[0].id, "1234.5678");
+    await seedFacts(other.agency.id, other.workspaces[0].id, "999.0001");
+
+    const res = await get(fx.owner.id, fx.agency.slug);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/zip");
+    expect(res.headers.get("content-disposition")).toMatch(new RegExp(`attachment; filename="spendlane-${fx.agency.slug}-\\d{4}-\\d{2}-\\d{2}\\.zip"`));
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
+    expect(Object.keys(files).sort()).toEqual([...EXPORT_FILES].sort());
+    const csv = (name: string) => parseCsv(strFromU8(files[name]));
+
+    expect(csv("agency.csv")).toEqual([expect.objectContaining({ id: fx.agency.id, slug: fx.agency.slug })]);
+    expect(csv("members.csv").map((m) => m.email).sort()).toEqual([fx.owner.email, fx.admin.email, fx.member.email].sort());
+    expect(csv("workspaces.csv").map((w) => w.slug).sort()).toEqual(["client-1", "client-2"]);
+    expect(csv("workspace_viewers.csv").map((v) => v.email)).toEqual([fx.viewer.email]);
+    const facts = csv("insights_daily.csv");
+    expect(facts).toHaveLength(1);
+    expect(facts[0]).toMatchObject({ date: "2026-03-01", spend: "1234.5678", impressions: "1000" });
+    expect(csv("ad_accounts.csv")).toHaveLength(1);
+    const conns = csv("meta_connections.csv");
+    expect(conns).toHaveLength(1);
+    expect(Object.keys(conns[0])).not.toContain("token_secret_id");
+    const all = Object.values(files).map((f) => strFromU8(f)).join("\n");
+    expect(all).not.toContain("999.0001");
+    expect(all).not.toContain(other.agency.id);
+    expect(all).not.toMatch(/password|token_hash|\$argon2/);
+
+    const [audit] = await sql()<{ action: string; actor_user_id: string }[]>`
+      select action, actor_user_id from public.audit_log where agency_id = ${fx.agency.id} and action = 'agency.exported'`;
+    expect(audit).toEqual({ action: "agency.exported", actor_user_id: fx.owner.id });
+  });
+
+  it("is for owners only: admins and members 403, viewers and outsiders 404, anonymous to login", async () => {
+    const fx = await createAgencyFixture();
+    const outsider = await createUser();
+    expect((await get(fx.admin.id, fx.agency.slug)).status).toBe(403);
+    expect((await get(fx.member.id, fx.agency.slug)).status).toBe(403);
+    expect((await get(fx.viewer.id, fx.agency.slug)).status).toBe(404);
+    expect((await get(outsider.id, fx.agency.slug)).status).toBe(404);
+    const anon = await get(null, fx.agency.slug);
+    expect(anon.status).toBe(302);
+    expect(anon.headers.get("location")).toMatch(/^\/login\?redirectTo=/);
+  });
+});
