@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { requireAgencyRole } from "~/.server/auth";
 import { listClientWorkspaces } from "~/.server/auth/shell";
@@ -44,15 +44,22 @@ export default function Clients() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const base = `/a/${agency.slug}`;
+  const added = useSearchParams()[0].get("added");
+  const addedClient = added ? clients.find((c) => c.slug === added) : undefined;
   return (
     <>
       <PageHeader title="Clients" description="Each client gets its own workspace with its Meta ad accounts and a read-only view you can share." />
+      {addedClient ? (
+        <Alert tone="success" className="mb-4">
+          Added {addedClient.name}. <Link to={`${base}/w/${addedClient.slug}`} className="underline">Open its workspace</Link> to connect Meta ad accounts.
+        </Alert>
+      ) : null}
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="lg:col-span-2">
           {clients.length === 0 ? (
             <EmptyState title="No clients yet">{canAdd ? "Add your first client to connect its Meta ad accounts." : "An owner or admin can add clients."}</EmptyState>
           ) : (
-            <Card className="p-0">
+            <Card flush>
               <ul className="divide-y divide-zinc-800" aria-label="Client workspaces">
                 {clients.map((c) => (
                   <li key={c.id} className="flex items-center justify-between gap-3 px-5 py-3">
@@ -72,7 +79,8 @@ export default function Clients() {
         {canAdd ? (
           <Card>
             <CardTitle description="Creates a workspace for the client.">Add client</CardTitle>
-            <Form method="post" className="space-y-4" noValidate>
+            {/* keyed by the last added client so the fields clear after a successful add */}
+            <Form key={added ?? "new"} method="post" className="space-y-4" noValidate>
               <FormErrorSummary error={result?.error} fields={result?.fields} visibleFields={["name", "slug"]} />
               <Field label="Client name" name="name" required maxLength={120} defaultValue={result?.values?.name} error={result?.fields?.name} />
               <Field label="URL name (optional)" name="slug" maxLength={48} defaultValue={result?.values?.slug} error={result?.fields?.slug} hint="Derived from the name when empty." />

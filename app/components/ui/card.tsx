@@ -1,8 +1,9 @@
 import type { HTMLAttributes, ReactNode } from "react";
 import { cx } from "./cx";
 
-export function Card({ className, ...rest }: HTMLAttributes<HTMLDivElement>) {
-  return <div className={cx("rounded-xl border border-zinc-800 bg-zinc-900/60 p-5 shadow-sm", className)} {...rest} />;
+/** A rounded panel. `flush` drops the padding (for lists and tables that run edge to edge). */
+export function Card({ className, flush, ...rest }: HTMLAttributes<HTMLDivElement> & { flush?: boolean }) {
+  return <div className={cx("rounded-xl border border-zinc-800 bg-zinc-900/60 shadow-sm", flush ? "overflow-hidden" : "p-5", className)} {...rest} />;
 }
 
 export function CardTitle({ children, description }: { children: ReactNode; description?: ReactNode }) {

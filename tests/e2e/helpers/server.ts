@@ -1,0 +1,117 @@
+/**
+ * Starts the real Spendlane server for browser tests, exactly as `npm start` runs it: the production
+ * build (built once when missing or older than the sources), `node --import tsx server/index.ts`, a
+ * fresh temporary DATA_DIR (embedded PGlite), demo mode (no META_APP_ID), on a free port. Resolves
+ * once /login answers, with the demo login the server printed.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+export interface RunningServer {
+  url: string;
+  /** Parsed from the "Demo login: email / password" banner line. */
+  demoLogin: { email: string; password: string } | null;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the app unless build/server/index.js is newer than everything under app/. */
+export function ensureBuild() {
+  const marker = path.join(ROOT, "build/server/index.js");
+  const built = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
+  if (built >= newestMtime(path.join(ROOT, "app"))) return;
+  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`remix vite:build failed:\n${r.stderr}`);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer(opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunningServer> {
+  ensureBuild();
+  const port = await freePort();
+  const emulatorPort = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "spendlane-e2e-"));
+  // A clean environment: nothing from the developer's shell (DATABASE_URL, META_APP_ID) leaks in.
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? os.tmpdir(),
+    NODE_ENV: "production",
+    PORT: String(port),
+    EMULATOR_PORT: String(emulatorPort),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    ...opts.env,
+  };
+  let out = "";
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "server/index.ts")], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  let ready = false;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
+    try {
+      const res = await fetch(`${url}/login`, { redirect: "manual" });
+      if (res.status === 200) {
+        ready = true;
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!ready) {
+    child.kill("SIGKILL");
+    throw new Error(`server did not serve /login within the timeout:\n${out}`);
+  }
+  const m = /Demo login: (\S+) \/ (\S+)/.exec(out);
+  return {
+    url,
+    demoLogin: m ? { email: m[1], password: m[2] } : null,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
