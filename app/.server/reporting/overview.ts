@@ -262,9 +262,11 @@ export function sortAndFilter(rows: OverviewRow[], opts: { q?: string; sort?: Ov
   };
   return filtered.sort((a, b) => {
     if (sort === "name") return sign * a.name.localeCompare(b.name);
-    const ca = a.lines[0]?.currency ?? "~";
-    const cb = b.lines[0]?.currency ?? "~";
-    if (ca !== cb) return ca.localeCompare(cb);
+    const ca = a.lines[0]?.currency;
+    const cb = b.lines[0]?.currency;
+    // clients without numbers last, whichever way
+    if (!ca || !cb) return !ca ? (!cb ? a.name.localeCompare(b.name) : 1) : -1;
+    if (ca !== cb) return ca < cb ? -1 : 1;
     const va = val(a);
     const vb = val(b);
     // no value (no data, or a ratio without denominator) sorts last either way
