@@ -103,10 +103,10 @@ export default function Billing() {
             <CardTitle>Current plan</CardTitle>
             <div className="flex items-center gap-2">
               <span className="text-2xl font-semibold text-zinc-50">{d.limits.planName}</span>
-              <Badge tone={status.tone}>{status.label}</Badge>
+              {d.limits.planId === "trial" && d.limits.status === "trialing" ? null : <Badge tone={status.tone}>{status.label}</Badge>}
             </div>
             <dl className="mt-4 space-y-1 text-sm text-zinc-400">
-              {d.limits.status === "trialing" ? <Row label="Trial ends" value={fmtDate(d.trialEndsAt)} /> : null}
+              {d.limits.status === "trialing" && d.limits.billingEnabled ? <Row label="Trial ends" value={fmtDate(d.trialEndsAt)} /> : null}
               {d.limits.graceEndsAt ? <Row label="Grace period ends" value={fmtDate(d.limits.graceEndsAt)} /> : null}
               {d.currentPeriodEnd ? <Row label={d.cancelAtPeriodEnd ? "Ends on" : "Renews on"} value={fmtDate(d.currentPeriodEnd)} /> : null}
               {d.interval ? <Row label="Billed" value={d.interval === "year" ? "Yearly" : "Monthly"} /> : null}

@@ -154,6 +154,19 @@ describe("Portal and overview", () => {
     expect(preview.body).toEqual({ customer, subscription: sub.id });
   });
 
+  it("no upcoming invoice is not an error; a Stripe failure is a notice, not a broken page", async () => {
+    const { agency, owner } = await createAgencyFixture({ workspaces: 0 });
+    await openPortal(userOf(owner), agency.id, APP);
+    const customer = (await customerOf(agency.id))!;
+    const sub = fake.addSubscription({ customer, price: "price_growth_m", status: "canceled" });
+    await asService((tx) => tx`update public.agencies set plan_id = 'growth', subscription_status = 'active', stripe_subscription_id = ${sub.id} where id = ${agency.id}`);
+    expect(await getBillingOverview(owner.id, agency.id)).toMatchObject({ nextInvoice: null, nextInvoiceError: null });
+    fake.failWith = { status: 401, type: "invalid_request_error", message: "Invalid API Key provided: sk_test_****" };
+    const o = await getBillingOverview(owner.id, agency.id);
+    expect(o).toMatchObject({ nextInvoice: null, nextInvoiceError: "The next invoice could not be loaded from Stripe right now." });
+    expect(o.limits.planId).toBe("growth");
+  });
+
   it("renders without Stripe when billing is off, and refuses to start Checkout", async () => {
     billingOff();
     const { agency, owner } = await createAgencyFixture({ workspaces: 1 });

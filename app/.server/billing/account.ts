@@ -12,7 +12,7 @@ import { InputError, NotFoundError, fieldErrors } from "../errors";
 import { logger } from "../logger";
 import { getAgencyLimits, getAgencyUsage, type AgencyLimits, type AgencyUsage } from "./limits";
 import { listPlans, planChoiceSchema, priceIdFor, type Plan, type PurchasablePlanId } from "./plans";
-import { callStripe, requireStripe, stripeClient } from "./stripe";
+import { callStripe, requireStripe, stripeClient, type PaymentProviderError } from "./stripe";
 
 interface AgencyBilling {
   id: string;
@@ -84,7 +84,10 @@ export async function getBillingOverview(userId: string, agencyId: string): Prom
         date: inv.next_payment_attempt ? new Date(inv.next_payment_attempt * 1000) : inv.period_end ? new Date(inv.period_end * 1000) : null,
       };
     } catch (err) {
-      nextInvoiceError = (err as Error).message;
+      // "No upcoming invoice" is an answer, not a failure (e.g. a subscription set to cancel).
+      if ((err as PaymentProviderError).code !== "invoice_upcoming_none") {
+        nextInvoiceError = "The next invoice could not be loaded from Stripe right now.";
+      }
     }
   }
   return {

@@ -46,7 +46,11 @@ export function requireStripe(): Stripe {
 /** Stripe failed or refused a call. The message is safe to show; details go to the log only. */
 export class PaymentProviderError extends Error {
   readonly status = 502;
-  constructor(message = "Stripe could not complete the request. Nothing was changed; try again in a minute.") {
+  constructor(
+    message = "Stripe could not complete the request. Nothing was changed; try again in a minute.",
+    /** Stripe's error code (e.g. invoice_upcoming_none), for callers that expect some refusals */
+    readonly code?: string,
+  ) {
     super(message);
     this.name = "PaymentProviderError";
   }
@@ -62,6 +66,6 @@ export async function callStripe<T>(what: string, fn: () => Promise<T>): Promise
   } catch (err) {
     const e = err as Stripe.errors.StripeError;
     logger.error({ stripe: { op: what, type: e?.type, code: e?.code, requestId: e?.requestId, statusCode: e?.statusCode } }, "stripe call failed");
-    throw new PaymentProviderError();
+    throw new PaymentProviderError(undefined, e?.code);
   }
 }
