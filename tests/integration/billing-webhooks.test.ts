@@ -209,6 +209,14 @@ describe("POST /webhooks/stripe", () => {
     };
     expect((await deliver(event("checkout.session.completed", session, T0))).body.outcome).toBe("applied");
     expect(await state(agency.id)).toMatchObject({ stripe_customer_id: customer, stripe_subscription_id: "sub_h1", plan_id: "scale", subscription_status: "active" });
+    // Stripe stamped the subscription's creation a second earlier; delivered late, it still applies.
+    const created = await deliver(event("customer.subscription.created", subscription({ id: "sub_h1", customer, price: "price_scale_m", status: "active", periodEnd: T0 + 999 }), T0 - 1));
+    expect(created.body.outcome).toBe("applied");
+    expect(await state(agency.id)).toMatchObject({ plan_id: "scale", billing_interval: "month", current_period_end: new Date((T0 + 999) * 1000) });
+    // A checkout completion delivered after a newer cancellation does not revive the agency.
+    await deliver(event("customer.subscription.deleted", subscription({ id: "sub_h1", customer, price: "price_scale_m", status: "canceled" }), T0 + 50));
+    await deliver(event("checkout.session.completed", { ...session, id: "cs_test_1b" }, T0 + 2));
+    expect((await state(agency.id)).subscription_status).toBe("canceled");
   });
 
   it("metadata cannot attach a customer to an agency that already has another one", async () => {

@@ -132,10 +132,12 @@ async function checkoutCompleted(tx: Tx, event: Stripe.Event, session: Stripe.Ch
   const planId = (PURCHASABLE_PLAN_IDS as readonly string[]).includes(session.metadata?.plan_id ?? "") ? session.metadata!.plan_id : null;
   let outcome = "linked";
   // The subscription events carry the authoritative state; this only lets the owner see the new plan
-  // at once when they come back from Checkout, and never overrides a newer state.
+  // at once when they come back from Checkout, and never overrides a newer state. It leaves
+  // billing_state_at alone: Stripe often stamps customer.subscription.created a moment before the
+  // session completes, and that event (with the period end and interval) must still apply.
   if (session.payment_status === "paid" && subscriptionId && planId && !isStale(agency, at)) {
     await tx`update public.agencies set plan_id = ${planId}, subscription_status = 'active', past_due_since = null,
-      stripe_subscription_id = ${subscriptionId}, billing_state_at = ${at}
+      stripe_subscription_id = ${subscriptionId}
       where id = ${agency.id}`;
     outcome = "applied";
   }
