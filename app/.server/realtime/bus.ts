@@ -32,6 +32,10 @@ export interface BusOptions {
   /** Omitted: "poll" on PGlite (detected from version()), "listen" elsewhere. */
   mode?: BusMode;
   pollMs?: number;
+  /** Listen mode: how often the listener proves it still hears the channel (self-notification). */
+  watchdogMs?: number;
+  /** Shown in pg_stat_activity (tests find their listener by it). */
+  applicationName?: string;
 }
 
 export interface Subscription {
@@ -47,6 +51,8 @@ const log = logger.child({ module: "realtime-bus" });
 const uuid = z.string().uuid();
 // Anything on the channel is parsed before it is trusted: a malformed payload is dropped, not thrown.
 const notification = z.discriminatedUnion("type", [
+  // the bus's own liveness probe (see watchdog); every process hears every probe and ignores others'
+  z.object({ type: z.literal("ping"), bus: uuid }),
   z.object({ type: z.literal("data"), workspaceId: uuid, version: z.number().int().nonnegative() }),
   z.object({
     type: z.literal("progress"),
@@ -81,10 +87,15 @@ export class EventBus {
   private listenCount = 0;
   private readonly onWatchedListeners = new Set<(workspaceIds: string[]) => void>();
   private readonly nudge = () => void this.pollNow();
+  private readonly id = crypto.randomUUID();
+  private readonly watchdogMs: number;
+  private watchdog: NodeJS.Timeout | undefined;
+  private pingAnswered = true;
   readonly stats = { notifications: 0, polls: 0, emitted: 0, reconnects: 0, dropped: 0 };
 
   constructor(opts: BusOptions) {
     this.pollMs = opts.pollMs ?? 500;
+    this.watchdogMs = opts.watchdogMs ?? 15_000;
     // A dedicated connection: never borrowed from the request pool, never starved by it.
     this.sql = postgres(opts.url, {
       max: 1,
@@ -92,7 +103,7 @@ export class EventBus {
       connect_timeout: 10,
       onnotice: () => {},
       types: {},
-      connection: { application_name: "spendlane-live" },
+      connection: { application_name: opts.applicationName ?? "spendlane-live" },
     });
     this.mode = opts.mode ? Promise.resolve(opts.mode) : this.detectMode();
   }
@@ -106,8 +117,9 @@ export class EventBus {
   async start(): Promise<this> {
     const mode = await this.mode;
     if (mode === "listen") {
-      const { unlisten } = await this.sql.listen(EVENTS_CHANNEL, (payload) => this.onNotification(payload), () => this.onListen());
-      this.unlisten = unlisten;
+      await this.listen();
+      this.watchdog = setInterval(() => void this.probe(), this.watchdogMs);
+      this.watchdog.unref?.();
     } else {
       this.timer = setInterval(() => void this.pollNow(), this.pollMs);
       this.timer.unref?.();
@@ -119,9 +131,35 @@ export class EventBus {
     return this;
   }
 
+  private async listen() {
+    const { unlisten } = await this.sql.listen(EVENTS_CHANNEL, (payload) => this.onNotification(payload), () => this.onListen());
+    this.unlisten = unlisten;
+  }
+
+  /**
+   * postgres.js re-issues LISTEN after the connection drops, but gives up silently when that first
+   * attempt fails (database still down). So the bus notifies itself now and then; a probe that did not
+   * come back by the next one means the listener is gone, and LISTEN is set up again.
+   */
+  private async probe() {
+    if (this.stopped) return;
+    try {
+      if (!this.pingAnswered) {
+        log.warn("live listener stopped hearing the channel; listening again");
+        await this.unlisten?.().catch(() => {});
+        await this.listen();
+      }
+      this.pingAnswered = false;
+      await this.sql`select pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ type: "ping", bus: this.id })})`;
+    } catch (err) {
+      if (!this.stopped) log.warn({ err }, "live listener probe failed; retrying");
+    }
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.watchdog) clearInterval(this.watchdog);
     ((globalThis as Record<string, unknown>)[LOCAL_PUBLISH_HOOK] as Set<() => void> | undefined)?.delete(this.nudge);
     await this.unlisten?.().catch(() => {});
     await this.polling?.catch(() => {});
@@ -206,6 +244,10 @@ export class EventBus {
     } catch {
       this.stats.dropped++;
       log.warn({ bytes: payload.length }, "ignored a malformed live event");
+      return;
+    }
+    if (parsed.type === "ping") {
+      if (parsed.bus === this.id) this.pingAnswered = true;
       return;
     }
     if (!this.subs.has(parsed.workspaceId)) return;
