@@ -5,6 +5,7 @@
  * enter the agency but lack the role.
  */
 import { asUser } from "../db/connection";
+import { bindLogContext } from "../logger";
 import { requireUser, type SessionUser } from "./session";
 
 export type AgencyRole = "owner" | "admin" | "member" | "viewer";
@@ -54,6 +55,7 @@ export async function requireAgency(request: Request, agencySlug: string | undef
   const [row] = await asUser(user.id, (tx) => tx<(AgencyRef & { role: AgencyRole })[]>`
     select id, slug, name, role from private.my_agencies() where slug = ${agencySlug}`);
   if (!row) notFound();
+  bindLogContext({ agencyId: row.id });
   return { user, agency: { id: row.id, slug: row.slug, name: row.name }, role: row.role };
 }
 

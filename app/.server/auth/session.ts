@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { createCookie, createSessionStorage, redirect, type Session, type SessionStorage } from "@remix-run/node";
 import { asService } from "../db/connection";
 import { env } from "../env";
+import { bindLogContext } from "../logger";
 
 export const SESSION_COOKIE = "__spendlane_session";
 export const SESSION_MAX_AGE_SECONDS = 60 * 60 * 24 * 30;
@@ -115,7 +116,11 @@ export async function getUser(request: Request): Promise<SessionUser | null> {
 /** The signed-in user; otherwise a redirect to /login that comes back here afterwards. */
 export async function requireUser(request: Request): Promise<SessionUser> {
   const user = await getUser(request);
-  if (user) return user;
+  if (user) {
+    // later log lines of this request (and its access-log line) name the user
+    bindLogContext({ userId: user.id });
+    return user;
+  }
   const url = new URL(request.url);
   const back = url.pathname + url.search;
   throw redirect(back && back !== "/" ? `/login?${new URLSearchParams({ redirectTo: back })}` : "/login");
