@@ -6,11 +6,13 @@ import { Command } from "commander";
 import { registerTenancyCommands } from "./commands/tenancy";
 import { registerMetaCommands } from "./commands/meta";
 import { registerReportCommands } from "./commands/report";
+import { registerBillingCommands } from "./commands/billing";
 import { fail } from "./output";
 
 const program = new Command("spendlane").description("Spendlane command line").showHelpAfterError();
 registerTenancyCommands(program);
 registerReportCommands(program);
 registerMetaCommands(program);
+registerBillingCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -34,7 +34,9 @@ describe("a sixth client on Starter", () => {
 
   it("is refused by `spendlane workspace create` with exit code 2 and a clear message; Growth accepts it", async () => {
     const { agency } = await createAgencyFixture({ workspaces: 5 });
-    await setPlan(agency.id, "starter");
+    const set = await cli(["billing", "set-plan", "--agency", agency.slug, "--plan", "starter"]);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ planId: "starter", clients: 5, usage: { clients: 5, seats: 3 } });
     const refused = await cli(["workspace", "create", "--agency", agency.slug, "--name", "Sixth client"]);
     expect(refused.code).toBe(2);
     expect(refused.stdout).toBe("");
@@ -45,5 +47,19 @@ describe("a sixth client on Starter", () => {
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ slug: "sixth-client" });
     expect((await asService((tx) => getAgencyUsage(tx, agency.id))).clients).toBe(6);
+  });
+});
+
+describe("operator plan changes", () => {
+  it("refuses an unknown plan and agencies Stripe manages; keeps clients beyond a smaller plan", async () => {
+    const { setPlanByOperator } = await import("../../app/.server/billing/admin");
+    const { agency } = await createAgencyFixture({ workspaces: 7 });
+    await expect(asService((tx) => setPlanByOperator(tx, agency.id, "platinum"))).rejects.toThrow('Unknown plan "platinum"');
+    const status = await asService((tx) => setPlanByOperator(tx, agency.id, "starter"));
+    expect(status).toMatchObject({ planId: "starter", status: "active", usage: { clients: 7 } });
+    await asService((tx) => tx`update public.agencies set stripe_subscription_id = ${"sub_" + agency.id} where id = ${agency.id}`);
+    await expect(asService((tx) => setPlanByOperator(tx, agency.id, "scale"))).rejects.toThrow(/pays through Stripe/);
+    const [row] = await asService((tx) => tx`select plan_id from public.agencies where id = ${agency.id}`);
+    expect(row.plan_id).toBe("starter");
   });
 });
