@@ -71,7 +71,11 @@ export function registerMetaCommands(program: Command) {
       withDatabase(async () => {
         const workspaceId = await resolveWorkspace(o.workspace);
         const connectionId = await pickConnection(workspaceId, o.connection);
-        printJson(await attachAndBackfill({ workspaceId, connectionId, metaAccountId: o.account, actorUserId: null }));
+        const attached = await attachAndBackfill({ workspaceId, connectionId, metaAccountId: o.account, actorUserId: null });
+        // The backfill went onto the job queue; close the queue's connections so the command exits.
+        const { stopWorker } = await import("../../app/.server/sync/scheduler");
+        await stopWorker();
+        printJson(attached);
       }),
     );
 

@@ -334,6 +334,7 @@ export async function completeConnect(opts: {
       facebookUserName: name,
       connectionId: attempt.connectionId,
     });
+    log.info({ connectionId: saved.connectionId, workspaceId: attempt.workspaceId, reconnected: saved.reconnected }, "Meta connection saved");
     return { workspaceId: attempt.workspaceId, ...saved };
   });
 }
@@ -361,6 +362,7 @@ export async function connectWithToken(opts: {
   const saved = await asService((tx) =>
     saveConnection(tx, { agencyId: ws.agencyId, workspaceId: opts.workspaceId, actorUserId: opts.actorUserId, kind, token, info, facebookUserName: name }),
   );
+  log.info({ connectionId: saved.connectionId, workspaceId: opts.workspaceId, kind, adAccounts: adAccounts.length }, "Meta connection saved");
   return { ...saved, adAccounts };
 }
 
