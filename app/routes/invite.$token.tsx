@@ -12,9 +12,11 @@ import { expectedFailure } from "~/.server/tenancy/members";
 import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
 
-export const meta: MetaFunction = () => [{ title: "Invitation · Spendlane" }, { name: "referrer", content: "no-referrer" }];
-// The token is in the URL: never send it onwards in a Referer header, never cache the page.
-export const headers: HeadersFunction = () => ({ "Referrer-Policy": "no-referrer", "Cache-Control": "no-store" });
+export const meta: MetaFunction = () => [{ title: "Invitation · Spendlane" }, { name: "referrer", content: "same-origin" }];
+// The token is in the URL: never send it to another site in a Referer header, never cache the page.
+// (same-origin, not no-referrer: with no-referrer browsers post the form with `Origin: null`, which
+// the CSRF checks rightly refuse.)
+export const headers: HeadersFunction = () => ({ "Referrer-Policy": "same-origin", "Cache-Control": "no-store" });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await getUser(request);
