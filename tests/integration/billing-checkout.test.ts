@@ -189,6 +189,7 @@ describe("billing route", () => {
 
   it("owners are redirected to Stripe; admins get 403; viewers and outsiders 404", async () => {
     const { agency, owner, admin, viewer } = await createAgencyFixture({ workspaces: 1 });
+    const { owner: outsider } = await createAgencyFixture({ workspaces: 0 });
     const res = (await call(action, await requestAs(owner.id, `/a/${agency.slug}/billing`, form({ intent: "checkout", planId: "starter", interval: "month" })), agency.slug)) as Response;
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toMatch(/^https:\/\/checkout\.stripe\.test\//);
@@ -197,7 +198,9 @@ describe("billing route", () => {
     const before = fake.requests.length;
     expect(((await call(action, await requestAs(admin.id, `/a/${agency.slug}/billing`, form({ intent: "portal" })), agency.slug)) as Response).status).toBe(403);
     expect(((await call(action, await requestAs(viewer.id, `/a/${agency.slug}/billing`, form({ intent: "portal" })), agency.slug)) as Response).status).toBe(404);
+    expect(((await call(action, await requestAs(outsider.id, `/a/${agency.slug}/billing`, form({ intent: "portal" })), agency.slug)) as Response).status).toBe(404);
     expect(((await call(loader, await requestAs(admin.id, `/a/${agency.slug}/billing`), agency.slug)) as Response).status).toBe(403);
+    expect(((await call(loader, await requestAs(outsider.id, `/a/${agency.slug}/billing`), agency.slug)) as Response).status).toBe(404);
     expect(fake.requests.length).toBe(before);
   });
 
