@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { asService } from "../../app/.server/db/connection";
 import { createUserSession, destroyUserSession, getUser, requireUser } from "../../app/.server/auth/session";
 import { listMyAgencies, requireAgency, requireAgencyRole, requireWorkspace } from "../../app/.server/auth/guards";
+import { homePathFor, listClientWorkspaces } from "../../app/.server/auth/shell";
 import { createAgencyFixture, createUser } from "../helpers/factories";
 import { requestAs, sessionCookieFor } from "../helpers/session";
 
@@ -137,5 +138,17 @@ describe("guards", () => {
       [A.agency.slug, "member"],
       [B.agency.slug, "viewer"],
     ]);
+  });
+
+  it("homePathFor: staff land on their agency, a pure viewer on their workspace, nobody on nothing", async () => {
+    expect(await homePathFor(A.member.id)).toBe(`/a/${A.agency.slug}`);
+    expect(await homePathFor(A.viewer.id)).toBe(`/a/${A.agency.slug}/w/${A.workspaces[0].slug}`);
+    const loner = await createUser();
+    expect(await homePathFor(loner.id)).toBeNull();
+  });
+
+  it("listClientWorkspaces shows staff every client of their agency and outsiders none", async () => {
+    expect((await listClientWorkspaces(A.member.id, A.agency.id)).map((w) => w.slug).sort()).toEqual(["client-1", "client-2"]);
+    expect(await listClientWorkspaces(B.owner.id, A.agency.id)).toEqual([]);
   });
 });
