@@ -25,4 +25,10 @@ export const TENANT_URLS: TenantUrl[] = [
   { path: (a) => `/a/${a.agency}/clients` },
   { path: (a) => `/a/${a.agency}/clients`, method: "POST", form: { name: "Sneaky client" } },
   { path: (a) => `/a/${a.agency}/billing` },
+  // team (issue 7)
+  { path: (a) => `/a/${a.agency}/team` },
+  { path: (a) => `/a/${a.agency}/team`, method: "POST", form: { intent: "invite", email: "sneaky-member@example.test", role: "member" } },
+  { path: (a) => `/a/${a.agency}/audit` },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/settings` },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/settings`, method: "POST", form: { intent: "invite", email: "sneaky-viewer@example.test" } },
 ];
