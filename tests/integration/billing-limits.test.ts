@@ -153,6 +153,9 @@ describe("status rules", () => {
     }
     const trialRunning = { ...row, plan_id: "trial", subscription_status: "trialing", past_due_since: null, trial_ends_at: new Date("2026-03-11T00:00:00Z") };
     expect(computeLimits(trialRunning, { billingEnabled: true, now }).readOnly).toBe(false);
+    // a Stripe-side trial on a paid plan waits for Stripe's verdict (active, past_due or paused)
+    const stripeTrial = { ...row, subscription_status: "trialing", past_due_since: null, trial_ends_at: new Date("2026-03-09T00:00:00Z") };
+    expect(computeLimits(stripeTrial, { billingEnabled: true, now }).readOnly).toBe(false);
   });
   it("a canceled agency with billing on cannot add clients or seats, and keeps its data", async () => {
     withBilling(true);

@@ -57,7 +57,9 @@ interface LimitsRow {
 export function computeLimits(row: LimitsRow, opts: { billingEnabled: boolean; now: Date }): AgencyLimits {
   const status = row.subscription_status;
   const graceEndsAt = status === "past_due" ? addDays(row.past_due_since ?? opts.now, GRACE_DAYS) : null;
-  const trialOver = status === "trialing" && row.trial_ends_at !== null && row.trial_ends_at.getTime() <= opts.now.getTime();
+  // Our own trial (no subscription yet) ends by the clock; a Stripe trial ends when Stripe says so.
+  const trialOver =
+    row.plan_id === "trial" && status === "trialing" && row.trial_ends_at !== null && row.trial_ends_at.getTime() <= opts.now.getTime();
   const readOnly =
     opts.billingEnabled &&
     (status === "canceled" ||
