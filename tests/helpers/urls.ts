@@ -31,4 +31,10 @@ export const TENANT_URLS: TenantUrl[] = [
   { path: (a) => `/a/${a.agency}/audit` },
   { path: (a) => `/a/${a.agency}/w/${a.workspace}/settings` },
   { path: (a) => `/a/${a.agency}/w/${a.workspace}/settings`, method: "POST", form: { intent: "invite", email: "sneaky-viewer@example.test" } },
+  // dashboards, connections, exports
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}` },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace2}` },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/connections` },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/export/daily` },
+  { path: (a) => `/a/${a.agency}/export` },
 ];

@@ -14,6 +14,7 @@ import { TENANT_URLS, type TenantIds } from "../helpers/urls";
 let vite: ViteDevServer;
 let handle: (request: Request) => Promise<Response>;
 let ids: TenantIds;
+let agencyAName: string;
 let cookieA: string;
 let cookieB: string;
 
@@ -24,6 +25,7 @@ beforeAll(async () => {
   handle = (request) => handler(request, { nonce: "test-nonce", requestId: "routes-404", clientIp: "127.0.0.1" });
   const A = await createAgencyFixture();
   const B = await createAgencyFixture();
+  agencyAName = A.agency.name;
   ids = { agency: A.agency.slug, workspace: A.workspaces[0].slug, workspace2: A.workspaces[1].slug, workspaceId: A.workspaces[0].id };
   cookieA = await sessionCookieFor(A.owner.id);
   cookieB = await sessionCookieFor(B.owner.id);
@@ -53,8 +55,9 @@ describe("cross-tenant URLs", () => {
       const asB = await handle(request(url, cookieB));
       expect(asB.status).toBe(404);
       const body = await asB.text();
-      // No existence oracle: the same page as for an agency that does not exist.
-      expect(body).toContain("Page not found");
+      // Nothing of A leaks into the answer (pages render the 404 boundary, resource routes a bare 404).
+      expect(body).not.toContain(agencyAName);
+      if (asB.headers.get("Content-Type")?.includes("text/html")) expect(body).toContain("Page not found");
       const asA = await handle(request(url, cookieA));
       expect(asA.status, `A's owner must get through ${label}`).not.toBe(404);
       expect(asA.status).toBeLessThan(500);
