@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import { asService, asUser } from "../../app/.server/db/connection";
-import { storeSecret, readSecret, deleteSecret, rotateVaultKeys, parseKeyring, keyringFromEnv, VaultError } from "../../app/.server/meta/vault";
+import { storeSecret, readSecret, deleteSecret, rotateVaultKeys, parseKeyring, keyringFromEnv, hasSupabaseVault, VaultError } from "../../app/.server/meta/vault";
 import { createUser } from "../helpers/factories";
 
 const run = promisify(execFile);
@@ -152,5 +152,33 @@ describe("token vault (AES-256-GCM in private.token_vault)", () => {
     } finally {
       await asService((tx) => deleteSecret(tx, id));
     }
+  });
+});
+
+describe("token vault (Supabase Vault backend)", () => {
+  // Supabase Vault is not available locally. This installs a stand-in with the same documented
+  // surface (vault.create_secret, vault.secrets, vault.decrypted_secrets) inside a transaction that
+  // is rolled back, to check that we detect it and use only that surface. It does not test Supabase.
+  it("is detected and used through create_secret / decrypted_secrets, and rotation is left to Supabase", async () => {
+    await inRolledBackTx(async (tx) => {
+      expect(await hasSupabaseVault(tx)).toBe(false);
+      await tx.unsafe(`
+        create schema vault;
+        create table vault.secrets (id uuid primary key default gen_random_uuid(), name text unique, description text, secret text not null);
+        create function vault.create_secret(new_secret text, new_name text default null, new_description text default '') returns uuid
+          language sql as $$ insert into vault.secrets (name, description, secret) values (new_name, new_description, new_secret) returning id $$;
+        create view vault.decrypted_secrets as select id, name, description, secret, secret as decrypted_secret from vault.secrets;`);
+      expect(await hasSupabaseVault(tx)).toBe(true);
+      const token = fakeToken();
+      const id = await storeSecret(tx, token);
+      const [row] = await tx`select name from vault.secrets where id = ${id}`;
+      expect(row.name).toMatch(/^spendlane:/);
+      const [mine] = await tx`select count(*)::int as n from private.token_vault where id = ${id}`;
+      expect(mine.n).toBe(0);
+      expect(await readSecret(tx, id)).toBe(token);
+      expect(await rotateVaultKeys(tx)).toEqual({ rotated: 0 });
+      await deleteSecret(tx, id);
+      await expect(readSecret(tx, id)).rejects.toThrow(/not found/);
+    });
   });
 });
