@@ -91,6 +91,7 @@ export default function Billing() {
           <Alert tone="success" title="Thank you!">Your subscription is being activated; this page updates as soon as Stripe confirms it.</Alert>
         ) : null}
         {params.get("checkout") === "canceled" ? <Alert tone="info">Checkout was canceled; nothing was charged.</Alert> : null}
+        {params.get("changed") ? <Alert tone="success">Plan change confirmed; the new limits apply as soon as Stripe reports it.</Alert> : null}
         {result?.error ? <Alert tone="error" title={result.error} /> : null}
         {d.limits.readOnly ? (
           <Alert tone="error" title="This agency is read-only">
