@@ -1,5 +1,6 @@
 import type { LinksFunction, MetaFunction } from "@remix-run/node";
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useRouteError } from "@remix-run/react";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError } from "@remix-run/react";
+import { ErrorPanel } from "./components/ui/error-panel";
 import stylesheet from "./tailwind.css?url";
 import { useNonce } from "./nonce";
 
@@ -46,31 +47,12 @@ export default function App() {
   return <Outlet />;
 }
 
-const MESSAGES: Record<number, { title: string; text: string }> = {
-  400: { title: "That request was not valid", text: "Check what you entered and try again." },
-  401: { title: "Please log in", text: "Your session has ended. Log in again to continue." },
-  402: { title: "Plan limit reached", text: "Upgrade the plan on the Billing page to continue." },
-  403: { title: "Not allowed", text: "You do not have permission to see this. Ask an owner or admin of the agency." },
-  404: { title: "Page not found", text: "This page does not exist, or you do not have access to it." },
-  503: { title: "Temporarily unavailable", text: "Spendlane is temporarily unavailable. Try again in a moment." },
-};
-
-// One boundary for the whole app. Error details never reach the page (they may hold internals);
-// the server logs unexpected errors with their stack.
+// One boundary for everything outside the agency area (and for failures of the agency layout itself).
 export function ErrorBoundary() {
   const error = useRouteError();
-  const status = isRouteErrorResponse(error) ? error.status : 500;
-  const m = MESSAGES[status] ?? { title: "Something went wrong", text: "Something went wrong on our side. It has been logged; try again in a moment." };
   return (
     <main className="flex min-h-screen items-center justify-center px-4">
-      <div className="max-w-md text-center">
-        <p className="text-sm font-medium text-blue-400">Error {status}</p>
-        <h1 className="mt-2 text-2xl font-semibold text-zinc-50">{m.title}</h1>
-        <p className="mt-2 text-sm text-zinc-400">{m.text}</p>
-        <a href="/" className="mt-6 inline-flex h-10 items-center rounded-lg bg-blue-600 px-4 text-sm font-medium text-white hover:bg-blue-500">
-          Go to the start page
-        </a>
-      </div>
+      <ErrorPanel error={error} />
     </main>
   );
 }

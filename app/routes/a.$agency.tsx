@@ -1,10 +1,11 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { Form, Link, NavLink, Outlet, useLoaderData, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import type { ReactNode } from "react";
 import { listMyAgencies, requireAgency } from "~/.server/auth";
 import { viewerWorkspaces } from "~/.server/auth/shell";
 import { getBillingBanner } from "~/.server/billing/banner";
 import { BillingBanner } from "~/components/billing/BillingBanner";
-import { Badge, Logo, cx, navItemsFor } from "~/components/ui";
+import { Badge, ErrorPanel, Logo, cx, navItemsFor } from "~/components/ui";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.agency.name} · Spendlane` : "Spendlane" }];
 
@@ -31,8 +32,39 @@ const navClass = ({ isActive }: { isActive: boolean }) =>
     isActive ? "bg-zinc-800 text-zinc-50" : "text-zinc-400 hover:bg-zinc-900 hover:text-zinc-100",
   );
 
+type LayoutData = Awaited<ReturnType<typeof loader>>;
+
 export default function AgencyLayout() {
-  const { user, agency, role, agencies, viewerWorkspaces, billingBanner } = useLoaderData<typeof loader>();
+  return (
+    <Shell data={useLoaderData<typeof loader>()}>
+      <Outlet />
+    </Shell>
+  );
+}
+
+/**
+ * Errors of the pages inside the agency keep the shell (navigation, agency switcher, log out);
+ * when the layout's own loader failed (404 for other tenants) there is no shell to show.
+ */
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const data = useRouteLoaderData<typeof loader>("routes/a.$agency");
+  if (!data) {
+    return (
+      <main className="flex min-h-screen items-center justify-center px-4">
+        <ErrorPanel error={error} />
+      </main>
+    );
+  }
+  return (
+    <Shell data={data}>
+      <ErrorPanel error={error} homeHref={`/a/${data.agency.slug}`} homeLabel={`Back to ${data.agency.name}`} />
+    </Shell>
+  );
+}
+
+function Shell({ data, children }: { data: LayoutData; children: ReactNode }) {
+  const { user, agency, role, agencies, viewerWorkspaces, billingBanner } = data;
   const base = `/a/${agency.slug}`;
   const items =
     role === "viewer"
@@ -67,9 +99,7 @@ export default function AgencyLayout() {
         </nav>
       </header>
       <BillingBanner banner={billingBanner} agencySlug={agency.slug} isOwner={role === "owner"} />
-      <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">
-        <Outlet />
-      </main>
+      <main className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">{children}</main>
     </div>
   );
 }
