@@ -50,12 +50,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!parsed.success) throw new InputError("Check the form", fieldErrors(parsed.error.issues));
     const input = parsed.data;
     const baseUrl = appBaseUrl(request);
+    let emailSent = true;
     switch (input.intent) {
       case "invite":
-        await inviteMember(user.id, agency.id, { email: input.email, role: input.role }, { baseUrl });
+        ({ emailSent } = await inviteMember(user.id, agency.id, { email: input.email, role: input.role }, { baseUrl }));
         break;
       case "resend":
-        await resendInvitation(user.id, agency.id, input.invitationId, { baseUrl });
+        ({ emailSent } = await resendInvitation(user.id, agency.id, input.invitationId, { baseUrl }));
         break;
       case "revoke":
         await revokeInvitation(user.id, agency.id, input.invitationId);
@@ -70,11 +71,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
         await transferOwnership(user.id, agency.id, input.userId);
         break;
     }
-    return data({ ok: DONE[input.intent], intent: input.intent, error: null, fields: {} as Record<string, string>, limit: undefined, values: undefined });
+    const ok = emailSent ? DONE[input.intent] : "The invitation is saved, but the email could not be sent. Try Resend in a moment.";
+    return data({ ok, warn: !emailSent, intent: input.intent, error: null, fields: {} as Record<string, string>, limit: undefined, values: undefined });
   } catch (err) {
     const failure = expectedFailure(err);
     if (!failure) throw err;
-    return data({ ok: null, intent: String(form.intent ?? ""), ...failure, values: echo }, { status: failure.status });
+    return data({ ok: null, warn: false, intent: String(form.intent ?? ""), ...failure, values: echo }, { status: failure.status });
   }
 }
 
@@ -92,7 +94,7 @@ export default function Team() {
         title="Team"
         description={`${seats.used} of ${seats.seats} seats in use on the ${seats.planName} plan (${seats.members} members, ${seats.pending} pending invitations). Client viewers are free.`}
       />
-      {result?.ok ? <Alert tone="success" className="mb-4">{result.ok}</Alert> : null}
+      {result?.ok ? <Alert tone={result.warn ? "warning" : "success"} className="mb-4">{result.ok}</Alert> : null}
       {result?.error && result.intent !== "invite" ? (
         <Alert tone="error" className="mb-4" title={result.error}>
           {result.limit ? <Link to={`/a/${agency.slug}/billing`} className="underline">Upgrade on the Billing page</Link> : null}

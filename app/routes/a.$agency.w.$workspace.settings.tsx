@@ -59,12 +59,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (!parsed.success) throw new InputError("Check the form", fieldErrors(parsed.error.issues));
     const input = parsed.data;
     const baseUrl = appBaseUrl(request);
+    let emailSent = true;
     switch (input.intent) {
       case "invite":
-        await inviteViewer(user.id, agency.id, workspace.id, { email: input.email }, { baseUrl });
+        ({ emailSent } = await inviteViewer(user.id, agency.id, workspace.id, { email: input.email }, { baseUrl }));
         break;
       case "resend":
-        await resendInvitation(user.id, agency.id, input.invitationId, { baseUrl });
+        ({ emailSent } = await resendInvitation(user.id, agency.id, input.invitationId, { baseUrl }));
         break;
       case "revoke-invitation":
         await revokeInvitation(user.id, agency.id, input.invitationId);
@@ -83,11 +84,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
         await deleteClient(user.id, agency.id, workspace.id, { confirm: input.confirm });
         return redirect(`/a/${agency.slug}/clients?deleted=${encodeURIComponent(workspace.slug)}`);
     }
-    return data({ ok: DONE[input.intent], intent: input.intent, error: null, fields: {} as Record<string, string>, limit: undefined, values: undefined });
+    const ok = emailSent ? DONE[input.intent] : "The invitation is saved, but the email could not be sent. Try Resend in a moment.";
+    return data({ ok, warn: !emailSent, intent: input.intent, error: null, fields: {} as Record<string, string>, limit: undefined, values: undefined });
   } catch (err) {
     const failure = expectedFailure(err);
     if (!failure) throw err;
-    return data({ ok: null, intent: String(form.intent ?? ""), ...failure, values }, { status: failure.status });
+    return data({ ok: null, warn: false, intent: String(form.intent ?? ""), ...failure, values }, { status: failure.status });
   }
 }
 
@@ -111,7 +113,7 @@ export default function WorkspaceSettings() {
         description="Client access, name and lifecycle of this client workspace."
         actions={workspace.archivedAt ? <Badge tone="amber">Archived</Badge> : undefined}
       />
-      {result?.ok ? <Alert tone="success" className="mb-4">{result.ok}</Alert> : null}
+      {result?.ok ? <Alert tone={result.warn ? "warning" : "success"} className="mb-4">{result.ok}</Alert> : null}
       {otherError ? <div className="mb-4">{otherError}</div> : null}
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>

@@ -69,18 +69,28 @@ interface MailContext {
   expiresAt: Date;
 }
 
-async function mailInvitation(ctx: MailContext, baseUrl: string) {
-  await sendMail(
-    ctx.to,
-    invitationMail({
-      agencyName: ctx.agencyName,
-      workspaceName: ctx.workspaceName,
-      role: ctx.role,
-      inviterName: ctx.inviterName,
-      url: inviteUrl(baseUrl, ctx.token),
-      expiresAt: ctx.expiresAt,
-    }),
-  );
+/**
+ * Sends the invitation email after the invitation is committed. A mail failure does not undo the
+ * invitation (it is valid and listed as pending); the caller reports `emailSent: false` so the page
+ * can say so and offer Resend. sendMail has already logged the failure without the link.
+ */
+async function mailInvitation(ctx: MailContext, baseUrl: string): Promise<boolean> {
+  try {
+    await sendMail(
+      ctx.to,
+      invitationMail({
+        agencyName: ctx.agencyName,
+        workspaceName: ctx.workspaceName,
+        role: ctx.role,
+        inviterName: ctx.inviterName,
+        url: inviteUrl(baseUrl, ctx.token),
+        expiresAt: ctx.expiresAt,
+      }),
+    );
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Seats: read-only agencies and full member counts are refused by billing; open invitations count too. */
@@ -153,11 +163,11 @@ export async function inviteMember(actorUserId: string, agencyId: string, input:
     const names = await contextNames(tx, agencyId, null, actorUserId);
     return { ...inv, names };
   });
-  await mailInvitation(
+  const emailSent = await mailInvitation(
     { to: email, agencyName: result.names.agency_name, workspaceName: null, role, inviterName: result.names.inviter, token: result.token, expiresAt: result.expiresAt },
     opts.baseUrl ?? appBaseUrl(),
   );
-  return { id: result.id, email, role, expiresAt: result.expiresAt };
+  return { id: result.id, email, role, expiresAt: result.expiresAt, emailSent };
 }
 
 /** Invites a client viewer to one workspace (owners and admins). Viewers do not use seats. */
@@ -179,11 +189,11 @@ export async function inviteViewer(actorUserId: string, agencyId: string, worksp
     const names = await contextNames(tx, agencyId, workspaceId, actorUserId);
     return { ...inv, names };
   });
-  await mailInvitation(
+  const emailSent = await mailInvitation(
     { to: email, agencyName: result.names.agency_name, workspaceName: result.names.workspace_name, role: "viewer", inviterName: result.names.inviter, token: result.token, expiresAt: result.expiresAt },
     opts.baseUrl ?? appBaseUrl(),
   );
-  return { id: result.id, email, role: "viewer" as const, expiresAt: result.expiresAt };
+  return { id: result.id, email, role: "viewer" as const, expiresAt: result.expiresAt, emailSent };
 }
 
 /** Open (not accepted, not revoked) invitations, expired ones flagged. Team page: workspaceId null = members. */
@@ -237,11 +247,11 @@ export async function resendInvitation(actorUserId: string, agencyId: string, in
     const names = await contextNames(tx, agencyId, inv.workspace_id, actorUserId);
     return { inv, token, expiresAt, names };
   });
-  await mailInvitation(
+  const emailSent = await mailInvitation(
     { to: result.inv.email, agencyName: result.names.agency_name, workspaceName: result.names.workspace_name, role: result.inv.role, inviterName: result.names.inviter, token: result.token, expiresAt: result.expiresAt },
     opts.baseUrl ?? appBaseUrl(),
   );
-  return { id: result.inv.id, expiresAt: result.expiresAt };
+  return { id: result.inv.id, expiresAt: result.expiresAt, emailSent };
 }
 
 export async function revokeInvitation(actorUserId: string, agencyId: string, invitationId: string) {
