@@ -34,11 +34,16 @@ export function ensureBuild() {
   const marker = path.join(ROOT, "build/server/index.js");
   const built = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
   if (built >= newestMtime(path.join(ROOT, "app"))) return;
-  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], {
-    cwd: ROOT,
-    stdio: ["ignore", "ignore", "pipe"],
-    encoding: "utf8",
-  });
+  const build = () =>
+    spawnSync(process.execPath, [path.join(ROOT, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+      encoding: "utf8",
+    });
+  // One retry: another build of the same tree (npm start, a second test run) may have been moving
+  // the output directory at the same moment ("dest already exists").
+  let r = build();
+  if (r.status !== 0) r = build();
   if (r.status !== 0) throw new Error(`remix vite:build failed:\n${r.stderr}`);
 }
 
