@@ -87,4 +87,20 @@ describe("mail", () => {
     expect(resent.emailSent).toBe(true);
     expect(await listOutbox({ to: email })).toHaveLength(1);
   });
+
+  it("a password reset request answers normally even when SMTP is down (no account oracle)", async () => {
+    const u = await createUser();
+    process.env.SMTP_URL = "smtp://mailer:smtp-secret-pw@127.0.0.1:1";
+    resetEnvForTests();
+    const logs = await captureLogs(async () => {
+      await expect(requestPasswordReset({ email: u.email }, { baseUrl: "http://app.test" })).resolves.toBeUndefined();
+      await expect(requestPasswordReset({ email: `${uniq("none")}@example.test` }, { baseUrl: "http://app.test" })).resolves.toBeUndefined();
+      // let the background delivery attempt fail while logs are captured
+      await new Promise((r) => setTimeout(r, 300));
+    });
+    const [row] = await asService((tx) => tx`select count(*)::int as n from private.password_resets where user_id = ${u.id}`);
+    expect(row.n).toBe(1);
+    expect(logs).not.toContain("smtp-secret-pw");
+    expect(logs).not.toContain("reset-password/");
+  });
 });
