@@ -164,6 +164,19 @@ describe("GraphClient against the emulator", () => {
     expect(c.calls).toBe(1);
   });
 
+  it("scrubs its own token and app secret from error text a proxy echoes back", async () => {
+    const echo: typeof fetch = async () =>
+      new Response(JSON.stringify({ error: { message: `bad token ${token} for secret ${DEFAULT_APP_SECRET}`, code: 100 } }), { status: 400 });
+    const err = await failure(client({ fetch: echo, maxRetries: 0 }).get("me"));
+    expect(err.kind).toBe("invalid_request");
+    expect(err.message).not.toContain(token);
+    expect(err.message).not.toContain(DEFAULT_APP_SECRET);
+    const html: typeof fetch = async () => new Response(`<html>upstream failed for ${token}</html>`, { status: 502 });
+    const err2 = await failure(client({ fetch: html, maxRetries: 0 }).get("me"));
+    expect(err2.kind).toBe("transient");
+    expect(JSON.stringify({ m: err2.message, c: err2.cause })).not.toContain(token);
+  });
+
   it("refuses to follow a next link to another host", async () => {
     const fake: typeof fetch = async () =>
       new Response(JSON.stringify({ data: [{ id: "1" }], paging: { next: "https://evil.example/v24.0/me/adaccounts?after=x" } }), { status: 200 });
