@@ -225,4 +225,30 @@ describe("client viewer invitations", () => {
     await inviteViewer(f.owner.id, f.agency.id, f.workspaces[0].id, { email }, { baseUrl: BASE });
     await expect(inviteViewer(f.owner.id, f.agency.id, f.workspaces[0].id, { email })).rejects.toThrow(/open invitation/);
   });
+
+  it("concurrent invitations cannot both take the last seat; a token accepted twice at once grants once", async () => {
+    const f = await createAgencyFixture({ workspaces: 1 });
+    await setPlan(f.agency.id, "starter");
+    await asService((tx) => tx`delete from public.agency_members where agency_id = ${f.agency.id} and user_id = ${f.member.id}`);
+    // one seat left; two admins' worth of invitations race for it
+    const results = await Promise.allSettled([
+      inviteMember(f.owner.id, f.agency.id, { email: `${uniq("race1")}@example.test`, role: "member" }, { baseUrl: BASE }),
+      inviteMember(f.admin.id, f.agency.id, { email: `${uniq("race2")}@example.test`, role: "member" }, { baseUrl: BASE }),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(LimitError);
+    const [{ used }] = await asService((tx) => tx<{ used: number }[]>`select private.seats_in_use(${f.agency.id})::int as used`);
+    expect(used).toBe(3);
+
+    const invitee = await createUser();
+    await setPlan(f.agency.id, "scale");
+    await inviteMember(f.owner.id, f.agency.id, { email: invitee.email, role: "member" }, { baseUrl: BASE });
+    const token = await latestToken(invitee.email);
+    const accepts = await Promise.allSettled([acceptInvitation(invitee.id, token), acceptInvitation(invitee.id, token)]);
+    expect(accepts.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(String((accepts.find((r) => r.status === "rejected") as PromiseRejectedResult).reason.message)).toMatch(/already been used/);
+    const audits = await asService((tx) => tx`select 1 from public.audit_log where agency_id = ${f.agency.id} and action = 'invitation.accept'`);
+    expect(audits).toHaveLength(1);
+  });
 });
