@@ -294,6 +294,18 @@ describe("rollup", () => {
             or base.c is distinct from r.clicks and not (base.c is null and r.clicks = 0)
             or base.v is distinct from r.conversion_value and not (base.v is null and r.conversion_value = 0))`);
       expect(diff[0].n).toBe(0);
+      // the campaign x day and platform x day rollups (0021) likewise
+      for (const [table, key] of [["insights_campaign_rollup", "meta_campaign_id"], ["insights_platform_rollup", "publisher_platform"]]) {
+        const [{ n }] = await asService((tx) => tx.unsafe(`
+          with base as (
+            select ad_account_id, ${key} as k, date, sum(spend) s, sum(impressions) i, sum(conversions) cv, sum(conversion_value) v
+            from public.insights_daily where workspace_id = $1 group by 1, 2, 3
+          ), roll as (select ad_account_id, ${key} as k, date, spend s, impressions i, conversions cv, conversion_value v from public.${table} where workspace_id = $1)
+          select count(*)::int as n from base full join roll using (ad_account_id, k, date)
+          where coalesce(base.s, 0) <> coalesce(roll.s, 0) or coalesce(base.i, 0) <> coalesce(roll.i, 0)
+             or coalesce(base.cv, 0) <> coalesce(roll.cv, 0) or coalesce(base.v, 0) <> coalesce(roll.v, 0)`, [ws]));
+        expect(n, table).toBe(0);
+      }
     };
     await check();
     await asService((tx) => tx`

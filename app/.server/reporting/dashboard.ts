@@ -64,7 +64,12 @@ export async function workspaceDashboard(opts: { userId: string; workspaceId: st
   let accountError: string | null = acc.success ? null : "Unknown ad account: showing all accounts.";
   let accountId = acc.success ? acc.data.account : undefined;
 
-  const load = (ids: string[]) => asUser(opts.userId, (tx) => loadWorkspaceReport(tx, opts.workspaceId, params, { accountIds: ids }, opts.now));
+  // one transaction for the numbers and the stored reach (a warm view costs a single round trip or two)
+  const load = (ids: string[]) =>
+    asUser(opts.userId, async (tx) => {
+      const loaded = await loadWorkspaceReport(tx, opts.workspaceId, params, { accountIds: ids }, opts.now);
+      return { ...loaded, storedReach: await getRangeReach(tx, loaded.context, loaded.report) };
+    });
   let result: Awaited<ReturnType<typeof load>>;
   try {
     result = await load(accountId ? [accountId] : []);
@@ -74,15 +79,17 @@ export async function workspaceDashboard(opts: { userId: string; workspaceId: st
     accountId = undefined;
     result = await load([]);
   }
-  const { context, range, report } = result;
+  const { context, range, report, storedReach } = result;
 
-  // Reach is a live call to Meta: it is handed to the page as a promise, so everything else renders first.
-  const reach: Promise<Record<string, ReachResult>> = asUser(opts.userId, (tx) => getRangeReach(tx, context, report, opts.fetchLiveReach)).catch(
-    (err) => {
-      logger.warn({ err, workspaceId: opts.workspaceId }, "reach lookup failed");
-      return {};
-    },
-  );
+  // Reach Meta has not given us for this range yet is a live call: handed to the page as a promise,
+  // so everything else renders first.
+  const needsLive = opts.fetchLiveReach && Object.values(storedReach).some((r) => r.status !== "ok");
+  const reach: Promise<Record<string, ReachResult>> = needsLive
+    ? asUser(opts.userId, (tx) => getRangeReach(tx, context, report, opts.fetchLiveReach)).catch((err) => {
+        logger.warn({ err, workspaceId: opts.workspaceId }, "reach lookup failed");
+        return storedReach;
+      })
+    : Promise.resolve(storedReach);
 
   const compareLabel = range.previous ? (range.compare === "year" ? "last year" : "previous period") : null;
   const groups = Object.values(report.byCurrency).map((g) => ({

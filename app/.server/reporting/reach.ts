@@ -49,7 +49,7 @@ export async function getRangeReach(
     }
     const account = g.accounts[0];
     const r = report.range;
-    const key = `reach:${ctx.workspaceId}:v${ctx.version}:${account.id}:${r.since}_${r.until}`;
+    const key = `reach:${ctx.workspaceId}:v${ctx.version}:${account.id}:${r.since}_${r.until}:${fetchLive ? "live" : "stored"}`;
     try {
       out[g.currency] = await cached(key, async (): Promise<ReachResult> => {
         let found: { reach: number; impressions?: number | null } | null = await storedReach(tx, account.id, r);

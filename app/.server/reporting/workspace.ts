@@ -52,22 +52,23 @@ export interface WorkspaceContext {
  * version here under asUser is also the access check (a workspace the user may not see has no row).
  */
 export async function loadWorkspaceContext(tx: Tx, workspaceId: string): Promise<WorkspaceContext> {
-  const [dv] = await tx<{ version: string }[]>`
-    select version::text as version from public.data_versions where workspace_id = ${workspaceId}`;
-  if (!dv) throw new NotFoundError("No such workspace");
-  const accounts = await tx<AccountInfo[]>`
-    select id, meta_account_id, name, currency, timezone_name, sync_status, sync_progress::float8 as sync_progress,
-           sync_error, last_synced_at::text as last_synced_at, backfilled_since::text as backfilled_since
-    from public.ad_accounts where workspace_id = ${workspaceId}
-    order by created_at, meta_account_id`;
-  const connections = await tx<ConnectionInfo[]>`
-    select id, status, facebook_user_name from public.meta_connections
-    where workspace_id = ${workspaceId} order by created_at desc`;
-  const [latestRun] = await tx<NonNullable<WorkspaceContext["latestRun"]>[]>`
-    select status, kind, progress::float8 as progress, error, created_at::text as created_at
-    from public.sync_runs where workspace_id = ${workspaceId}
-    order by created_at desc limit 1`;
-  return { workspaceId, version: dv.version, accounts, connections, latestRun: latestRun ?? null };
+  // one round trip: this runs on every page view, cached or not
+  const [row] = await tx<{ version: string | null; accounts: AccountInfo[]; connections: ConnectionInfo[]; latest_run: WorkspaceContext["latestRun"] }[]>`
+    select
+      (select version::text from public.data_versions where workspace_id = ${workspaceId}) as version,
+      coalesce((select json_agg(a order by a.created_at, a.meta_account_id) from (
+        select id, meta_account_id, name, currency, timezone_name, sync_status, sync_progress::float8 as sync_progress,
+               sync_error, last_synced_at::text as last_synced_at, backfilled_since::text as backfilled_since, created_at
+        from public.ad_accounts where workspace_id = ${workspaceId}) a), '[]'::json) as accounts,
+      coalesce((select json_agg(c order by c.created_at desc) from (
+        select id, status, facebook_user_name, created_at from public.meta_connections where workspace_id = ${workspaceId}) c), '[]'::json) as connections,
+      (select row_to_json(r) from (
+        select status, kind, progress::float8 as progress, error, created_at::text as created_at
+        from public.sync_runs where workspace_id = ${workspaceId} order by created_at desc limit 1) r) as latest_run`;
+  if (!row?.version) throw new NotFoundError("No such workspace");
+  const accounts = row.accounts.map(({ created_at: _c, ...a }: AccountInfo & { created_at?: string }) => a);
+  const connections = row.connections.map(({ created_at: _c, ...c }: ConnectionInfo & { created_at?: string }) => c);
+  return { workspaceId, version: row.version, accounts, connections, latestRun: row.latest_run ?? null };
 }
 
 export interface CampaignRow {
@@ -111,8 +112,6 @@ export interface ReportFilter {
   accountIds?: string[];
 }
 
-type SumRow = Sums & { currency: string; g: number; date: string | null; ad_account_id: string | null; meta_campaign_id: string | null; publisher_platform: string | null };
-
 const SUM_COLUMNS = `sum(d.spend)::text as spend, sum(d.impressions)::text as impressions, sum(d.clicks)::text as clicks,
   sum(d.link_clicks)::text as link_clicks, sum(d.conversions)::text as conversions, sum(d.conversion_value)::text as conversion_value`;
 
@@ -128,41 +127,22 @@ function pickSums(r: Sums): Sums {
 }
 
 /**
- * One scan of the range's facts, aggregated four ways at once with grouping sets: totals, per day,
- * per campaign, per platform (each per currency). The facts are joined to their ad account for the
- * currency, so a workspace with a USD and a JPY account yields two separate groups.
+ * The facts of a range, summed in SQL from the pre-aggregates that the insights_daily triggers keep
+ * exact (migrations 0020/0021, ADR 0020): per account x day for totals and the daily series, per
+ * campaign x day for the table, per platform x day for the breakdown. Each is joined to its ad account
+ * for the currency, so a workspace with a USD and a JPY account yields two separate groups.
  */
-async function scanRange(tx: Tx, workspaceId: string, r: DateRange, accountIds: string[]): Promise<SumRow[]> {
+function rollupQuery(tx: Tx, table: string, key: string, groupBy: string, workspaceId: string, r: DateRange, accountIds: string[]) {
   const all = accountIds.length === 0;
-  return tx.unsafe<SumRow[]>(
-    `select a.currency, d.date::text as date, d.ad_account_id, d.meta_campaign_id, d.publisher_platform,
-       grouping(d.date, d.ad_account_id, d.meta_campaign_id, d.publisher_platform) as g, ${SUM_COLUMNS}
-     from public.insights_daily d
+  return tx.unsafe<(Sums & Record<string, string>)[]>(
+    `select a.currency${key ? `, ${key}` : ""}, ${SUM_COLUMNS}
+     from public.${table} d
      join public.ad_accounts a on a.id = d.ad_account_id
      where d.workspace_id = $1 and d.date between $2 and $3 and ($4 or d.ad_account_id = any($5::uuid[]))
-     group by grouping sets ((a.currency), (a.currency, d.date), (a.currency, d.ad_account_id, d.meta_campaign_id),
-       (a.currency, d.publisher_platform))`,
+     group by ${groupBy}`,
     [workspaceId, r.since, r.until, all, accountIds],
   );
 }
-
-async function scanTotals(tx: Tx, workspaceId: string, r: DateRange, accountIds: string[]) {
-  const all = accountIds.length === 0;
-  return tx.unsafe<(Sums & { currency: string })[]>(
-    `select a.currency, ${SUM_COLUMNS}
-     from public.insights_daily d
-     join public.ad_accounts a on a.id = d.ad_account_id
-     where d.workspace_id = $1 and d.date between $2 and $3 and ($4 or d.ad_account_id = any($5::uuid[]))
-     group by a.currency`,
-    [workspaceId, r.since, r.until, all, accountIds],
-  );
-}
-
-// grouping() bits, with arguments (date, ad_account_id, meta_campaign_id, publisher_platform): 1 = rolled up
-const G_TOTAL = 0b1111;
-const G_DAY = 0b0111;
-const G_CAMPAIGN = 0b1001;
-const G_PLATFORM = 0b1110;
 
 /** The accounts a filter selects; an id that is not one of the workspace's accounts is bad input. */
 export function selectAccounts(ctx: WorkspaceContext, filter: ReportFilter = {}): AccountInfo[] {
@@ -182,13 +162,15 @@ export function reportTimezone(accounts: AccountInfo[]): string {
 export async function computeReport(tx: Tx, ctx: WorkspaceContext, range: ResolvedRange, filter: ReportFilter = {}): Promise<Report> {
   const accounts = selectAccounts(ctx, filter);
   const accountIds = filter.accountIds?.length ? accounts.map((a) => a.id) : [];
-  const [rows, prevRows, campaignInfo] = await Promise.all([
-    scanRange(tx, ctx.workspaceId, range, accountIds),
-    range.previous ? scanTotals(tx, ctx.workspaceId, range.previous, accountIds) : Promise.resolve([]),
-    tx<{ ad_account_id: string; meta_campaign_id: string; name: string; status: string | null; objective: string | null }[]>`
-      select ad_account_id, meta_campaign_id, name, coalesce(effective_status, status) as status, objective
-      from public.campaigns where workspace_id = ${ctx.workspaceId}`,
-  ]);
+  const ws = ctx.workspaceId;
+  // sequential on purpose: one transaction is one connection, queries on it queue anyway
+  const dailyRows = await rollupQuery(tx, "insights_daily_rollup", "d.date::text as date", "grouping sets ((a.currency), (a.currency, d.date))", ws, range, accountIds);
+  const prevRows = range.previous ? await rollupQuery(tx, "insights_daily_rollup", "", "a.currency", ws, range.previous, accountIds) : [];
+  const campaignRows = await rollupQuery(tx, "insights_campaign_rollup", "d.ad_account_id::text as ad_account_id, d.meta_campaign_id", "a.currency, d.ad_account_id, d.meta_campaign_id", ws, range, accountIds);
+  const platformRows = await rollupQuery(tx, "insights_platform_rollup", "d.publisher_platform", "a.currency, d.publisher_platform", ws, range, accountIds);
+  const campaignInfo = await tx<{ ad_account_id: string; meta_campaign_id: string; name: string; status: string | null; objective: string | null }[]>`
+    select ad_account_id, meta_campaign_id, name, coalesce(effective_status, status) as status, objective
+    from public.campaigns where workspace_id = ${ws}`;
   const names = new Map(campaignInfo.map((c) => [`${c.ad_account_id}:${c.meta_campaign_id}`, c]));
 
   const byCurrency: Record<string, CurrencyReport> = {};
@@ -208,37 +190,34 @@ export async function computeReport(tx: Tx, ctx: WorkspaceContext, range: Resolv
   }
 
   const dailyByCurrency = new Map<string, Map<string, Sums>>();
-  for (const row of rows) {
+  for (const row of dailyRows) {
     const g = group(row.currency);
     const sums = pickSums(row);
-    switch (Number(row.g)) {
-      case G_TOTAL:
-        g.totalsSums = sums;
-        g.totals = metricsFromSums(sums);
-        break;
-      case G_DAY: {
-        let m = dailyByCurrency.get(row.currency);
-        if (!m) dailyByCurrency.set(row.currency, (m = new Map()));
-        m.set(row.date!, sums);
-        break;
-      }
-      case G_CAMPAIGN: {
-        const info = names.get(`${row.ad_account_id}:${row.meta_campaign_id}`);
-        g.campaigns.push({
-          ad_account_id: row.ad_account_id!,
-          meta_campaign_id: row.meta_campaign_id!,
-          name: info?.name ?? row.meta_campaign_id!,
-          status: info?.status ?? null,
-          objective: info?.objective ?? null,
-          sums,
-          metrics: metricsFromSums(sums),
-        });
-        break;
-      }
-      case G_PLATFORM:
-        g.platforms.push({ platform: row.publisher_platform!, sums, metrics: metricsFromSums(sums) });
-        break;
+    if (row.date == null) {
+      g.totalsSums = sums;
+      g.totals = metricsFromSums(sums);
+    } else {
+      let m = dailyByCurrency.get(row.currency);
+      if (!m) dailyByCurrency.set(row.currency, (m = new Map()));
+      m.set(row.date, sums);
     }
+  }
+  for (const row of campaignRows) {
+    const sums = pickSums(row);
+    const info = names.get(`${row.ad_account_id}:${row.meta_campaign_id}`);
+    group(row.currency).campaigns.push({
+      ad_account_id: row.ad_account_id,
+      meta_campaign_id: row.meta_campaign_id,
+      name: info?.name ?? row.meta_campaign_id,
+      status: info?.status ?? null,
+      objective: info?.objective ?? null,
+      sums,
+      metrics: metricsFromSums(sums),
+    });
+  }
+  for (const row of platformRows) {
+    const sums = pickSums(row);
+    group(row.currency).platforms.push({ platform: row.publisher_platform, sums, metrics: metricsFromSums(sums) });
   }
   for (const p of prevRows) group(p.currency).previous = metricsFromSums(pickSums(p));
 

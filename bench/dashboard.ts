@@ -1,0 +1,241 @@
+/**
+ * Dashboard benchmarks on real PostgreSQL (a fresh database `spendlane_bench` on 127.0.0.1:5432),
+ * driving the real built server over HTTP with a session cookie:
+ *  - a workspace with 13 months x 200 campaigns x 4 platforms of daily facts (generate_series),
+ *  - an agency with 300 client workspaces (13 months x 4 campaigns x 4 platforms each),
+ * then p50/p99 of the workspace loader (warm cache: the same view again; cold: a range never asked
+ * before, so the report is computed), and of the agency overview with 300 clients (cold and warm),
+ * each also as a ratio to GET /healthz (a bare Remix resource route) on the same server in the same run.
+ *
+ *   npx remix vite:build && npx tsx bench/dashboard.ts   -> bench/results/dashboard.json
+ *
+ * Not a test: figures depend on the machine. Sequential requests (one in flight), so latencies are
+ * per request, not throughput under load.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import os from "node:os";
+import postgres from "postgres";
+
+const root = path.resolve(import.meta.dirname, "..");
+const BASE_URL = process.env.BENCH_PG ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const DB = "spendlane_bench";
+const SESSION_SECRET = "bench-session-secret-0123456789abcdefghijkl";
+const VAULT_KEY = Buffer.alloc(32, 7).toString("base64");
+const TODAY = new Date().toISOString().slice(0, 10);
+
+function dbUrl(name: string) {
+  const u = new URL(BASE_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function pct(xs: number[], p: number) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+function summary(xs: number[]) {
+  return { n: xs.length, p50: +pct(xs, 50).toFixed(2), p99: +pct(xs, 99).toFixed(2), mean: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2) };
+}
+
+async function timeGet(url: string, cookie?: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(url, { headers: cookie ? { Cookie: cookie } : {}, redirect: "manual" });
+  await res.arrayBuffer();
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`GET ${url} -> ${res.status}`);
+  return ms;
+}
+
+async function main() {
+  const t0 = Date.now();
+  // 1. fresh database, migrated by the app's own runner
+  const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${DB} with (force)`);
+  await admin.unsafe(`create database ${DB}`);
+  await admin.end();
+  process.env.DATABASE_URL = dbUrl(DB);
+  process.env.SESSION_SECRET = SESSION_SECRET;
+  process.env.VAULT_KEY = VAULT_KEY;
+  process.env.LOG_LEVEL = "silent";
+  const { bootDatabase } = await import("../app/.server/db/boot");
+  const { asService, sql } = await import("../app/.server/db/connection");
+  const { insertUser, insertAgencyWithOwner, insertWorkspace } = await import("../app/.server/tenancy");
+  const { createUserSession } = await import("../app/.server/auth/session");
+  const db = await bootDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: ".data" });
+
+  // 2. reproducible seed (no randomness: values are functions of the campaign, day and platform)
+  const seedStart = Date.now();
+  const ids = await asService(async (tx) => {
+    const owner = await insertUser(tx, { email: "bench-owner@example.test", name: "Bench Owner", password: "bench-password-1" });
+    const big = await insertAgencyWithOwner(tx, { name: "Bench Big", slug: "bench-big" }, owner.id);
+    const ws = await insertWorkspace(tx, big.id, { name: "Big Client", slug: "big-client" });
+    const many = await insertAgencyWithOwner(tx, { name: "Bench Many", slug: "bench-many" }, owner.id);
+    return { owner: owner.id, big: big.id, ws: ws.id, many: many.id };
+  });
+  await asService(async (tx) => {
+    await tx`select setseed(0.42)`;
+    const [acct] = await tx<{ id: string }[]>`
+      insert into public.ad_accounts (agency_id, workspace_id, meta_account_id, name, currency, timezone_name, sync_status, sync_progress, last_synced_at)
+      values (${ids.big}, ${ids.ws}, 'act_900000001', 'Big USD', 'USD', 'America/Los_Angeles', 'ok', 100, now()) returning id`;
+    await tx`insert into public.campaigns (ad_account_id, meta_campaign_id, workspace_id, name, status, effective_status)
+      select ${acct.id}, (1000 + c)::text, ${ids.ws}, 'Campaign ' || c, 'ACTIVE', case when c % 7 = 0 then 'PAUSED' else 'ACTIVE' end
+      from generate_series(1, 200) c`;
+    await tx`insert into public.insights_daily (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id,
+        spend, impressions, clicks, link_clicks, conversions, conversion_value)
+      select ${acct.id}, (1000 + c)::text, d::date, p, ${ids.ws},
+        round(((c * 7 + extract(doy from d)::int * 13 + pi * 5) % 5000) / 100.0 + 1, 2),
+        1000 + (c * 31 + extract(doy from d)::int * 17 + pi * 11) % 9000,
+        10 + (c * 3 + extract(doy from d)::int + pi) % 90,
+        5 + (c + extract(doy from d)::int + pi) % 60,
+        (c + extract(doy from d)::int + pi) % 5,
+        round((((c + extract(doy from d)::int + pi) % 5) * 37.5)::numeric, 2)
+      from generate_series(1, 200) c,
+        generate_series(${TODAY}::date - interval '13 months', ${TODAY}::date, interval '1 day') d,
+        unnest(array['facebook','instagram','audience_network','messenger']) with ordinality as pl(p, pi)`;
+    await tx`update public.data_versions set version = version + 1 where workspace_id = ${ids.ws}`;
+  });
+  const bigRows = Number((await sql()`select count(*) from public.insights_daily where workspace_id = ${ids.ws}`)[0].count);
+  // 300 clients in one agency (on the unlimited plan), one account each, mixed currencies and zones
+  await asService(async (tx) => {
+    await tx`update public.agencies set plan_id = 'scale', subscription_status = 'active' where id = ${ids.many}`;
+    await tx`insert into public.workspaces (agency_id, name, slug)
+      select ${ids.many}, 'Client ' || lpad(i::text, 3, '0'), 'client-' || i from generate_series(1, 300) i`;
+    await tx`insert into public.ad_accounts (agency_id, workspace_id, meta_account_id, name, currency, timezone_name, sync_status, sync_progress, last_synced_at)
+      select ${ids.many}, w.id, 'act_' || (800000000 + row_number() over (order by w.slug)), w.name,
+        (array['USD','EUR','GBP','JPY'])[1 + (row_number() over (order by w.slug)) % 4],
+        (array['America/New_York','Europe/Berlin','Europe/London','Asia/Tokyo'])[1 + (row_number() over (order by w.slug)) % 4],
+        case when row_number() over (order by w.slug) % 25 = 0 then 'syncing' else 'ok' end, 60, now()
+      from public.workspaces w where w.agency_id = ${ids.many}`;
+    await tx`insert into public.insights_daily (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id,
+        spend, impressions, clicks, link_clicks, conversions, conversion_value)
+      select a.id, c::text, d::date, p, a.workspace_id,
+        round(((c * 7 + extract(doy from d)::int * 13 + pi * 5) % 5000) / 100.0 + 1, 2),
+        1000 + (c * 31 + extract(doy from d)::int * 17) % 9000, 10 + (c + extract(doy from d)::int) % 90,
+        5 + (c + extract(doy from d)::int) % 60, (c + extract(doy from d)::int + pi) % 5,
+        round((((c + extract(doy from d)::int + pi) % 5) * 37.5)::numeric, 2)
+      from public.ad_accounts a, generate_series(1, 4) c,
+        generate_series(${TODAY}::date - interval '13 months', ${TODAY}::date, interval '1 day') d,
+        unnest(array['facebook','instagram','audience_network','messenger']) with ordinality as pl(p, pi)
+      where a.agency_id = ${ids.many}`;
+    await tx`update public.data_versions set version = version + 1 where agency_id = ${ids.many}`;
+  });
+  await sql()`analyze`;
+  const manyRows = Number((await sql()`select count(*) from public.insights_daily d join public.workspaces w on w.id = d.workspace_id where w.agency_id = ${ids.many}`)[0].count);
+  const seedMs = Date.now() - seedStart;
+  const cookie = (await createUserSession(new Request("http://localhost/login"), ids.owner)).split(";")[0];
+  await db.close();
+
+  // 3. the real built server
+  if (!fs.existsSync(path.join(root, "build/server/index.js"))) throw new Error("Build first: npx remix vite:build");
+  const port = await freePort();
+  const server: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/index.ts")], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), DEMO: "0", LOG_LEVEL: "silent", DATABASE_URL: dbUrl(DB), SESSION_SECRET, VAULT_KEY },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 300) throw new Error("server did not start");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  try {
+    const healthz = async (n: number) => {
+      const xs: number[] = [];
+      for (let i = 0; i < n; i++) xs.push(await timeGet(`${base}/healthz`));
+      return xs;
+    };
+    // Single-fetch data requests for one route's loader, as the browser makes on navigation.
+    const wsData = (qs: string) => `${base}/a/bench-big/w/big-client.data?_routes=${encodeURIComponent("routes/a.$agency.w.$workspace._index")}&${qs}`;
+    const overviewData = (qs: string) => `${base}/a/bench-many.data?_routes=${encodeURIComponent("routes/a.$agency._index")}&${qs}`;
+    const addDays = (d: string, n: number) => new Date(Date.parse(d + "T00:00:00Z") + n * 86_400_000).toISOString().slice(0, 10);
+
+    await healthz(50); // warm up the process
+    const h1 = await healthz(300);
+
+    // workspace, cold: every request a 28-day range (vs previous) never asked before -> computed
+    const wsCold: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const until = addDays(TODAY, -1 - i * 3);
+      wsCold.push(await timeGet(wsData(`since=${addDays(until, -27)}&until=${until}&compare=previous`), cookie));
+    }
+    // workspace, warm: the default view, again and again
+    await timeGet(wsData("range=last_28d&compare=previous"), cookie);
+    const wsWarm: number[] = [];
+    for (let i = 0; i < 300; i++) wsWarm.push(await timeGet(wsData("range=last_28d&compare=previous"), cookie));
+    // the whole HTML document of the workspace page (all loaders + SSR), warm
+    const wsDoc: number[] = [];
+    for (let i = 0; i < 50; i++) wsDoc.push(await timeGet(`${base}/a/bench-big/w/big-client?range=last_28d&compare=previous`, cookie));
+    // a 90-day cold range for scale
+    const wsCold90: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const until = addDays(TODAY, -1 - i * 5);
+      wsCold90.push(await timeGet(wsData(`since=${addDays(until, -89)}&until=${until}&compare=previous`), cookie));
+    }
+
+    // overview with 300 clients: cold (a new range each time) and warm
+    const ovCold: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const until = addDays(TODAY, -1 - i * 2);
+      ovCold.push(await timeGet(overviewData(`since=${addDays(until, -27)}&until=${until}&compare=previous`), cookie));
+    }
+    await timeGet(overviewData("range=last_28d"), cookie);
+    const ovWarm: number[] = [];
+    for (let i = 0; i < 100; i++) ovWarm.push(await timeGet(overviewData("range=last_28d"), cookie));
+
+    const h2 = await healthz(300);
+    const h = summary([...h1, ...h2]);
+    const withRatio = (xs: number[]) => {
+      const s = summary(xs);
+      return { ...s, p50_vs_healthz: +(s.p50 / h.p50).toFixed(1), p99_vs_healthz: +(s.p99 / h.p99).toFixed(1) };
+    };
+    const results = {
+      when: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => +x.toFixed(2)), node: process.version },
+      database: "PostgreSQL (127.0.0.1:5432), fresh database spendlane_bench",
+      seed: { seconds: +(seedMs / 1000).toFixed(1), workspaceFactRows: bigRows, overviewClients: 300, overviewFactRows: manyRows },
+      healthz: h,
+      workspaceLoader: {
+        cold28d: withRatio(wsCold),
+        warm28d: withRatio(wsWarm),
+        cold90d: withRatio(wsCold90),
+        warmDocument: withRatio(wsDoc),
+      },
+      overview300: { cold: withRatio(ovCold), warm: withRatio(ovWarm) },
+      budget: {
+        warmWorkspaceP99Under20ms: summary(wsWarm).p99 < 20,
+        coldWorkspaceP99Under150ms: summary(wsCold).p99 < 150,
+        coldOverviewP99Under150ms: summary(ovCold).p99 < 150,
+      },
+      totalSeconds: +((Date.now() - t0) / 1000).toFixed(1),
+    };
+    fs.mkdirSync(path.join(root, "bench/results"), { recursive: true });
+    fs.writeFileSync(path.join(root, "bench/results/dashboard.json"), JSON.stringify(results, null, 2) + "\n");
+    process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+  } finally {
+    server.kill("SIGTERM");
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
