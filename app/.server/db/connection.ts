@@ -29,6 +29,9 @@ export function configureDatabase(url: string, options: { max?: number } = {}) {
     max: options.max ?? 10,
     idle_timeout: 30,
     connect_timeout: 10,
+    // Reconnect quickly once the database is back (the default backoff grows to 20 s per connection,
+    // which holds requests that long during an outage and delays recovery just as long).
+    backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
     onnotice: () => {},
     // numeric and bigint stay strings: money is exact, never a float
     types: {},
