@@ -67,9 +67,13 @@ export function sessionStorage(): SessionStorage<SessionData> {
       if (!userId) throw new Error("A session needs a user");
       const id = newSessionId();
       const expiresAt = expires ?? new Date(Date.now() + SESSION_MAX_AGE_SECONDS * 1000);
-      await asService((tx) => tx`
-        insert into public.sessions (id, user_id, expires_at, user_agent, ip)
-        values (${id}, ${userId}, ${expiresAt}, ${data.userAgent ?? null}, ${data.ip ?? null})`);
+      await asService(async (tx) => {
+        // Expired rows are refused on read; a login also clears this user's leftovers.
+        await tx`delete from public.sessions where user_id = ${userId} and expires_at <= now()`;
+        await tx`
+          insert into public.sessions (id, user_id, expires_at, user_agent, ip)
+          values (${id}, ${userId}, ${expiresAt}, ${data.userAgent ?? null}, ${data.ip ?? null})`;
+      });
       return id;
     },
     async readData(id) {
