@@ -12,6 +12,8 @@ import { Sparkline } from "~/components/dashboard/sparkline";
 import { SyncBadge } from "~/components/dashboard/status";
 import { Alert, ButtonLink, Card, cx, EmptyState, PageHeader } from "~/components/ui";
 import { formatCount, formatDateRange, formatMetric, formatRelativeTime } from "~/utils/format";
+import { LiveDot } from "~/components/live/live";
+import { useLiveUpdates } from "~/hooks/useLiveUpdates";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role } = await requireAgency(request, params.agency);
@@ -55,6 +57,8 @@ export default function AgencyOverview() {
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const nav = useNavigation();
+  // Every client of the agency the user may see: a data event reloads the overview's numbers.
+  const live = useLiveUpdates({ agency: d.agency.slug });
   const base = `/a/${d.agency.slug}`;
   const sort = d.query.sort ?? "name";
   const dir = d.query.dir ?? (sort === "name" ? "asc" : "desc");
@@ -70,7 +74,12 @@ export default function AgencyOverview() {
       <PageHeader
         title="Overview"
         description={`${formatDateRange(d.range.since, d.range.until)} · every client, per currency`}
-        actions={d.canManage ? <ButtonLink to={`${base}/clients`} size="sm">Add client</ButtonLink> : undefined}
+        actions={
+          <div className="flex items-center gap-3 text-xs text-zinc-400">
+            <LiveDot connected={live.connected} />
+            {d.canManage ? <ButtonLink to={`${base}/clients`} size="sm">Add client</ButtonLink> : null}
+          </div>
+        }
       />
       {d.notices.map((n) => (
         <Alert key={n} tone="warning">{n}</Alert>

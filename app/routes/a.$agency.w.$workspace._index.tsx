@@ -12,6 +12,8 @@ import { Skeleton } from "~/components/dashboard/skeleton";
 import { ProgressBar } from "~/components/dashboard/status";
 import { Alert, Button, ButtonLink, Card, CardTitle, cx, EmptyState } from "~/components/ui";
 import { formatDateRange, formatMetric, formatRelativeTime, METRIC_BY_NAME, type MetricKey } from "~/utils/format";
+import { LiveDot, LiveSyncProgress, UpdatedAgo } from "~/components/live/live";
+import { useLiveUpdates } from "~/hooks/useLiveUpdates";
 
 // The chart library loads after first paint; KPIs and tables are plain server-rendered HTML.
 const DailyChart = lazy(() => import("~/components/dashboard/daily-chart"));
@@ -19,13 +21,15 @@ const DailyChart = lazy(() => import("~/components/dashboard/daily-chart"));
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role, workspace, canManage } = await requireWorkspace(request, params.agency, params.workspace);
   const view = await workspaceDashboard({ userId: user.id, workspaceId: workspace.id, url: new URL(request.url), isStaff: role !== "viewer" });
-  return { ...view, now: Date.now(), agencySlug: agency.slug, workspaceSlug: workspace.slug, isStaff: role !== "viewer", canManage };
+  return { ...view, now: Date.now(), workspaceId: workspace.id, agencySlug: agency.slug, workspaceSlug: workspace.slug, isStaff: role !== "viewer", canManage };
 }
 
 // Sorting and searching the campaign table happen on data the page already has.
 const LOCAL_PARAMS = ["sort", "dir", "q", "metric"];
 export const shouldRevalidate: ShouldRevalidateFunction = ({ currentUrl, nextUrl, formMethod, defaultShouldRevalidate }) => {
   if (formMethod && formMethod !== "GET") return defaultShouldRevalidate;
+  // Same URL: an explicit revalidation (live updates after new data), which must reload the numbers.
+  if (currentUrl.href === nextUrl.href) return defaultShouldRevalidate;
   if (currentUrl.pathname !== nextUrl.pathname) return defaultShouldRevalidate;
   const strip = (u: URL) => {
     const p = new URLSearchParams(u.search);
@@ -44,6 +48,8 @@ type Data = ReturnType<typeof useLoaderData<typeof loader>>;
 export default function WorkspaceDashboard() {
   const d = useLoaderData<typeof loader>();
   const navigation = useNavigation();
+  // New numbers and sync progress arrive over GET /events; data events reload this page's loaders.
+  const live = useLiveUpdates({ workspaceIds: [d.workspaceId] });
   const loading = navigation.state === "loading" && navigation.location?.pathname === `/a/${d.agencySlug}/w/${d.workspaceSlug}`;
   const base = `/a/${d.agencySlug}/w/${d.workspaceSlug}`;
   const exportQuery = new URLSearchParams({
@@ -70,7 +76,10 @@ export default function WorkspaceDashboard() {
             {d.range.previous ? ` vs ${formatDateRange(d.range.previous.since, d.range.previous.until)}` : ""}
           </span>
           <span title="Dates are days in the ad account's time zone">TZ {d.timezones.length > 1 ? d.timezones.join(", ") : d.range.timezone}</span>
-          <span>Synced {formatRelativeTime(d.lastSynced, d.now)}</span>
+          <span title={formatRelativeTime(d.lastSynced, d.now)}>
+            <UpdatedAgo at={d.lastSynced} serverNow={d.now} prefix="Synced" />
+          </span>
+          <LiveDot connected={live.connected} />
           {d.isStaff && d.accounts.length > 0 ? <RefreshButton action={`${base}/refresh`} syncing={d.syncing} /> : null}
         </div>
       </div>
@@ -79,6 +88,7 @@ export default function WorkspaceDashboard() {
         <Alert key={n} tone="warning">{n}</Alert>
       ))}
       <StateBanner state={d.state} isStaff={d.isStaff} canManage={d.canManage} base={base} />
+      {d.state.kind === "backfill" ? null : <LiveSyncProgress progress={live.progress} accounts={d.accounts} />}
 
       {d.groups.length === 0 ? null : (
         d.groups.map((g) => (
