@@ -62,6 +62,11 @@ export interface SyncDeps {
   asyncPollMinMs?: number;
   asyncPollMaxMs?: number;
   asyncTimeoutMs?: number;
+  /**
+   * Rate-limit waits up to this long are sat out inside the run (holding the lease); longer ones end
+   * the run as "paused" and the scheduler continues it later. Default 15 minutes.
+   */
+  maxRateLimitWaitMs?: number;
   /** Rows per page requested from Meta. */
   pageSize?: number;
   /** Called after each committed chunk (tests use it to kill a worker mid-backfill). */
@@ -200,9 +205,26 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
     graph = deps.graphFor(token);
     const reader = new RangeReader(graph, account.meta_account_id, { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500 });
 
+    // Meta's rate limit answers say how long to wait; sitting it out beats giving up a 37-month
+    // backfill. The governor normally slows calls before Meta has to refuse them.
+    const maxWait = deps.maxRateLimitWaitMs ?? 15 * 60_000;
+    const patiently = async <T>(fn: () => Promise<T>): Promise<T> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fn();
+        } catch (err) {
+          if (!(err instanceof MetaApiError) || err.kind !== "rate_limited" || attempt >= 8) throw err;
+          const wait = err.retryAfterMs ?? 60_000;
+          if (wait > maxWait) throw err;
+          deps.log?.info({ adAccountId: account.id, waitMs: wait }, "Meta rate limit: waiting before continuing");
+          await sleep(wait);
+        }
+      }
+    };
+
     // The campaigns list (with archived and deleted ones) on full reads, so old facts keep names and status.
     if (req.kind !== "incremental" && req.kind !== "manual") {
-      const campaigns = await reader.campaigns();
+      const campaigns = await patiently(() => reader.campaigns());
       await sql.begin((tx) => upsertCampaigns(tx, account.id, account.workspace_id, campaigns));
     }
 
@@ -210,7 +232,7 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
     let callsBefore = 0;
     while (checkpoint.remaining.length > 0) {
       const range = checkpoint.remaining[0]!;
-      const rows = await reader.readRange(range);
+      const rows = await patiently(() => reader.readRange(range));
       const calls = graph.calls - callsBefore;
       callsBefore = graph.calls;
       const next: Checkpoint = { ...checkpoint, remaining: checkpoint.remaining.slice(1) };
