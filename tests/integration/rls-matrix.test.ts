@@ -137,6 +137,8 @@ const MATRIX: TableSpec[] = [
   factsOfA1("public.campaigns"),
   factsOfA1("public.insights_daily"),
   factsOfA1("public.insights_daily_rollup"),
+  factsOfA1("public.insights_campaign_rollup"),
+  factsOfA1("public.insights_platform_rollup"),
   factsOfA1("public.insights_reach"),
   factsOfA1("public.sync_runs"),
   factsOfA1("public.data_versions"),
@@ -323,6 +325,8 @@ describe("RLS rules", () => {
     expect(await count(`select 1 from public.insights_daily`)).toBe(2);
     expect(await count(`select 1 from public.ad_accounts`)).toBe(1);
     expect(await count(`select 1 from public.insights_daily_rollup where workspace_id = '${c.ws2}'`)).toBe(0);
+    expect(await count(`select 1 from public.insights_campaign_rollup where workspace_id = '${c.ws2}'`)).toBe(0);
+    expect(await count(`select 1 from public.insights_platform_rollup where workspace_id = '${c.ws2}'`)).toBe(0);
     expect(await count(`select 1 from public.agency_members`)).toBe(0);
     expect(await count(`select 1 from public.meta_connections`)).toBe(0);
     expect(await count(`select 1 from public.invitations`)).toBe(0);
@@ -331,7 +335,7 @@ describe("RLS rules", () => {
 
   it("agency B sees nothing of agency A", async () => {
     const byAgency = ["agencies:id", "agency_members", "workspaces", "workspace_viewers", "invitations", "audit_log", "meta_connections", "ad_accounts", "sync_runs", "data_versions"];
-    const byWorkspace = ["campaigns", "insights_daily", "insights_daily_rollup", "insights_reach"];
+    const byWorkspace = ["campaigns", "insights_daily", "insights_daily_rollup", "insights_campaign_rollup", "insights_platform_rollup", "insights_reach"];
     const A = `'${c.agencyA}'`;
     const WS = `('${c.ws1}', '${c.ws2}')`;
     const statements = [
