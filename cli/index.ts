@@ -7,6 +7,7 @@ import { registerTenancyCommands } from "./commands/tenancy";
 import { registerMetaCommands } from "./commands/meta";
 import { registerReportCommands } from "./commands/report";
 import { registerBillingCommands } from "./commands/billing";
+import { registerSyncCommands } from "./commands/sync";
 import { fail } from "./output";
 
 const program = new Command("spendlane").description("Spendlane command line").showHelpAfterError();
@@ -14,5 +15,6 @@ registerTenancyCommands(program);
 registerReportCommands(program);
 registerMetaCommands(program);
 registerBillingCommands(program);
+registerSyncCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -10,6 +10,7 @@ import { seedDemo, DEMO_LOGIN } from "./demo/seed";
 import { logger } from "./logger";
 import { configureBus, stopBus } from "./realtime/bus";
 import { startWatchers, stopWatchers } from "./realtime/watchers";
+import { startDemoEmulator, startSyncServices } from "./sync/runtime-hook";
 
 export interface Runtime {
   env: ReturnType<typeof parseEnv>;
@@ -31,6 +32,9 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
   const demo = isDemo();
   // The demo refreshes watched workspaces every 30 s (Meta's own cadence, 900 s, is the default).
   if (demo && !process.env.REFRESH_ACTIVE_SECONDS) process.env.REFRESH_ACTIVE_SECONDS = "30";
+  // Demo: the built-in Meta emulator must be up (and its URL in the environment) before env is parsed.
+  const emulator = demo && opts.role === "web" ? await startDemoEmulator() : undefined;
+  if (emulator) stops.push(emulator.close);
   const env0: Env = parseEnv();
   const db = await bootDatabase({ databaseUrl: env0.DATABASE_URL, dataDir: env0.DATA_DIR });
   stops.push(() => db.close());
@@ -42,6 +46,10 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
     banner.push(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
     logger.info({ created: seeded.created }, "demo data ready");
   }
+  // Sync: demo connections + backfills, and the queue worker (in-process on the embedded default).
+  const sync = await startSyncServices({ role: opts.role, engine: db.engine, runWorker: env.RUN_WORKER, emulatorUrl: emulator?.url });
+  stops.push(sync.stop);
+  banner.push(...sync.banner);
   if (opts.role === "web") {
     // Live updates: one LISTEN connection (or the PGlite poll) per process, started on the first
     // stream; watched workspaces are kept fresh every REFRESH_ACTIVE_SECONDS.
