@@ -10,7 +10,7 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { logger } from "~/.server/logger";
-import { applySecurityHeaders, withSecurityHeaders } from "~/.server/security/headers";
+import { applySecurityHeaders, contentSecurityPolicy, withSecurityHeaders } from "~/.server/security/headers";
 import { NonceProvider } from "~/nonce";
 
 // Stream pending deferred data for at most this long, then abort rendering a little after.
@@ -24,7 +24,10 @@ export default function handleRequest(
   loadContext: AppLoadContext,
 ) {
   const nonce = loadContext?.nonce ?? "";
-  applySecurityHeaders(responseHeaders, { nonce });
+  // A route may tighten a header through its `headers` export (token pages send a stricter
+  // Referrer-Policy); the CSP is always ours, because it must carry this response's nonce.
+  applySecurityHeaders(responseHeaders, { nonce, overwrite: false });
+  responseHeaders.set("Content-Security-Policy", contentSecurityPolicy({ nonce }));
   // Remix passes only Set-Cookie from action/loader responses to the document unless a route exports
   // `headers`; Retry-After (429 from the rate limiter, 503) must reach the client without every
   // route remembering that.

@@ -55,7 +55,8 @@ describe("CSRF origin check", () => {
   it("refuses a cross-site login post with 403 before the route runs, and lets the same post through from our origin", async () => {
     const user = await createUser();
     const body = form({ email: user.email, password: TEST_PASSWORD });
-    for (const headers of [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }]) {
+    const hostile: Record<string, string>[] = [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }];
+    for (const headers of hostile) {
       const res = await server.fetch("/login", { method: "POST", headers: { ...FORM, ...headers }, body });
       expect(res.status).toBe(403);
       expect(await res.text()).toMatch(/came from another site/);

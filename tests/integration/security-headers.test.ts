@@ -71,6 +71,14 @@ describe("security headers", () => {
     expect(refused.headers.get("content-security-policy")).toContain("default-src 'self'");
   });
 
+  it("keeps a stricter header a route chose, but always sends our nonce CSP", async () => {
+    const res = await server.fetch("/invite/not-a-real-invitation-token");
+    await res.text();
+    expect(res.headers.get("referrer-policy")).toBe("same-origin");
+    expect(res.headers.get("content-security-policy")).toMatch(/'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+  });
+
   it("static files get the headers; HSTS only in production", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spendlane-static-"));
     fs.mkdirSync(path.join(dir, "assets"));
