@@ -37,3 +37,23 @@ describe("sync engine basics", () => {
     expect(calls.total).toBeGreaterThan(0);
   });
 });
+
+describe("conversion priority", async () => {
+  const { CONVERSION_ACTION_PRIORITY, pickConversions } = await import("../../app/.server/meta/actions");
+  const emulatorList = (await import("../../emulator/meta-graph/conversions")).CONVERSION_ACTION_PRIORITY;
+  it("is the same list as the emulator's (so our numbers match Ads Manager's choice)", () => {
+    expect([...CONVERSION_ACTION_PRIORITY]).toEqual([...emulatorList]);
+  });
+  it("takes the first present type and never sums overlapping ones", () => {
+    const actions = [
+      { action_type: "link_click", value: "40" },
+      { action_type: "omni_purchase", value: "3" },
+      { action_type: "purchase", value: "3" },
+      { action_type: "onsite_web_purchase", value: "2" },
+    ];
+    const values = [{ action_type: "purchase", value: "120.50" }];
+    expect(pickConversions(actions, values)).toEqual({ conversions: "3", conversionValue: "120.50", actionType: "omni_purchase" });
+    expect(pickConversions(undefined, undefined)).toEqual({ conversions: "0", conversionValue: "0", actionType: null });
+    expect(() => pickConversions([{ action_type: "purchase", value: "1e3" }], [])).toThrow(/non-numeric/);
+  });
+});
