@@ -30,6 +30,8 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
   const stops: (() => Promise<void>)[] = [];
   const banner: string[] = [];
   const demo = isDemo();
+  // Pin the decision: the demo emulator sets META_APP_ID below, after which isDemo() would say no.
+  if (!process.env.DEMO) process.env.DEMO = demo ? "1" : "0";
   // The demo refreshes watched workspaces every 30 s (Meta's own cadence, 900 s, is the default).
   if (demo && !process.env.REFRESH_ACTIVE_SECONDS) process.env.REFRESH_ACTIVE_SECONDS = "30";
   // Demo: the built-in Meta emulator must be up (and its URL in the environment) before env is parsed.
