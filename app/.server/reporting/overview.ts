@@ -103,7 +103,7 @@ async function listWorkspaces(tx: Tx, agencyId: string) {
     order by w.name, w.id`;
 }
 
-type NumRow = Sums & { workspace_id: string | null; currency: string; period: "cur" | "prev"; date: string | null; g: number };
+type NumRow = Sums & { workspace_id: string | null; currency: string; period: "cur" | "prev"; days: string | null; g: number };
 
 async function queryNumbers(tx: Tx, agencyId: string, workspaceIds: string[], ranges: ResolvedRange[]) {
   const tz = ranges.map((r) => r.timezone);
@@ -124,14 +124,22 @@ async function queryNumbers(tx: Tx, agencyId: string, workspaceIds: string[], ra
        select acc.id, acc.workspace_id, acc.currency, 'cur'::text as period, acc.since as s, acc.until as u from acc
        union all
        select acc.id, acc.workspace_id, acc.currency, 'prev'::text, acc.psince, acc.puntil from acc where acc.psince is not null
+     ), daily as (
+       select p.workspace_id, p.currency, p.period, d.date, sum(d.spend) as spend, sum(d.impressions) as impressions,
+              sum(d.clicks) as clicks, sum(d.link_clicks) as link_clicks, sum(d.conversions) as conversions,
+              sum(d.conversion_value) as conversion_value
+       from p join public.insights_daily_rollup d on d.ad_account_id = p.id and d.date between p.s and p.u
+       group by 1, 2, 3, 4
      )
-     select p.workspace_id, p.currency, p.period, d.date::text as date,
-            grouping(p.workspace_id, d.date) as g,
-            sum(d.spend)::text as spend, sum(d.impressions)::text as impressions, sum(d.clicks)::text as clicks,
-            sum(d.link_clicks)::text as link_clicks, sum(d.conversions)::text as conversions,
-            sum(d.conversion_value)::text as conversion_value
-     from p join public.insights_daily_rollup d on d.ad_account_id = p.id and d.date between p.s and p.u
-     group by grouping sets ((p.currency, p.period), (p.workspace_id, p.currency, p.period), (p.workspace_id, p.currency, p.period, d.date))`,
+     -- one row per workspace x currency x period (the sparkline travels as one string), plus the
+     -- per-currency totals: a few hundred rows to the app instead of one per workspace-day
+     select workspace_id, currency, period, grouping(workspace_id) as g,
+            sum(spend)::text as spend, sum(impressions)::text as impressions, sum(clicks)::text as clicks,
+            sum(link_clicks)::text as link_clicks, sum(conversions)::text as conversions,
+            sum(conversion_value)::text as conversion_value,
+            case when grouping(workspace_id) = 0 and period = 'cur' then string_agg(date::text || '=' || spend::text, ',' order by date) end as days
+     from daily
+     group by grouping sets ((currency, period), (workspace_id, currency, period))`,
     [agencyId, workspaceIds, tz, since, until, psince, puntil],
   );
 }
@@ -163,18 +171,22 @@ function foldNumbers(rows: NumRow[]): Numbers {
     return s;
   };
   for (const row of rows) {
-    const g = Number(row.g);
-    if (g === 0b11) {
+    if (Number(row.g) === 1) {
       const t = totals.get(row.currency) ?? { cur: ZERO_SUMS, prev: null };
       if (row.period === "cur") t.cur = pick(row);
       else t.prev = pick(row);
       totals.set(row.currency, t);
-    } else if (g === 0b01) {
-      const s = slot(row.workspace_id!, row.currency);
-      if (row.period === "cur") s.cur = pick(row);
-      else s.prev = pick(row);
-    } else if (g === 0 && row.period === "cur") {
-      slot(row.workspace_id!, row.currency).daily.set(row.date!, row.spend);
+      continue;
+    }
+    const s = slot(row.workspace_id!, row.currency);
+    if (row.period === "prev") {
+      s.prev = pick(row);
+      continue;
+    }
+    s.cur = pick(row);
+    for (const kv of row.days?.split(",") ?? []) {
+      const [date, spend] = kv.split("=");
+      s.daily.set(date, spend);
     }
   }
   return { perWorkspace, totals };
