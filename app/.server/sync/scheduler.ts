@@ -16,6 +16,7 @@ import { logger } from "../logger";
 import { runSync, type SyncDeps } from "./runner";
 import { nodeSyncDeps } from "./service";
 import type { SyncKind } from "./planner";
+import { findDueAccounts, type DueAccount } from "./due";
 
 export const SYNC_QUEUE = "sync-account";
 export const TICK_QUEUE = "sync-tick";
@@ -104,28 +105,9 @@ export async function pendingSync(adAccountId: string): Promise<{ state: string;
   return r ? { state: r.state, startAfter: r.start_after } : null;
 }
 
-/**
- * Accounts due for work, at most one job kind each (backfill first, then restatement, then incremental).
- * Accounts whose connection needs re-authorisation are never due: no calls with a dead token.
- */
-export async function dueAccounts(refreshSeconds: number): Promise<{ adAccountId: string; kind: SyncKind }[]> {
-  const rows = await sql()<{ id: string; kind: SyncKind }[]>`
-    select a.id,
-      case
-        when a.backfilled_since is null
-          or a.backfilled_since > (current_date - make_interval(months => a.backfill_months))::date + 2 then 'backfill'
-        when a.last_restated_at is null or a.last_restated_at < now() - interval '1 day' then 'restatement'
-        else 'incremental'
-      end as kind
-    from public.ad_accounts a
-    join public.meta_connections c on c.id = a.connection_id
-    where c.status = 'active'
-      and a.sync_status <> 'needs_reauth'
-      and (a.backfilled_since is null
-        or a.backfilled_since > (current_date - make_interval(months => a.backfill_months))::date + 2
-        or a.last_restated_at is null or a.last_restated_at < now() - interval '1 day'
-        or a.last_incremental_at is null or a.last_incremental_at < now() - make_interval(secs => ${refreshSeconds}))`;
-  return rows.map((r) => ({ adAccountId: r.id, kind: r.kind }));
+/** Accounts due for work (see due.ts), on the shared pool. */
+export async function dueAccounts(refreshSeconds: number): Promise<DueAccount[]> {
+  return sql().begin((tx) => findDueAccounts(tx, refreshSeconds));
 }
 
 /** One scheduler pass: queues every due account. Returns how many jobs were queued. */
