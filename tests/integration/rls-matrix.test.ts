@@ -10,6 +10,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { asService, asUser, type Tx } from "../../app/.server/db/connection";
+import { storeSecret } from "../../app/.server/meta/vault";
 import { addViewer, createAgencyFixture, createUser } from "../helpers/factories";
 
 const ACTORS = ["ownerA", "adminA", "memberA", "ownerB", "viewerA1", "anon"] as const;
@@ -185,7 +186,8 @@ beforeAll(async () => {
   const outsider = await createUser();
   const outsider2 = await createUser();
   const seeded = await asService(async (tx) => {
-    const [vault] = await tx`insert into private.token_vault (key_id, nonce, ciphertext, auth_tag) values ('k1', '\\x00', '\\x00', '\\x00') returning id`;
+    // A real encrypted secret (other suites rotate every vault row in the shared database).
+    const vault = { id: await storeSecret(tx, "EAArlsmatrixtesttoken000") };
     const [conn] = await tx`insert into public.meta_connections (agency_id, workspace_id, kind, token_secret_id, created_by)
       values (${A.agency.id}, ${A.workspaces[0].id}, 'oauth', ${vault.id}, ${A.owner.id}) returning id`;
     const accounts: string[] = [];
