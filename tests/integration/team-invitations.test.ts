@@ -126,7 +126,9 @@ describe("member invitations", () => {
     const inv = await inviteMember(f.owner.id, f.agency.id, { email: a.email, role: "member" }, { baseUrl: BASE });
     const oldToken = await latestToken(a.email);
     await asService((tx) => tx`update public.invitations set expires_at = now() + interval '1 hour' where id = ${inv.id}`);
-    await resendInvitation(f.admin.id, f.agency.id, inv.id, { baseUrl: BASE });
+    const resent = await resendInvitation(f.admin.id, f.agency.id, inv.id, { baseUrl: BASE });
+    expect(resent.emailSent).toBe(true);
+    expect(await listOutbox({ to: a.email })).toHaveLength(2);
     const newToken = await latestToken(a.email);
     expect(newToken).not.toBe(oldToken);
     expect(await previewInvitation(oldToken)).toBeUndefined();

@@ -42,6 +42,19 @@ describe("mail", () => {
     expect(passwordResetMail({ url: "http://app.test/reset-password/t" }).text).toContain("one hour");
   });
 
+  it("the outbox lists newest first by number, not by text (id 10^11 after 10^11 - 1)", async () => {
+    const to = `${uniq("order")}@example.test`;
+    // ids far beyond the sequence, across a digit boundary, where text order and number order
+    // differ; each run has a fresh database, and no other test writes ids this large
+    const base = 99_999_999_999n;
+    await asService((tx) => tx`
+      insert into private.mail_outbox (id, to_address, subject, template, text_body, html_body)
+      overriding system value
+      values (${String(base)}, ${to}, 'older', 'password_reset', 'older', 'older'),
+             (${String(base + 1n)}, ${to}, 'newer', 'password_reset', 'newer', 'newer')`);
+    expect((await listOutbox({ to })).map((m) => m.subject)).toEqual(["newer", "older"]);
+  });
+
   it("without SMTP, mail lands in the outbox and the log names no token or body", async () => {
     const f = await createAgencyFixture({ workspaces: 1 });
     const email = `${uniq("log")}@example.test`;

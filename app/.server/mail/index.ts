@@ -58,11 +58,12 @@ export async function listOutbox(opts: { to?: string; limit?: number } = {}): Pr
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
   const to = opts.to?.toLowerCase() ?? null;
   return asService((tx) => tx<OutboxMessage[]>`
-    select id::text as "id", to_address as "toAddress", subject, template, text_body as "textBody",
+    select o.id::text as "id", o.to_address as "toAddress", subject, template, text_body as "textBody",
       html_body as "htmlBody", created_at as "createdAt"
-    from private.mail_outbox
-    where (${to}::text is null or to_address = ${to}::text)
-    order by id desc
+    from private.mail_outbox o
+    where (${to}::text is null or o.to_address = ${to}::text)
+    -- o.id, not id: a bare "id" here would sort by the text alias above ("9" after "10")
+    order by o.id desc
     limit ${limit}`);
 }
 

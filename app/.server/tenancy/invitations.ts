@@ -17,6 +17,7 @@ import { asService, asUser, type Tx } from "../db/connection";
 import { InputError, LimitError, NotFoundError, fieldErrors } from "../errors";
 import { assertCanAddSeat, getAgencyLimits, limitErrorFrom } from "../billing/limits";
 import { appBaseUrl, invitationMail, sendMail } from "../mail";
+import { logger } from "../logger";
 import { emailSchema, nameSchema, passwordSchema } from "./validation";
 import { insertUser } from "./users";
 import { mapDbError, recordAudit, requireManager } from "./members";
@@ -88,7 +89,9 @@ async function mailInvitation(ctx: MailContext, baseUrl: string): Promise<boolea
       }),
     );
     return true;
-  } catch {
+  } catch (err) {
+    // the SMTP path logged already; this also covers the outbox. Never the message: it holds the link.
+    logger.error({ errName: (err as Error)?.name, code: (err as { code?: string })?.code, template: "invitation" }, "invitation email not delivered");
     return false;
   }
 }
