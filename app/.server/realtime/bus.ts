@@ -18,6 +18,7 @@
  */
 import postgres from "postgres";
 import { z } from "zod";
+import { databaseUrl } from "../db/connection";
 import { logger } from "../logger";
 import { EVENTS_CHANNEL, LOCAL_PUBLISH_HOOK } from "./publish";
 
@@ -356,7 +357,7 @@ export function configureBus(options: BusOptions) {
 export async function getBus(): Promise<EventBus> {
   if (state.bus) return state.bus;
   state.starting ??= (async () => {
-    const options = state.options ?? { url: (await import("../db/connection")).databaseUrl() ?? "" };
+    const options = state.options ?? { url: databaseUrl() ?? "" };
     if (!options.url) throw new Error("Database not configured: the live event bus needs the database URL");
     const bus = await new EventBus(options).start();
     state.bus = bus;

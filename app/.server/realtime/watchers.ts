@@ -10,6 +10,7 @@
  */
 import { asService } from "../db/connection";
 import { logger } from "../logger";
+import { requestSync } from "../sync/scheduler";
 
 export interface WatchersOptions {
   refreshSeconds: number;
@@ -73,7 +74,7 @@ export async function dueWatchedAccounts(workspaceIds: string[], refreshSeconds:
 export async function refreshDue(workspaceIds: string[] = watchedWorkspaceIds()): Promise<string[]> {
   const o = state.options;
   if (!o) return [];
-  const request = o.request ?? (async (id: string) => (await import("../sync/scheduler")).requestSync(id, "incremental"));
+  const request = o.request ?? ((id: string) => requestSync(id, "incremental"));
   const due = await dueWatchedAccounts(workspaceIds, o.refreshSeconds).catch((err) => {
     log.warn({ err }, "could not read watched accounts");
     return [] as string[];

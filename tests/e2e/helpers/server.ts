@@ -16,6 +16,10 @@ export interface RunningServer {
   url: string;
   /** Parsed from the "Demo login: email / password" banner line. */
   demoLogin: { email: string; password: string } | null;
+  /** The server's DATA_DIR (its PGlite socket address is in socket.json there, for writers in the test). */
+  dataDir: string;
+  /** Where the demo's Meta emulator listens (EMULATOR_PORT), for its /__emulator control API. */
+  emulatorUrl: string;
   output(): string;
   stop(): Promise<void>;
 }
@@ -108,6 +112,8 @@ export async function startServer(opts: { env?: Record<string, string>; timeoutM
   return {
     url,
     demoLogin: m ? { email: m[1], password: m[2] } : null,
+    dataDir,
+    emulatorUrl: `http://127.0.0.1:${emulatorPort}`,
     output: () => out,
     async stop() {
       if (child.exitCode === null) {
