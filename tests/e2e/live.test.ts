@@ -66,7 +66,7 @@ describe("live updates in the browser", () => {
     // The demo backfills on start; the numbers grow live meanwhile. Wait until it is done.
     const refresh = page.getByRole("button", { name: "Refresh" });
     await refresh.waitFor({ timeout: 240_000 });
-    await expect.poll(() => refresh.isEnabled(), { timeout: 240_000, intervals: [1000] }).toBe(true);
+    await expect.poll(() => refresh.isEnabled(), { timeout: 240_000, interval: 1000 }).toBe(true);
     const card = page.locator(`[data-metric="spend"][data-currency="${acct!.currency}"]`);
     const before = Number(await card.getAttribute("data-value"));
     const navigationsBefore = navigations;
@@ -79,7 +79,7 @@ describe("live updates in the browser", () => {
     expect(res.status).toBe(200);
     await refresh.click();
     await expect
-      .poll(async () => Number(await card.getAttribute("data-value")), { timeout: 60_000, intervals: [250] })
+      .poll(async () => Number(await card.getAttribute("data-value")), { timeout: 60_000, interval: 250 })
       .toBeCloseTo(before + 1234.5, 2);
     expect(navigations).toBe(navigationsBefore);
     expect(await page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
