@@ -1,0 +1,39 @@
+/**
+ * Meta API calls per account-day: a 13-month backfill and an incremental pass of one ad account with
+ * 50 campaigns, against the in-process emulator (default page size 500, async reports for ranges over
+ * 7 days), into an in-memory PGlite database.
+ *   npx tsx bench/api-calls.ts     -> bench/results/api-calls.json
+ */
+import fs from "node:fs";
+import { startEmbedded } from "../app/.server/db/embedded";
+import { configureDatabase, closeDatabase, sql } from "../app/.server/db/connection";
+import { migrate } from "../app/.server/db/migrate";
+import { emulator, connectTenant, sync, control } from "../tests/integration/sync-helpers";
+
+process.env.VAULT_KEY ??= Buffer.alloc(32, 3).toString("base64");
+process.env.SESSION_SECRET ??= "bench-session-secret-0123456789abcdefghij";
+process.env.DATA_DIR ??= "memory://";
+const db = await startEmbedded({ dataDir: "memory://" });
+configureDatabase(db.url, { max: 4 });
+await migrate(sql());
+const emu = await emulator({ world: { accounts: 1, campaignsPerAccount: 50 } });
+try {
+  const t = await connectTenant(emu, { n: 1, backfillMonths: 13 });
+  const a = t.accounts[0]!;
+  const measure = async (kind: "backfill" | "incremental" | "restatement") => {
+    await control(emu, "POST", "/calls/reset");
+    const r = await sync(emu, { adAccountId: a.id, kind });
+    if (r.status !== "succeeded") throw new Error(`${kind}: ${r.status} ${r.error}`);
+    const emulatorCalls = (await control(emu, "GET", "/calls")).total;
+    return { kind, days: r.days, rows: r.rows, apiCalls: r.apiCalls, emulatorCalls, callsPerAccountDay: Number((emulatorCalls / r.days).toFixed(3)), durationMs: r.durationMs };
+  };
+  const results = [await measure("backfill"), await measure("incremental"), await measure("restatement")];
+  const out = { measuredAt: new Date().toISOString(), setup: "1 ad account x 50 campaigns x 4 platforms, emulator seed sync-tests, page size 500, async report runs for ranges > 7 days (30-day chunks)", results };
+  fs.mkdirSync("bench/results", { recursive: true });
+  fs.writeFileSync("bench/results/api-calls.json", JSON.stringify(out, null, 2) + "\n");
+  console.log(JSON.stringify(out, null, 2));
+} finally {
+  await emu.close();
+  await closeDatabase();
+  await db.stop();
+}
