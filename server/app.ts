@@ -147,7 +147,7 @@ export function createApp(
     const status = unavailable ? 503 : 500;
     if (unavailable) res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
     res.setHeader("Cache-Control", "no-store");
-    if (wantsJson({ get: (n: string) => req.get(n) }, req.originalUrl)) {
+    if (wantsJson(req.originalUrl, req.get("accept"))) {
       res.status(status).json({ error: unavailable ? UNAVAILABLE_MESSAGE : "Something went wrong on our side. It has been logged." });
     } else if (unavailable) {
       res.status(503).type("html").send(unavailableHtml());

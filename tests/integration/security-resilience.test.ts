@@ -10,6 +10,7 @@ import { handleDataDeletion } from "../../app/.server/security/meta-callbacks";
 import { isDatabaseUnavailable } from "../../app/.server/security/resilience";
 import { signRequest } from "../../app/.server/security/signed-request";
 import { resetEnvForTests } from "../../app/.server/env";
+import { createApp } from "../../server/app";
 import { createAgencyFixture } from "../helpers/factories";
 import { sessionCookieFor } from "../helpers/session";
 import { closeVite, startTestServer, type TestServer } from "./security-harness";
@@ -124,5 +125,42 @@ describe("database outage", () => {
     const exp = await server.fetch(`/a/${slug}/export`, { headers: { cookie } });
     expect(exp.status).toBe(200);
     await exp.arrayBuffer();
+  });
+
+  it("maps connection errors outside Remix (middleware, mounts) to 503 too, and hides other errors' details", async () => {
+    const app = createApp(
+      async () => {
+        throw new Error("no build needed");
+      },
+      {
+        env: { NODE_ENV: "production" },
+        expressMounts: [
+          (a) =>
+            a.get("/__boom/db", (_req, _res, next) => next(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))),
+          (a) => a.get("/__boom/bug", (_req, _res, next) => next(new Error("secret internals: token=EAAxyz"))),
+        ],
+      },
+    );
+    const s = app.listen(0, "127.0.0.1");
+    await new Promise((r) => s.once("listening", r));
+    const base = `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`;
+    try {
+      const page = await fetch(`${base}/__boom/db`);
+      expect(page.status).toBe(503);
+      expect(page.headers.get("retry-after")).toBe("5");
+      expect(page.headers.get("content-type")).toMatch(/text\/html/);
+      expect(await page.text()).toContain("temporarily unavailable");
+      const json = await fetch(`${base}/__boom/db`, { headers: { accept: "application/json" } });
+      expect(json.status).toBe(503);
+      expect((await json.json()).error).toMatch(/temporarily unavailable/);
+      const bug = await fetch(`${base}/__boom/bug`);
+      expect(bug.status).toBe(500);
+      const text = await bug.text();
+      expect(text).not.toContain("secret internals");
+      expect(text).not.toContain("EAAxyz");
+    } finally {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
   });
 });

@@ -47,10 +47,10 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
 export const RETRY_AFTER_SECONDS = 5;
 export const UNAVAILABLE_MESSAGE = "Spendlane is temporarily unavailable. Try again in a moment.";
 
-/** True when the client asked for data (fetch/JSON), false for a page load. */
-export function wantsJson(request: { headers: Headers } | { get(name: string): string | undefined }, pathname: string) {
-  const accept = "headers" in request ? request.headers.get("accept") : request.get("accept");
-  return pathname.endsWith(".data") || /_data=/.test(pathname) || (accept ?? "").includes("application/json");
+/** True when the client asked for data (a Remix data fetch or JSON), false for a page load. */
+export function wantsJson(url: string, accept: string | null | undefined): boolean {
+  const { pathname, searchParams } = new URL(url, "http://localhost");
+  return pathname.endsWith(".data") || searchParams.has("_data") || (accept ?? "").includes("application/json");
 }
 
 export function unavailableJson(): Response {
