@@ -68,7 +68,7 @@ export async function startServer(opts: { env?: Record<string, string>; timeoutM
   const emulatorPort = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "spendlane-e2e-"));
   // A clean environment: nothing from the developer's shell (DATABASE_URL, META_APP_ID) leaks in.
-  const env: Record<string, string> = {
+  const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? os.tmpdir(),
     NODE_ENV: "production",
