@@ -12,15 +12,17 @@ export function createNonce(): string {
   return randomBytes(16).toString("base64");
 }
 
-export function contentSecurityPolicy(opts: { nonce?: string; metaWebUrl?: string } = {}): string {
+export function contentSecurityPolicy(opts: { nonce?: string; metaWebUrl?: string; development?: boolean } = {}): string {
   const metaOrigin = new URL(opts.metaWebUrl ?? env().META_WEB_URL).origin;
+  // `npm run dev` only: Vite's client opens a websocket on its own port.
+  const devSockets = (opts.development ?? env().NODE_ENV === "development") ? " ws://localhost:* ws://127.0.0.1:*" : "";
   const script = opts.nonce ? `script-src 'self' 'nonce-${opts.nonce}' 'strict-dynamic'` : "script-src 'self'";
   return [
     "default-src 'self'",
     script,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
-    "connect-src 'self'",
+    `connect-src 'self'${devSockets}`,
     "frame-ancestors 'none'",
     // the Meta OAuth dialog is reached by a form post / redirect from our pages
     `form-action 'self' ${metaOrigin}`,
