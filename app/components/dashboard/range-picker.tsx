@@ -1,5 +1,5 @@
 import { Form, useSubmit } from "@remix-run/react";
-import { useRef } from "react";
+import { useId, useRef, type ReactNode } from "react";
 
 const PRESETS: [string, string][] = [
   ["today", "Today"],
@@ -20,6 +20,16 @@ const COMPARES: [string, string][] = [
   ["year", "Same period last year"],
   ["none", "No comparison"],
 ];
+
+/** A label that names only its control (the options' text stays out of the accessible name). */
+function Labelled({ id, label, children }: { id: string; label: string; children: ReactNode }) {
+  return (
+    <div className="text-xs text-zinc-400">
+      <label htmlFor={id} className="mb-1 block">{label}</label>
+      {children}
+    </div>
+  );
+}
 
 const selectClass = "rounded-lg border border-zinc-700 bg-zinc-900 px-2.5 py-1.5 text-sm text-zinc-100";
 
@@ -45,6 +55,7 @@ export function RangePicker({
   keep?: Record<string, string | null | undefined>;
 }) {
   const submit = useSubmit();
+  const id = useId();
   const form = useRef<HTMLFormElement>(null);
   const onChange = (e: React.ChangeEvent<HTMLSelectElement | HTMLInputElement>) => {
     // a custom range waits for both dates; everything else applies immediately
@@ -54,40 +65,35 @@ export function RangePicker({
   return (
     <Form ref={form} method="get" className="flex flex-wrap items-end gap-2" aria-label="Date range">
       {Object.entries(keep).map(([k, v]) => (v ? <input key={k} type="hidden" name={k} value={v} /> : null))}
-      <label className="text-xs text-zinc-400">
-        <span className="mb-1 block">Range</span>
-        <select name="range" defaultValue={range} onChange={onChange} className={selectClass}>
+      <Labelled id={`${id}-range`} label="Range">
+        <select id={`${id}-range`} name="range" defaultValue={range} onChange={onChange} className={selectClass}>
           {PRESETS.map(([v, l]) => (
             <option key={v} value={v}>{l}</option>
           ))}
         </select>
-      </label>
-      <label className="text-xs text-zinc-400">
-        <span className="mb-1 block">From</span>
-        <input type="date" name="since" defaultValue={since} className={selectClass} onChange={(e) => (e.currentTarget.form!.elements.namedItem("range") as HTMLSelectElement).value = "custom"} />
-      </label>
-      <label className="text-xs text-zinc-400">
-        <span className="mb-1 block">To</span>
-        <input type="date" name="until" defaultValue={until} className={selectClass} onChange={(e) => (e.currentTarget.form!.elements.namedItem("range") as HTMLSelectElement).value = "custom"} />
-      </label>
-      <label className="text-xs text-zinc-400">
-        <span className="mb-1 block">Compare to</span>
-        <select name="compare" defaultValue={compare} onChange={onChange} className={selectClass}>
+      </Labelled>
+      <Labelled id={`${id}-since`} label="From">
+        <input id={`${id}-since`} type="date" name="since" defaultValue={since} className={selectClass} onChange={(e) => (e.currentTarget.form!.elements.namedItem("range") as HTMLSelectElement).value = "custom"} />
+      </Labelled>
+      <Labelled id={`${id}-until`} label="To">
+        <input id={`${id}-until`} type="date" name="until" defaultValue={until} className={selectClass} onChange={(e) => (e.currentTarget.form!.elements.namedItem("range") as HTMLSelectElement).value = "custom"} />
+      </Labelled>
+      <Labelled id={`${id}-compare`} label="Compare to">
+        <select id={`${id}-compare`} name="compare" defaultValue={compare} onChange={onChange} className={selectClass}>
           {COMPARES.map(([v, l]) => (
             <option key={v} value={v}>{l}</option>
           ))}
         </select>
-      </label>
+      </Labelled>
       {accounts && accounts.length > 1 ? (
-        <label className="text-xs text-zinc-400">
-          <span className="mb-1 block">Ad account</span>
-          <select name="account" defaultValue={account ?? ""} onChange={onChange} className={selectClass}>
+        <Labelled id={`${id}-account`} label="Ad account">
+          <select id={`${id}-account`} name="account" defaultValue={account ?? ""} onChange={onChange} className={selectClass}>
             <option value="">All accounts</option>
             {accounts.map((a) => (
               <option key={a.id} value={a.id}>{a.label}</option>
             ))}
           </select>
-        </label>
+        </Labelled>
       ) : null}
       <button type="submit" className="h-[34px] rounded-lg border border-zinc-700 px-3 text-sm text-zinc-200 hover:bg-zinc-800">Apply</button>
     </Form>
