@@ -43,7 +43,10 @@ export async function control<T = any>(emu: RunningEmulator, method: string, pat
 
 export interface ConnectedTenant {
   agencyId: string;
+  agencySlug: string;
   workspaceId: string;
+  workspaceSlug: string;
+  users: { owner: string; member: string; viewer: string };
   connectionId: string;
   token: string;
   accounts: { id: string; metaAccountId: string; currency: string; timezone: string }[];
@@ -51,7 +54,7 @@ export interface ConnectedTenant {
 
 /** A workspace connected to the emulator with the given emulator accounts ("act_..."), or the first `n`. */
 export async function connectTenant(emu: RunningEmulator, opts: { accounts?: string[]; n?: number; backfillMonths?: number } = {}): Promise<ConnectedTenant> {
-  const { agency, workspaces } = await createAgencyFixture({ workspaces: 1 });
+  const { agency, workspaces, owner, member, viewer } = await createAgencyFixture({ workspaces: 1 });
   const workspaceId = workspaces[0]!.id;
   const tok = await control<{ access_token: string; user_id: string }>(emu, "POST", "/tokens", { systemUser: true });
   const world = await control<{ accounts: { id: string; name: string; currency: string; timezone_name: string; account_status: number }[] }>(emu, "GET", "/world");
@@ -70,7 +73,7 @@ export async function connectTenant(emu: RunningEmulator, opts: { accounts?: str
         returning id`;
       accounts.push({ id: row!.id, metaAccountId: a.id, currency: a.currency, timezone: a.timezone_name });
     }
-    return { agencyId: agency.id, workspaceId, connectionId: conn!.id, token: tok.access_token, accounts };
+    return { agencyId: agency.id, agencySlug: agency.slug as string, workspaceId, workspaceSlug: workspaces[0]!.slug as string, users: { owner: owner.id, member: member.id, viewer: viewer.id }, connectionId: conn!.id, token: tok.access_token, accounts };
   });
 }
 

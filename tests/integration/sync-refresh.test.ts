@@ -1,0 +1,56 @@
+/**
+ * The Refresh action: members and above queue a manual sync per ad account (deduplicated), viewers
+ * and outsiders get 404, and a rate-limited account answers when its sync will run.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { action } from "../../app/routes/a.$agency.w.$workspace.refresh";
+import { processGovernor } from "../../app/.server/meta/graph";
+import { stopWorker } from "../../app/.server/sync/scheduler";
+import { createUser } from "../helpers/factories";
+import { requestAs } from "../helpers/session";
+import { emulator, connectTenant } from "./sync-helpers";
+import type { RunningEmulator } from "../../emulator/meta-graph/index";
+
+let emu: RunningEmulator;
+beforeAll(async () => {
+  emu = await emulator({ world: { accounts: 2, campaignsPerAccount: 2 } });
+});
+afterAll(async () => {
+  await stopWorker();
+  await emu?.close();
+});
+
+async function post(userId: string, agency: string, workspace: string) {
+  const request = await requestAs(userId, `/a/${agency}/w/${workspace}/refresh`, { method: "POST" });
+  try {
+    const res = (await action({ request, params: { agency, workspace }, context: {} })) as unknown as { data: any; init: ResponseInit | null };
+    return { status: res.init?.status ?? 200, body: res.data };
+  } catch (thrown) {
+    if (thrown instanceof Response) return { status: thrown.status, body: null };
+    throw thrown;
+  }
+}
+
+describe("refresh route", () => {
+  it("queues one manual sync per account for a member, deduplicates, and says when a rate-limited one runs", async () => {
+    const t = await connectTenant(emu, { n: 2 });
+    const [a1, a2] = t.accounts;
+    processGovernor().penalize(a2!.metaAccountId, 120_000);
+    const first = await post(t.users.member, t.agencySlug, t.workspaceSlug);
+    expect(first.status).toBe(200);
+    const states = Object.fromEntries(first.body.accounts.map((x: any) => [x.adAccountId, x.state]));
+    expect(states[a1!.id]).toBe("queued");
+    expect(states[a2!.id]).toBe("rate_limited");
+    const later = first.body.accounts.find((x: any) => x.adAccountId === a2!.id);
+    expect(Date.parse(later.runsAt) - Date.now()).toBeGreaterThan(60_000);
+    const second = await post(t.users.owner, t.agencySlug, t.workspaceSlug);
+    expect(second.body.accounts.map((x: any) => x.state)).toEqual(["already_queued", "already_queued"]);
+  });
+
+  it("answers 404 to client viewers and outsiders", async () => {
+    const t = await connectTenant(emu, { n: 1 });
+    expect((await post(t.users.viewer, t.agencySlug, t.workspaceSlug)).status).toBe(404);
+    const outsider = await createUser();
+    expect((await post(outsider.id, t.agencySlug, t.workspaceSlug)).status).toBe(404);
+  });
+});
