@@ -299,12 +299,19 @@ async function stopWithStatus(deps: SyncDeps, account: AccountRow, run: RunRow |
   if (err instanceof LeaseLostError) {
     return { ...result, status: "skipped", error: err.message };
   }
+  // Live pages learn that the run stopped (their progress bar ends), with the run's status.
+  const announce = async (tx: TransactionSql, status: string) => {
+    if (!runId) return;
+    const [r] = await tx<{ progress: string }[]>`select progress::text from public.sync_runs where id = ${runId}`;
+    await publishEvent(tx, { type: "progress", workspaceId: account.workspace_id, adAccountId: account.id, runId, progress: Number(r?.progress ?? 0), status });
+  };
   if (err instanceof MetaApiError && err.kind === "token_invalid") {
     const text = "Meta rejected the access token (expired or revoked). Reconnect the Meta account to resume syncing.";
     await sql.begin(async (tx) => {
       if (account.connection_id) await deps.markNeedsReauth(tx, account.connection_id, text);
       if (runId) await finishRun(tx, runId, { status: "needs_reauth", error: text, apiCalls: await recordedCalls(tx) });
       await tx`update public.ad_accounts set sync_status = 'needs_reauth', sync_error = ${text} where id = ${account.id}`;
+      await announce(tx, "needs_reauth");
     });
     deps.log?.warn({ adAccountId: account.id, runId }, "sync stopped: token invalid");
     return { ...result, status: "needs_reauth", error: text };
@@ -322,6 +329,7 @@ async function stopWithStatus(deps: SyncDeps, account: AccountRow, run: RunRow |
         await tx`update public.sync_runs set status = 'queued', error = ${text}, api_calls = api_calls + ${await recordedCalls(tx)} where id = ${runId}`;
       }
       await tx`update public.ad_accounts set sync_status = 'paused', sync_error = ${text} where id = ${account.id}`;
+      await announce(tx, "queued");
     });
     deps.log?.warn({ adAccountId: account.id, runId, kind: err.kind }, "sync paused");
     return { ...result, status: "paused", error: text, retryAfterMs: waitMs };
@@ -335,6 +343,7 @@ async function stopWithStatus(deps: SyncDeps, account: AccountRow, run: RunRow |
   await sql.begin(async (tx) => {
     if (runId) await finishRun(tx, runId, { status: "failed", error: text, apiCalls: await recordedCalls(tx) });
     await tx`update public.ad_accounts set sync_status = 'error', sync_error = ${text} where id = ${account.id}`;
+    await announce(tx, "failed");
   });
   deps.log?.warn({ adAccountId: account.id, runId, err: text }, "sync failed");
   if (!(err instanceof MetaApiError) && !(err instanceof Error && /^Meta (sent|returned)/.test(err.message))) throw err;
