@@ -197,6 +197,39 @@ describe(`live event bus (${engine})`, () => {
     }
   });
 
+  if (engine === "pglite") it("poll path: a writer in this process nudges an immediate read (no waiting for the tick)", async () => {
+    const slow = await new EventBus({ url, pollMs: 60_000 }).start();
+    try {
+      const ws = a.workspaces[1]!.id;
+      const c = collector(slow, [ws]);
+      await slow.pollNow();
+      const started = Date.now();
+      const version = await asService((tx) => commitChunk(tx, ws, accountB, "3.00"));
+      await until("the nudged event", () => c.events.find((e) => e.type === "data" && e.version === version), 3000);
+      expect(Date.now() - started).toBeLessThan(3000);
+      c.sub.close();
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  if (engine === "postgres") it("LISTEN path: the watchdog listens again when the listener was lost without a reconnect", async () => {
+    const guarded = await new EventBus({ url, applicationName: `${appName}-wd`, watchdogMs: 150 }).start();
+    try {
+      const ws = a.workspaces[1]!.id;
+      const c = collector(guarded, [ws]);
+      await guarded.pollNow();
+      // What postgres.js leaves behind when its re-LISTEN failed: no listener, no error.
+      await (guarded as unknown as { unlisten: () => Promise<void> }).unlisten();
+      await new Promise((r) => setTimeout(r, 600));
+      const version = await asService((tx) => commitChunk(tx, ws, accountB, "4.00"));
+      await until("the event after the watchdog re-listened", () => c.events.find((e) => e.type === "data" && e.version === version), 5000);
+      c.sub.close();
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   // Engine-specific cases are registered only on their engine (poll has no channel to listen to).
   if (engine === "postgres") it("ignores malformed payloads on the channel and keeps listening", async () => {
     const ws = a.workspaces[0]!.id;
