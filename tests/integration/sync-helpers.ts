@@ -107,6 +107,8 @@ export function testDeps(emu: Pick<RunningEmulator, "url">, overrides: Partial<S
     asyncPollMinMs: 5,
     asyncPollMaxMs: 20,
     leaseMs: 10_000,
+    // Meta asks for a minute; tests do not sit that out unless they say so (the run pauses instead).
+    maxRateLimitWaitMs: 2_000,
     ...overrides,
   };
 }

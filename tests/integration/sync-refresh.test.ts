@@ -23,7 +23,7 @@ afterAll(async () => {
 async function post(userId: string, agency: string, workspace: string) {
   const request = await requestAs(userId, `/a/${agency}/w/${workspace}/refresh`, { method: "POST" });
   try {
-    const res = (await action({ request, params: { agency, workspace }, context: {} })) as unknown as { data: any; init: ResponseInit | null };
+    const res = (await action({ request, params: { agency, workspace }, context: {} as never })) as unknown as { data: any; init: ResponseInit | null };
     return { status: res.init?.status ?? 200, body: res.data };
   } catch (thrown) {
     if (thrown instanceof Response) return { status: thrown.status, body: null };
