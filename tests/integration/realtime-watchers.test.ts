@@ -50,6 +50,7 @@ describe("watchers (freshness while someone watches)", () => {
     ids.fresh = await account(f.agency.id, ws, conn, { lastIncremental: "now" });
     ids.syncing = await account(f.agency.id, ws, conn, { lastIncremental: "old", status: "syncing" });
     ids.reauth = await account(f.agency.id, ws, conn, { lastIncremental: "old", status: "needs_reauth" });
+    ids.paused = await account(f.agency.id, ws, conn, { lastIncremental: "old", status: "paused" });
     ids.unwatched = await account(f.agency.id, other, conn, { lastIncremental: "old" });
   });
   afterEach(() => stopWatchers());
@@ -57,7 +58,7 @@ describe("watchers (freshness while someone watches)", () => {
     await stopWorker();
   });
 
-  it("selects only watched accounts older than the interval, with an active connection, not syncing", async () => {
+  it("selects only watched accounts older than the interval, with an active connection, not syncing or paused", async () => {
     const due = await dueWatchedAccounts([ws], 900);
     expect(due.sort()).toEqual([ids.never!, ids.stale!].sort());
     expect(await dueWatchedAccounts([ws], 7200)).toEqual([ids.never]);
@@ -89,6 +90,7 @@ describe("watchers (freshness while someone watches)", () => {
       await until("queued jobs", async () => (await pendingSync(ids.never!)) && (await pendingSync(ids.stale!)), 30_000);
       expect(await pendingSync(ids.fresh!)).toBeNull();
       expect(await pendingSync(ids.reauth!)).toBeNull();
+      expect(await pendingSync(ids.paused!)).toBeNull();
       expect(await pendingSync(ids.unwatched!)).toBeNull();
       const [{ n: jobs }] = await asService((tx) => tx<{ n: number }[]>`
         select count(*)::int as n from pgboss.job where name = 'sync-account' and singleton_key = ${ids.stale!} and state in ('created', 'retry', 'active')`);

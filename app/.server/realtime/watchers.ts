@@ -5,8 +5,9 @@
  * per-account singleton key collapses requests from several processes and from the scheduler's tick
  * into one job, and the Graph client's rate governor paces the calls the job makes.
  *
- * Accounts that are syncing already, whose connection is not active or that need re-authorisation
- * are never requested: no calls with a dead token, no pile-up behind a running backfill.
+ * Accounts that are syncing already, paused by Meta's rate limit (the scheduler resumes them when
+ * Meta allows), whose connection is not active or that need re-authorisation are never requested:
+ * no calls with a dead token, none against the rate budget, no pile-up behind a running backfill.
  */
 import { asService } from "../db/connection";
 import { logger } from "../logger";
@@ -64,7 +65,7 @@ export async function dueWatchedAccounts(workspaceIds: string[], refreshSeconds:
     join public.meta_connections c on c.id = a.connection_id
     where a.workspace_id = any(${workspaceIds}::uuid[])
       and c.status = 'active'
-      and a.sync_status not in ('needs_reauth', 'syncing')
+      and a.sync_status not in ('needs_reauth', 'syncing', 'paused')
       and (a.last_incremental_at is null or a.last_incremental_at < now() - make_interval(secs => ${refreshSeconds}))
     order by a.id`);
   return rows.map((r) => r.id);
