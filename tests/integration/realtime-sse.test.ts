@@ -194,6 +194,27 @@ describe(`GET /events (${engine})`, () => {
     await until("the stream to close", () => s2.ended, 3000);
   });
 
+  it("keeps streaming the workspaces still visible after one grant is withdrawn", async () => {
+    const C = await createAgencyFixture({ workspaces: 2 });
+    const [c1, c2] = [C.workspaces[0]!.id, C.workspaces[1]!.id];
+    await asService((tx) => tx`insert into public.workspace_viewers (workspace_id, user_id, agency_id) values (${c2}, ${C.viewer.id}, ${C.agency.id})`);
+    const req = await requestAs(C.viewer.id, `/events?workspace=${c1}&workspace=${c2}`);
+    const s = reader((await openEventStream(req, C.viewer.id, { kind: "workspaces", ids: [c1, c2] }, { recheckMs: 150, bus }))!);
+    open_.push(s);
+    await until("ready", () => s.events("ready").length);
+    expect(s.events("ready")[0]).toEqual({ workspaces: [c1, c2].sort() });
+    await asService((tx) => tx`delete from public.workspace_viewers where workspace_id = ${c2} and user_id = ${C.viewer.id}`);
+    await until("the re-check to drop the lost workspace", () => s.events("ready").length >= 2, 3000);
+    expect(s.events("ready").at(-1)).toEqual({ workspaces: [c1] });
+    await bus.pollNow();
+    const lost = await publishData(c2);
+    const kept = await publishData(c1);
+    await until("the kept workspace's event", () => s.events("data").some((d) => (d as { version: number }).version === kept));
+    expect(s.events("data").some((d) => (d as { workspaceId: string }).workspaceId === c2)).toBe(false);
+    expect(s.ended).toBe(false);
+    expect(lost).toBeGreaterThan(0);
+  });
+
   it("releases its subscription when the client goes away", async () => {
     const b1 = B.workspaces[0]!.id;
     const before = streamStats().open;
