@@ -86,7 +86,6 @@ export class EventBus {
   private pollAgain = false;
   private stopped = false;
   private listenCount = 0;
-  private readonly onWatchedListeners = new Set<(workspaceIds: string[]) => void>();
   private readonly nudge = () => void this.pollNow();
   private readonly id = crypto.randomUUID();
   private readonly watchdogMs: number;
@@ -192,7 +191,6 @@ export class EventBus {
       }
       current = ids;
       if (added.length) {
-        for (const cb of this.onWatchedListeners) cb(added);
         // Read the baseline of newly watched workspaces now, not at the next tick.
         void this.mode.then((m) => (m === "poll" || this.listenCount > 0 ? this.pollNow() : undefined));
       }
@@ -207,12 +205,6 @@ export class EventBus {
   /** Workspaces with at least one subscriber in this process. */
   watchedWorkspaces(): string[] {
     return [...this.subs.keys()];
-  }
-
-  /** Called with workspace ids that just gained their first subscriber. */
-  onWatched(cb: (workspaceIds: string[]) => void): () => void {
-    this.onWatchedListeners.add(cb);
-    return () => this.onWatchedListeners.delete(cb);
   }
 
   private forget(workspaceId: string) {
