@@ -8,6 +8,7 @@
  * Meta is called outside database transactions where the API allows it (the embedded engine
  * serialises transactions, so a slow Meta answer must not hold one open).
  */
+import { env } from "../env";
 import { z } from "zod";
 import { asService, asUser, type Tx } from "../db/connection";
 import { InputError, NotFoundError } from "../errors";
@@ -411,9 +412,10 @@ export async function attachAdAccount(
     adAccountId = existing.id;
   } else {
     const [row] = await tx<{ id: string }[]>`
-      insert into public.ad_accounts (agency_id, workspace_id, connection_id, meta_account_id, name, currency, timezone_name, account_status, attribution_setting)
+      insert into public.ad_accounts (agency_id, workspace_id, connection_id, meta_account_id, name, currency, timezone_name, account_status,
+        attribution_setting, backfill_months)
       values (${c.agency_id}, ${input.workspaceId}, ${input.connectionId}, ${acct.id}, ${acct.name}, ${acct.currency}, ${acct.timezone_name},
-        ${acct.account_status ?? null}, ${attribution})
+        ${acct.account_status ?? null}, ${attribution}, ${env().BACKFILL_MONTHS})
       returning id`;
     adAccountId = row.id;
   }

@@ -3,8 +3,11 @@
  * and the Supabase edge function (Deno, driven by pg_cron) share this one definition.
  * - backfill: the stored history does not reach back the account's BACKFILL_MONTHS yet;
  * - restatement: the last 28 days were not re-read in the last day;
- * - incremental: today/yesterday older than `refreshSeconds`.
- * Accounts whose connection needs re-authorisation are never due: no calls with a dead token.
+ * - incremental: today/yesterday older than the agency plan's refresh cadence (plans.refresh_minutes),
+ *   or than `refreshSeconds` when a caller passes one.
+ * Accounts whose connection needs re-authorisation are never due: no calls with a dead token. With
+ * billing on, agencies that are read-only (canceled, unpaid, trial over, past_due beyond the grace
+ * period; the same rules as billing/limits.ts computeLimits) have syncing paused: never due.
  */
 import type { TransactionSql } from "postgres";
 import type { SyncKind } from "./planner";
@@ -14,7 +17,21 @@ export interface DueAccount {
   kind: SyncKind;
 }
 
-export async function findDueAccounts(tx: TransactionSql, refreshSeconds: number, limit = 1000): Promise<DueAccount[]> {
+export interface DueOptions {
+  /** Stripe billing is on: read-only agencies pause syncing. */
+  billingEnabled?: boolean;
+  /** Days of full access after a failed payment (billing/plans.ts GRACE_DAYS). */
+  graceDays?: number;
+}
+
+export async function findDueAccounts(
+  tx: TransactionSql,
+  refreshSeconds: number | null = null,
+  limit = 1000,
+  opts: DueOptions = {},
+): Promise<DueAccount[]> {
+  const paused = opts.billingEnabled ?? false;
+  const graceDays = opts.graceDays ?? 7;
   const rows = await tx<{ id: string; kind: SyncKind }[]>`
     select a.id,
       case
@@ -25,13 +42,20 @@ export async function findDueAccounts(tx: TransactionSql, refreshSeconds: number
       end as kind
     from public.ad_accounts a
     join public.meta_connections c on c.id = a.connection_id
+    join public.agencies ag on ag.id = a.agency_id
+    join public.plans p on p.id = ag.plan_id
     where c.status = 'active'
+      and not (${paused} and (
+        ag.subscription_status in ('canceled', 'unpaid', 'none')
+        or (ag.plan_id = 'trial' and ag.subscription_status = 'trialing' and ag.trial_ends_at <= now())
+        or (ag.subscription_status = 'past_due'
+            and coalesce(ag.past_due_since, now()) + make_interval(days => ${graceDays}) <= now())))
       and a.sync_status <> 'needs_reauth'
       and (a.sync_lease_until is null or a.sync_lease_until < now())
       and (a.backfilled_since is null
         or a.backfilled_since > (current_date - make_interval(months => a.backfill_months))::date + 2
         or a.last_restated_at is null or a.last_restated_at < now() - interval '1 day'
-        or a.last_incremental_at is null or a.last_incremental_at < now() - make_interval(secs => ${refreshSeconds}))
+        or a.last_incremental_at is null or a.last_incremental_at < now() - make_interval(secs => coalesce(${refreshSeconds}::int, p.refresh_minutes * 60)))
     order by a.last_incremental_at nulls first
     limit ${limit}`;
   return rows.map((r) => ({ adAccountId: r.id, kind: r.kind }));

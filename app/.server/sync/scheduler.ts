@@ -11,12 +11,13 @@
  */
 import PgBoss from "pg-boss";
 import { databaseUrl, sql } from "../db/connection";
-import { env } from "../env";
 import { logger } from "../logger";
 import { runSync, type SyncDeps } from "./runner";
 import { nodeSyncDeps } from "./service";
 import type { SyncKind } from "./planner";
 import { findDueAccounts, type DueAccount } from "./due";
+import { billingEnabled } from "../billing/limits";
+import { GRACE_DAYS } from "../billing/plans";
 
 export const SYNC_QUEUE = "sync-account";
 export const TICK_QUEUE = "sync-tick";
@@ -105,15 +106,16 @@ export async function pendingSync(adAccountId: string): Promise<{ state: string;
   return r ? { state: r.state, startAfter: r.start_after } : null;
 }
 
-/** Accounts due for work (see due.ts), on the shared pool. */
-export async function dueAccounts(refreshSeconds: number): Promise<DueAccount[]> {
-  return sql().begin((tx) => findDueAccounts(tx, refreshSeconds));
+/** Accounts due for work (see due.ts), on the shared pool; cadence from each agency's plan. */
+export async function dueAccounts(refreshSeconds: number | null = null): Promise<DueAccount[]> {
+  return sql().begin((tx) => findDueAccounts(tx, refreshSeconds, 1000, { billingEnabled: billingEnabled(), graceDays: GRACE_DAYS }));
 }
 
 /** One scheduler pass: queues every due account. Returns how many jobs were queued. */
 export async function tick(): Promise<number> {
   let queued = 0;
-  for (const d of await dueAccounts(env().REFRESH_ACTIVE_SECONDS)) if (await requestSync(d.adAccountId, d.kind)) queued++;
+  // Watched workspaces refresh faster (REFRESH_ACTIVE_SECONDS, realtime watchers); the rest follow the plan.
+  for (const d of await dueAccounts()) if (await requestSync(d.adAccountId, d.kind)) queued++;
   return queued;
 }
 
