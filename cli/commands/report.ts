@@ -8,7 +8,7 @@ import { z } from "zod";
 import { asService } from "../../app/.server/db/connection";
 import type { Tx } from "../../app/.server/db/connection";
 import { InputError } from "../../app/.server/errors";
-import { getRangeReach, loadWorkspaceReport, parseRangeParams, withReach, type Metrics, type Report } from "../../app/.server/reporting";
+import { completeReachLive, getRangeReach, liveRangeReach, loadWorkspaceReport, parseRangeParams, withReach, type Metrics, type Report } from "../../app/.server/reporting";
 import { withDatabase } from "../context";
 import { printJson } from "../output";
 
@@ -79,11 +79,13 @@ export function registerReportCommands(program: Command) {
     .action((o: { workspace: string; since: string; until: string; compare?: string; json?: boolean }) =>
       withDatabase(async () => {
         const params = parseRangeParams({ range: "custom", since: o.since, until: o.until, compare: o.compare ?? "none" });
-        const report = await asService(async (tx) => {
+        const loaded = await asService(async (tx) => {
           const ws = await findWorkspace(tx, o.workspace);
           const { context, report } = await loadWorkspaceReport(tx, ws.id, params);
-          return withReach(report, await getRangeReach(tx, context, report));
+          return { context, report, stored: await getRangeReach(tx, context, report) };
         });
+        // the live reach call opens its own transaction: outside the one above
+        const report = withReach(loaded.report, await completeReachLive(loaded.context, loaded.report, loaded.stored, liveRangeReach));
         if (o.json) printJson(reportJson(report));
         else printText(report);
       }),

@@ -72,7 +72,8 @@ describe("workspace dashboard", () => {
     expect(r.data.range).toMatchObject({ since: "2026-10-01", until: "2026-10-02", previous: null, timezone: "UTC" });
     expect(r.data.isStaff).toBe(true);
     expect(r.data.state).toEqual({ kind: "ok" });
-    expect(await r.data.reach).toEqual({ USD: { status: "unavailable", reason: "Reach for this range is not available yet" } });
+    // no stored reach and no Meta connection: the card says so instead of failing the page
+    expect(await r.data.reach).toEqual({ USD: { status: "unavailable", reason: "No Meta connection for this ad account" } });
   });
 
   it("lets a client viewer read their own workspace only, without staff controls", async () => {

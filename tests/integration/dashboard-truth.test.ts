@@ -9,7 +9,7 @@ import { asUser } from "../../app/.server/db/connection";
 import { addMember, createUser } from "../helpers/factories";
 import { loadWorkspaceReport, parseRangeParams, trimDecimal, addDays } from "../../app/.server/reporting";
 import { emulator, connectTenant, sync, control, dec, NOW, backfillWindow, type ConnectedTenant } from "./sync-helpers";
-import type { RunningEmulator } from "../../emulator/meta-graph/index";
+import { DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
 
 let emu: RunningEmulator;
 let t: ConnectedTenant;
@@ -108,7 +108,8 @@ describe("dashboard numbers = emulator ground truth", () => {
       execFile(
         "node",
         ["cli/bin.mjs", "report", "--workspace", t.workspaceId, "--since", r.since, "--until", r.until, "--compare", "year", "--json"],
-        { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" } },
+        // live reach through the sync module's fetchRangeReach, against the emulator
+        { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent", META_GRAPH_URL: emu.url, META_APP_SECRET: DEFAULT_APP_SECRET } },
         (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
       ),
     );
@@ -124,6 +125,9 @@ describe("dashboard numbers = emulator ground truth", () => {
       expect(tot.conversions).toBe(Number(dec(tr.conversions)));
       expect(tot.conversion_value).toBe(Number(dec(tr.conversion_value)));
       expect(tot.cpm).toBe(tr.impressions ? (Number(dec(tr.spend)) / tr.impressions) * 1000 : null);
+      // reach is Meta's for exactly this range (never a sum of days), frequency = impressions / reach
+      expect(tot.reach).toBe(Number((tr as unknown as { reach: number }).reach));
+      expect(tot.frequency).toBeCloseTo(tr.impressions / tot.reach, 10);
       const daySum = json.byCurrency[a.currency].daily.reduce((s: number, d: { impressions: number }) => s + d.impressions, 0);
       expect(daySum).toBe(tr.impressions);
     }

@@ -8,6 +8,7 @@ import { NotFoundError, InputError } from "../../app/.server/errors";
 import {
   clearReportCache,
   getRangeReach,
+  completeReachLive,
   loadWorkspaceContext,
   loadWorkspaceReport,
   getAgencyOverview,
@@ -239,12 +240,11 @@ describe("reach", () => {
       values (${usd}, ${ws}, '2026-09-25', '2026-10-05', 12345, null)`);
     const { context, report } = await asUser(fx.member.id, (tx) => loadWorkspaceReport(tx, ws, params));
     const calls: unknown[] = [];
-    const reach = await asUser(fx.member.id, (tx) =>
-      getRangeReach(tx, context, report, async (args) => {
-        calls.push(args);
-        return { reach: 777, impressions: 1554 };
-      }),
-    );
+    const stored = await asUser(fx.member.id, (tx) => getRangeReach(tx, context, report));
+    const reach = await completeReachLive(context, report, stored, async (args) => {
+      calls.push(args);
+      return { reach: 777, impressions: 1554 };
+    });
     expect(reach.USD).toMatchObject({ status: "ok", reach: 12345, source: "stored" });
     expect((reach.USD as { frequency: number }).frequency).toBeCloseTo(report.byCurrency.USD.totals.impressions / 12345, 10);
     expect(reach.JPY).toMatchObject({ status: "ok", reach: 777, frequency: 2, source: "live" });
@@ -257,10 +257,12 @@ describe("reach", () => {
     const other = parseRangeParams(new URLSearchParams("since=2026-09-26&until=2026-10-05&compare=none"));
     const r2 = await asUser(fx.member.id, async (tx) => {
       const l = await loadWorkspaceReport(tx, ws, other);
-      return getRangeReach(tx, l.context, l.report, async () => {
+      return { ...l, stored: await getRangeReach(tx, l.context, l.report) };
+    }).then((l) =>
+      completeReachLive(l.context, l.report, l.stored, async () => {
         throw new Error("Meta says no");
-      });
-    });
+      }),
+    );
     expect(r2.USD).toMatchObject({ status: "unavailable" });
     expect(r2.JPY).toMatchObject({ status: "unavailable" });
   });
@@ -273,7 +275,7 @@ describe("reach", () => {
     const params = parseRangeParams(new URLSearchParams("since=2026-10-01&until=2026-10-03&compare=none"));
     const reach = await asUser(fx.owner.id, async (tx) => {
       const l = await loadWorkspaceReport(tx, ws3, params);
-      return getRangeReach(tx, l.context, l.report, async () => ({ reach: 1 }));
+      return completeReachLive(l.context, l.report, await getRangeReach(tx, l.context, l.report), async () => ({ reach: 1 }));
     });
     expect(reach.USD.status).toBe("unavailable");
   });

@@ -10,7 +10,7 @@ import { logger } from "../logger";
 import { parseRangeParams, PRESET_LABELS, type RangeParams } from "./dates";
 import { delta, type Metrics } from "./metrics";
 import { getAgencyOverview, overviewSorts, sortAndFilter } from "./overview";
-import { getRangeReach, type RangeReachFetcher, type ReachResult } from "./reach";
+import { completeReachLive, getRangeReach, liveRangeReach, type RangeReachFetcher, type ReachResult } from "./reach";
 import { exportFileName, reportCsv, type ExportKind } from "./csv";
 import { loadWorkspaceReport, type AccountInfo, type WorkspaceContext } from "./workspace";
 
@@ -58,7 +58,8 @@ function rowMetrics(m: Metrics): RowMetrics {
   return rest;
 }
 
-export async function workspaceDashboard(opts: { userId: string; workspaceId: string; url: URL; isStaff: boolean; fetchLiveReach?: RangeReachFetcher; now?: Date }) {
+export async function workspaceDashboard(opts: { userId: string; workspaceId: string; url: URL; isStaff: boolean; /** the live reach source; defaults to Meta through the sync module, null for none */
+  fetchLiveReach?: RangeReachFetcher | null; now?: Date }) {
   const { params, error: rangeError } = rangeFromUrl(opts.url);
   const acc = accountParam.safeParse({ account: opts.url.searchParams.get("account") || undefined });
   let accountError: string | null = acc.success ? null : "Unknown ad account: showing all accounts.";
@@ -83,13 +84,10 @@ export async function workspaceDashboard(opts: { userId: string; workspaceId: st
 
   // Reach Meta has not given us for this range yet is a live call: handed to the page as a promise,
   // so everything else renders first.
-  const needsLive = opts.fetchLiveReach && Object.values(storedReach).some((r) => r.status !== "ok");
-  const reach: Promise<Record<string, ReachResult>> = needsLive
-    ? asUser(opts.userId, (tx) => getRangeReach(tx, context, report, opts.fetchLiveReach)).catch((err) => {
-        logger.warn({ err, workspaceId: opts.workspaceId }, "reach lookup failed");
-        return storedReach;
-      })
-    : Promise.resolve(storedReach);
+  const fetchLive = opts.fetchLiveReach === undefined ? liveRangeReach : opts.fetchLiveReach;
+  const needsLive =
+    fetchLive && Object.entries(storedReach).some(([cur, r]) => r.status !== "ok" && report.byCurrency[cur]?.accounts.length === 1);
+  const reach: Promise<Record<string, ReachResult>> = needsLive ? completeReachLive(context, report, storedReach, fetchLive) : Promise.resolve(storedReach);
 
   const compareLabel = range.previous ? (range.compare === "year" ? "last year" : "previous period") : null;
   const groups = Object.values(report.byCurrency).map((g) => ({

@@ -8,6 +8,7 @@
  * accounts, and adding the accounts' reach would count people twice.
  */
 import type { Tx } from "../db/connection";
+import { NotFoundError } from "../errors";
 import { logger } from "../logger";
 import { cached } from "./cache";
 import type { DateRange } from "./dates";
@@ -28,16 +29,13 @@ async function storedReach(tx: Tx, adAccountId: string, r: DateRange) {
   return row ? { reach: Number(row.reach), impressions: row.impressions == null ? null : Number(row.impressions) } : null;
 }
 
-/**
- * Reach per currency group of a report. `fetchLive` is the sync module's range-reach call; without it
- * (or when it fails) only a stored figure for the exact range is used.
- */
-export async function getRangeReach(
-  tx: Tx,
-  ctx: WorkspaceContext,
-  report: Report,
-  fetchLive?: RangeReachFetcher,
-): Promise<Record<string, ReachResult>> {
+function frequencyOf(reach: number, impressions: number | null | undefined, fallbackImpressions: number) {
+  // frequency from Meta's own impressions for the range when it sent them, else from our exact sum
+  return reach > 0 ? (impressions ?? fallbackImpressions) / reach : null;
+}
+
+/** Reach per currency group from what the sync already stored for exactly this range (under the caller's RLS). */
+export async function getRangeReach(tx: Tx, ctx: WorkspaceContext, report: Report): Promise<Record<string, ReachResult>> {
   const out: Record<string, ReachResult> = {};
   for (const g of Object.values(report.byCurrency)) {
     if (g.accounts.length !== 1) {
@@ -49,24 +47,44 @@ export async function getRangeReach(
     }
     const account = g.accounts[0];
     const r = report.range;
-    const key = `reach:${ctx.workspaceId}:v${ctx.version}:${account.id}:${r.since}_${r.until}:${fetchLive ? "live" : "stored"}`;
+    out[g.currency] = await cached(`reach:${ctx.workspaceId}:v${ctx.version}:${account.id}:${r.since}_${r.until}:stored`, async (): Promise<ReachResult> => {
+      const found = await storedReach(tx, account.id, r);
+      if (!found) return { status: "unavailable", reason: "Reach for this range is not available yet" };
+      return { status: "ok", reach: found.reach, frequency: frequencyOf(found.reach, found.impressions, g.totals.impressions), source: "stored" };
+    });
+  }
+  return out;
+}
+
+/**
+ * Fills the groups that have no stored reach with a live call to Meta. Runs outside any transaction on
+ * purpose: the fetcher opens its own (service) transaction, and on the embedded engine a transaction
+ * held open meanwhile would block it. Failures become "unavailable" with a reason, never an error page.
+ */
+export async function completeReachLive(
+  ctx: WorkspaceContext,
+  report: Report,
+  stored: Record<string, ReachResult>,
+  fetchLive: RangeReachFetcher,
+): Promise<Record<string, ReachResult>> {
+  const out = { ...stored };
+  for (const g of Object.values(report.byCurrency)) {
+    if (out[g.currency]?.status === "ok" || g.accounts.length !== 1) continue;
+    const account = g.accounts[0];
+    const r = report.range;
+    const key = `reach:${ctx.workspaceId}:v${ctx.version}:${account.id}:${r.since}_${r.until}:live`;
     try {
       out[g.currency] = await cached(key, async (): Promise<ReachResult> => {
-        let found: { reach: number; impressions?: number | null } | null = await storedReach(tx, account.id, r);
-        let source: "stored" | "live" = "stored";
-        if (!found && fetchLive) {
-          found = (await fetchLive({ adAccountId: account.id, since: r.since, until: r.until })) ?? null;
-          source = "live";
-        }
-        if (!found) return { status: "unavailable", reason: fetchLive ? "Meta returned no reach for this range" : "Reach for this range is not available yet" };
-        // frequency from Meta's own impressions for the range when it sent them, else from our exact sum
-        const impressions = found.impressions ?? g.totals.impressions;
-        return { status: "ok", reach: found.reach, frequency: found.reach > 0 ? impressions / found.reach : null, source };
+        const found = await fetchLive({ adAccountId: account.id, since: r.since, until: r.until });
+        if (!found) return { status: "unavailable", reason: "Meta returned no reach for this range" };
+        return { status: "ok", reach: found.reach, frequency: frequencyOf(found.reach, found.impressions, g.totals.impressions), source: "live" };
       });
     } catch (err) {
-      // a Meta error must not break the page: the card says reach is unavailable (and it is retried next time)
       logger.warn({ err, workspaceId: ctx.workspaceId, adAccountId: account.id }, "range reach unavailable");
-      out[g.currency] = { status: "unavailable", reason: "Meta did not answer; try again later" };
+      out[g.currency] = {
+        status: "unavailable",
+        reason: err instanceof NotFoundError ? "No Meta connection for this ad account" : "Meta did not answer; try again later",
+      };
     }
   }
   return out;
@@ -84,3 +102,14 @@ export function withReach(report: Report, reach: Record<string, ReachResult>): R
   }
   return { ...report, byCurrency };
 }
+
+/**
+ * The live source: the sync module's fetchRangeReach (Meta insights for exactly the range, cached in
+ * insights_reach at that grain). Called as service: the account id comes from a WorkspaceContext that
+ * was read under the user's RLS, so the user's access is already established.
+ */
+export const liveRangeReach: RangeReachFetcher = async ({ adAccountId, since, until }) => {
+  const { fetchRangeReach } = await import("../sync/reach");
+  const r = await fetchRangeReach(undefined, adAccountId, since, until);
+  return { reach: Number(r.reach), impressions: r.impressions == null ? null : Number(r.impressions) };
+};
