@@ -123,7 +123,7 @@ export default function AgencyOverview() {
           {d.query.q ? null : "Add a client, then connect its Meta ad accounts."}
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-xl border border-zinc-800">
+        <div className="relative overflow-x-auto rounded-xl border border-zinc-800">
           <table className="min-w-full text-sm" data-testid="overview-table">
             <thead className="border-b border-zinc-800 bg-zinc-900 text-xs text-zinc-400">
               <tr>

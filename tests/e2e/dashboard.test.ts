@@ -116,6 +116,16 @@ describe("dashboards in the browser", () => {
     await screenshot(page, "dashboard-workspace-375");
     await page.goto("/a/northwind");
     await page.locator("[data-client]").first().waitFor();
+    const wide = await page.evaluate(() => {
+      const w = document.documentElement.clientWidth;
+      return [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > w + 1 && !el.closest(".overflow-x-auto"))
+        .slice(0, 5)
+        .map((el) => `${el.tagName}.${(el as HTMLElement).className}`.slice(0, 120));
+    });
+    expect(wide).toEqual([]);
+    // nothing (not even an absolutely positioned screen-reader label in a scrolling table) widens the page
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(1);
     await screenshot(page, "dashboard-overview-375");
   }, 60_000);
 });

@@ -85,7 +85,7 @@ export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]
         />
         <button type="submit" className="rounded-lg border border-zinc-700 px-3 text-sm text-zinc-300 hover:bg-zinc-800">Search</button>
       </Form>
-      <div className="overflow-x-auto rounded-xl border border-zinc-800">
+      <div className="relative overflow-x-auto rounded-xl border border-zinc-800">
         <table className="min-w-full text-sm" data-testid={`campaign-table-${currency}`}>
           <thead className="border-b border-zinc-800 bg-zinc-900 text-xs text-zinc-400">
             <tr>
