@@ -7,7 +7,7 @@ import { z } from "zod";
 import { asUser } from "../db/connection";
 import { InputError } from "../errors";
 import { logger } from "../logger";
-import { parseRangeParams, PRESET_LABELS, type RangeParams } from "./dates";
+import { parseRangeParams, PRESET_LABELS, resolveRange, type RangeParams } from "./dates";
 import { delta, type Metrics } from "./metrics";
 import { getAgencyOverview, overviewSorts, sortAndFilter } from "./overview";
 import { completeReachLive, getRangeReach, liveRangeReach, type RangeReachFetcher, type ReachResult } from "./reach";
@@ -143,14 +143,15 @@ export async function agencyOverview(opts: { userId: string; agencyId: string; u
   });
   const o = await asUser(opts.userId, (tx) => getAgencyOverview(tx, opts.agencyId, params, { includeArchived: q.archived === "1", now: opts.now }));
   const rows = sortAndFilter(o.rows, { q: q.q, sort: q.sort, dir: q.dir });
-  const r = o.ranges[0];
+  // With no ad accounts yet there is no account time zone: show the range as of UTC.
+  const r = o.ranges[0] ?? resolveRange(params, "UTC", opts.now);
   return {
     range: {
       preset: params.range,
       presetLabel: PRESET_LABELS[params.range],
       compare: params.compare,
-      since: r?.since ?? params.since ?? "",
-      until: r?.until ?? params.until ?? "",
+      since: r.since,
+      until: r.until,
       // accounts in different zones can be a day apart on relative presets
       zones: o.ranges.length,
     },
