@@ -71,21 +71,30 @@ export async function requireAgencyRole(
   return access as AgencyAccess & { role: StaffRole };
 }
 
-/** A client workspace of the agency in the URL, as RLS lets this user see it; else 404. */
+/**
+ * A client workspace of the agency in the URL, as RLS lets this user see it; else 404. The agency
+ * and the workspace are looked up in one transaction: this guard runs on every dashboard request.
+ */
 export async function requireWorkspace(
   request: Request,
   agencySlug: string | undefined,
   workspaceSlug: string | undefined,
 ): Promise<WorkspaceAccess> {
-  const access = await requireAgency(request, agencySlug);
-  if (!plausibleSlug(workspaceSlug)) notFound();
-  const [ws] = await asUser(access.user.id, (tx) => tx<{ id: string; slug: string; name: string; archived_at: Date | null }[]>`
-    select id, slug, name, archived_at from public.workspaces
-    where agency_id = ${access.agency.id} and slug = ${workspaceSlug}`);
-  if (!ws) notFound();
+  const user = await requireUser(request);
+  if (!plausibleSlug(agencySlug) || !plausibleSlug(workspaceSlug)) notFound();
+  const [row] = await asUser(user.id, (tx) => tx<(AgencyRef & { role: AgencyRole; ws_id: string | null; ws_slug: string; ws_name: string; archived_at: Date | null })[]>`
+    select a.id, a.slug, a.name, a.role, w.id as ws_id, w.slug as ws_slug, w.name as ws_name, w.archived_at
+    from private.my_agencies() a
+    left join public.workspaces w on w.agency_id = a.id and w.slug = ${workspaceSlug}
+    where a.slug = ${agencySlug}`);
+  if (!row) notFound();
+  bindLogContext({ agencyId: row.id });
+  if (!row.ws_id) notFound();
   return {
-    ...access,
-    workspace: { id: ws.id, slug: ws.slug, name: ws.name, archivedAt: ws.archived_at },
-    canManage: access.role === "owner" || access.role === "admin",
+    user,
+    agency: { id: row.id, slug: row.slug, name: row.name },
+    role: row.role,
+    workspace: { id: row.ws_id, slug: row.ws_slug, name: row.ws_name, archivedAt: row.archived_at },
+    canManage: row.role === "owner" || row.role === "admin",
   };
 }
