@@ -133,10 +133,16 @@ export class DataModel {
         }
         if (age < this.cfg.restatementDays) {
           const lc = this.cfg.lateCreditStart + (1 - this.cfg.lateCreditStart) * (age / this.cfg.restatementDays);
-          v.purchases = Math.floor(v.purchases * lc);
-          v.purchaseValue = Math.floor(v.purchaseValue * lc);
-          v.leads = Math.floor(v.leads * lc);
-          v.addToCart = Math.floor(v.addToCart * lc);
+          // Whole conversions are credited late: each unit's count is rounded with its own fixed
+          // threshold, so a row with one purchase shows it from the day a share lc of them would be
+          // visible (flooring instead would hide nearly every recent purchase), the count only grows
+          // as the day ages, and the value follows the credited count.
+          const u = rngFor(this.seed, c.id, pi, day, "late-credit")();
+          const credited = Math.min(v.purchases, Math.floor(v.purchases * lc + u));
+          v.purchaseValue = v.purchases > 0 ? Math.round((v.purchaseValue * credited) / v.purchases) : 0;
+          v.purchases = credited;
+          v.leads = Math.min(v.leads, Math.floor(v.leads * lc + u));
+          v.addToCart = Math.min(v.addToCart, Math.floor(v.addToCart * lc + u));
           v.lpv = Math.floor(v.lpv * (0.9 + 0.1 * Math.min(1, age / 3)));
         }
         if (age === 0) scale(v, now.fraction, Math.floor);

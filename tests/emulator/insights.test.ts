@@ -304,6 +304,23 @@ describe("data over time", () => {
     }
   });
 
+  it("late crediting keeps most recent conversions visible and value in step with the count", async () => {
+    const prev = (await c.ctl("/clock")).now;
+    const truth = () => c.ctl(`/truth?account=${ACT_US}&since=2026-10-24&until=2026-11-19`);
+    try {
+      const now = await truth();
+      await c.ctl("/clock", { advanceSeconds: 60 * 86400 });
+      const final = await truth();
+      // lateCreditStart 0.7 grows to 1 over 28 days: about 85 % of the final count over that window
+      expect(now.conversions).toBeGreaterThan(0.7 * final.conversions);
+      expect(now.conversions).toBeLessThanOrEqual(final.conversions);
+      const valueShare = now.conversion_value_minor / final.conversion_value_minor;
+      expect(Math.abs(valueShare - now.conversions / final.conversions)).toBeLessThan(0.1);
+    } finally {
+      await c.ctl("/clock", { now: prev });
+    }
+  });
+
   it("control restate changes a past day; truth follows", async () => {
     const d = "2026-11-10";
     const before = (await ins(ACT_EU, { time_range: range(d, d), fields: "spend" }))[0];
