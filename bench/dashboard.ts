@@ -12,40 +12,15 @@
  * Not a test: figures depend on the machine. Sequential requests (one in flight), so latencies are
  * per request, not throughput under load.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import os from "node:os";
 import postgres from "postgres";
+import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root, startServer } from "./lib";
 
-const root = path.resolve(import.meta.dirname, "..");
-const BASE_URL = process.env.BENCH_PG ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DB = "spendlane_bench";
-const SESSION_SECRET = "bench-session-secret-0123456789abcdefghijkl";
-const VAULT_KEY = Buffer.alloc(32, 7).toString("base64");
 const TODAY = new Date().toISOString().slice(0, 10);
 
-function dbUrl(name: string) {
-  const u = new URL(BASE_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function pct(xs: number[], p: number) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-}
 function summary(xs: number[]) {
   return { n: xs.length, p50: +pct(xs, 50).toFixed(2), p99: +pct(xs, 99).toFixed(2), mean: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2) };
 }
@@ -62,7 +37,7 @@ async function timeGet(url: string, cookie?: string): Promise<number> {
 async function main() {
   const t0 = Date.now();
   // 1. fresh database, migrated by the app's own runner
-  const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
+  const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists ${DB} with (force)`);
   await admin.unsafe(`create database ${DB}`);
   await admin.end();
@@ -140,22 +115,7 @@ async function main() {
 
   // 3. the real built server
   if (!fs.existsSync(path.join(root, "build/server/index.js"))) throw new Error("Build first: npx remix vite:build");
-  const port = await freePort();
-  const server: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/index.ts")], {
-    cwd: root,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), DEMO: "0", LOG_LEVEL: "silent", DATABASE_URL: dbUrl(DB), SESSION_SECRET, VAULT_KEY },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 300) throw new Error("server did not start");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { base, server } = await startServer({ DATABASE_URL: dbUrl(DB) });
 
   try {
     const healthz = async (n: number) => {

@@ -14,36 +14,19 @@
  *
  * Not a test: figures depend on the machine.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import postgres from "postgres";
+import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root, startServer } from "./lib";
 
-export const root = path.resolve(import.meta.dirname, "..");
-export const SESSION_SECRET = "bench-session-secret-0123456789abcdefghijkl";
-export const VAULT_KEY = Buffer.alloc(32, 7).toString("base64");
-const BASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.BENCH_PG ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export { root, SESSION_SECRET, VAULT_KEY };
 
-export function pct(xs: number[], p: number) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
-}
 export function summary(xs: number[]) {
   const r = (v: number) => Math.round(v * 10) / 10;
   return { n: xs.length, p50: r(pct(xs, 50)), p95: r(pct(xs, 95)), max: r(Math.max(...xs)), mean: r(xs.reduce((a, b) => a + b, 0) / xs.length) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface LiveWorld {
@@ -71,13 +54,11 @@ export async function startLiveWorld(engine: "postgres" | "pglite", opts: { work
   let databaseUrl: string | undefined;
   let dataDir: string | undefined;
   if (engine === "postgres") {
-    const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
+    const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
     await admin.unsafe(`drop database if exists ${dbName} with (force)`);
     await admin.unsafe(`create database ${dbName}`);
     await admin.end();
-    const u = new URL(BASE_URL);
-    u.pathname = `/${dbName}`;
-    databaseUrl = u.toString();
+    databaseUrl = dbUrl(dbName);
   } else {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "spendlane-live-"));
   }
@@ -118,34 +99,12 @@ export async function startLiveWorld(engine: "postgres" | "pglite", opts: { work
   for (const id of seeded.users) users.push({ id, cookie: (await createUserSession(new Request("http://localhost/login"), id)).split(";")[0]! });
   await db.close();
 
-  const port = await freePort();
-  const server = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/index.ts")], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      PORT: String(port),
-      DEMO: "0",
-      LOG_LEVEL: "warn",
-      SESSION_SECRET,
-      VAULT_KEY,
-      // the watchers must not queue real syncs against Meta during the benchmark
-      REFRESH_ACTIVE_SECONDS: "86400",
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: "", DATA_DIR: dataDir! }),
-    },
-    stdio: ["ignore", "ignore", "inherit"],
+  const { base, server } = await startServer({
+    LOG_LEVEL: "warn",
+    // the watchers must not queue real syncs against Meta during the benchmark
+    REFRESH_ACTIVE_SECONDS: "86400",
+    ...(databaseUrl ? { DATABENCH_PG: databaseUrl } : { DATABENCH_PG: "", DATA_DIR: dataDir! }),
   });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
-    if (i > 600) throw new Error("server did not start");
-    await new Promise((r) => setTimeout(r, 100));
-  }
   let writerUrl = databaseUrl;
   if (!writerUrl) {
     const { findRunningEmbedded } = await import("../app/.server/db/embedded");
@@ -167,7 +126,7 @@ export async function startLiveWorld(engine: "postgres" | "pglite", opts: { work
       await new Promise((r) => server.once("exit", r));
       if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       if (databaseUrl) {
-        const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
+        const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
         await admin.unsafe(`drop database if exists ${dbName} with (force)`);
         await admin.end();
       }

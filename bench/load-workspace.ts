@@ -7,35 +7,14 @@
  *
  *   npx tsx bench/dashboard.ts && npx tsx bench/load-workspace.ts  -> bench/results/load-workspace.json
  */
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import postgres from "postgres";
+import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, root, startServer } from "./lib";
 
-const root = path.resolve(import.meta.dirname, "..");
-const BASE_URL = process.env.BENCH_PG ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const DB = "spendlane_bench";
-const SESSION_SECRET = "bench-session-secret-0123456789abcdefghijkl";
-const VAULT_KEY = Buffer.alloc(32, 7).toString("base64");
-
-function dbUrl(name: string) {
-  const u = new URL(BASE_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
@@ -56,7 +35,7 @@ function figures(r: autocannon.Result) {
 }
 
 async function main() {
-  const admin = postgres(BASE_URL, { max: 1, onnotice: () => {} });
+  const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
   const [exists] = await admin`select 1 as ok from pg_database where datname = ${DB}`;
   await admin.end();
   if (!exists) throw new Error(`database ${DB} is missing: run bench/dashboard.ts first (npm run bench runs it before this)`);
@@ -75,22 +54,7 @@ async function main() {
   await db.close();
 
   if (!fs.existsSync(path.join(root, "build/server/index.js"))) throw new Error("Build first: npx remix vite:build");
-  const port = await freePort();
-  const server = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/index.ts")], {
-    cwd: root,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), DEMO: "0", LOG_LEVEL: "silent", RUN_WORKER: "0" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 300) throw new Error("server did not start");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { base, server } = await startServer({ DATABASE_URL: dbUrl(DB), RUN_WORKER: "0" });
   try {
     const headers = { cookie };
     const page = `${base}/a/bench-big/w/big-client?range=last_28d&compare=previous`;

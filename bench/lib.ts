@@ -1,0 +1,58 @@
+/** What the benchmarks share: paths, secrets of the throwaway bench databases, ports, percentiles, a server. */
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+
+export const root = path.resolve(import.meta.dirname, "..");
+export const SESSION_SECRET = "bench-session-secret-0123456789abcdefghijkl";
+export const VAULT_KEY = Buffer.alloc(32, 7).toString("base64");
+/** The PostgreSQL server benchmarks create their databases on. */
+export const BENCH_PG = process.env.BENCH_DATABASE_URL ?? process.env.BENCH_PG ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** BENCH_PG with another database name. */
+export function dbUrl(name: string) {
+  const u = new URL(BENCH_PG);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Nearest-rank percentile. */
+export function pct(xs: number[], p: number) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
+}
+
+/**
+ * Starts the real built server (production mode, no demo) on a free port with `env` on top of this
+ * process's environment, and waits until GET /healthz answers.
+ */
+export async function startServer(env: Record<string, string>, opts: { stderr?: "inherit" | "ignore" } = {}): Promise<{ base: string; server: ChildProcess }> {
+  const port = await freePort();
+  const server = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/index.ts")], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), DEMO: "0", LOG_LEVEL: "silent", SESSION_SECRET, VAULT_KEY, ...env },
+    stdio: ["ignore", "ignore", opts.stderr ?? "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
+    if (i > 600) throw new Error("server did not start");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { base, server };
+}
