@@ -22,7 +22,7 @@ export default defineConfig({
     tsconfigPaths(),
   ],
   build: {
-    // Keep Vite's manifest (build/client/.vite, a dotfolder the static server ignores) for
+    // Keep Vite's manifest (Remix moves it to build/.vite/client-manifest.json, outside the public folder) for
     // bench/bundle-size.ts, which measures what each page loads before and after its lazy chunks.
     manifest: true,
     rollupOptions: {

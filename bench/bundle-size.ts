@@ -20,7 +20,8 @@ interface Chunk {
 }
 
 const root = path.resolve(import.meta.dirname, "..");
-const manifestPath = path.join(root, "build/client/.vite/manifest.json");
+// Remix moves the client build's Vite manifest out of the public folder, to build/.vite/.
+const manifestPath = path.join(root, "build/.vite/client-manifest.json");
 if (!fs.existsSync(manifestPath) || process.argv.includes("--build")) {
   execFileSync(process.execPath, [path.join(root, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], { cwd: root, stdio: "ignore" });
 }
