@@ -8,6 +8,8 @@ import { execFile } from "node:child_process";
 import { asUser } from "../../app/.server/db/connection";
 import { addMember, createUser } from "../helpers/factories";
 import { loadWorkspaceReport, parseRangeParams, trimDecimal, addDays } from "../../app/.server/reporting";
+import { workspaceDashboard } from "../../app/.server/reporting/dashboard";
+import { resetEnvForTests } from "../../app/.server/env";
 import { emulator, connectTenant, sync, control, dec, NOW, backfillWindow, type ConnectedTenant } from "./sync-helpers";
 import { DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
 
@@ -101,6 +103,38 @@ describe("dashboard numbers = emulator ground truth", () => {
   it("compared at least some previous periods", () => {
     expect(checkedPrevious).toBeGreaterThan(0);
   });
+
+  it("Meta failing during a page load leaves the page rendered with reach marked unavailable", async () => {
+    const saved = { url: process.env.META_GRAPH_URL, secret: process.env.META_APP_SECRET };
+    process.env.META_GRAPH_URL = emu.url;
+    process.env.META_APP_SECRET = DEFAULT_APP_SECRET;
+    resetEnvForTests();
+    try {
+      const page = (since: string, until: string) =>
+        workspaceDashboard({ userId: memberId, workspaceId: t.workspaceId, url: new URL(`http://x/?since=${since}&until=${until}&compare=none`), isStaff: true, now: NOW });
+      // every Meta call fails (server errors, retried, then given up): the numbers still render
+      await control(emu, "POST", "/faults", { kind: "http500", count: 1000 });
+      const failing = await page("2026-10-02", "2026-10-09");
+      expect(failing.groups.map((g) => g.currency).sort()).toEqual(["JPY", "USD"]);
+      expect(failing.groups.every((g) => g.totals.spend !== null)).toBe(true);
+      const reach = await failing.reach;
+      expect(reach.USD.status).toBe("unavailable");
+      expect(reach.JPY.status).toBe("unavailable");
+      await control(emu, "DELETE", "/faults");
+      // once Meta answers again, the same kind of view gets Meta's reach for exactly that range
+      const usd = t.accounts.find((a) => a.currency === "USD")!;
+      const ok = await (await page("2026-10-03", "2026-10-10")).reach;
+      const tr = await control<{ reach: number }>(emu, "GET", `/truth?account=${usd.metaAccountId}&since=2026-10-03&until=2026-10-10`);
+      expect(ok.USD).toMatchObject({ status: "ok", reach: tr.reach });
+    } finally {
+      await control(emu, "DELETE", "/faults");
+      process.env.META_GRAPH_URL = saved.url;
+      process.env.META_APP_SECRET = saved.secret;
+      if (saved.url === undefined) delete process.env.META_GRAPH_URL;
+      if (saved.secret === undefined) delete process.env.META_APP_SECRET;
+      resetEnvForTests();
+    }
+  }, 120_000);
 
   it("the CLI prints the same numbers", async () => {
     const r = { since: "2026-10-25", until: "2026-11-08" };
