@@ -36,5 +36,7 @@ export const TENANT_URLS: TenantUrl[] = [
   { path: (a) => `/a/${a.agency}/w/${a.workspace2}` },
   { path: (a) => `/a/${a.agency}/w/${a.workspace}/connections` },
   { path: (a) => `/a/${a.agency}/w/${a.workspace}/export/daily` },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/export/campaigns` },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/refresh`, method: "POST" },
   { path: (a) => `/a/${a.agency}/export` },
 ];

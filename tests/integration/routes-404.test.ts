@@ -1,6 +1,6 @@
 /**
- * Cross-tenant URLs answer 404: agency B's owner (and an anonymous visitor, redirected to log in)
- * gets nothing from any URL carrying agency A's ids, while A's owner gets through. Drives the whole
+ * Cross-tenant URLs answer 404: every role of agency B (owner, admin, member, client viewer) gets
+ * nothing from any URL carrying agency A's ids (an anonymous visitor is redirected to log in), while A's owner gets through. Drives the whole
  * Remix app (routes, loaders, actions, error boundary) through its request handler, built in memory
  * by Vite from the working tree, with real session cookies.
  */
@@ -16,7 +16,7 @@ let handle: (request: Request) => Promise<Response>;
 let ids: TenantIds;
 let agencyAName: string;
 let cookieA: string;
-let cookieB: string;
+let cookiesB: [string, string][];
 
 beforeAll(async () => {
   vite = await createServer({ server: { middlewareMode: true, hmr: false }, appType: "custom", logLevel: "silent" });
@@ -28,7 +28,12 @@ beforeAll(async () => {
   agencyAName = A.agency.name;
   ids = { agency: A.agency.slug, workspace: A.workspaces[0].slug, workspace2: A.workspaces[1].slug, workspaceId: A.workspaces[0].id };
   cookieA = await sessionCookieFor(A.owner.id);
-  cookieB = await sessionCookieFor(B.owner.id);
+  cookiesB = [
+    ["owner", await sessionCookieFor(B.owner.id)],
+    ["admin", await sessionCookieFor(B.admin.id)],
+    ["member", await sessionCookieFor(B.member.id)],
+    ["viewer", await sessionCookieFor(B.viewer.id)],
+  ];
 }, 120_000);
 
 afterAll(async () => {
@@ -52,12 +57,14 @@ describe("cross-tenant URLs", () => {
   for (const url of TENANT_URLS) {
     const label = `${url.method ?? "GET"} ${url.path({ agency: ":agency", workspace: ":workspace", workspace2: ":workspace2", workspaceId: ":workspaceId" })}`;
     it(`${label}: 404 for agency B, through for agency A, login for anonymous`, async () => {
-      const asB = await handle(request(url, cookieB));
-      expect(asB.status).toBe(404);
-      const body = await asB.text();
-      // Nothing of A leaks into the answer (pages render the 404 boundary, resource routes a bare 404).
-      expect(body).not.toContain(agencyAName);
-      if (asB.headers.get("Content-Type")?.includes("text/html")) expect(body).toContain("Page not found");
+      for (const [role, cookieB] of cookiesB) {
+        const asB = await handle(request(url, cookieB));
+        expect(asB.status, `agency B's ${role}`).toBe(404);
+        const body = await asB.text();
+        // Nothing of A leaks into the answer (pages render the 404 boundary, resource routes a bare 404).
+        expect(body).not.toContain(agencyAName);
+        if (asB.headers.get("Content-Type")?.includes("text/html")) expect(body).toContain("Page not found");
+      }
       const asA = await handle(request(url, cookieA));
       expect(asA.status, `A's owner must get through ${label}`).not.toBe(404);
       expect(asA.status).toBeLessThan(500);
@@ -68,8 +75,8 @@ describe("cross-tenant URLs", () => {
   }
 
   it("an agency that does not exist looks exactly like someone else's", async () => {
-    const other = await handle(new Request(`http://localhost/a/${ids.agency}/clients`, { headers: { Cookie: cookieB, Host: "localhost" } }));
-    const missing = await handle(new Request(`http://localhost/a/no-such-agency-x/clients`, { headers: { Cookie: cookieB, Host: "localhost" } }));
+    const other = await handle(new Request(`http://localhost/a/${ids.agency}/clients`, { headers: { Cookie: cookiesB[0][1], Host: "localhost" } }));
+    const missing = await handle(new Request(`http://localhost/a/no-such-agency-x/clients`, { headers: { Cookie: cookiesB[0][1], Host: "localhost" } }));
     expect(other.status).toBe(missing.status);
     const strip = (s: string) => s.replace(/nonce="[^"]*"/g, "").replace(/no-such-agency-x|[a-z0-9-]*ag-[a-f0-9]+/g, "SLUG");
     expect(strip(await other.text())).toBe(strip(await missing.text()));
