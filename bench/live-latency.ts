@@ -103,7 +103,7 @@ export async function startLiveWorld(engine: "postgres" | "pglite", opts: { work
     LOG_LEVEL: "warn",
     // the watchers must not queue real syncs against Meta during the benchmark
     REFRESH_ACTIVE_SECONDS: "86400",
-    ...(databaseUrl ? { DATABENCH_PG: databaseUrl } : { DATABENCH_PG: "", DATA_DIR: dataDir! }),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: "", DATA_DIR: dataDir! }),
   });
   let writerUrl = databaseUrl;
   if (!writerUrl) {
