@@ -8,6 +8,7 @@ import { registerMetaCommands } from "./commands/meta";
 import { registerReportCommands } from "./commands/report";
 import { registerBillingCommands } from "./commands/billing";
 import { registerSyncCommands } from "./commands/sync";
+import { registerEmulatorCommands } from "./commands/emulator";
 import { fail } from "./output";
 
 const program = new Command("spendlane").description("Spendlane command line").showHelpAfterError();
@@ -16,5 +17,6 @@ registerReportCommands(program);
 registerMetaCommands(program);
 registerBillingCommands(program);
 registerSyncCommands(program);
+registerEmulatorCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

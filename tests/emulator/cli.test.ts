@@ -3,10 +3,10 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 
 describe("cli", () => {
-  it("runEmulatorCli prints {url,port} JSON on stdout, serves, and exits on SIGTERM", async () => {
+  it("`spendlane emulator --port 0 --seed S` prints {url,port} JSON on stdout, serves, and exits on SIGTERM", async () => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "-e", "import('./emulator/meta-graph/cli.ts').then((m) => m.runEmulatorCli({ port: 0, seed: 'cli-seed' }))"],
+      ["cli/bin.mjs", "emulator", "--port", "0", "--seed", "cli-seed"],
       { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
