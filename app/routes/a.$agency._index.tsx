@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, isRouteErrorResponse, Link, useActionData, useLoaderData, useNavigation, useRouteError, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { requireAgency, requireAgencyRole } from "~/.server/auth";
 import { viewerWorkspaces } from "~/.server/auth/shell";
@@ -10,7 +10,7 @@ import { Delta } from "~/components/dashboard/kpi";
 import { RangePicker } from "~/components/dashboard/range-picker";
 import { Sparkline } from "~/components/dashboard/sparkline";
 import { SyncBadge } from "~/components/dashboard/status";
-import { Alert, ButtonLink, Card, cx, EmptyState, PageHeader } from "~/components/ui";
+import { Alert, RouteErrorAlert, ButtonLink, Card, cx, EmptyState, PageHeader } from "~/components/ui";
 import { formatCount, formatDateRange, formatMetric, formatRelativeTime } from "~/utils/format";
 import { LiveDot } from "~/components/live/live";
 import { useLiveUpdates } from "~/hooks/useLiveUpdates";
@@ -196,11 +196,5 @@ export default function AgencyOverview() {
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  const status = isRouteErrorResponse(error) ? error.status : 500;
-  return (
-    <Alert tone="error" title={status === 404 ? "Not found" : "The overview could not be loaded"}>
-      {status === 404 ? "This agency does not exist, or you do not have access to it." : "Try again in a moment. The error has been logged."}
-    </Alert>
-  );
+  return <RouteErrorAlert notFound="This agency does not exist, or you do not have access to it." failed="The overview could not be loaded" />;
 }

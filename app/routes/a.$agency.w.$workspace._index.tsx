@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { ShouldRevalidateFunction } from "@remix-run/react";
-import { Await, isRouteErrorResponse, Link, useFetcher, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
+import { Await, Link, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
 import { lazy, Suspense, useEffect, useState } from "react";
 import { requireWorkspace } from "~/.server/auth";
 import { workspaceDashboard } from "~/.server/reporting/dashboard";
@@ -10,7 +10,7 @@ import { PlatformBreakdown } from "~/components/dashboard/platforms";
 import { RangePicker } from "~/components/dashboard/range-picker";
 import { Skeleton } from "~/components/dashboard/skeleton";
 import { ProgressBar } from "~/components/dashboard/status";
-import { Alert, Button, ButtonLink, Card, CardTitle, cx, EmptyState } from "~/components/ui";
+import { Alert, RouteErrorAlert, Button, ButtonLink, Card, CardTitle, cx, EmptyState } from "~/components/ui";
 import { formatDateRange, formatMetric, formatRelativeTime, METRIC_BY_NAME, type MetricKey } from "~/utils/format";
 import { LiveDot, LiveSyncProgress, UpdatedAgo } from "~/components/live/live";
 import { useLiveUpdates } from "~/hooks/useLiveUpdates";
@@ -271,12 +271,6 @@ function ChartPanel({ daily, currency }: { daily: Data["groups"][number]["daily"
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  const status = isRouteErrorResponse(error) ? error.status : 500;
-  return (
-    <Alert tone="error" title={status === 404 ? "Not found" : "The dashboard could not be loaded"}>
-      {status === 404 ? "This client does not exist, or you do not have access to it." : "Try again in a moment. The error has been logged."}
-    </Alert>
-  );
+  return <RouteErrorAlert notFound="This client does not exist, or you do not have access to it." failed="The dashboard could not be loaded" />;
 }
 

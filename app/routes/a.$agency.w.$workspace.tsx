@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { isRouteErrorResponse, Link, NavLink, Outlet, useLoaderData, useRouteError } from "@remix-run/react";
+import { Link, NavLink, Outlet, useLoaderData } from "@remix-run/react";
 import { requireWorkspace } from "~/.server/auth";
-import { Alert, Badge, cx } from "~/components/ui";
+import { RouteErrorAlert, Badge, cx } from "~/components/ui";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.workspace.name} · Spendlane` : "Spendlane" }];
 
@@ -48,11 +48,5 @@ export default function WorkspaceLayout() {
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  const status = isRouteErrorResponse(error) ? error.status : 500;
-  return (
-    <Alert tone="error" title={status === 404 ? "This client does not exist, or you do not have access to it." : "This client could not be loaded."}>
-      {status === 404 ? null : "Try again in a moment. The error has been logged."}
-    </Alert>
-  );
+  return <RouteErrorAlert notFound="This client does not exist, or you do not have access to it." failed="This client could not be loaded" />;
 }

@@ -23,6 +23,18 @@ export interface Sums {
 
 export const ZERO_SUMS: Sums = { spend: "0", impressions: "0", clicks: "0", link_clicks: "0", conversions: "0", conversion_value: "0" };
 
+/** The sums of a query row (which may carry other columns), with SQL nulls (no rows) as zero. */
+export function pickSums(r: Sums): Sums {
+  return {
+    spend: r.spend ?? "0",
+    impressions: r.impressions ?? "0",
+    clicks: r.clicks ?? "0",
+    link_clicks: r.link_clicks ?? "0",
+    conversions: r.conversions ?? "0",
+    conversion_value: r.conversion_value ?? "0",
+  };
+}
+
 export interface Metrics {
   spend: number;
   impressions: number;

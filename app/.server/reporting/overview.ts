@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import type { Tx } from "../db/connection";
 import { cached } from "./cache";
 import { eachDay, resolveRange, type RangeParams, type ResolvedRange } from "./dates";
-import { delta, metricsFromSums, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
+import { delta, metricsFromSums, pickSums, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
 
 export type SyncState =
   | { kind: "ok" }
@@ -149,16 +149,6 @@ interface Numbers {
   totals: Map<string, { cur: Sums; prev: Sums | null }>;
 }
 
-function pick(r: Sums): Sums {
-  return {
-    spend: r.spend ?? "0",
-    impressions: r.impressions ?? "0",
-    clicks: r.clicks ?? "0",
-    link_clicks: r.link_clicks ?? "0",
-    conversions: r.conversions ?? "0",
-    conversion_value: r.conversion_value ?? "0",
-  };
-}
 
 function foldNumbers(rows: NumRow[]): Numbers {
   const perWorkspace: Numbers["perWorkspace"] = new Map();
@@ -173,17 +163,17 @@ function foldNumbers(rows: NumRow[]): Numbers {
   for (const row of rows) {
     if (Number(row.g) === 1) {
       const t = totals.get(row.currency) ?? { cur: ZERO_SUMS, prev: null };
-      if (row.period === "cur") t.cur = pick(row);
-      else t.prev = pick(row);
+      if (row.period === "cur") t.cur = pickSums(row);
+      else t.prev = pickSums(row);
       totals.set(row.currency, t);
       continue;
     }
     const s = slot(row.workspace_id!, row.currency);
     if (row.period === "prev") {
-      s.prev = pick(row);
+      s.prev = pickSums(row);
       continue;
     }
-    s.cur = pick(row);
+    s.cur = pickSums(row);
     for (const kv of row.days?.split(",") ?? []) {
       const [date, spend] = kv.split("=");
       s.daily.set(date, spend);

@@ -7,7 +7,7 @@ import type { Tx } from "../db/connection";
 import { NotFoundError, InputError } from "../errors";
 import { cached } from "./cache";
 import { eachDay, rangeKey, resolveRange, type DateRange, type RangeParams, type ResolvedRange } from "./dates";
-import { metricsFromSums, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
+import { metricsFromSums, pickSums, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
 
 export const PLATFORMS = ["facebook", "instagram", "audience_network", "messenger"] as const;
 export const PLATFORM_LABELS: Record<string, string> = {
@@ -115,16 +115,6 @@ export interface ReportFilter {
 const SUM_COLUMNS = `sum(d.spend)::text as spend, sum(d.impressions)::text as impressions, sum(d.clicks)::text as clicks,
   sum(d.link_clicks)::text as link_clicks, sum(d.conversions)::text as conversions, sum(d.conversion_value)::text as conversion_value`;
 
-function pickSums(r: Sums): Sums {
-  return {
-    spend: r.spend ?? "0",
-    impressions: r.impressions ?? "0",
-    clicks: r.clicks ?? "0",
-    link_clicks: r.link_clicks ?? "0",
-    conversions: r.conversions ?? "0",
-    conversion_value: r.conversion_value ?? "0",
-  };
-}
 
 /**
  * The facts of a range, summed in SQL from the pre-aggregates that the insights_daily triggers keep

@@ -1,4 +1,5 @@
-import { isRouteErrorResponse } from "@remix-run/react";
+import { isRouteErrorResponse, useRouteError } from "@remix-run/react";
+import { Alert } from "./alert";
 
 const MESSAGES: Record<number, { title: string; text: string }> = {
   400: { title: "That request was not valid", text: "Check what you entered and try again." },
@@ -32,5 +33,19 @@ export function ErrorPanel({ error, homeHref = "/", homeLabel = "Go to the start
         {homeLabel}
       </a>
     </div>
+  );
+}
+
+/**
+ * The inline error for a route nested inside the app layout (the navigation stays usable): 404 says
+ * what was not found, anything else that it could not be loaded. Details stay in the server log.
+ */
+export function RouteErrorAlert({ notFound, failed }: { notFound: string; failed: string }) {
+  const error = useRouteError();
+  const status = errorStatus(error);
+  return (
+    <Alert tone="error" title={status === 404 ? "Not found" : failed}>
+      {status === 404 ? notFound : "Try again in a moment. The error has been logged."}
+    </Alert>
   );
 }

@@ -7,4 +7,4 @@ export { Alert, FormErrorSummary } from "./alert";
 export { PageHeader, EmptyState } from "./page-header";
 export { NAV_ITEMS, navItemsFor, type NavItem, type NavRole } from "./nav";
 export { AuthShell, Logo } from "./auth-shell";
-export { ErrorPanel, errorStatus } from "./error-panel";
+export { ErrorPanel, RouteErrorAlert, errorStatus } from "./error-panel";
