@@ -5,7 +5,7 @@
  */
 import { data, type ActionFunctionArgs } from "@remix-run/node";
 import { notFound, requireWorkspace } from "~/.server/auth";
-import { InputError } from "~/.server/errors";
+import { InputError, LimitError } from "~/.server/errors";
 import { queueWorkspaceRefresh } from "~/.server/sync/refresh";
 
 export async function loader() {
@@ -22,6 +22,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return data({ ok: true as const, accounts });
   } catch (err) {
     if (err instanceof InputError) return data({ ok: false as const, error: err.message }, { status: 400 });
+    if (err instanceof LimitError) return data({ ok: false as const, error: err.message }, { status: 402 });
     throw err;
   }
 }

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action } from "../../app/routes/a.$agency.w.$workspace.refresh";
 import { processGovernor } from "../../app/.server/meta/graph";
-import { stopWorker } from "../../app/.server/sync/scheduler";
+import { pendingSync, stopWorker } from "../../app/.server/sync/scheduler";
+import { sql } from "../../app/.server/db/connection";
+import { resetEnvForTests } from "../../app/.server/env";
 import { createUser } from "../helpers/factories";
 import { requestAs } from "../helpers/session";
 import { emulator, connectTenant } from "./sync-helpers";
@@ -52,5 +54,28 @@ describe("refresh route", () => {
     expect((await post(t.users.viewer, t.agencySlug, t.workspaceSlug)).status).toBe(404);
     const outsider = await createUser();
     expect((await post(outsider.id, t.agencySlug, t.workspaceSlug)).status).toBe(404);
+  });
+
+  it("is refused with the billing reason while the agency is read-only (billing on), and works again after", async () => {
+    const t = await connectTenant(emu, { n: 1 });
+    const saved = { key: process.env.STRIPE_SECRET_KEY, hook: process.env.STRIPE_WEBHOOK_SECRET };
+    process.env.STRIPE_SECRET_KEY = "sk_test_read_only_check";
+    process.env.STRIPE_WEBHOOK_SECRET = "whsec_read_only_check";
+    resetEnvForTests();
+    try {
+      await sql()`update public.agencies set subscription_status = 'canceled' where id = ${t.agencyId}`;
+      const refused = await post(t.users.member, t.agencySlug, t.workspaceSlug);
+      expect(refused.status).toBe(402);
+      expect(refused.body.error).toMatch(/canceled/);
+      expect(await pendingSync(t.accounts[0]!.id)).toBeNull();
+      await sql()`update public.agencies set subscription_status = 'active' where id = ${t.agencyId}`;
+      expect((await post(t.users.member, t.agencySlug, t.workspaceSlug)).status).toBe(200);
+    } finally {
+      for (const [k, v] of [["STRIPE_SECRET_KEY", saved.key], ["STRIPE_WEBHOOK_SECRET", saved.hook]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      resetEnvForTests();
+    }
   });
 });

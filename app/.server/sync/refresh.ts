@@ -5,6 +5,7 @@
  */
 import { asUser } from "../db/connection";
 import { InputError } from "../errors";
+import { assertWritable } from "../billing/limits";
 import { processGovernor } from "../meta/graph";
 import { requestSync, pendingSync } from "./scheduler";
 
@@ -18,11 +19,17 @@ export interface RefreshAccount {
 }
 
 export async function queueWorkspaceRefresh(userId: string, workspaceId: string, now = new Date()): Promise<RefreshAccount[]> {
-  const accounts = await asUser(userId, (tx) => tx<{ id: string; name: string; meta_account_id: string; sync_status: string; connection_status: string | null }[]>`
-    select a.id, a.name, a.meta_account_id, a.sync_status, c.status as connection_status
-    from public.ad_accounts a left join public.meta_connections c on c.id = a.connection_id
-    where a.workspace_id = ${workspaceId}
-    order by a.name`);
+  const accounts = await asUser(userId, async (tx) => {
+    // A read-only agency (billing: canceled, unpaid, trial or grace over) keeps its data but syncing
+    // is paused: refusing here says why, with the upgrade prompt.
+    const [ws] = await tx<{ agency_id: string }[]>`select agency_id from public.workspaces where id = ${workspaceId}`;
+    if (ws) await assertWritable(tx, ws.agency_id);
+    return tx<{ id: string; name: string; meta_account_id: string; sync_status: string; connection_status: string | null }[]>`
+      select a.id, a.name, a.meta_account_id, a.sync_status, c.status as connection_status
+      from public.ad_accounts a left join public.meta_connections c on c.id = a.connection_id
+      where a.workspace_id = ${workspaceId}
+      order by a.name`;
+  });
   if (accounts.length === 0) throw new InputError("Connect a Meta ad account before refreshing.");
   const out: RefreshAccount[] = [];
   for (const a of accounts) {
