@@ -47,7 +47,7 @@ export function KpiCard({
       data-value={value == null ? "" : String(value)}
     >
       <p className="text-xs font-medium uppercase tracking-wide text-zinc-500">{def.label}</p>
-      <p className="mt-1 truncate text-2xl font-semibold tabular-nums text-zinc-50" title={formatMetric(metric, value, currency)}>
+      <p className="mt-1 truncate text-xl font-semibold tabular-nums text-zinc-50 sm:text-2xl" title={formatMetric(metric, value, currency)}>
         {formatMetric(metric, value, currency)}
       </p>
       {compareLabel ? (
