@@ -3,7 +3,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { z } from "zod";
 import { forbidden, notFound, requireWorkspace, type WorkspaceAccess } from "~/.server/auth";
 import { asService } from "~/.server/db/connection";
-import { InputError, NotFoundError } from "~/.server/errors";
+import { InputError, LimitError, NotFoundError } from "~/.server/errors";
 import { logger } from "~/.server/logger";
 import { MetaApiError } from "~/.server/meta/errors";
 import {
@@ -140,6 +140,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   } catch (err) {
     if (err instanceof NotFoundError) notFound();
     if (err instanceof InputError) return data({ error: err.message, fields: err.fields }, { status: 400 });
+    if (err instanceof LimitError) return data({ error: err.message, fields: {} as Record<string, string> }, { status: 402 });
     if (err instanceof MetaApiError) {
       logger.warn({ err, workspaceId }, "Meta call failed in connections action");
       return data({ error: pickerError(err), fields: {} as Record<string, string> }, { status: 502 });

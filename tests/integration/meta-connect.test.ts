@@ -311,6 +311,37 @@ describe("Token health, re-authorisation and disconnect", () => {
     return { f, cookie, conn, acct, token: await asService((tx) => readSecret(tx, conn.token_secret_id!)) };
   }
 
+  it("a read-only agency (billing on, subscription canceled) connects and attaches nothing, with the billing reason", async () => {
+    const f = await createAgencyFixture({ workspaces: 1 });
+    const cookie = await sessionCookieFor(f.owner.id);
+    // connect while writable, then the subscription ends
+    const sys = await meta.token({ userId: fbUser.id, systemUser: true });
+    expect((await postConnections(cookie, f, { intent: "system_token", token: sys })).status).toBe(302);
+    const [conn] = await connectionRows(f.workspaces[0].id);
+    const saved = { key: process.env.STRIPE_SECRET_KEY, hook: process.env.STRIPE_WEBHOOK_SECRET };
+    Object.assign(process.env, { STRIPE_SECRET_KEY: "sk_test_read_only", STRIPE_WEBHOOK_SECRET: "whsec_read_only" });
+    resetEnvForTests();
+    try {
+      await asService((tx) => tx`update public.agencies set subscription_status = 'canceled' where id = ${f.agency.id}`);
+      const attach = await postConnections(cookie, f, { intent: "attach", connectionId: conn.id, accounts: [fbUser.ad_accounts[0].id] });
+      expect(attach.status).toBe(402);
+      expect((await attach.json()).error).toMatch(/canceled/);
+      const again = await postConnections(cookie, f, { intent: "system_token", token: await meta.token({ userId: fbUser.id, systemUser: true }) });
+      expect(again.status).toBe(402);
+      const connect = await postConnections(cookie, f, { intent: "connect" });
+      expect(connect.status).toBe(402);
+      const accounts = await asService((tx) => tx`select 1 from public.ad_accounts where workspace_id = ${f.workspaces[0].id}`);
+      expect(accounts).toHaveLength(0);
+      expect(await connectionRows(f.workspaces[0].id)).toHaveLength(1);
+    } finally {
+      for (const [k, v] of [["STRIPE_SECRET_KEY", saved.key], ["STRIPE_WEBHOOK_SECRET", saved.hook]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      resetEnvForTests();
+    }
+  });
+
   it("a revoked token flips the connection and its accounts to needs_reauth; no further calls are made with it", async () => {
     const { f, cookie, conn, token } = await connected();
     await meta.ctl("/tokens/revoke", { access_token: token });

@@ -12,6 +12,7 @@ import { env } from "../env";
 import { z } from "zod";
 import { asService, asUser, type Tx } from "../db/connection";
 import { InputError, NotFoundError } from "../errors";
+import { assertWritable } from "../billing/limits";
 import { logger } from "../logger";
 import { MetaApiError, isMetaApiError } from "./errors";
 import { graphClientFromEnv, type GraphClient } from "./graph";
@@ -287,6 +288,7 @@ export async function startConnect(opts: { userId: string; sessionId: string; wo
   return asService(async (tx) => {
     const ws = await workspaceAgency(tx, opts.workspaceId);
     if (ws.archived) throw new InputError("This client is archived; restore it before connecting Meta.");
+    await assertWritable(tx, ws.agencyId);
     if (opts.connectionId) {
       const [c] = await tx`select 1 from public.meta_connections where id = ${opts.connectionId} and workspace_id = ${opts.workspaceId} and status <> 'disconnected'`;
       if (!c) throw new NotFoundError();
@@ -354,7 +356,12 @@ export async function connectWithToken(opts: {
   const parsed = tokenInputSchema.safeParse(opts.token);
   if (!parsed.success) throw new InputError(parsed.error.issues[0].message, { token: parsed.error.issues[0].message });
   const token = parsed.data;
-  const ws = await asService((tx) => workspaceAgency(tx, opts.workspaceId));
+  const ws = await asService(async (tx) => {
+    const w = await workspaceAgency(tx, opts.workspaceId);
+    // a read-only agency (billing) keeps its data but connects nothing new
+    await assertWritable(tx, w.agencyId);
+    return w;
+  });
   if (ws.archived) throw new InputError("This client is archived; restore it before connecting Meta.");
   const info = await inspectToken(token, opts.expect ?? "SYSTEM_USER");
   const adAccounts = await listMetaAdAccounts(graphClientFromEnv(token));
@@ -394,6 +401,7 @@ export async function attachAdAccount(
     select agency_id, status from public.meta_connections where id = ${input.connectionId} and workspace_id = ${input.workspaceId}`;
   if (!c) throw new NotFoundError();
   if (c.status !== "active") throw new InputError("Reconnect Meta first: this connection is not active.");
+  await assertWritable(tx, c.agency_id);
   const acct = details ?? (await readAccountDetails(graphClientFromEnv(await getConnectionToken(tx, input.connectionId)), metaAccountId));
   if (acct.id !== metaAccountId) throw new InputError("Meta answered with a different ad account; nothing was attached.");
   const attribution = acct.attribution_spec?.length ? JSON.stringify(acct.attribution_spec) : null;
