@@ -42,6 +42,20 @@ async function logIn(page: Page) {
 }
 
 /** Yesterday in `timeZone` (the dashboard's default range ends there; incremental syncs re-read it). */
+/** Logs in, opens a workspace dashboard and waits for its live stream; counts full page loads from then on. */
+async function openLiveDashboard(path: string) {
+  const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await logIn(page);
+  let count = 0;
+  page.on("framenavigated", (f) => {
+    if (f === page.mainFrame()) count++;
+  });
+  await page.goto(path);
+  await page.waitForSelector('[data-live="on"]', { timeout: 30_000 });
+  return { context, page, navigations: () => count };
+}
+
 function yesterdayIn(timeZone: string): string {
   const today = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
   return new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
@@ -54,22 +68,14 @@ describe("live updates in the browser", () => {
       from public.ad_accounts a join public.workspaces w on w.id = a.workspace_id join public.agencies g on g.id = a.agency_id
       where g.slug = 'northwind' order by w.slug, a.meta_account_id limit 1`;
     expect(acct, "the demo connects its workspaces to the emulator on start").toBeDefined();
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await logIn(page);
-    let navigations = 0;
-    page.on("framenavigated", (f) => {
-      if (f === page.mainFrame()) navigations++;
-    });
-    await page.goto(`/a/${acct!.agency_slug}/w/${acct!.workspace_slug}`);
-    await page.waitForSelector('[data-live="on"]', { timeout: 30_000 });
+    const { context, page, navigations } = await openLiveDashboard(`/a/${acct!.agency_slug}/w/${acct!.workspace_slug}`);
     // The demo backfills on start; the numbers grow live meanwhile. Wait until it is done.
     const refresh = page.getByRole("button", { name: "Refresh" });
     await refresh.waitFor({ timeout: 240_000 });
     await expect.poll(() => refresh.isEnabled(), { timeout: 240_000, interval: 1000 }).toBe(true);
     const card = page.locator(`[data-metric="spend"][data-currency="${acct!.currency}"]`);
     const before = Number(await card.getAttribute("data-value"));
-    const navigationsBefore = navigations;
+    const navigationsBefore = navigations();
 
     const res = await fetch(`${server.emulatorUrl}/__emulator/activity`, {
       method: "POST",
@@ -81,7 +87,7 @@ describe("live updates in the browser", () => {
     await expect
       .poll(async () => Number(await card.getAttribute("data-value")), { timeout: 60_000, interval: 250 })
       .toBeCloseTo(before + 1234.5, 2);
-    expect(navigations).toBe(navigationsBefore);
+    expect(navigations()).toBe(navigationsBefore);
     expect(await page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
     await screenshot(page, "live-after-refresh");
     await context.close();
@@ -110,18 +116,10 @@ describe("live updates in the browser", () => {
       return acct!.id;
     });
 
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await logIn(page);
-    let navigations = 0;
-    page.on("framenavigated", (f) => {
-      if (f === page.mainFrame()) navigations++;
-    });
-    await page.goto(`/a/${ws!.agency_slug}/w/${ws!.slug}`);
-    await page.waitForSelector('[data-live="on"]', { timeout: 30_000 });
+    const { context, page, navigations } = await openLiveDashboard(`/a/${ws!.agency_slug}/w/${ws!.slug}`);
     const spend = page.locator('[data-metric="spend"][data-currency="USD"]');
     expect(await spend.getAttribute("data-value")).toBe("270");
-    const navigationsBefore = navigations;
+    const navigationsBefore = navigations();
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
     const updatedBefore = await page.locator("[data-updated-ago]").textContent();
 
@@ -136,7 +134,7 @@ describe("live updates in the browser", () => {
     // highlighted as changed, and still the same document: no navigation, no full load
     await page.waitForSelector('[data-metric="spend"][data-live-changed]', { timeout: 2000 });
     expect(await page.locator('[data-metric="impressions"][data-live-changed]').count()).toBe(0);
-    expect(navigations).toBe(navigationsBefore);
+    expect(navigations()).toBe(navigationsBefore);
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     expect(await page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
     await screenshot(page, "live-kpi-updated");
@@ -161,7 +159,7 @@ describe("live updates in the browser", () => {
       await publishEvent(tx, { type: "progress", workspaceId: ws!.id, adAccountId: accountId, runId, progress: 100, status: "succeeded" });
     });
     await bar.waitFor({ state: "detached", timeout: 5000 });
-    expect(navigations).toBe(navigationsBefore);
+    expect(navigations()).toBe(navigationsBefore);
     await context.close();
   });
 });
