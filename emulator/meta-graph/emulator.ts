@@ -11,6 +11,8 @@ import {
   randomDigits, randomId, tzOffsetHours,
 } from "./util";
 import { createHmac } from "node:crypto";
+import { AdsCatalog, parseFields, type AdNode } from "./ads";
+import { needsAdsPath, runAdInsights, type AdScope } from "./ads-insights";
 
 export const DEFAULT_APP_ID = "1000000000000001";
 export const DEFAULT_APP_SECRET = "emulator-app-secret";
@@ -52,6 +54,8 @@ export interface EmulatorOptions {
   loginConfigs?: Record<string, LoginConfig>;
   /** UNCONFIRMED upstream: rows with zero impressions and zero spend are left out (default true). */
   omitZeroRows?: boolean;
+  /** UNCONFIRMED upstream threshold: age/gender breakdown rows with fewer impressions are left out (default 20). */
+  breakdownMinImpressions?: number;
   /** UNCONFIRMED upstream: whether a bare numeric ad account id (without act_) resolves (default false → 100/33). */
   acceptBareAccountId?: boolean;
   /** UNCONFIRMED upstream: data_access_expires_at = issued_at + this many days (default 90). */
@@ -149,6 +153,7 @@ interface Route {
   job?: Job;
   user?: User;
   business?: { id: string; name: string };
+  adNode?: AdNode;
   marketing: boolean;
   needsToken: boolean;
 }
@@ -167,6 +172,7 @@ export class Emulator {
   requireProof: boolean;
   world!: World;
   model!: DataModel;
+  ads!: AdsCatalog;
   limiter: RateLimiter;
   seed = "1";
   frozenNow: number | null = null;
@@ -201,6 +207,7 @@ export class Emulator {
     this.seed = String(r.seed ?? this.seed);
     this.world = buildWorld(this.seed, r.world ?? this.opts.world);
     this.model = new DataModel(this.world, this.seed, { ...DEFAULT_MODEL, ...this.opts.model });
+    this.ads = new AdsCatalog(this);
     this.dataVersion++;
     this.tokens.clear();
     this.codes.clear();
@@ -364,6 +371,11 @@ export class Emulator {
     const ctype = String(req.headers["content-type"] ?? "");
     const baseUrl = this.opts.publicUrl ?? `http://${req.headers.host ?? "127.0.0.1"}`;
     try {
+      if (url.pathname.startsWith("/emu-cdn/")) {
+        const img = this.ads.cdn(url.pathname, url.searchParams);
+        res.writeHead(img.status, { "Content-Type": img.type, "Content-Length": img.body.length, "Cache-Control": "max-age=1209600, no-transform" });
+        return void res.end(img.body);
+      }
       if (url.pathname.startsWith("/__emulator")) {
         let body: any = {};
         if (raw.length) {
@@ -515,6 +527,7 @@ export class Emulator {
       const r = { ...base, account: acct, marketing: true };
       if (p.length === 1) return { ...r, kind: "adaccount" };
       if (b === "campaigns") return { ...r, kind: "campaigns" };
+      if (b === "adsets" || b === "ads") return { ...r, kind: `edge_${b}` };
       if (b === "insights") return { ...r, kind: g.method === "POST" ? "insights_async" : "insights" };
       throw unknownPath(p);
     }
@@ -525,7 +538,17 @@ export class Emulator {
     if (camp) {
       const r = { ...base, account: this.account(camp.accountId)!, campaign: camp, marketing: true };
       if (p.length === 1) return { ...r, kind: "campaign" };
+      if (b === "adsets" || b === "ads") return { ...r, kind: `edge_${b}` };
       if (b === "insights") return { ...r, kind: g.method === "POST" ? "insights_async" : "insights" };
+      throw unknownPath(p);
+    }
+    const adNode = this.ads.find(a!);
+    if (adNode) {
+      const c = adNode.kind === "adset" ? adNode.set.campaign : adNode.ad.adset.campaign;
+      const r = { ...base, account: this.account(c.accountId)!, campaign: c, adNode, marketing: true };
+      if (p.length === 1) return { ...r, kind: `node_${adNode.kind}` };
+      if (b === "ads" && adNode.kind === "adset") return { ...r, kind: "edge_ads" };
+      if (b === "insights" && adNode.kind !== "creative") return { ...r, kind: g.method === "POST" ? "insights_async" : "insights" };
       throw unknownPath(p);
     }
     const job = this.jobs.get(a!);
@@ -643,6 +666,12 @@ export class Emulator {
         return json(200, this.paged(this.listCampaigns(route.account!, g.params).map((c) => this.campaignObj(c, fields)), g, true));
       case "campaign":
         return json(200, this.campaignObj(route.campaign!, fields));
+      case "edge_adsets":
+      case "edge_ads":
+      case "node_adset":
+      case "node_ad":
+      case "node_creative":
+        return this.adObjects(route, g);
       case "insights":
         return this.insightsSync(route, g);
       case "insights_async":
@@ -786,10 +815,29 @@ export class Emulator {
     return select(obj, fields, ["id"], "Campaign");
   }
 
+  /** Ad sets, ads and creatives (ads.ts); edges page like every other list. */
+  private adObjects(route: Route, g: GReq): GRes {
+    const fields = parseFields(g.params.fields);
+    const n = route.adNode;
+    if (route.kind === "node_adset" && n?.kind === "adset") return json(200, this.ads.adsetObj(n.set, fields));
+    if (route.kind === "node_ad" && n?.kind === "ad") return json(200, this.ads.adObj(n.ad, fields, g.baseUrl));
+    if (route.kind === "node_creative" && n?.kind === "creative") return json(200, this.ads.creativeObj(n.ad, fields, g.baseUrl));
+    const campaigns = route.campaign ? [route.campaign] : route.account!.campaigns;
+    if (route.kind === "edge_adsets") return json(200, this.paged(this.ads.listAdSets(campaigns, g.params).map((s) => this.ads.adsetObj(s, fields)), g, true));
+    const sets = n?.kind === "adset" ? [n.set] : campaigns.flatMap((c) => this.ads.listAdSets([c], { effective_status: '["ACTIVE","PAUSED","CAMPAIGN_PAUSED","ARCHIVED","DELETED"]' }));
+    return json(200, this.paged(this.ads.listAds(sets, g.params).map((a) => this.ads.adObj(a, fields, g.baseUrl)), g, true));
+  }
+
+  private adScope(route: Route): AdScope {
+    const n = route.adNode;
+    return { campaign: route.campaign, adset: n?.kind === "adset" ? n.set : undefined, ad: n?.kind === "ad" ? n.ad : undefined };
+  }
+
   private insightsCommon(route: Route, g: GReq): { q: InsightsQuery; acct: AdAccount } {
     const acct = route.account!;
     const now = this.model.nowCtx(acct, this.nowMs());
-    const q = parseInsightsQuery(g.params, route.campaign ? "campaign" : "account", now.today, earliestDay(acct, route.campaign ?? null));
+    const defaultLevel = route.adNode?.kind === "ad" ? "ad" : route.adNode?.kind === "adset" ? "adset" : route.campaign ? "campaign" : "account";
+    const q = parseInsightsQuery(g.params, defaultLevel, now.today, earliestDay(acct, route.campaign ?? null));
     return { q, acct };
   }
 
@@ -800,16 +848,24 @@ export class Emulator {
   private computeRows(route: Route, q: InsightsQuery): Array<Record<string, unknown>> {
     const acct = route.account!;
     const nowMs = this.nowMs();
-    const key = JSON.stringify([this.dataVersion, acct.accountId, route.campaign?.id ?? null, q, Math.floor(nowMs / 1000)]);
+    const key = JSON.stringify([this.dataVersion, acct.accountId, route.campaign?.id ?? null, route.adNode ? g0(route.adNode) : null, q, Math.floor(nowMs / 1000)]);
     const hit = this.rowCache.get(key);
     if (hit) return hit;
-    const rows = runInsights(this.model, acct, route.campaign ?? null, q, this.model.nowCtx(acct, nowMs), {
-      hideArchivedInInsights: this.opts.hideArchivedInInsights ?? true,
-      omitZeroRows: this.opts.omitZeroRows ?? true,
-    });
+    const scope = this.adScope(route);
+    const rows = needsAdsPath(q, scope)
+      ? runAdInsights(this.model, acct, scope, q, this.model.nowCtx(acct, nowMs), this.adInsightsOptions())
+      : runInsights(this.model, acct, route.campaign ?? null, q, this.model.nowCtx(acct, nowMs), this.adInsightsOptions());
     if (this.rowCache.size >= 64) this.rowCache.delete(this.rowCache.keys().next().value!);
     this.rowCache.set(key, rows);
     return rows;
+  }
+
+  adInsightsOptions() {
+    return {
+      hideArchivedInInsights: this.opts.hideArchivedInInsights ?? true,
+      omitZeroRows: this.opts.omitZeroRows ?? true,
+      breakdownMinImpressions: this.opts.breakdownMinImpressions ?? 20,
+    };
   }
 
   private insightsSync(route: Route, g: GReq): GRes {
@@ -1204,6 +1260,14 @@ export class Emulator {
           this.resetCalls();
           return ok({ ok: true });
         case "GET /truth":
+          if (q.get("breakdown") || q.get("level") === "adset" || q.get("level") === "ad") {
+            const acct = this.account(q.get("account") ?? "");
+            if (!acct) return bad("unknown account", 404);
+            const range = { since: q.get("since") ?? "", until: q.get("until") ?? "" };
+            if (Number.isNaN(dayNum(range.since)) || Number.isNaN(dayNum(range.until)) || range.until < range.since) return bad("since/until must be YYYY-MM-DD with since <= until");
+            const opts = { ...this.adInsightsOptions(), omitZeroRows: true };
+            return ok(this.ads.truth(this.model, acct, this.model.nowCtx(acct, this.nowMs()), { ...range, level: q.get("level") ?? undefined, id: q.get("id") ?? undefined, breakdown: q.get("breakdown") ?? undefined }, opts));
+          }
           return ok(this.truth({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "", level: q.get("level") ?? undefined, platform: q.get("platform") ?? undefined, campaign: q.get("campaign") ?? undefined }));
         case "GET /truth/daily":
           return ok(this.truthDaily({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "" }));
@@ -1317,3 +1381,7 @@ export function fbDate(ms: number): string {
 }
 
 export type { TokenRec, Job, UnitValues };
+
+function g0(n: AdNode): string {
+  return n.kind === "adset" ? n.set.id : n.ad.id;
+}

@@ -26,7 +26,7 @@ export const INSIGHTS_FIELDS = new Set([
   "inline_link_clicks", "ctr", "cpc", "cpm", "cpp", "inline_link_click_ctr", "cost_per_inline_link_click", "actions",
   "action_values", "cost_per_action_type", "purchase_roas", "website_purchase_roas", "attribution_setting", "conversions",
 ]);
-const BREAKDOWNS = new Set(["publisher_platform"]);
+const BREAKDOWNS = new Set(["publisher_platform", "platform_position", "device_platform", "age", "gender", "country", "region"]);
 const WINDOWS = new Set(["1d_view", "7d_view", "28d_view", "1d_click", "7d_click", "28d_click", "1d_ev", "dda", "default", "skan_view", "skan_click"]);
 const PRESETS = new Set([
   "today", "yesterday", "this_month", "last_month", "this_quarter", "maximum", "data_maximum", "last_3d", "last_7d", "last_14d",
@@ -176,7 +176,7 @@ export function parseInsightsQuery(
   return { level, fields, ranges, increment, breakdowns, filters, windows };
 }
 
-function buckets(r: { since: number; until: number }, inc: InsightsQuery["increment"]): Array<{ since: number; until: number }> {
+export function buckets(r: { since: number; until: number }, inc: InsightsQuery["increment"]): Array<{ since: number; until: number }> {
   if (inc === "all_days") return [r];
   const out: Array<{ since: number; until: number }> = [];
   if (inc === "monthly") {
@@ -193,7 +193,7 @@ function buckets(r: { since: number; until: number }, inc: InsightsQuery["increm
   return out;
 }
 
-const HIDDEN = new Set(["ARCHIVED", "DELETED"]);
+export const HIDDEN = new Set(["ARCHIVED", "DELETED"]);
 const STATUS_FIELDS = new Set(["campaign.effective_status", "adset.effective_status", "ad.effective_status", "effective_status", "campaign.status"]);
 const METRIC_FILTER_FIELDS = new Set(["spend", "impressions", "clicks", "reach", "inline_link_clicks", "ctr", "cpc", "cpm", "frequency"]);
 
@@ -209,7 +209,7 @@ function asList(v: unknown): string[] {
   return [String(v)];
 }
 
-function matchOp(op: string, actual: string | number, value: unknown): boolean {
+export function matchOp(op: string, actual: string | number, value: unknown): boolean {
   const O = op.toUpperCase();
   const a = String(actual);
   switch (O) {
@@ -388,7 +388,7 @@ function stat(type: string, value: string, raw: number, windows: string[], fmt: 
   return o;
 }
 
-function buildRow(
+export function buildRow(
   acct: AdAccount,
   c: Campaign | null,
   q: InsightsQuery,
