@@ -69,8 +69,20 @@ function seeded(weight: number, skew: number, i: number): number {
   return weight * (0.6 + 0.8 * ((skew * 7.3 + i * 0.37) % 1));
 }
 
-/** The buckets of one family for an ad set on a platform. */
+const bucketCache = new Map<string, Bucket[]>();
+
+/** The buckets of one family for an ad set on a platform (cached: they depend on ids only). */
 export function bucketsFor(family: Family, acct: AdAccount, set: AdSet, platform: string): Bucket[] {
+  const key = `${family}|${acct.currency}|${set.id}|${set.skew}|${platform}`;
+  let hit = bucketCache.get(key);
+  if (!hit) {
+    if (bucketCache.size > 100_000) bucketCache.clear();
+    bucketCache.set(key, (hit = makeBuckets(family, acct, set, platform)));
+  }
+  return hit;
+}
+
+function makeBuckets(family: Family, acct: AdAccount, set: AdSet, platform: string): Bucket[] {
   switch (family) {
     case "age_gender": {
       const out: Bucket[] = [];

@@ -148,10 +148,10 @@ export function collectCells(model: DataModel, acct: AdAccount, scope: AdScope, 
                   continue;
                 }
                 const bks = bucketsFor(p.family, acct, set, platform);
+                const keyed = keyedBuckets(bks, q.breakdowns, p.byPlatform ? platform : null);
                 splitToBuckets(part, bks).forEach((x, k) => {
                   if (isEmpty(x)) return;
-                  const keys = { ...base, ...pick(bks[k]!.keys, q.breakdowns) };
-                  add(c, set, ad, keys, p.family === "region" ? dropOffMeta(x) : x);
+                  add(c, set, ad, keyed[k]!, p.family === "region" ? dropOffMeta(x) : x);
                 });
               }
             });
@@ -167,6 +167,17 @@ export function collectCells(model: DataModel, acct: AdAccount, scope: AdScope, 
     }
   }
   return out;
+}
+
+const keyedCache = new WeakMap<object, Map<string, Array<Record<string, string>>>>();
+/** The key objects of a bucket list for the requested columns (shared, so cells compare cheaply). */
+function keyedBuckets(bks: Array<{ keys: Record<string, string> }>, breakdowns: string[], platform: string | null): Array<Record<string, string>> {
+  let m = keyedCache.get(bks);
+  if (!m) keyedCache.set(bks, (m = new Map()));
+  const k = `${breakdowns.join(",")}|${platform ?? ""}`;
+  let v = m.get(k);
+  if (!v) m.set(k, (v = bks.map((b) => ({ ...(platform ? { publisher_platform: platform } : {}), ...pick(b.keys, breakdowns) }))));
+  return v;
 }
 
 /** Only the columns asked for: `age` alone groups the age x gender buckets by age. */

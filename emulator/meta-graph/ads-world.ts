@@ -124,13 +124,20 @@ export function adSetsOf(seed: string, c: Campaign): AdSet[] {
  * day, as in an agency's big account), but the first child always does, so a campaign's delivery is
  * never lost.
  */
+const weightCache = new Map<string, number[]>();
 function activeWeights<T extends { id: string; weight: number }>(seed: string, items: T[], day: number, share: number): number[] {
+  const key = `${seed}|${items[0]?.id}|${day}`;
+  const hit = weightCache.get(key);
+  if (hit) return hit;
   const week = Math.floor(day / 7);
-  return items.map((it, i) => (i === 0 || rngFor(seed, "rot", it.id, week)() < share ? it.weight * (0.7 + 0.6 * rngFor(seed, "w", it.id, day)()) : 0));
+  const w = items.map((it, i) => (i === 0 || rngFor(seed, "rot", it.id, week)() < share ? it.weight * (0.7 + 0.6 * rngFor(seed, "w", it.id, day)()) : 0));
+  if (weightCache.size > 200_000) weightCache.clear();
+  weightCache.set(key, w);
+  return w;
 }
 
 /** Largest-remainder split of a non-negative integer by weights: parts are integers that sum to total. */
-export function splitInt(total: number, weights: number[]): number[] {
+export function splitIntRaw(total: number, weights: number[]): number[] {
   const out = weights.map(() => 0);
   const sum = weights.reduce((a, b) => a + b, 0);
   if (total <= 0 || sum <= 0) return out;
@@ -142,8 +149,11 @@ export function splitInt(total: number, weights: number[]): number[] {
     given += out[i]!;
     rem.push([exact - out[i]!, i]);
   }
-  rem.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-  for (let k = 0; k < total - given; k++) out[rem[k]![1]]! += 1;
+  const extra = total - given;
+  if (extra > 0) {
+    rem.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+    for (let k = 0; k < extra; k++) out[rem[k]![1]]! += 1;
+  }
   return out;
 }
 
@@ -161,7 +171,11 @@ interface Factors {
  * without a purchase).
  */
 export function splitUnit(v: UnitValues, f: Factors[]): UnitValues[] {
-  const impressions = splitInt(v.impressions, f.map((x) => x.w));
+  const base = f.map((x) => x.w);
+  // A dependent metric whose parent is zero everywhere (today's partial day can show a purchase
+  // value before a whole purchase) falls back to the base weights, so nothing is ever lost.
+  const splitInt = (total: number, weights: number[]) => splitIntRaw(total, weights.some((x) => x > 0) ? weights : base);
+  const impressions = splitInt(v.impressions, base);
   const spend = splitInt(v.spend, f.map((x, i) => (impressions[i]! > 0 || v.impressions === 0 ? x.w * x.cpm : 0)));
   const clicks = splitInt(v.clicks, impressions.map((im, i) => im * f[i]!.ctr));
   const link = splitInt(v.link, clicks);

@@ -9,6 +9,8 @@
  * - longer: an async report run (POST, poll /{id} with backoff and a timeout, page /{id}/insights);
  * - async failure: retry once, then split the range in halves, then, at one day, campaign by campaign;
  * - too much data: split, then campaign by campaign;
+ * - what is read: ad x day x publisher_platform rows (campaign facts are derived from them) and, on
+ *   all but the frequent incremental passes, daily ad set breakdowns per audience family (ads.ts);
  * - rate limits: the Graph client and the governor wait; waits longer than the client accepts end the
  *   run as "paused" with its checkpoint kept, and the scheduler runs it again when Meta allows;
  * - invalid token: the connection is marked needs_reauth and no further call is made with it.
@@ -25,7 +27,13 @@ import {
   type DayRange,
   type SyncKind,
 } from "./planner";
-import { replaceFacts, toFactRow, upsertCampaigns, bumpDataVersion, type FactRow, type MetaInsightsRow, type CampaignRow } from "./upsert";
+import { upsertCampaigns, bumpDataVersion, type CampaignRow } from "./upsert";
+import {
+  AD_FIELDS, AD_INSIGHTS_FIELDS, ADSET_FIELDS, ALL_AD_STATUSES, BREAKDOWN_FIELDS, BREAKDOWN_READS, FETCHED_ATTRIBUTION_WINDOW,
+  replaceAdFacts, replaceBreakdownFacts, toAdFactRow, toBreakdownRow, upsertAdObjects, upsertNamesFromFacts,
+  type AdFactRow, type BreakdownFamily, type BreakdownRow, type MetaAd, type MetaAdSet,
+} from "./ads";
+import { refreshCreativeImages, type CreativeImageOptions } from "./creatives";
 import {
   acquireLease,
   createRun,
@@ -69,6 +77,8 @@ export interface SyncDeps {
   maxRateLimitWaitMs?: number;
   /** Rows per page requested from Meta. */
   pageSize?: number;
+  /** Fetches creative images into our database after object syncs (absent: images are not fetched). */
+  creativeImages?: CreativeImageOptions;
   /** Called after each committed chunk (tests use it to kill a worker mid-backfill). */
   onChunk?: (info: { runId: string; range: DayRange; rows: number; remaining: number }) => void | Promise<void>;
 }
@@ -96,18 +106,6 @@ export interface SyncResult {
   retryAfterMs?: number;
 }
 
-export const INSIGHTS_FIELDS = [
-  "campaign_id",
-  "campaign_name",
-  "date_start",
-  "date_stop",
-  "spend",
-  "impressions",
-  "clicks",
-  "inline_link_clicks",
-  "actions",
-  "action_values",
-] as const;
 
 /** Every status, so archived and deleted campaigns keep their history (Meta hides them by default). */
 export const ALL_CAMPAIGN_STATUSES = ["ACTIVE", "PAUSED", "ARCHIVED", "DELETED", "IN_PROCESS", "WITH_ISSUES"];
@@ -123,6 +121,7 @@ class LeaseLostError extends Error {
 
 interface AccountRow {
   id: string;
+  currency: string;
   agency_id: string;
   workspace_id: string;
   connection_id: string | null;
@@ -134,7 +133,7 @@ interface AccountRow {
 }
 
 const passthrough = { parse: (v: unknown) => v, safeParse: (v: unknown) => ({ success: true as const, data: v }) };
-/** The Graph client validates with zod when given a schema; rows are validated by toFactRow instead. */
+/** The Graph client validates with zod when given a schema; rows are validated by each read's toRow instead. */
 const anySchema = passthrough as never;
 
 /** Runs one sync of one ad account to the end (or to a clear stop). Never throws for Meta errors. */
@@ -151,7 +150,7 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
   const result: SyncResult = { runId: null, adAccountId: req.adAccountId, status: "succeeded", days: 0, rows: 0, apiCalls: 0, durationMs: 0 };
 
   const [account] = await db((tx) => tx<AccountRow[]>`
-    select a.id, a.agency_id, a.workspace_id, a.connection_id, a.meta_account_id, a.timezone_name, a.backfill_months,
+    select a.id, a.currency, a.agency_id, a.workspace_id, a.connection_id, a.meta_account_id, a.timezone_name, a.backfill_months,
            to_char(a.backfilled_since, 'YYYY-MM-DD') as backfilled_since, c.status as connection_status
     from public.ad_accounts a left join public.meta_connections c on c.id = a.connection_id
     where a.id = ${req.adAccountId}`);
@@ -203,7 +202,10 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
 
     const token = await sql.begin((tx) => deps.getToken(tx, account.connection_id!));
     graph = deps.graphFor(token);
-    const reader = new RangeReader(graph, account.meta_account_id, { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500 });
+    const readerOptions = { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500 };
+    const reader = new RangeReader(graph, account.meta_account_id, readerOptions, AD_READ);
+    // Breakdowns change slowly and cost a read each: every pass but the frequent incremental one.
+    const breakdownReaders = run.kind === "incremental" ? [] : (Object.keys(BREAKDOWN_READS) as BreakdownFamily[]).map((family) => ({ family, reader: new RangeReader(graph!, account.meta_account_id, readerOptions, breakdownRead(family)) }));
 
     // Meta's rate limit answers say how long to wait; sitting it out beats giving up a 37-month
     // backfill. The governor normally slows calls before Meta has to refuse them.
@@ -226,6 +228,9 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
     if (req.kind !== "incremental" && req.kind !== "manual") {
       const campaigns = await patiently(() => reader.campaigns());
       await sql.begin((tx) => upsertCampaigns(tx, account.id, account.workspace_id, campaigns));
+      const sets = await patiently(() => reader.list<MetaAdSet>("adsets", ADSET_FIELDS));
+      const ads = await patiently(() => reader.list<MetaAd>("ads", AD_FIELDS));
+      await sql.begin((tx) => upsertAdObjects(tx, { id: account.id, workspaceId: account.workspace_id, currency: account.currency }, sets, ads));
     }
 
     const advancesBackfill = run.kind === "backfill" || run.kind === "full";
@@ -233,6 +238,8 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
     while (checkpoint.remaining.length > 0) {
       const range = checkpoint.remaining[0]!;
       const rows = await patiently(() => reader.readRange(range));
+      const breakdowns: Array<{ family: BreakdownFamily; rows: BreakdownRow[] }> = [];
+      for (const b of breakdownReaders) breakdowns.push({ family: b.family, rows: await patiently(() => b.reader.readRange(range)) });
       const calls = graph.calls - callsBefore;
       callsBefore = graph.calls;
       const next: Checkpoint = { ...checkpoint, remaining: checkpoint.remaining.slice(1) };
@@ -243,7 +250,10 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
         const names = new Map<string, CampaignRow>();
         for (const r of rows) if (r.campaignName) names.set(r.campaignId, { id: r.campaignId, name: r.campaignName });
         await upsertCampaigns(tx, account.id, account.workspace_id, [...names.values()]);
-        const { written } = await replaceFacts(tx, { adAccountId: account.id, workspaceId: account.workspace_id, range, rows });
+        await upsertNamesFromFacts(tx, account.id, account.workspace_id, rows);
+        const target = { adAccountId: account.id, workspaceId: account.workspace_id, range, window: FETCHED_ATTRIBUTION_WINDOW };
+        const { written } = await replaceAdFacts(tx, { ...target, rows });
+        for (const b of breakdowns) await replaceBreakdownFacts(tx, { ...target, family: b.family, rows: b.rows });
         const version = await bumpDataVersion(tx, account.workspace_id);
         await saveProgress(tx, runId, { checkpoint: next, progress, days: daysBetween(range.since, range.until), rows: written, apiCalls: calls });
         await tx`
@@ -259,6 +269,20 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
       result.days += daysBetween(range.since, range.until);
       result.rows += written;
       await deps.onChunk?.({ runId, range, rows: written, remaining: next.remaining.length });
+    }
+
+    if (deps.creativeImages && req.kind !== "incremental") {
+      // Images are a convenience: a failure is recorded per creative and never fails the sync.
+      const fetched = await refreshCreativeImages(sql, account.id, deps.creativeImages).catch((err) => {
+        deps.log?.warn({ adAccountId: account.id, err: String(err) }, "creative images not refreshed");
+        return null;
+      });
+      if (fetched?.fetched) {
+        await sql.begin(async (tx) => {
+          const version = await bumpDataVersion(tx, account.workspace_id);
+          await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
+        });
+      }
     }
 
     const tail = graph.calls - callsBefore;
@@ -358,23 +382,40 @@ interface ReaderOptions {
   pageSize: number;
 }
 
+/** What one kind of read asks Meta for, and how its rows are validated. */
+export interface ReadSpec<T> {
+  level: "ad" | "adset" | "campaign";
+  breakdowns: string[];
+  fields: readonly string[];
+  toRow(r: Record<string, unknown>): T;
+}
+
+/** The read every figure is summed from: ad x day x publisher_platform (all statuses). */
+export const AD_READ: ReadSpec<AdFactRow> = { level: "ad", breakdowns: ["publisher_platform"], fields: AD_INSIGHTS_FIELDS, toRow: toAdFactRow };
+
+export function breakdownRead(family: BreakdownFamily): ReadSpec<BreakdownRow> {
+  return { level: "adset", breakdowns: BREAKDOWN_READS[family].breakdowns, fields: BREAKDOWN_FIELDS, toRow: (r) => toBreakdownRow(family, r) };
+}
+
 /** Reads insights rows for day ranges of one ad account, with the fallbacks described above. */
-export class RangeReader {
+export class RangeReader<T = AdFactRow> {
   private campaignIds: string[] | null = null;
   constructor(
     private graph: GraphPort,
     private actId: string,
     private o: ReaderOptions,
+    private spec: ReadSpec<T>,
   ) {}
 
   private params(range: DayRange, campaignId?: string): Record<string, unknown> {
     const filtering: object[] = [{ field: "campaign.effective_status", operator: "IN", value: ALL_CAMPAIGN_STATUSES }];
+    if (this.spec.level === "ad") filtering.push({ field: "ad.effective_status", operator: "IN", value: ALL_AD_STATUSES });
     if (campaignId) filtering.push({ field: "campaign.id", operator: "EQUAL", value: campaignId });
     return {
-      level: "campaign",
-      breakdowns: ["publisher_platform"],
+      level: this.spec.level,
+      breakdowns: this.spec.breakdowns,
       time_increment: 1,
-      fields: INSIGHTS_FIELDS.join(","),
+      fields: this.spec.fields.join(","),
       time_range: { since: range.since, until: range.until },
       filtering,
       limit: this.o.pageSize,
@@ -394,8 +435,18 @@ export class RangeReader {
     return out;
   }
 
+  /** An object edge of the account (ad sets, ads) with every status, all pages. */
+  async list<O>(edge: "adsets" | "ads", fields: string): Promise<O[]> {
+    const out: O[] = [];
+    const statuses = ALL_AD_STATUSES;
+    for await (const page of this.graph.pages<O>(`${this.actId}/${edge}`, { fields, effective_status: statuses, limit: 500 }, anySchema)) {
+      for (const o of page) if (o && typeof o === "object") out.push(o);
+    }
+    return out;
+  }
+
   /** All rows of the range, or a MetaApiError once every fallback is exhausted. */
-  async readRange(range: DayRange): Promise<FactRow[]> {
+  async readRange(range: DayRange): Promise<T[]> {
     let first: unknown;
     try {
       return await this.readOnce(range);
@@ -417,9 +468,9 @@ export class RangeReader {
     return this.readByCampaign(range);
   }
 
-  private async readByCampaign(range: DayRange): Promise<FactRow[]> {
+  private async readByCampaign(range: DayRange): Promise<T[]> {
     if (!this.campaignIds) await this.campaigns();
-    const rows: FactRow[] = [];
+    const rows: T[] = [];
     for (const id of this.campaignIds!) {
       try {
         rows.push(...(await this.readOnce(range, id)));
@@ -431,7 +482,7 @@ export class RangeReader {
     return rows;
   }
 
-  private async readOnce(range: DayRange, campaignId?: string): Promise<FactRow[]> {
+  private async readOnce(range: DayRange, campaignId?: string): Promise<T[]> {
     const params = this.params(range, campaignId);
     if (daysBetween(range.since, range.until) <= SYNC_READ_MAX_DAYS) return this.collect(`${this.actId}/insights`, params);
     const started = await this.graph.post<{ report_run_id?: string }>(`${this.actId}/insights`, params, undefined, { accountId: this.actId });
@@ -455,10 +506,10 @@ export class RangeReader {
     }
   }
 
-  private async collect(path: string, params: Record<string, unknown>): Promise<FactRow[]> {
-    const rows: FactRow[] = [];
-    for await (const page of this.graph.pages<MetaInsightsRow>(path, params, anySchema, { accountId: this.actId })) {
-      for (const r of page) rows.push(toFactRow(r));
+  private async collect(path: string, params: Record<string, unknown>): Promise<T[]> {
+    const rows: T[] = [];
+    for await (const page of this.graph.pages<Record<string, unknown>>(path, params, anySchema, { accountId: this.actId })) {
+      for (const r of page) rows.push(this.spec.toRow(r));
     }
     return rows;
   }

@@ -8,6 +8,8 @@ import { graphClientFromEnv } from "../meta/graph";
 import { getConnectionToken, markNeedsReauth } from "../meta/connections";
 import { logger } from "../logger";
 import { runSync, type SyncDeps, type SyncRequest, type SyncResult } from "./runner";
+import { META_CDN_HOSTS } from "./creatives";
+import { env } from "../env";
 
 export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
   return {
@@ -16,6 +18,8 @@ export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
     getToken: (tx, connectionId) => getConnectionToken(tx, connectionId),
     markNeedsReauth: (tx, connectionId, reason) => markNeedsReauth(tx, connectionId, reason),
     log: logger.child({ module: "sync" }),
+    // Meta's CDN, plus the Graph origin itself when that is the emulator (demo, tests)
+    creativeImages: { allowedHosts: [...META_CDN_HOSTS, new URL(env().META_GRAPH_URL).host] },
     ...overrides,
   };
 }

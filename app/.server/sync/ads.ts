@@ -1,0 +1,282 @@
+/**
+ * Depth below the campaign (ADR 0080), for the sync core. Runtime-agnostic (the `postgres` client
+ * and plain TypeScript), like the rest of the core.
+ *
+ * - Insights are read per ad x day x publisher_platform. Those rows are the only source of money and
+ *   counts: campaign facts (insights_daily, and through its triggers every rollup) are re-derived
+ *   from them in SQL in the same transaction, so ad, ad set, campaign and account totals are exact
+ *   sums of the same rows.
+ * - Audience breakdowns are read per ad set x day for each family of BREAKDOWN_READS.
+ * - Every fact row records the attribution window it was fetched with.
+ * - Platform, position and bucket names are stored as Meta sends them (no fixed lists).
+ */
+import { pickConversions, type ActionStat } from "../meta/actions";
+import { currencyOffset } from "../meta/currency";
+import type { DayRange } from "./planner";
+
+type Tx = import("postgres").TransactionSql;
+
+/**
+ * The window conversions are fetched with. The sync sends no action_attribution_windows, so Meta
+ * answers with each ad set's own setting ("default"); a workspace choice (issue #13) replaces this
+ * value where the request is built, and rows of different windows never meet in a sum.
+ */
+export const FETCHED_ATTRIBUTION_WINDOW = "default";
+
+const METRIC_FIELDS = ["spend", "impressions", "clicks", "inline_link_clicks", "actions", "action_values"] as const;
+
+export const AD_INSIGHTS_FIELDS = ["campaign_id", "campaign_name", "adset_id", "adset_name", "ad_id", "ad_name", "date_start", "date_stop", ...METRIC_FIELDS];
+
+export type BreakdownFamily = "age_gender" | "country" | "device" | "placement";
+
+/** One async/paged read per family and chunk, at ad set level (key1, key2 = the breakdown columns). */
+export const BREAKDOWN_READS: Record<BreakdownFamily, { breakdowns: string[] }> = {
+  age_gender: { breakdowns: ["age", "gender"] },
+  country: { breakdowns: ["country"] },
+  device: { breakdowns: ["device_platform"] },
+  placement: { breakdowns: ["publisher_platform", "platform_position"] },
+};
+export const BREAKDOWN_FIELDS = ["campaign_id", "adset_id", "date_start", "date_stop", ...METRIC_FIELDS];
+
+/** Every ad status, so paused, archived and deleted ads keep their history (Meta hides some by default). */
+export const ALL_AD_STATUSES = ["ACTIVE", "PAUSED", "DELETED", "PENDING_REVIEW", "DISAPPROVED", "PREAPPROVED", "PENDING_BILLING_INFO", "CAMPAIGN_PAUSED", "ARCHIVED", "ADSET_PAUSED", "IN_PROCESS", "WITH_ISSUES"];
+
+interface Metrics {
+  spend: string;
+  impressions: string;
+  clicks: string;
+  linkClicks: string;
+  conversions: string;
+  conversionValue: string;
+}
+export interface AdFactRow extends Metrics {
+  adId: string;
+  adName: string;
+  adsetId: string;
+  adsetName: string;
+  campaignId: string;
+  campaignName: string;
+  date: string;
+  platform: string;
+}
+export interface BreakdownRow extends Metrics {
+  adsetId: string;
+  campaignId: string;
+  date: string;
+  key1: string;
+  key2: string;
+}
+
+const INT = /^\d+$/;
+const DEC = /^-?\d+(\.\d+)?$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const ID = /^\d{1,32}$/;
+
+function num(v: unknown, re: RegExp, field: string): string {
+  if (v === undefined || v === null || v === "") return "0";
+  const s = String(v);
+  if (!re.test(s)) throw new Error(`Meta sent an invalid ${field}: ${JSON.stringify(s).slice(0, 40)}`);
+  return s;
+}
+function id(v: unknown, field: string): string {
+  if (typeof v !== "string" || !ID.test(v)) throw new Error(`Meta sent an insights row without a valid ${field}`);
+  return v;
+}
+function label(v: unknown, field: string): string {
+  if (typeof v !== "string" || v === "" || v.length > 200) throw new Error(`Meta sent an insights row without a valid ${field}`);
+  return v;
+}
+
+function metrics(r: Record<string, unknown>): Metrics & { date: string } {
+  const date = r.date_start;
+  if (typeof date !== "string" || !DAY.test(date)) throw new Error("Meta sent an insights row without a valid date_start");
+  if (r.date_stop && r.date_stop !== date) throw new Error("Meta sent a multi-day row where daily rows were requested");
+  const conv = pickConversions(r.actions as ActionStat[] | undefined, r.action_values as ActionStat[] | undefined);
+  return {
+    date,
+    spend: num(r.spend, DEC, "spend"),
+    impressions: num(r.impressions, INT, "impressions"),
+    clicks: num(r.clicks, INT, "clicks"),
+    linkClicks: num(r.inline_link_clicks, INT, "inline_link_clicks"),
+    conversions: conv.conversions,
+    conversionValue: conv.conversionValue,
+  };
+}
+
+/** Validates one ad-level row; a malformed row is an error, never silently dropped. */
+export function toAdFactRow(r: Record<string, unknown>): AdFactRow {
+  return {
+    ...metrics(r),
+    adId: id(r.ad_id, "ad_id"),
+    adName: typeof r.ad_name === "string" ? r.ad_name : "",
+    adsetId: id(r.adset_id, "adset_id"),
+    adsetName: typeof r.adset_name === "string" ? r.adset_name : "",
+    campaignId: id(r.campaign_id, "campaign_id"),
+    campaignName: typeof r.campaign_name === "string" ? r.campaign_name : "",
+    platform: label(r.publisher_platform, "publisher_platform"),
+  };
+}
+
+export function toBreakdownRow(family: BreakdownFamily, r: Record<string, unknown>): BreakdownRow {
+  const [a, b] = BREAKDOWN_READS[family].breakdowns;
+  return { ...metrics(r), adsetId: id(r.adset_id, "adset_id"), campaignId: id(r.campaign_id, "campaign_id"), key1: label(r[a!], a!), key2: b ? label(r[b], b) : "" };
+}
+
+function inRange(range: DayRange, rows: Array<{ date: string }>): void {
+  for (const r of rows) if (r.date < range.since || r.date > range.until) throw new Error(`Meta returned a row for ${r.date}, outside the requested range ${range.since}..${range.until}`);
+}
+
+const metricJson = (r: Metrics) => ({ s: r.spend, i: r.impressions, k: r.clicks, l: r.linkClicks, cv: r.conversions, v: r.conversionValue });
+
+export interface AdFactsInput {
+  adAccountId: string;
+  workspaceId: string;
+  range: DayRange;
+  window: string;
+  rows: AdFactRow[];
+}
+
+/**
+ * Replaces the account's ad facts for the range, then re-derives its campaign facts for the range
+ * from them (one statement each, inside the caller's transaction; rows travel as one JSON value).
+ */
+export async function replaceAdFacts(tx: Tx, input: AdFactsInput): Promise<{ written: number; campaignRows: number }> {
+  const { adAccountId: acc, workspaceId: ws, range, window } = input;
+  inRange(range, input.rows);
+  const byKey = new Map<string, AdFactRow>();
+  for (const r of input.rows) byKey.set(`${r.adId}|${r.date}|${r.platform}`, r);
+  const payload = JSON.stringify([...byKey.values()].map((r) => ({ a: r.adId, as: r.adsetId, c: r.campaignId, d: r.date, p: r.platform, ...metricJson(r) })));
+  await tx`delete from public.insights_ad_daily where ad_account_id = ${acc} and date between ${range.since}::date and ${range.until}::date`;
+  const ins = await tx`
+    insert into public.insights_ad_daily
+      (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window, workspace_id, meta_adset_id, meta_campaign_id,
+       spend, impressions, clicks, link_clicks, conversions, conversion_value)
+    select ${acc}::uuid, u.d, u.a, u.p, ${window}, ${ws}::uuid, u.as, u.c, u.s, u.i, u.k, u.l, u.cv, u.v
+    from json_to_recordset(${payload}::text::json)
+      as u(a text, "as" text, c text, d date, p text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric)`;
+  // Campaign facts are sums of the same ad rows (exact numeric sums), never a second read.
+  await tx`delete from public.insights_daily where ad_account_id = ${acc} and date between ${range.since}::date and ${range.until}::date`;
+  const camp = await tx`
+    insert into public.insights_daily
+      (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id, spend, impressions, clicks, link_clicks, conversions, conversion_value, fetched_at)
+    select ad_account_id, meta_campaign_id, date, publisher_platform, ${ws}::uuid, sum(spend), sum(impressions), sum(clicks),
+           sum(link_clicks), sum(conversions), sum(conversion_value), now()
+    from public.insights_ad_daily
+    where ad_account_id = ${acc} and date between ${range.since}::date and ${range.until}::date and attribution_window = ${window}
+    group by ad_account_id, meta_campaign_id, date, publisher_platform`;
+  return { written: ins.count, campaignRows: camp.count };
+}
+
+export async function replaceBreakdownFacts(
+  tx: Tx,
+  input: { adAccountId: string; workspaceId: string; range: DayRange; window: string; family: BreakdownFamily; rows: BreakdownRow[] },
+): Promise<number> {
+  const { adAccountId: acc, workspaceId: ws, range, window, family } = input;
+  inRange(range, input.rows);
+  const byKey = new Map<string, BreakdownRow>();
+  for (const r of input.rows) byKey.set(`${r.adsetId}|${r.date}|${r.key1}|${r.key2}`, r);
+  const payload = JSON.stringify([...byKey.values()].map((r) => ({ as: r.adsetId, c: r.campaignId, d: r.date, k1: r.key1, k2: r.key2, ...metricJson(r) })));
+  await tx`delete from public.insights_breakdown_daily where ad_account_id = ${acc} and breakdown = ${family} and date between ${range.since}::date and ${range.until}::date`;
+  const r = await tx`
+    insert into public.insights_breakdown_daily
+      (ad_account_id, breakdown, date, meta_adset_id, key1, key2, attribution_window, workspace_id, meta_campaign_id,
+       spend, impressions, clicks, link_clicks, conversions, conversion_value)
+    select ${acc}::uuid, ${family}, u.d, u.as, u.k1, u.k2, ${window}, ${ws}::uuid, u.c, u.s, u.i, u.k, u.l, u.cv, u.v
+    from json_to_recordset(${payload}::text::json)
+      as u("as" text, c text, d date, k1 text, k2 text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric)`;
+  return r.count;
+}
+
+/** Names of ad sets and ads seen in facts (objects not listed yet still get a name; status is kept). */
+export async function upsertNamesFromFacts(tx: Tx, adAccountId: string, workspaceId: string, rows: AdFactRow[]): Promise<void> {
+  const sets = new Map<string, AdFactRow>();
+  const ads = new Map<string, AdFactRow>();
+  for (const r of rows) {
+    if (r.adsetName) sets.set(r.adsetId, r);
+    if (r.adName) ads.set(r.adId, r);
+  }
+  if (sets.size) {
+    const l = [...sets.values()];
+    await tx`
+      insert into public.ad_sets as s (ad_account_id, meta_adset_id, workspace_id, meta_campaign_id, name)
+      select ${adAccountId}::uuid, u.id, ${workspaceId}::uuid, u.c, u.n
+      from unnest(${l.map((r) => r.adsetId)}::text[], ${l.map((r) => r.campaignId)}::text[], ${l.map((r) => r.adsetName)}::text[]) as u(id, c, n)
+      on conflict (ad_account_id, meta_adset_id) do update set name = excluded.name, meta_campaign_id = excluded.meta_campaign_id`;
+  }
+  if (ads.size) {
+    const l = [...ads.values()];
+    await tx`
+      insert into public.ads as a (ad_account_id, meta_ad_id, workspace_id, meta_adset_id, meta_campaign_id, name)
+      select ${adAccountId}::uuid, u.id, ${workspaceId}::uuid, u.s, u.c, u.n
+      from unnest(${l.map((r) => r.adId)}::text[], ${l.map((r) => r.adsetId)}::text[], ${l.map((r) => r.campaignId)}::text[], ${l.map((r) => r.adName)}::text[]) as u(id, s, c, n)
+      on conflict (ad_account_id, meta_ad_id) do update set name = excluded.name, meta_adset_id = excluded.meta_adset_id, meta_campaign_id = excluded.meta_campaign_id`;
+  }
+}
+
+/** Meta's ad set and ad objects as listed by /act_N/adsets and /act_N/ads. */
+export interface MetaAdSet {
+  id: string;
+  name: string;
+  campaign_id: string;
+  status?: string;
+  effective_status?: string;
+  optimization_goal?: string;
+  daily_budget?: string;
+  lifetime_budget?: string;
+  bid_strategy?: string;
+}
+export interface MetaAd {
+  id: string;
+  name: string;
+  adset_id: string;
+  campaign_id: string;
+  status?: string;
+  effective_status?: string;
+  preview_shareable_link?: string;
+  creative?: { id?: string; title?: string; body?: string; call_to_action_type?: string; image_url?: string; thumbnail_url?: string };
+}
+
+export const ADSET_FIELDS = "id,name,campaign_id,status,effective_status,optimization_goal,daily_budget,lifetime_budget,bid_strategy";
+export const AD_FIELDS = "id,name,adset_id,campaign_id,status,effective_status,preview_shareable_link,creative{id,title,body,call_to_action_type,image_url,thumbnail_url}";
+
+/** Budgets: Meta sends currency offset units ("5000" = 50.00 USD, "5000" = 5,000 JPY). */
+function budget(v: string | undefined, offset: number): string | null {
+  if (!v || !INT.test(v) || v === "0") return null;
+  return offset === 1 ? v : (Number(v) / offset).toFixed(Math.round(Math.log10(offset)));
+}
+
+const text = (v: unknown, max = 2000) => (typeof v === "string" ? v.slice(0, max) : null);
+
+export async function upsertAdObjects(tx: Tx, acc: { id: string; workspaceId: string; currency: string }, sets: MetaAdSet[], ads: MetaAd[]): Promise<void> {
+  const offset = currencyOffset(acc.currency);
+  const okSets = sets.filter((s) => ID.test(String(s.id)) && ID.test(String(s.campaign_id)) && typeof s.name === "string");
+  if (okSets.length) {
+    const payload = JSON.stringify(okSets.map((s) => ({
+      id: s.id, c: s.campaign_id, n: s.name, st: text(s.status, 40), es: text(s.effective_status, 40), g: text(s.optimization_goal, 80),
+      db: budget(s.daily_budget, offset), lb: budget(s.lifetime_budget, offset), b: text(s.bid_strategy, 80),
+    })));
+    await tx`
+      insert into public.ad_sets (ad_account_id, meta_adset_id, workspace_id, meta_campaign_id, name, status, effective_status, optimization_goal, daily_budget, lifetime_budget, bid_strategy, updated_at)
+      select ${acc.id}::uuid, u.id, ${acc.workspaceId}::uuid, u.c, u.n, u.st, u.es, u.g, u.db, u.lb, u.b, now()
+      from json_to_recordset(${payload}::text::json) as u(id text, c text, n text, st text, es text, g text, db numeric, lb numeric, b text)
+      on conflict (ad_account_id, meta_adset_id) do update set meta_campaign_id = excluded.meta_campaign_id, name = excluded.name,
+        status = excluded.status, effective_status = excluded.effective_status, optimization_goal = excluded.optimization_goal,
+        daily_budget = excluded.daily_budget, lifetime_budget = excluded.lifetime_budget, bid_strategy = excluded.bid_strategy, updated_at = now()`;
+  }
+  const okAds = ads.filter((a) => ID.test(String(a.id)) && ID.test(String(a.adset_id)) && ID.test(String(a.campaign_id)) && typeof a.name === "string");
+  if (okAds.length) {
+    const payload = JSON.stringify(okAds.map((a) => ({
+      id: a.id, s: a.adset_id, c: a.campaign_id, n: a.name, st: text(a.status, 40), es: text(a.effective_status, 40),
+      cr: a.creative?.id && ID.test(a.creative.id) ? a.creative.id : null, t: text(a.creative?.title, 500), bo: text(a.creative?.body), cta: text(a.creative?.call_to_action_type, 80),
+      img: text(a.creative?.image_url ?? a.creative?.thumbnail_url, 4000), pv: text(a.preview_shareable_link, 1000),
+    })));
+    await tx`
+      insert into public.ads (ad_account_id, meta_ad_id, workspace_id, meta_adset_id, meta_campaign_id, name, status, effective_status, creative_id, title, body, call_to_action, image_url, preview_url, updated_at)
+      select ${acc.id}::uuid, u.id, ${acc.workspaceId}::uuid, u.s, u.c, u.n, u.st, u.es, u.cr, u.t, u.bo, u.cta, u.img, u.pv, now()
+      from json_to_recordset(${payload}::text::json) as u(id text, s text, c text, n text, st text, es text, cr text, t text, bo text, cta text, img text, pv text)
+      on conflict (ad_account_id, meta_ad_id) do update set meta_adset_id = excluded.meta_adset_id, meta_campaign_id = excluded.meta_campaign_id,
+        name = excluded.name, status = excluded.status, effective_status = excluded.effective_status, creative_id = excluded.creative_id,
+        title = excluded.title, body = excluded.body, call_to_action = excluded.call_to_action, image_url = excluded.image_url,
+        preview_url = excluded.preview_url, updated_at = now()`;
+  }
+}
