@@ -1,6 +1,7 @@
 /**
- * `spendlane report --workspace W --since D --until D [--compare previous|year] [--json]`: the numbers
- * on the workspace page, computed by the same reporting module (as service: the CLI is an admin tool).
+ * `spendlane report --workspace W --since D --until D [--compare previous|year] [--level L] [--breakdown B] [--json]`:
+ * the numbers on the workspace page (or, with --level/--breakdown, on the drill-down pages), computed by
+ * the same reporting modules (as service: the CLI is an admin tool).
  * W is a workspace id or agencySlug/workspaceSlug.
  */
 import type { Command } from "commander";
@@ -9,6 +10,7 @@ import { asService } from "../../app/.server/db/connection";
 import type { Tx } from "../../app/.server/db/connection";
 import { InputError } from "../../app/.server/errors";
 import { completeReachLive, getRangeReach, liveRangeReach, loadWorkspaceReport, parseRangeParams, withReach, type Metrics, type Report } from "../../app/.server/reporting";
+import { loadLevelReport, parseBreakdown, parseLevel, type LevelReport } from "../../app/.server/reporting/drilldown";
 import { withDatabase } from "../context";
 import { printJson } from "../output";
 
@@ -55,6 +57,33 @@ export function reportJson(report: Report) {
   };
 }
 
+/**
+ * The JSON of `--level` / `--breakdown`: rows per account, campaign, ad set or ad (with parentId), or
+ * per audience bucket (with key), under each currency; metric names as in reportJson. Rows carry no
+ * reach (it is not additive); the window the conversions were fetched with is stated.
+ */
+export function levelJson(report: LevelReport) {
+  const r = report.range;
+  const byCurrency: Record<string, unknown> = {};
+  for (const [currency, g] of Object.entries(report.byCurrency)) {
+    byCurrency[currency] = {
+      totals: g.totals,
+      ...(g.previous ? { previous: g.previous } : {}),
+      rows: g.rows.map((row) => {
+        const { reach: _r, frequency: _f, ...metrics } = row.metrics;
+        return { id: row.id, name: row.name, ...(row.parentId ? { parentId: row.parentId } : {}), ...(row.key ? { key: row.key } : {}), ...metrics };
+      }),
+    };
+  }
+  return {
+    range: { since: r.since, until: r.until, ...(r.previous ? { compare: { kind: r.compare, since: r.previous.since, until: r.previous.until } } : {}) },
+    level: report.level,
+    ...(report.breakdown ? { breakdown: report.breakdown } : {}),
+    attribution: { window: report.attributionWindow },
+    byCurrency,
+  };
+}
+
 function printText(report: Report) {
   const out: string[] = [`${report.range.since} .. ${report.range.until}${report.range.previous ? ` vs ${report.range.previous.since} .. ${report.range.previous.until}` : ""}`];
   for (const g of Object.values(report.byCurrency)) {
@@ -75,10 +104,19 @@ export function registerReportCommands(program: Command) {
     .requiredOption("--since <date>", "first day, YYYY-MM-DD (ad account time zone)")
     .requiredOption("--until <date>", "last day, YYYY-MM-DD")
     .option("--compare <kind>", "previous | year (default: none)")
+    .option("--level <level>", "account | campaign | adset | ad: one row per object (JSON)")
+    .option("--breakdown <family>", "age_gender | country | device | placement: one row per audience bucket (JSON)")
     .option("--json", "machine-readable output")
-    .action((o: { workspace: string; since: string; until: string; compare?: string; json?: boolean }) =>
+    .action((o: { workspace: string; since: string; until: string; compare?: string; level?: string; breakdown?: string; json?: boolean }) =>
       withDatabase(async () => {
         const params = parseRangeParams({ range: "custom", since: o.since, until: o.until, compare: o.compare ?? "none" });
+        if (o.level || o.breakdown) {
+          const breakdown = parseBreakdown(o.breakdown);
+          const level = o.level ? parseLevel(o.level) : "adset";
+          const { report } = await asService(async (tx) => loadLevelReport(tx, (await findWorkspace(tx, o.workspace)).id, params, { level, breakdown }));
+          printJson(levelJson(report));
+          return;
+        }
         const loaded = await asService(async (tx) => {
           const ws = await findWorkspace(tx, o.workspace);
           const { context, report } = await loadWorkspaceReport(tx, ws.id, params);

@@ -143,6 +143,11 @@ const MATRIX: TableSpec[] = [
   factsOfA1("public.insights_reach"),
   factsOfA1("public.sync_runs"),
   factsOfA1("public.data_versions"),
+  factsOfA1("public.ad_sets"),
+  factsOfA1("public.ads"),
+  factsOfA1("public.creative_images"),
+  factsOfA1("public.insights_ad_daily"),
+  factsOfA1("public.insights_breakdown_daily"),
   {
     table: "public.plans",
     select: [() => `select id from public.plans where id = 'trial'`, "YYYYYE"],
@@ -202,6 +207,13 @@ beforeAll(async () => {
       }
       await tx`insert into public.insights_reach (ad_account_id, workspace_id, since, until, reach) values (${acc.id}, ${ws.id}, '2026-03-01', '2026-03-02', 800)`;
       await tx`insert into public.sync_runs (agency_id, workspace_id, ad_account_id, kind) values (${A.agency.id}, ${ws.id}, ${acc.id}, 'backfill')`;
+      await tx`insert into public.ad_sets (ad_account_id, meta_adset_id, workspace_id, meta_campaign_id, name) values (${acc.id}, '222', ${ws.id}, '111', 'Broad')`;
+      await tx`insert into public.ads (ad_account_id, meta_ad_id, workspace_id, meta_adset_id, meta_campaign_id, name, creative_id) values (${acc.id}, '333', ${ws.id}, '222', '111', 'Ad', '444')`;
+      await tx`insert into public.creative_images (ad_account_id, creative_id, workspace_id, content_type, bytes, status) values (${acc.id}, '444', ${ws.id}, 'image/png', '\\x89504e47'::bytea, 'ok')`;
+      await tx`insert into public.insights_ad_daily (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window, workspace_id, meta_adset_id, meta_campaign_id, spend, impressions)
+        values (${acc.id}, '2026-03-01', '333', 'facebook', 'default', ${ws.id}, '222', '111', '12.3400', 1000)`;
+      await tx`insert into public.insights_breakdown_daily (ad_account_id, breakdown, date, meta_adset_id, key1, key2, attribution_window, workspace_id, meta_campaign_id, spend, impressions)
+        values (${acc.id}, 'age_gender', '2026-03-01', '222', '25-34', 'female', 'default', ${ws.id}, '111', '5.0000', 400)`;
     }
     const [inv] = await tx`insert into public.invitations (agency_id, email, role, token_hash, invited_by)
       values (${A.agency.id}, ${`inv-${Date.now()}@example.test`}, 'member', ${`hash-${Date.now()}`}, ${A.owner.id}) returning id`;
