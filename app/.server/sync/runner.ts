@@ -231,6 +231,20 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
       const sets = await patiently(() => reader.list<MetaAdSet>("adsets", ADSET_FIELDS));
       const ads = await patiently(() => reader.list<MetaAd>("ads", AD_FIELDS));
       await sql.begin((tx) => upsertAdObjects(tx, { id: account.id, workspaceId: account.workspace_id, currency: account.currency }, sets, ads));
+      if (deps.creativeImages) {
+        // Right after the objects (their image URLs are fresh now, and expire): pages show creatives
+        // while the history is still arriving. A failure is recorded per creative, never fails the sync.
+        const images = await refreshCreativeImages(sql, account.id, deps.creativeImages).catch((err) => {
+          deps.log?.warn({ adAccountId: account.id, err: String(err) }, "creative images not refreshed");
+          return null;
+        });
+        if (images?.fetched) {
+          await sql.begin(async (tx) => {
+            const version = await bumpDataVersion(tx, account.workspace_id);
+            await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
+          });
+        }
+      }
     }
 
     const advancesBackfill = run.kind === "backfill" || run.kind === "full";
@@ -269,20 +283,6 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
       result.days += daysBetween(range.since, range.until);
       result.rows += written;
       await deps.onChunk?.({ runId, range, rows: written, remaining: next.remaining.length });
-    }
-
-    if (deps.creativeImages && req.kind !== "incremental") {
-      // Images are a convenience: a failure is recorded per creative and never fails the sync.
-      const fetched = await refreshCreativeImages(sql, account.id, deps.creativeImages).catch((err) => {
-        deps.log?.warn({ adAccountId: account.id, err: String(err) }, "creative images not refreshed");
-        return null;
-      });
-      if (fetched?.fetched) {
-        await sql.begin(async (tx) => {
-          const version = await bumpDataVersion(tx, account.workspace_id);
-          await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
-        });
-      }
     }
 
     const tail = graph.calls - callsBefore;

@@ -1,6 +1,7 @@
 import { Form, Link, useSearchParams } from "@remix-run/react";
 import { cx } from "~/components/ui";
 import { formatMetric, METRIC_BY_NAME, type MetricKey } from "~/utils/format";
+import { useCarriedQuery } from "./carried-query";
 
 export type RowMetrics = Record<Exclude<MetricKey, "reach" | "frequency">, number | null>;
 export interface CampaignView {
@@ -68,6 +69,7 @@ export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]
     </th>
   );
   const keep = [...params.entries()].filter(([k]) => k !== "q");
+  const carried = useCarriedQuery();
   return (
     <div id="campaigns">
       <Form method="get" preventScrollReset replace className="mb-3 flex max-w-sm gap-2" role="search">
@@ -105,7 +107,8 @@ export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]
               shown.map((r) => (
                 <tr key={r.id} className="hover:bg-zinc-900/60" data-campaign={r.id}>
                   <th scope="row" className="sticky left-0 max-w-[16rem] truncate bg-zinc-950 px-3 py-2 text-left font-normal text-zinc-100" title={r.name}>
-                    {r.name}
+                    {/* drill down to the campaign's ad sets, keeping range, comparison and account */}
+                    <Link to={`campaigns/${r.id}${carried}`} className="hover:text-blue-300 hover:underline">{r.name}</Link>
                   </th>
                   <td className={cx("whitespace-nowrap px-3 py-2 text-xs", statusTone[r.status ?? ""] ?? "text-zinc-400")}>{r.status?.toLowerCase() ?? "—"}</td>
                   {TABLE_METRICS.map((m) => (
