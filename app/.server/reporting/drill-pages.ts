@@ -13,6 +13,12 @@ import { delta, trimDecimal, type Metrics, type Sums } from "./metrics";
 import { rangeFromUrl } from "./dashboard";
 import { BREAKDOWNS, findDrillObject, type DrillScope, loadLevelReport, parseBreakdown, type Breakdown, type LevelGroup, type LevelReport } from "./drilldown";
 
+/** Routes answer an unknown (or another tenant's) id with a plain 404. */
+function notFoundResponse(err: unknown): never {
+  if (err instanceof NotFoundError) throw new Response("Not found", { status: 404 });
+  throw err;
+}
+
 type RowMetrics = Omit<Metrics, "reach" | "frequency">;
 function rowMetrics(m: Metrics): RowMetrics {
   const { reach: _r, frequency: _f, ...rest } = m;
@@ -51,7 +57,7 @@ export async function drillPage(opts: { userId: string; workspaceId: string; kin
   const { params, error: rangeError } = rangeFromUrl(opts.url);
   const acc = accountFromUrl(opts.url);
   return asUser(opts.userId, async (tx) => {
-    const obj = await findDrillObject(tx, opts.workspaceId, opts.kind, opts.id);
+    const obj = await findDrillObject(tx, opts.workspaceId, opts.kind, opts.id).catch(notFoundResponse);
     const scope: DrillScope = { accountIds: [obj.ad_account_id], ...(opts.kind === "campaign" ? { campaignId: obj.id } : { adsetId: obj.id }) };
     const child = opts.kind === "campaign" ? "adset" : "ad";
     const { context, range, report } = await loadLevelReport(tx, opts.workspaceId, params, { level: child, scope }, opts.now);
@@ -134,10 +140,10 @@ export function levelCsv(report: LevelReport): string {
 
 /** A creative image from our database (RLS: only readers of the workspace), or 404. */
 export async function creativeImage(opts: { userId: string; workspaceId: string; creativeId: string }) {
-  if (!/^\d{1,32}$/.test(opts.creativeId)) throw new NotFoundError("No such image");
+  if (!/^\d{1,32}$/.test(opts.creativeId)) throw new Response("Not found", { status: 404 });
   const [row] = await asUser(opts.userId, (tx) => tx<{ content_type: string; bytes: Uint8Array; sha256: string | null }[]>`
     select content_type, bytes, sha256 from public.creative_images
     where workspace_id = ${opts.workspaceId} and creative_id = ${opts.creativeId} and bytes is not null limit 1`);
-  if (!row) throw new NotFoundError("No such image");
+  if (!row) throw new Response("Not found", { status: 404 });
   return row;
 }
