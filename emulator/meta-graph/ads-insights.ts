@@ -107,6 +107,28 @@ function plan(acct: AdAccount, seed: string, scope: AdScope, q: InsightsQuery, o
 
 /** Aggregated cells of a query (unformatted, in minor units): the one place numbers are summed. */
 export function collectCells(model: DataModel, acct: AdAccount, scope: AdScope, q: InsightsQuery, now: NowCtx, opts: AdInsightsOptions): Cell[] {
+  const it = cellSteps(model, acct, scope, q, now, opts);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same, giving the event loop a turn every few hundred units: a big ad-level or breakdown query
+ * takes seconds of CPU, and in demo mode the emulator shares its process with the web server.
+ */
+export async function collectCellsAsync(model: DataModel, acct: AdAccount, scope: AdScope, q: InsightsQuery, now: NowCtx, opts: AdInsightsOptions): Promise<Cell[]> {
+  const it = cellSteps(model, acct, scope, q, now, opts);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function* cellSteps(model: DataModel, acct: AdAccount, scope: AdScope, q: InsightsQuery, now: NowCtx, opts: AdInsightsOptions): Generator<void, Cell[]> {
+  let work = 0;
   const seed = model.seed;
   const p = plan(acct, seed, scope, q, opts);
   const toAds = q.level === "ad" || !!scope.ad || q.filters.some((f) => String(f.field).startsWith("ad."));
@@ -134,6 +156,7 @@ export function collectCells(model: DataModel, acct: AdAccount, scope: AdScope, 
           for (let d = b.since; d <= Math.min(b.until, now.today); d++) {
             const v = model.unit(c, pi, d, now);
             if (!v) continue;
+            if (++work % 200 === 0) yield;
             const setParts = splitToAdSets(seed, c, d, v);
             sets.forEach((set, si) => {
               const sp = setParts[si]!;
@@ -187,13 +210,14 @@ function pick(keys: Record<string, string>, breakdowns: string[]): Record<string
   return o;
 }
 
-/** Result rows, formatted the way Meta formats them. */
-export function runAdInsights(model: DataModel, acct: AdAccount, scope: AdScope, q: InsightsQuery, now: NowCtx, opts: AdInsightsOptions): Array<Record<string, unknown>> {
+/** Result rows, formatted the way Meta formats them (async: see collectCellsAsync). */
+export async function runAdInsights(model: DataModel, acct: AdAccount, scope: AdScope, q: InsightsQuery, now: NowCtx, opts: AdInsightsOptions): Promise<Array<Record<string, unknown>>> {
   const p = plan(acct, model.seed, scope, q, opts);
+  const cells = await collectCellsAsync(model, acct, scope, q, now, opts);
   const fields = q.fields.length ? q.fields : ["impressions", "spend"];
   const reachCutoff = addMonths(now.today, -13);
   const rows: Array<Record<string, unknown>> = [];
-  for (const cell of collectCells(model, acct, scope, q, now, opts)) {
+  for (const cell of cells) {
     const row = buildRow(acct, cell.campaign, { ...q, level: q.level === "ad" ? "adset" : q.level }, fields, cell.t, cell, null);
     if (cell.adset) {
       if (fields.includes("adset_id")) row.adset_id = cell.adset.id;

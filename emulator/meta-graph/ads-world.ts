@@ -138,21 +138,26 @@ function activeWeights<T extends { id: string; weight: number }>(seed: string, i
 
 /** Largest-remainder split of a non-negative integer by weights: parts are integers that sum to total. */
 export function splitIntRaw(total: number, weights: number[]): number[] {
-  const out = weights.map(() => 0);
-  const sum = weights.reduce((a, b) => a + b, 0);
+  const n = weights.length;
+  const out = new Array<number>(n).fill(0);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += weights[i]!;
   if (total <= 0 || sum <= 0) return out;
-  const rem: Array<[number, number]> = [];
+  const rem = new Float64Array(n);
   let given = 0;
-  for (let i = 0; i < weights.length; i++) {
+  for (let i = 0; i < n; i++) {
     const exact = (total * weights[i]!) / sum;
-    out[i] = Math.floor(exact);
-    given += out[i]!;
-    rem.push([exact - out[i]!, i]);
+    const f = Math.floor(exact);
+    out[i] = f;
+    given += f;
+    rem[i] = exact - f;
   }
-  const extra = total - given;
-  if (extra > 0) {
-    rem.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    for (let k = 0; k < extra; k++) out[rem[k]![1]]! += 1;
+  // the units left go to the largest remainders (ties: lower index first)
+  for (let k = total - given; k > 0; k--) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (rem[i]! > rem[best]!) best = i;
+    out[best]! += 1;
+    rem[best] = -1;
   }
   return out;
 }

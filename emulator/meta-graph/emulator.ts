@@ -845,7 +845,7 @@ export class Emulator {
   private rowCache = new Map<string, Array<Record<string, unknown>>>();
   dataVersion = 0;
 
-  private computeRows(route: Route, q: InsightsQuery): Array<Record<string, unknown>> {
+  private async computeRows(route: Route, q: InsightsQuery): Promise<Array<Record<string, unknown>>> {
     const acct = route.account!;
     const nowMs = this.nowMs();
     const key = JSON.stringify([this.dataVersion, acct.accountId, route.campaign?.id ?? null, route.adNode ? g0(route.adNode) : null, q, Math.floor(nowMs / 1000)]);
@@ -853,7 +853,7 @@ export class Emulator {
     if (hit) return hit;
     const scope = this.adScope(route);
     const rows = needsAdsPath(q, scope)
-      ? runAdInsights(this.model, acct, scope, q, this.model.nowCtx(acct, nowMs), this.adInsightsOptions())
+      ? await runAdInsights(this.model, acct, scope, q, this.model.nowCtx(acct, nowMs), this.adInsightsOptions())
       : runInsights(this.model, acct, route.campaign ?? null, q, this.model.nowCtx(acct, nowMs), this.adInsightsOptions());
     if (this.rowCache.size >= 64) this.rowCache.delete(this.rowCache.keys().next().value!);
     this.rowCache.set(key, rows);
@@ -868,9 +868,9 @@ export class Emulator {
     };
   }
 
-  private insightsSync(route: Route, g: GReq): GRes {
+  private async insightsSync(route: Route, g: GReq): Promise<GRes> {
     const { q } = this.insightsCommon(route, g);
-    const rows = this.computeRows(route, q);
+    const rows = await this.computeRows(route, q);
     const budget = this.limiter.cfg.rowBudget;
     if (rows.length > budget) {
       const t = this.limiter.cfg.tooMuchData;
@@ -879,9 +879,9 @@ export class Emulator {
     return json(200, this.paged(rows, g, false));
   }
 
-  private insightsAsync(route: Route, g: GReq, tok: TokenRec): GRes {
+  private async insightsAsync(route: Route, g: GReq, tok: TokenRec): Promise<GRes> {
     const { q, acct } = this.insightsCommon(route, g);
-    const rows = this.computeRows(route, q);
+    const rows = await this.computeRows(route, q);
     const f = this.takeFault(["async_failed", "async_skipped"], acct, "insights_async");
     const all = q.ranges;
     const job: Job = {

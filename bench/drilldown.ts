@@ -1,0 +1,137 @@
+/**
+ * Drill-down page data at an agency's big client (issue #14): on real PostgreSQL (a fresh database
+ * `spendlane_bench_drill`), 13 months of 200 campaigns, 1,000 ad sets and 3,000 ads of which ~300
+ * deliver on a day, on 4 platforms (~480,000 ad x day x platform rows), plus daily ad set breakdowns
+ * (age x gender, country, device, placement), inside an agency with 300 ordinary clients. Then p50/p99
+ * of the page data of a campaign (its ad sets + 4 audience panels) and of an ad set (its ads + 4
+ * panels), computed in-process as the loader does (drill-pages.ts under asUser): cold (cache cleared,
+ * a range not asked before) and warm (the same view again).
+ *
+ *   npx tsx bench/drilldown.ts [--scale 0.1]   -> bench/results/drilldown.json
+ *
+ * --scale shrinks the number of campaigns (and so everything under them) for a quick check.
+ * Budgets (issue #14): cold p99 < 150 ms, warm p99 < 20 ms. Not a test: figures depend on the machine.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import postgres from "postgres";
+import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct } from "./lib";
+
+const DB = "spendlane_bench_drill";
+const TODAY = new Date().toISOString().slice(0, 10);
+const scaleArg = process.argv.indexOf("--scale");
+const SCALE = scaleArg > 0 ? Number(process.argv[scaleArg + 1]) : 1;
+const CAMPAIGNS = Math.max(4, Math.round(200 * SCALE));
+const summary = (xs: number[]) => ({ n: xs.length, p50: +pct(xs, 50).toFixed(2), p99: +pct(xs, 99).toFixed(2) });
+
+async function main() {
+  const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${DB} with (force)`);
+  await admin.unsafe(`create database ${DB}`);
+  await admin.end();
+  Object.assign(process.env, { DATABASE_URL: dbUrl(DB), SESSION_SECRET, VAULT_KEY, LOG_LEVEL: "silent" });
+  const { bootDatabase } = await import("../app/.server/db/boot");
+  const { asService, sql } = await import("../app/.server/db/connection");
+  const { insertUser, insertAgencyWithOwner, insertWorkspace } = await import("../app/.server/tenancy");
+  const { drillPage } = await import("../app/.server/reporting/drill-pages");
+  const { clearReportCache } = await import("../app/.server/reporting/cache");
+  const db = await bootDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: ".data" });
+
+  const seedStart = Date.now();
+  const ids = await asService(async (tx) => {
+    const owner = await insertUser(tx, { email: "bench-drill@example.test", name: "Bench", password: "bench-password-1" });
+    const agency = await insertAgencyWithOwner(tx, { name: "Bench Drill", slug: "bench-drill" }, owner.id);
+    await tx`update public.agencies set plan_id = 'scale', subscription_status = 'active' where id = ${agency.id}`;
+    const ws = await insertWorkspace(tx, agency.id, { name: "Big Client", slug: "big-client" });
+    const [acct] = await tx<{ id: string }[]>`
+      insert into public.ad_accounts (agency_id, workspace_id, meta_account_id, name, currency, timezone_name, sync_status, sync_progress, last_synced_at)
+      values (${agency.id}, ${ws.id}, 'act_910000001', 'Big USD', 'USD', 'America/Los_Angeles', 'ok', 100, now()) returning id`;
+    return { owner: owner.id, agency: agency.id, ws: ws.id, acct: acct!.id };
+  });
+  await asService(async (tx) => {
+    await tx`insert into public.campaigns (ad_account_id, meta_campaign_id, workspace_id, name, effective_status)
+      select ${ids.acct}, (1000 + c)::text, ${ids.ws}, 'Campaign ' || c, 'ACTIVE' from generate_series(1, ${CAMPAIGNS}) c`;
+    await tx`insert into public.ad_sets (ad_account_id, meta_adset_id, workspace_id, meta_campaign_id, name, effective_status, daily_budget)
+      select ${ids.acct}, (1000 + c)::text || s, ${ids.ws}, (1000 + c)::text, 'Ad set ' || c || '.' || s, 'ACTIVE', 50
+      from generate_series(1, ${CAMPAIGNS}) c, generate_series(1, 5) s`;
+    await tx`insert into public.ads (ad_account_id, meta_ad_id, workspace_id, meta_adset_id, meta_campaign_id, name, effective_status, creative_id, title)
+      select ${ids.acct}, (1000 + c)::text || s || a, ${ids.ws}, (1000 + c)::text || s, (1000 + c)::text, 'Ad ' || c || '.' || s || '.' || a, 'ACTIVE', '7' || (1000 + c)::text || s || a, 'Title'
+      from generate_series(1, ${CAMPAIGNS}) c, generate_series(1, 5) s, generate_series(1, 3) a`;
+    // ~10 % of the ads deliver on a given day (rotating), on 4 platforms
+    await tx`insert into public.insights_ad_daily (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window, workspace_id, meta_adset_id, meta_campaign_id,
+        spend, impressions, clicks, link_clicks, conversions, conversion_value)
+      select ${ids.acct}, d::date, (1000 + c)::text || s || a, p, 'default', ${ids.ws}, (1000 + c)::text || s, (1000 + c)::text,
+        round(((c * 7 + s * 3 + a + extract(doy from d)::int * 13 + pi * 5) % 3000) / 100.0 + 1, 2),
+        500 + (c * 31 + s * 7 + a + extract(doy from d)::int * 17 + pi * 11) % 4000, 5 + (c + s + a + extract(doy from d)::int) % 60,
+        3 + (c + s + extract(doy from d)::int) % 40, (c + a + extract(doy from d)::int + pi) % 3, round((((c + a + extract(doy from d)::int + pi) % 3) * 41.5)::numeric, 2)
+      from generate_series(1, ${CAMPAIGNS}) c, generate_series(1, 5) s, generate_series(1, 3) a,
+        generate_series(${TODAY}::date - interval '13 months', ${TODAY}::date, interval '1 day') d,
+        unnest(array['facebook','instagram','audience_network','messenger']) with ordinality as pl(p, pi)
+      where (c * 15 + s * 3 + a + extract(doy from d)::int) % 10 = 0`;
+    // breakdowns of the ad sets that deliver that day
+    await tx`insert into public.insights_breakdown_daily (ad_account_id, breakdown, date, meta_adset_id, key1, key2, attribution_window, workspace_id, meta_campaign_id, spend, impressions, clicks, link_clicks, conversions, conversion_value)
+      select ${ids.acct}, b.fam, f.date, f.meta_adset_id, b.k1, b.k2, 'default', ${ids.ws}, f.meta_campaign_id,
+        round(sum(f.spend) * b.w, 2), round(sum(f.impressions) * b.w), round(sum(f.clicks) * b.w), round(sum(f.link_clicks) * b.w), round(sum(f.conversions) * b.w), round(sum(f.conversion_value) * b.w, 2)
+      from public.insights_ad_daily f,
+        (values ('age_gender','18-24','female',0.07),('age_gender','18-24','male',0.06),('age_gender','25-34','female',0.16),('age_gender','25-34','male',0.14),
+                ('age_gender','35-44','female',0.12),('age_gender','35-44','male',0.11),('age_gender','45-54','female',0.08),('age_gender','45-54','male',0.07),
+                ('age_gender','55-64','female',0.05),('age_gender','55-64','male',0.05),('age_gender','65+','female',0.03),('age_gender','65+','male',0.02),
+                ('age_gender','Unknown','unknown',0.01),('country','US','',0.78),('country','CA','',0.1),('country','GB','',0.05),('country','AU','',0.04),('country','MX','',0.03),
+                ('device','mobile_app','',0.8),('device','mobile_web','',0.07),('device','desktop','',0.13),
+                ('placement','facebook','feed',0.4),('placement','facebook','facebook_reels',0.1),('placement','facebook','story',0.08),('placement','instagram','stream',0.2),
+                ('placement','instagram','story',0.1),('placement','instagram','reels',0.07),('placement','audience_network','classic',0.03),('placement','messenger','messenger_inbox',0.02))
+          as b(fam, k1, k2, w)
+      where f.ad_account_id = ${ids.acct}
+      group by b.fam, f.date, f.meta_adset_id, f.meta_campaign_id, b.k1, b.k2, b.w`;
+    await tx`update public.data_versions set version = version + 1 where workspace_id = ${ids.ws}`;
+  });
+  // 300 ordinary clients in the same agency, one small account each (so RLS sees 301 workspaces)
+  await asService(async (tx) => {
+    await tx`insert into public.workspaces (agency_id, name, slug) select ${ids.agency}, 'Client ' || i, 'client-' || i from generate_series(1, 300) i`;
+    await tx`insert into public.ad_accounts (agency_id, workspace_id, meta_account_id, name, currency, timezone_name, sync_status)
+      select ${ids.agency}, w.id, 'act_' || (820000000 + row_number() over (order by w.slug)), w.name, 'EUR', 'Europe/Berlin', 'ok'
+      from public.workspaces w where w.agency_id = ${ids.agency} and w.slug like 'client-%'`;
+    await tx`insert into public.insights_ad_daily (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window, workspace_id, meta_adset_id, meta_campaign_id, spend, impressions, clicks)
+      select a.id, d::date, a.meta_account_id || '-' || x, 'facebook', 'default', a.workspace_id, '1', '1', 10, 1000, 10
+      from public.ad_accounts a, generate_series(1, 6) x, generate_series(${TODAY}::date - interval '13 months', ${TODAY}::date, interval '1 day') d
+      where a.agency_id = ${ids.agency} and a.meta_account_id <> 'act_910000001'`;
+  });
+  await sql()`analyze`;
+  const rows = Number((await sql()`select count(*) from public.insights_ad_daily where workspace_id = ${ids.ws}`)[0]!.count);
+  const bRows = Number((await sql()`select count(*) from public.insights_breakdown_daily where workspace_id = ${ids.ws}`)[0]!.count);
+  const seedMs = Date.now() - seedStart;
+
+  const view = (kind: "campaign" | "adset", id: string, q: string) =>
+    drillPage({ userId: ids.owner, workspaceId: ids.ws, kind, id, url: new URL(`http://x/?${q}`) });
+  const measure = async (kind: "campaign" | "adset", idOf: (i: number) => string) => {
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      clearReportCache();
+      const q = `range=custom&since=${new Date(Date.parse(TODAY) - (28 + (i % 30)) * 86400e3).toISOString().slice(0, 10)}&until=${new Date(Date.parse(TODAY) - (i % 30) * 86400e3).toISOString().slice(0, 10)}&compare=previous`;
+      let t = performance.now();
+      await view(kind, idOf(i), q);
+      cold.push(performance.now() - t);
+      t = performance.now();
+      await view(kind, idOf(i), q);
+      warm.push(performance.now() - t);
+    }
+    return { cold: summary(cold), warm: summary(warm) };
+  };
+  const campaign = await measure("campaign", (i) => String(1001 + (i % CAMPAIGNS)));
+  const adset = await measure("adset", (i) => `${1001 + (i % CAMPAIGNS)}${1 + (i % 5)}`);
+  const out = {
+    measuredAt: new Date().toISOString(),
+    machine: `${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ""}, load ${os.loadavg().map((x) => x.toFixed(1)).join("/")}`,
+    setup: { campaigns: CAMPAIGNS, adSets: CAMPAIGNS * 5, ads: CAMPAIGNS * 15, adDayPlatformRows: rows, breakdownRows: bRows, otherClients: 300, seedSeconds: +(seedMs / 1000).toFixed(1) },
+    budgets: { coldP99Ms: 150, warmP99Ms: 20 },
+    campaignPage: campaign,
+    adsetPage: adset,
+  };
+  fs.mkdirSync("bench/results", { recursive: true });
+  fs.writeFileSync("bench/results/drilldown.json", JSON.stringify(out, null, 2) + "\n");
+  console.log(JSON.stringify(out, null, 2));
+  await db.close();
+}
+
+await main();
