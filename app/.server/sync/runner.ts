@@ -77,6 +77,11 @@ export interface SyncDeps {
   maxRateLimitWaitMs?: number;
   /** Rows per page requested from Meta. */
   pageSize?: number;
+  /**
+   * Audience breakdowns are read for chunks ending within this many days of today (default 400: the
+   * default 13-month backfill). 0 reads none (tests of other concerns, to stay fast).
+   */
+  breakdownHistoryDays?: number;
   /** Fetches creative images into our database after object syncs (absent: images are not fetched). */
   creativeImages?: CreativeImageOptions;
   /** Called after each committed chunk (tests use it to kill a worker mid-backfill). */
@@ -253,7 +258,8 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
       const range = checkpoint.remaining[0]!;
       const rows = await patiently(() => reader.readRange(range));
       const breakdowns: Array<{ family: BreakdownFamily; rows: BreakdownRow[] }> = [];
-      for (const b of breakdownReaders) breakdowns.push({ family: b.family, rows: await patiently(() => b.reader.readRange(range)) });
+      const withBreakdowns = daysBetween(range.until, checkpoint.today || range.until) <= (deps.breakdownHistoryDays ?? 400);
+      for (const b of withBreakdowns ? breakdownReaders : []) breakdowns.push({ family: b.family, rows: await patiently(() => b.reader.readRange(range)) });
       const calls = graph.calls - callsBefore;
       callsBefore = graph.calls;
       const next: Checkpoint = { ...checkpoint, remaining: checkpoint.remaining.slice(1) };
