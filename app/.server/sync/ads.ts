@@ -167,23 +167,50 @@ export async function replaceAdFacts(tx: Tx, input: AdFactsInput): Promise<{ wri
   return { written: ins.count, campaignRows: camp.count };
 }
 
-export async function replaceBreakdownFacts(
-  tx: Tx,
-  input: { adAccountId: string; workspaceId: string; range: DayRange; window: string; family: BreakdownFamily; rows: BreakdownRow[] },
-): Promise<number> {
+type BreakdownInput = { adAccountId: string; workspaceId: string; range: DayRange; window: string; family: BreakdownFamily; rows: BreakdownRow[] };
+
+/** Replaces one family's facts for the range in the caller's transaction. */
+export async function replaceBreakdownFacts(tx: Tx, input: BreakdownInput): Promise<number> {
+  await tx`delete from public.insights_breakdown_daily where ad_account_id = ${input.adAccountId} and breakdown = ${input.family} and date between ${input.range.since}::date and ${input.range.until}::date`;
+  return insertBreakdownRows(tx, input);
+}
+
+/**
+ * The same in transactions of at most `batch` rows (a family of a big account is hundreds of
+ * thousands of rows a month; on the embedded engine one huge statement would hold every other
+ * request). `guard` runs first in each (the sync's lease check). Readers may see a family partly
+ * written for a moment; a run that stops midway re-reads the chunk, and replace makes that exact.
+ */
+export async function replaceBreakdownFactsBatched(sql: import("postgres").Sql, input: BreakdownInput, guard: (tx: Tx) => Promise<void>, batch = 5000): Promise<number> {
+  inRange(input.range, input.rows);
+  let written = 0;
+  for (let i = 0; i === 0 || i < input.rows.length; i += batch) {
+    const rows = input.rows.slice(i, i + batch);
+    written += await sql.begin(async (tx) => {
+      await guard(tx);
+      return i === 0 ? replaceBreakdownFacts(tx, { ...input, rows }) : insertBreakdownRows(tx, { ...input, rows });
+    }) as number;
+  }
+  return written;
+}
+
+async function insertBreakdownRows(tx: Tx, input: BreakdownInput): Promise<number> {
   const { adAccountId: acc, workspaceId: ws, range, window, family } = input;
   inRange(range, input.rows);
+  if (input.rows.length === 0) return 0;
   const byKey = new Map<string, BreakdownRow>();
   for (const r of input.rows) byKey.set(`${r.adsetId}|${r.date}|${r.key1}|${r.key2}`, r);
   const payload = JSON.stringify([...byKey.values()].map((r) => ({ as: r.adsetId, c: r.campaignId, d: r.date, k1: r.key1, k2: r.key2, ...metricJson(r) })));
-  await tx`delete from public.insights_breakdown_daily where ad_account_id = ${acc} and breakdown = ${family} and date between ${range.since}::date and ${range.until}::date`;
   const r = await tx`
     insert into public.insights_breakdown_daily
       (ad_account_id, breakdown, date, meta_adset_id, key1, key2, attribution_window, workspace_id, meta_campaign_id,
        spend, impressions, clicks, link_clicks, conversions, conversion_value)
     select ${acc}::uuid, ${family}, u.d, u.as, u.k1, u.k2, ${window}, ${ws}::uuid, u.c, u.s, u.i, u.k, u.l, u.cv, u.v
     from json_to_recordset(${payload}::text::json)
-      as u("as" text, c text, d date, k1 text, k2 text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric)`;
+      as u("as" text, c text, d date, k1 text, k2 text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric)
+    on conflict (ad_account_id, breakdown, date, meta_adset_id, key1, key2, attribution_window) do update set
+      spend = excluded.spend, impressions = excluded.impressions, clicks = excluded.clicks, link_clicks = excluded.link_clicks,
+      conversions = excluded.conversions, conversion_value = excluded.conversion_value, fetched_at = now()`;
   return r.count;
 }
 

@@ -30,7 +30,7 @@ import {
 import { upsertCampaigns, bumpDataVersion, type CampaignRow } from "./upsert";
 import {
   AD_FIELDS, AD_INSIGHTS_FIELDS, ADSET_FIELDS, ALL_AD_STATUSES, BREAKDOWN_FIELDS, BREAKDOWN_READS, FETCHED_ATTRIBUTION_WINDOW,
-  replaceAdFacts, replaceBreakdownFacts, toAdFactRow, toBreakdownRow, upsertAdObjects, upsertNamesFromFacts,
+  replaceAdFacts, replaceBreakdownFactsBatched, toAdFactRow, toBreakdownRow, upsertAdObjects, upsertNamesFromFacts,
   type AdFactRow, type BreakdownFamily, type BreakdownRow, type MetaAd, type MetaAdSet,
 } from "./ads";
 import { refreshCreativeImages, type CreativeImageOptions } from "./creatives";
@@ -265,15 +265,19 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
       const next: Checkpoint = { ...checkpoint, remaining: checkpoint.remaining.slice(1) };
       const progress = next.total === 0 ? 100 : ((next.total - next.remaining.length) / next.total) * 100;
       const runId = run.id;
+      const target = { adAccountId: account.id, workspaceId: account.workspace_id, range, window: FETCHED_ATTRIBUTION_WINDOW };
+      // Breakdowns first, in bounded transactions; the chunk's checkpoint commits with the ad facts below.
+      const guard = async (tx: TransactionSql) => {
+        if (leaseLost || !(await renewLease(tx, account.id, owner, leaseMs))) throw new LeaseLostError();
+      };
+      for (const b of breakdowns) await replaceBreakdownFactsBatched(sql, { ...target, family: b.family, rows: b.rows }, guard);
       const written = await sql.begin(async (tx) => {
         if (leaseLost || !(await renewLease(tx, account.id, owner, leaseMs))) throw new LeaseLostError();
         const names = new Map<string, CampaignRow>();
         for (const r of rows) if (r.campaignName) names.set(r.campaignId, { id: r.campaignId, name: r.campaignName });
         await upsertCampaigns(tx, account.id, account.workspace_id, [...names.values()]);
         await upsertNamesFromFacts(tx, account.id, account.workspace_id, rows);
-        const target = { adAccountId: account.id, workspaceId: account.workspace_id, range, window: FETCHED_ATTRIBUTION_WINDOW };
         const { written } = await replaceAdFacts(tx, { ...target, rows });
-        for (const b of breakdowns) await replaceBreakdownFacts(tx, { ...target, family: b.family, rows: b.rows });
         const version = await bumpDataVersion(tx, account.workspace_id);
         await saveProgress(tx, runId, { checkpoint: next, progress, days: daysBetween(range.since, range.until), rows: written, apiCalls: calls });
         await tx`
