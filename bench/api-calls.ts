@@ -2,7 +2,9 @@
  * Meta API calls per account-day: a 13-month backfill and an incremental pass of one ad account with
  * 50 campaigns, against the in-process emulator (default page size 500, async reports for ranges over
  * 7 days), into an in-memory PGlite database.
- *   npx tsx bench/api-calls.ts     -> bench/results/api-calls.json
+ * Every pass reads ad x day x platform rows; backfill and restatement passes also read the four audience
+ * breakdown families per ad set (ADR 0080); incremental passes do not.
+ *   npx tsx bench/api-calls.ts [--campaigns 50] [--months 13]    -> bench/results/api-calls.json
  */
 import fs from "node:fs";
 import { startEmbedded } from "../app/.server/db/embedded";
@@ -16,19 +18,26 @@ process.env.DATA_DIR ??= "memory://";
 const db = await startEmbedded({ dataDir: "memory://" });
 configureDatabase(db.url, { max: 4 });
 await migrate(sql());
-const emu = await emulator({ world: { accounts: 1, campaignsPerAccount: 50 } });
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const CAMPAIGNS = arg("campaigns", 50);
+const MONTHS = arg("months", 13);
+const emu = await emulator({ world: { accounts: 1, campaignsPerAccount: CAMPAIGNS } });
 try {
-  const t = await connectTenant(emu, { n: 1, backfillMonths: 13 });
+  const t = await connectTenant(emu, { n: 1, backfillMonths: MONTHS });
   const a = t.accounts[0]!;
   const measure = async (kind: "backfill" | "incremental" | "restatement") => {
     await control(emu, "POST", "/calls/reset");
     const r = await sync(emu, { adAccountId: a.id, kind });
     if (r.status !== "succeeded") throw new Error(`${kind}: ${r.status} ${r.error}`);
-    const emulatorCalls = (await control(emu, "GET", "/calls")).total;
-    return { kind, days: r.days, rows: r.rows, apiCalls: r.apiCalls, emulatorCalls, callsPerAccountDay: Number((emulatorCalls / r.days).toFixed(3)), durationMs: r.durationMs };
+    const calls = await control(emu, "GET", "/calls");
+    const emulatorCalls = calls.total;
+    return { kind, days: r.days, rows: r.rows, apiCalls: r.apiCalls, emulatorCalls, callsPerAccountDay: Number((emulatorCalls / r.days).toFixed(3)), byKind: calls.byKind, durationMs: r.durationMs };
   };
   const results = [await measure("backfill"), await measure("incremental"), await measure("restatement")];
-  const out = { measuredAt: new Date().toISOString(), setup: "1 ad account x 50 campaigns x 4 platforms, emulator seed sync-tests, page size 500, async report runs for ranges > 7 days (30-day chunks)", results };
+  const out = { measuredAt: new Date().toISOString(), setup: `1 ad account x ${CAMPAIGNS} campaigns (2-6 ad sets each, 1-5 ads per ad set) x 4 platforms, ${MONTHS}-month backfill, emulator seed sync-tests, page size 500, async report runs for ranges > 7 days (30-day chunks); ad-level read on every pass, 4 breakdown reads per chunk on backfill and restatement`, results };
   fs.mkdirSync("bench/results", { recursive: true });
   fs.writeFileSync("bench/results/api-calls.json", JSON.stringify(out, null, 2) + "\n");
   console.log(JSON.stringify(out, null, 2));

@@ -18,7 +18,7 @@ beforeAll(async () => {
   server = await startServer();
   browser = await launchBrowser();
   owner = await (await browser.newContext({ baseURL: server.url, viewport: { width: 1440, height: 900 } })).newPage();
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();

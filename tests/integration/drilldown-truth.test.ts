@@ -26,14 +26,24 @@ beforeAll(async () => {
   const world = await control<{ accounts: { id: string; currency: string }[] }>(emu, "GET", "/world");
   t = await connectTenant(emu, { accounts: [world.accounts[0]!.id, world.accounts[2]!.id], backfillMonths: 2 });
   expect(t.accounts.map((a) => a.currency)).toEqual(["USD", "JPY"]);
-  // Meta's async reports fail now and then: the reader retries, then splits (ADR 0015)
+  // Meta's async reports fail now and then: the reader retries, then splits (ADR 0015). Faults hit
+  // the ad-level reads, and again the breakdown reads once the ad chunks are in (3 ad chunks, then
+  // 3 breakdown chunks for a 2-month backfill).
   await control(emu, "POST", "/faults", { kind: "async_failed", count: 3 });
+  let injected = false;
+  const onChunk = async (c: { remaining: number }) => {
+    if (c.remaining === 3 && !injected) {
+      injected = true;
+      await control(emu, "POST", "/faults", { kind: "async_failed", count: 3 });
+    }
+  };
   for (const a of t.accounts) {
-    const r = await sync(emu, { adAccountId: a.id, kind: "backfill" }, { creativeImages: { allowedHosts: [new URL(emu.url).host] } });
+    const r = await sync(emu, { adAccountId: a.id, kind: "backfill" }, { creativeImages: { allowedHosts: [new URL(emu.url).host] }, breakdownHistoryDays: 400, onChunk });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe("succeeded");
   }
   expect((await control<{ faults: unknown[] }>(emu, "GET", "/faults")).faults).toEqual([]);
+  expect(injected).toBe(true);
   const member = await createUser();
   await addMember(t.agencyId, member.id, "member");
   memberId = member.id;

@@ -109,6 +109,8 @@ export function testDeps(emu: Pick<RunningEmulator, "url">, overrides: Partial<S
     leaseMs: 10_000,
     // Meta asks for a minute; tests do not sit that out unless they say so (the run pauses instead).
     maxRateLimitWaitMs: 2_000,
+    // Audience breakdowns (~10x the rows) only where a test asks for them (drilldown-truth.test.ts).
+    breakdownHistoryDays: 0,
     ...overrides,
   };
 }

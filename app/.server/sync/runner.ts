@@ -118,6 +118,9 @@ export const ALL_CAMPAIGN_STATUSES = ["ACTIVE", "PAUSED", "ARCHIVED", "DELETED",
 const DONE = new Set(["Job Completed"]);
 const FAILED = new Set(["Job Failed", "Job Skipped"]);
 
+/** A chunk of a run's checkpoint: the ad facts of a range, or (part "breakdowns") its audience facts. */
+type ChunkRange = DayRange & { part?: "breakdowns" };
+
 class LeaseLostError extends Error {
   constructor() {
     super("Another worker took over this account's sync; this run stopped without writing further");
@@ -199,7 +202,12 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
       deps.log?.info({ runId: run.id, remaining: checkpoint.remaining.length }, "resuming sync run from checkpoint");
     } else {
       const plan = planSync({ kind: req.kind, timeZone: account.timezone_name, now: now(), backfillMonths: account.backfill_months, backfilledSince: account.backfilled_since, since: req.since });
-      checkpoint = { remaining: plan.chunks, total: plan.chunks.length, today: plan.today };
+      // Headline numbers first (ad facts, newest first), then the audience breakdowns of the same
+      // chunks within the breakdown history: dashboards fill before the heavier breakdown reads run.
+      const history = req.kind === "incremental" ? -1 : (deps.breakdownHistoryDays ?? 400);
+      const audience = plan.chunks.filter((c) => daysBetween(c.until, plan.today) <= history).map((c): ChunkRange => ({ ...c, part: "breakdowns" }));
+      const remaining: ChunkRange[] = [...plan.chunks, ...audience];
+      checkpoint = { remaining, total: remaining.length, today: plan.today };
       run = await db((tx) => createRun(tx, { agencyId: account.agency_id, workspaceId: account.workspace_id, adAccountId: account.id, kind: req.kind, range: plan.range, checkpoint }));
     }
     result.runId = run.id;
@@ -209,8 +217,8 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
     graph = deps.graphFor(token);
     const readerOptions = { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500 };
     const reader = new RangeReader(graph, account.meta_account_id, readerOptions, AD_READ);
-    // Breakdowns change slowly and cost a read each: every pass but the frequent incremental one.
-    const breakdownReaders = run.kind === "incremental" ? [] : (Object.keys(BREAKDOWN_READS) as BreakdownFamily[]).map((family) => ({ family, reader: new RangeReader(graph!, account.meta_account_id, readerOptions, breakdownRead(family)) }));
+    // Breakdowns change slowly and cost four reads a chunk: planned for every pass but the frequent incremental one.
+    const breakdownReaders = (Object.keys(BREAKDOWN_READS) as BreakdownFamily[]).map((family) => ({ family, reader: new RangeReader(graph!, account.meta_account_id, readerOptions, breakdownRead(family)) }));
 
     // Meta's rate limit answers say how long to wait; sitting it out beats giving up a 37-month
     // backfill. The governor normally slows calls before Meta has to refuse them.
@@ -255,24 +263,43 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
     const advancesBackfill = run.kind === "backfill" || run.kind === "full";
     let callsBefore = 0;
     while (checkpoint.remaining.length > 0) {
-      const range = checkpoint.remaining[0]!;
-      const rows = await patiently(() => reader.readRange(range));
-      const breakdowns: Array<{ family: BreakdownFamily; rows: BreakdownRow[] }> = [];
-      const withBreakdowns = daysBetween(range.until, checkpoint.today || range.until) <= (deps.breakdownHistoryDays ?? 400);
-      for (const b of withBreakdowns ? breakdownReaders : []) breakdowns.push({ family: b.family, rows: await patiently(() => b.reader.readRange(range)) });
-      const calls = graph.calls - callsBefore;
-      callsBefore = graph.calls;
+      const chunk = checkpoint.remaining[0]! as ChunkRange;
+      const range: DayRange = { since: chunk.since, until: chunk.until };
       const next: Checkpoint = { ...checkpoint, remaining: checkpoint.remaining.slice(1) };
       const progress = next.total === 0 ? 100 : ((next.total - next.remaining.length) / next.total) * 100;
       const runId = run.id;
       const target = { adAccountId: account.id, workspaceId: account.workspace_id, range, window: FETCHED_ATTRIBUTION_WINDOW };
-      // Breakdowns first, in bounded transactions; the chunk's checkpoint commits with the ad facts below.
       const guard = async (tx: TransactionSql) => {
         if (leaseLost || !(await renewLease(tx, account.id, owner, leaseMs))) throw new LeaseLostError();
       };
-      for (const b of breakdowns) await replaceBreakdownFactsBatched(sql, { ...target, family: b.family, rows: b.rows }, guard);
+      if (chunk.part === "breakdowns") {
+        // Each family is read in full, then written in bounded transactions; the checkpoint moves on
+        // once all four are stored (a run stopped midway re-reads the chunk; replace keeps it exact).
+        let written = 0;
+        for (const b of breakdownReaders) {
+          const rows = await patiently(() => b.reader.readRange(range));
+          written += await replaceBreakdownFactsBatched(sql, { ...target, family: b.family, rows }, guard);
+        }
+        const calls = graph.calls - callsBefore;
+        callsBefore = graph.calls;
+        await sql.begin(async (tx) => {
+          await guard(tx);
+          const version = await bumpDataVersion(tx, account.workspace_id);
+          await saveProgress(tx, runId, { checkpoint: next, progress, days: 0, rows: written, apiCalls: calls });
+          await tx`update public.ad_accounts set sync_progress = ${progress.toFixed(2)} where id = ${account.id}`;
+          await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
+          await publishEvent(tx, { type: "progress", workspaceId: account.workspace_id, adAccountId: account.id, runId, progress: Math.round(progress * 100) / 100 });
+        });
+        checkpoint = next;
+        result.rows += written;
+        await deps.onChunk?.({ runId, range, rows: written, remaining: next.remaining.length });
+        continue;
+      }
+      const rows = await patiently(() => reader.readRange(range));
+      const calls = graph.calls - callsBefore;
+      callsBefore = graph.calls;
       const written = await sql.begin(async (tx) => {
-        if (leaseLost || !(await renewLease(tx, account.id, owner, leaseMs))) throw new LeaseLostError();
+        await guard(tx);
         const names = new Map<string, CampaignRow>();
         for (const r of rows) if (r.campaignName) names.set(r.campaignId, { id: r.campaignId, name: r.campaignName });
         await upsertCampaigns(tx, account.id, account.workspace_id, [...names.values()]);
