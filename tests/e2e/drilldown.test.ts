@@ -34,8 +34,9 @@ const param = (p: Page, k: string) => new URL(p.url()).searchParams.get(k);
 async function untilReady(page: Page, url: string, selector: string, ms = 200_000) {
   const deadline = Date.now() + ms;
   for (;;) {
-    await page.goto(url);
-    if ((await page.locator(selector).count()) > 0) return;
+    // the server is busy importing history in the same process: a slow answer is retried, not fatal
+    const ok = await page.goto(url, { timeout: 60_000 }).then(() => true, () => false);
+    if (ok && (await page.locator(selector).count()) > 0) return;
     if (Date.now() > deadline) throw new Error(`${selector} never appeared on ${url}`);
     await page.waitForTimeout(3000);
   }
