@@ -41,6 +41,8 @@ async function npmStart(): Promise<Tree> {
     SHUTDOWN_TIMEOUT_MS: String(BOUND_MS),
     METRICS_TOKEN,
     DEMO: "1",
+    // the web process runs the sync worker on both engines (PostgreSQL's default is separate workers)
+    RUN_WORKER: "1",
   });
   await waitUntil(
     `npm start serving /login on ${port}`,
