@@ -7,9 +7,9 @@ import { sql } from "../db/connection";
 import { graphClientFromEnv } from "../meta/graph";
 import { getConnectionToken, markNeedsReauth } from "../meta/connections";
 import { logger } from "../logger";
+import { env } from "../env";
 import { runSync, type SyncDeps, type SyncRequest, type SyncResult } from "./runner";
 import { META_CDN_HOSTS } from "./creatives";
-import { env } from "../env";
 
 export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
   return {
@@ -18,6 +18,7 @@ export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
     getToken: (tx, connectionId) => getConnectionToken(tx, connectionId),
     markNeedsReauth: (tx, connectionId, reason) => markNeedsReauth(tx, connectionId, reason),
     log: logger.child({ module: "sync" }),
+    leaseMs: env().SYNC_LEASE_SECONDS * 1000,
     // Meta's CDN, plus the Graph origin itself when that is the emulator (demo, tests)
     creativeImages: { allowedHosts: [...META_CDN_HOSTS, new URL(env().META_GRAPH_URL).host] },
     ...overrides,
