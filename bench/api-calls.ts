@@ -4,7 +4,7 @@
  * 7 days), into an in-memory PGlite database.
  * Every pass reads ad x day x platform rows; backfill and restatement passes also read the four audience
  * breakdown families per ad set (ADR 0080); incremental passes do not.
- *   npx tsx bench/api-calls.ts [--campaigns 50] [--months 13]    -> bench/results/api-calls.json
+ *   npx tsx bench/api-calls.ts [--campaigns 50] [--months 13] [--page-size 500]   -> bench/results/api-calls.json
  */
 import fs from "node:fs";
 import { startEmbedded } from "../app/.server/db/embedded";
@@ -24,20 +24,21 @@ const arg = (name: string, dflt: number) => {
 };
 const CAMPAIGNS = arg("campaigns", 50);
 const MONTHS = arg("months", 13);
+const PAGE = arg("page-size", 500);
 const emu = await emulator({ world: { accounts: 1, campaignsPerAccount: CAMPAIGNS } });
 try {
   const t = await connectTenant(emu, { n: 1, backfillMonths: MONTHS });
   const a = t.accounts[0]!;
   const measure = async (kind: "backfill" | "incremental" | "restatement") => {
     await control(emu, "POST", "/calls/reset");
-    const r = await sync(emu, { adAccountId: a.id, kind });
+    const r = await sync(emu, { adAccountId: a.id, kind }, { breakdownHistoryDays: 400, pageSize: PAGE });
     if (r.status !== "succeeded") throw new Error(`${kind}: ${r.status} ${r.error}`);
     const calls = await control(emu, "GET", "/calls");
     const emulatorCalls = calls.total;
     return { kind, days: r.days, rows: r.rows, apiCalls: r.apiCalls, emulatorCalls, callsPerAccountDay: Number((emulatorCalls / r.days).toFixed(3)), byKind: calls.byKind, durationMs: r.durationMs };
   };
   const results = [await measure("backfill"), await measure("incremental"), await measure("restatement")];
-  const out = { measuredAt: new Date().toISOString(), setup: `1 ad account x ${CAMPAIGNS} campaigns (2-6 ad sets each, 1-5 ads per ad set) x 4 platforms, ${MONTHS}-month backfill, emulator seed sync-tests, page size 500, async report runs for ranges > 7 days (30-day chunks); ad-level read on every pass, 4 breakdown reads per chunk on backfill and restatement`, results };
+  const out = { measuredAt: new Date().toISOString(), setup: `1 ad account x ${CAMPAIGNS} campaigns (2-6 ad sets each, 1-5 ads per ad set) x 4 platforms, ${MONTHS}-month backfill, emulator seed sync-tests, page size ${PAGE}, async report runs for ranges > 7 days (30-day chunks); ad-level read on every pass, 4 breakdown reads per chunk on backfill and restatement`, results };
   fs.mkdirSync("bench/results", { recursive: true });
   fs.writeFileSync("bench/results/api-calls.json", JSON.stringify(out, null, 2) + "\n");
   console.log(JSON.stringify(out, null, 2));
