@@ -14,6 +14,7 @@ import { Alert, RouteErrorAlert, ButtonLink, Card, cx, EmptyState, PageHeader } 
 import { formatCount, formatDateRange, formatMetric, formatRelativeTime } from "~/utils/format";
 import { LiveDot } from "~/components/live/live";
 import { useLiveUpdates } from "~/hooks/useLiveUpdates";
+import { useCarriedQuery } from "~/components/dashboard/carried-query";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role } = await requireAgency(request, params.agency);
@@ -54,6 +55,8 @@ const SORTS: [string, string][] = [
 
 export default function AgencyOverview() {
   const d = useLoaderData<typeof loader>();
+  // opening a client keeps the range and comparison chosen here
+  const carried = useCarriedQuery();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
   const nav = useNavigation();
@@ -147,7 +150,7 @@ export default function AgencyOverview() {
                   <tr key={`${r.id}-${l?.currency ?? "none"}`} className="hover:bg-zinc-900/60" data-client={r.slug}>
                     <th scope="row" className="max-w-[14rem] px-3 py-2 text-left font-normal">
                       {i === 0 ? (
-                        <Link to={`${base}/w/${r.slug}`} className="block truncate font-medium text-zinc-100 hover:text-blue-300">
+                        <Link to={`${base}/w/${r.slug}${carried}`} className="block truncate font-medium text-zinc-100 hover:text-blue-300">
                           {r.name}
                         </Link>
                       ) : (
