@@ -52,7 +52,7 @@ function Panel({ title, csv, kind, children }: { title: string; csv: string; kin
 }
 
 function Empty() {
-  return <p className="text-sm text-zinc-500">No audience data for this range yet (breakdowns are refreshed with the daily re-read).</p>;
+  return <p className="text-sm text-zinc-500">No audience data for this range yet: breakdowns arrive after the headline numbers and are refreshed with the daily re-read.</p>;
 }
 
 /** Grouped bars: one group per age band, one bar per gender, by spend. */
