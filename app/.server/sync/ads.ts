@@ -137,24 +137,50 @@ export interface AdFactsInput {
 }
 
 /**
- * Replaces the account's ad facts for the range, then re-derives its campaign facts for the range
- * from them (one statement each, inside the caller's transaction; rows travel as one JSON value).
+ * The ad rows of a chunk in transactions of at most `batch` rows (a big account's month is tens of
+ * thousands of rows; on the embedded engine one statement that size holds every other request),
+ * `guard` first in each. The campaign facts are derived afterwards, in the chunk's own transaction
+ * (deriveCampaignFacts), so headline numbers change all at once; a run stopped midway re-reads the
+ * chunk and replace makes it exact.
  */
-export async function replaceAdFacts(tx: Tx, input: AdFactsInput): Promise<{ written: number; campaignRows: number }> {
+export async function writeAdFactsBatched(sql: import("postgres").Sql, input: AdFactsInput, guard: (tx: Tx) => Promise<void>, batch = 5000): Promise<number> {
+  inRange(input.range, input.rows);
+  let written = 0;
+  for (let i = 0; i === 0 || i < input.rows.length; i += batch) {
+    const rows = input.rows.slice(i, i + batch);
+    written += (await sql.begin(async (tx) => {
+      await guard(tx);
+      if (i === 0) await tx`delete from public.insights_ad_daily where ad_account_id = ${input.adAccountId} and date between ${input.range.since}::date and ${input.range.until}::date`;
+      return insertAdRows(tx, { ...input, rows });
+    })) as number;
+  }
+  return written;
+}
+
+async function insertAdRows(tx: Tx, input: AdFactsInput): Promise<number> {
   const { adAccountId: acc, workspaceId: ws, range, window } = input;
   inRange(range, input.rows);
+  if (input.rows.length === 0) return 0;
   const byKey = new Map<string, AdFactRow>();
   for (const r of input.rows) byKey.set(`${r.adId}|${r.date}|${r.platform}`, r);
   const payload = JSON.stringify([...byKey.values()].map((r) => ({ a: r.adId, as: r.adsetId, c: r.campaignId, d: r.date, p: r.platform, ...metricJson(r) })));
-  await tx`delete from public.insights_ad_daily where ad_account_id = ${acc} and date between ${range.since}::date and ${range.until}::date`;
   const ins = await tx`
     insert into public.insights_ad_daily
       (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window, workspace_id, meta_adset_id, meta_campaign_id,
        spend, impressions, clicks, link_clicks, conversions, conversion_value)
     select ${acc}::uuid, u.d, u.a, u.p, ${window}, ${ws}::uuid, u.as, u.c, u.s, u.i, u.k, u.l, u.cv, u.v
     from json_to_recordset(${payload}::text::json)
-      as u(a text, "as" text, c text, d date, p text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric)`;
-  // Campaign facts are sums of the same ad rows (exact numeric sums), never a second read.
+      as u(a text, "as" text, c text, d date, p text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric)
+    on conflict (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window) do update set
+      meta_adset_id = excluded.meta_adset_id, meta_campaign_id = excluded.meta_campaign_id, spend = excluded.spend,
+      impressions = excluded.impressions, clicks = excluded.clicks, link_clicks = excluded.link_clicks,
+      conversions = excluded.conversions, conversion_value = excluded.conversion_value, fetched_at = now()`;
+  return ins.count;
+}
+
+/** Campaign facts of the range as sums of the same ad rows (exact numeric sums), never a second read. */
+export async function deriveCampaignFacts(tx: Tx, input: Omit<AdFactsInput, "rows">): Promise<number> {
+  const { adAccountId: acc, workspaceId: ws, range, window } = input;
   await tx`delete from public.insights_daily where ad_account_id = ${acc} and date between ${range.since}::date and ${range.until}::date`;
   const camp = await tx`
     insert into public.insights_daily
@@ -164,7 +190,7 @@ export async function replaceAdFacts(tx: Tx, input: AdFactsInput): Promise<{ wri
     from public.insights_ad_daily
     where ad_account_id = ${acc} and date between ${range.since}::date and ${range.until}::date and attribution_window = ${window}
     group by ad_account_id, meta_campaign_id, date, publisher_platform`;
-  return { written: ins.count, campaignRows: camp.count };
+  return camp.count;
 }
 
 type BreakdownInput = { adAccountId: string; workspaceId: string; range: DayRange; window: string; family: BreakdownFamily; rows: BreakdownRow[] };

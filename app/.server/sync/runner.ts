@@ -30,7 +30,7 @@ import {
 import { upsertCampaigns, bumpDataVersion, type CampaignRow } from "./upsert";
 import {
   AD_FIELDS, AD_INSIGHTS_FIELDS, ADSET_FIELDS, ALL_AD_STATUSES, BREAKDOWN_FIELDS, BREAKDOWN_READS, FETCHED_ATTRIBUTION_WINDOW,
-  replaceAdFacts, replaceBreakdownFactsBatched, toAdFactRow, toBreakdownRow, upsertAdObjects, upsertNamesFromFacts,
+  deriveCampaignFacts, writeAdFactsBatched, replaceBreakdownFactsBatched, toAdFactRow, toBreakdownRow, upsertAdObjects, upsertNamesFromFacts,
   type AdFactRow, type BreakdownFamily, type BreakdownRow, type MetaAd, type MetaAdSet,
 } from "./ads";
 import { refreshCreativeImages, type CreativeImageOptions } from "./creatives";
@@ -298,13 +298,14 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
       const rows = await patiently(() => reader.readRange(range));
       const calls = graph.calls - callsBefore;
       callsBefore = graph.calls;
-      const written = await sql.begin(async (tx) => {
+      const written = await writeAdFactsBatched(sql, { ...target, rows }, guard);
+      await sql.begin(async (tx) => {
         await guard(tx);
         const names = new Map<string, CampaignRow>();
         for (const r of rows) if (r.campaignName) names.set(r.campaignId, { id: r.campaignId, name: r.campaignName });
         await upsertCampaigns(tx, account.id, account.workspace_id, [...names.values()]);
         await upsertNamesFromFacts(tx, account.id, account.workspace_id, rows);
-        const { written } = await replaceAdFacts(tx, { ...target, rows });
+        await deriveCampaignFacts(tx, target);
         const version = await bumpDataVersion(tx, account.workspace_id);
         await saveProgress(tx, runId, { checkpoint: next, progress, days: daysBetween(range.since, range.until), rows: written, apiCalls: calls });
         await tx`
@@ -314,7 +315,6 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
           where id = ${account.id}`;
         await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
         await publishEvent(tx, { type: "progress", workspaceId: account.workspace_id, adAccountId: account.id, runId, progress: Math.round(progress * 100) / 100 });
-        return written;
       });
       checkpoint = next;
       result.days += daysBetween(range.since, range.until);
