@@ -21,7 +21,7 @@ import { createRequestHandler as createRemixHandler, type ServerBuild } from "@r
 // The Express adapter's request/response converters. Its index exports only createRequestHandler,
 // which leaves no hook between Remix's Response and the socket; we add headers there.
 import { createRemixRequest, sendRemixResponse } from "@remix-run/express/dist/server.js";
-import { logger, runWithLogContext, logContext, type LogContext } from "../app/.server/logger";
+import { logger, loggablePath, runWithLogContext, logContext, type LogContext } from "../app/.server/logger";
 import { createNonce, securityHeaders, withSecurityHeaders } from "../app/.server/security/headers";
 import { csrfMiddleware } from "../app/.server/security/csrf";
 import {
@@ -53,10 +53,8 @@ export interface AppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Path segments that are secrets themselves (invitation and reset tokens, deletion codes). */
-export function loggablePath(pathname: string): string {
-  return pathname.replace(/^\/(invite|reset-password|meta\/deletion)\/[^/]+/, "/$1/[redacted]");
-}
+/** Path segments that are secrets themselves: one definition, in the logger (entry.server and CSRF use it too). */
+export { loggablePath };
 
 function requestContext(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
   const incoming = req.get("x-request-id");

@@ -8,7 +8,7 @@
  * Webhooks authenticate by signature instead and are exempt.
  */
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
-import { logger } from "../logger";
+import { loggablePath, logger } from "../logger";
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -57,7 +57,7 @@ export function csrfMiddleware(opts: { appUrl?: string }) {
       expectedOrigin,
     });
     if (verdict.ok) return next();
-    logger.warn({ method: req.method, path: req.path, reason: verdict.reason }, "csrf check refused a request");
+    logger.warn({ method: req.method, path: loggablePath(req.path), reason: verdict.reason }, "csrf check refused a request");
     res
       .status(403)
       .type("text/plain")
