@@ -7,6 +7,7 @@ import { PaymentProviderError } from "~/.server/billing/stripe";
 import { env } from "~/.server/env";
 import { InputError } from "~/.server/errors";
 import { Alert, Badge, Button, Card, CardTitle, PageHeader, cx } from "~/components/ui";
+import { formatStripeAmount } from "~/utils/stripe-money";
 
 export const meta: MetaFunction = () => [{ title: "Billing · Spendlane" }];
 
@@ -43,8 +44,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 const dateFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 const fmtDate = (d: string | Date | null | undefined) => (d ? dateFmt.format(new Date(d)) : "—");
-const fmtMoney = (minor: number, currency: string) =>
-  new Intl.NumberFormat("en", { style: "currency", currency: currency.toUpperCase() }).format(minor / 100);
+// Stripe amounts are in the currency's smallest unit, which is not always a hundredth (JPY has none).
+const fmtMoney = (amount: number, currency: string) => formatStripeAmount(amount, currency);
 
 const STATUS: Record<string, { label: string; tone: "green" | "amber" | "red" | "blue" | "neutral" }> = {
   trialing: { label: "Trial", tone: "blue" },

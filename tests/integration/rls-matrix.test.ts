@@ -86,7 +86,7 @@ const MATRIX: TableSpec[] = [
   {
     table: "public.agency_members",
     select: [(c) => `select 1 from public.agency_members where agency_id = '${c.agencyA}' and user_id = '${c.member}'`, "YYY00E"],
-    insert: [(c) => `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'member') returning 1`, "YYEEEE"],
+    insert: [(c) => `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'member') returning 1`, ALL_E], // memberships come from accepted invitations only (0061),
     update: [(c) => `update public.agency_members set role = 'admin' where agency_id = '${c.agencyA}' and user_id = '${c.member}' returning 1`, "YY000E"],
     delete: [(c) => `delete from public.agency_members where agency_id = '${c.agencyA}' and user_id = '${c.member}' returning 1`, "YY000E"],
   },
@@ -100,7 +100,7 @@ const MATRIX: TableSpec[] = [
   {
     table: "public.workspace_viewers",
     select: [(c) => `select 1 from public.workspace_viewers where workspace_id = '${c.ws1}' and user_id = '${c.viewer}'`, "YYY0YE"],
-    insert: [(c) => `insert into public.workspace_viewers (workspace_id, user_id, agency_id) values ('${c.ws2}', '${c.outsider}', '${c.agencyA}') returning 1`, "YYEEEE"],
+    insert: [(c) => `insert into public.workspace_viewers (workspace_id, user_id, agency_id) values ('${c.ws2}', '${c.outsider}', '${c.agencyA}') returning 1`, ALL_E], // viewers come from accepted invitations only (0061),
     update: [(c) => `update public.workspace_viewers set created_at = now() where workspace_id = '${c.ws1}' returning 1`, ALL_E],
     delete: [(c) => `delete from public.workspace_viewers where workspace_id = '${c.ws1}' and user_id = '${c.viewer}' returning 1`, "YY000E"],
   },
@@ -295,9 +295,10 @@ describe("RLS rules", () => {
   });
 
   it("only owners make owners", async () => {
-    await expectError(c.admin, `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner')`, /row-level security/);
+    // nobody inserts a membership directly (0061): owners are made by promotion or transfer
+    await expectError(c.admin, `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner')`, /permission denied/);
+    await expectError(c.owner, `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner')`, /permission denied/);
     await expectError(c.admin, `update public.agency_members set role = 'owner' where agency_id = '${c.agencyA}' and user_id = '${c.member}'`, /row-level security/);
-    expect((await run(c.owner, `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner') returning 1`)).cell).toBe("Y");
     expect((await run(c.owner, `update public.agency_members set role = 'owner' where agency_id = '${c.agencyA}' and user_id = '${c.member}' returning 1`)).cell).toBe("Y");
   });
 
