@@ -3,6 +3,7 @@
 import { spawnSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { parseEnv } from "node:util";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 process.chdir(root);
@@ -25,9 +26,15 @@ if (built < newestMtime(path.join(root, "app"))) {
 }
 
 const envFile = fs.existsSync(path.join(root, ".env")) ? ["--env-file=.env"] : [];
+// Demo mode is explicit (SPENDLANE_DEMO, docs/decisions/0064): `npm start` turns it on by default only
+// for the embedded engine without a Meta app (no DATABASE_URL, no META_APP_ID, in the shell or .env),
+// which is what a fresh clone is. Any deployment with a database or a Meta app must say so itself.
+const fileEnv = envFile.length ? parseEnv(fs.readFileSync(path.join(root, ".env"), "utf8")) : {};
+const setting = (name) => process.env[name] ?? fileEnv[name];
+const demoDefault = setting("SPENDLANE_DEMO") === undefined && !setting("DATABASE_URL") && !setting("META_APP_ID") ? { SPENDLANE_DEMO: "1" } : {};
 const child = spawn(process.execPath, [...envFile, "--import", "tsx", path.join(root, "server/index.ts")], {
   stdio: "inherit",
-  env: { NODE_ENV: "production", ...process.env },
+  env: { NODE_ENV: "production", ...demoDefault, ...process.env },
 });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
 child.on("exit", (code) => process.exit(code ?? 0));

@@ -35,7 +35,7 @@ import {
 import type { SpendlaneLoadContext } from "../app/.server/security/load-context";
 
 export interface AppRuntime {
-  env: { APP_URL?: string; NODE_ENV: string };
+  env: { APP_URL?: string; NODE_ENV: string; TRUST_PROXY?: boolean | string | number; DEMO?: boolean };
   expressMounts: ((app: Express) => void)[];
 }
 
@@ -45,8 +45,8 @@ export interface AppOptions {
   /** Connect-style middleware served before Remix (Vite's dev middlewares). */
   devMiddleware?: express.RequestHandler;
   /**
-   * Which proxies may set X-Forwarded-For/-Proto (Express "trust proxy"). Default: loopback and
-   * private networks, where a reverse proxy or platform load balancer sits in front of the app.
+   * Which proxies may set X-Forwarded-For/-Proto (Express "trust proxy"); overrides TRUST_PROXY.
+   * Default: none, so the client address is the socket's and a forged header changes nothing.
    */
   trustProxy?: boolean | string | number;
 }
@@ -100,7 +100,9 @@ export function createApp(
   const production = runtime.env.NODE_ENV === "production";
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", options.trustProxy ?? "loopback, linklocal, uniquelocal");
+  // X-Forwarded-For is believed only from the proxies the operator names (TRUST_PROXY): from anyone
+  // else it would let a client pick its own address, and so its own rate-limit bucket.
+  app.set("trust proxy", options.trustProxy ?? runtime.env.TRUST_PROXY ?? false);
 
   app.use(requestContext);
   app.use(baselineHeaders(production));

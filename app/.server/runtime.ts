@@ -20,18 +20,19 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
-/** Demo mode is the default when no real Meta app is configured. */
-export function isDemo(raw: NodeJS.ProcessEnv = process.env): boolean {
-  if (raw.DEMO !== undefined && raw.DEMO !== "") return ["1", "true", "yes"].includes(raw.DEMO);
-  return !raw.META_APP_ID;
+/**
+ * Demo mode is explicit: SPENDLANE_DEMO=1 (which `npm start` sets by default on the embedded engine
+ * without a Meta app, scripts/start.mjs). It is never inferred from a missing META_APP_ID: that turned
+ * production deployments into demos with a public mail outbox (security review, finding 4).
+ */
+export function isDemo(raw: Record<string, string | undefined> = process.env): boolean {
+  return ["1", "true", "yes"].includes((raw.SPENDLANE_DEMO ?? "").trim().toLowerCase());
 }
 
 export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Runtime> {
   const stops: (() => Promise<void>)[] = [];
   const banner: string[] = [];
   const demo = isDemo();
-  // Pin the decision: the demo emulator sets META_APP_ID below, after which isDemo() would say no.
-  if (!process.env.DEMO) process.env.DEMO = demo ? "1" : "0";
   // The demo refreshes watched workspaces every 30 s (Meta's own cadence, 900 s, is the default).
   if (demo && !process.env.REFRESH_ACTIVE_SECONDS) process.env.REFRESH_ACTIVE_SECONDS = "30";
   // Demo: the built-in Meta emulator must be up (and its URL in the environment) before env is parsed.

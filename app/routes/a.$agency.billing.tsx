@@ -8,6 +8,7 @@ import { env } from "~/.server/env";
 import { InputError } from "~/.server/errors";
 import { Alert, Badge, Button, Card, CardTitle, PageHeader, cx } from "~/components/ui";
 import { formatStripeAmount } from "~/utils/stripe-money";
+import { appBaseUrl } from "~/.server/mail";
 
 export const meta: MetaFunction = () => [{ title: "Billing · Spendlane" }];
 
@@ -26,7 +27,7 @@ const actionSchema = z.discriminatedUnion("intent", [
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, agency } = await requireAgencyRole(request, params.agency, ["owner"]);
   const parsed = actionSchema.safeParse(Object.fromEntries(await request.formData()));
-  const appUrl = env().APP_URL ?? new URL(request.url).origin;
+  const appUrl = appBaseUrl(request);
   try {
     if (!parsed.success) throw new InputError("Unknown billing action");
     const target =

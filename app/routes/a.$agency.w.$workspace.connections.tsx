@@ -18,6 +18,7 @@ import {
 } from "~/.server/meta/connections";
 import { metaConfigured } from "~/.server/meta/oauth";
 import { Alert, Badge, Button, Card, CardTitle, EmptyState, Field, FormErrorSummary, PageHeader } from "~/components/ui";
+import { appBaseUrl } from "~/.server/mail";
 
 export const meta: MetaFunction = () => [{ title: "Meta connections · Spendlane" }];
 
@@ -119,7 +120,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
             sessionId: access.user.sessionId,
             workspaceId,
             connectionId: input.intent === "reconnect" ? input.connectionId : undefined,
-            origin: new URL(request.url).origin,
+            origin: appBaseUrl(request),
           }),
         );
       case "system_token": {

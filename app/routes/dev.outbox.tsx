@@ -10,8 +10,8 @@ export const meta: MetaFunction = () => [{ title: "Dev outbox · Spendlane" }, {
 
 /**
  * Development tool: the emails Spendlane would have sent (no SMTP configured). Production answers 404
- * unless it is the demo, where there is no mail server and the outbox is the only way to follow an
- * invitation. With SMTP configured the outbox stays empty.
+ * unless it is the demo (SPENDLANE_DEMO=1, explicit), where there is no mail server and the outbox is
+ * the only way to follow an invitation. With SMTP configured the outbox stays empty.
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   if (env().NODE_ENV === "production" && !isDemo()) notFound();

@@ -20,7 +20,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const redirectTo = safeRedirect(url.searchParams.get("redirectTo"));
   if (await getUser(request)) throw redirect(redirectTo);
   const fb = url.searchParams.get("fb");
-  return { facebook: facebookLoginEnabled(), notice: fb ? (FB_NOTICES[fb] ?? null) : null };
+  const notice = fb ? (FB_NOTICES[fb] ?? null) : url.searchParams.has("email-changed") ? "Your email address is changed. Log in with the new one." : null;
+  return { facebook: facebookLoginEnabled(), notice };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {

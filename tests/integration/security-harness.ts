@@ -29,12 +29,20 @@ async function loadBuild(): Promise<ServerBuild> {
  * `browser: true` also serves the client modules through Vite (as `npm run dev` does), so a real
  * browser can load and hydrate the pages.
  */
-export async function startTestServer(runtime: Partial<AppRuntime> = {}, opts: { browser?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  runtime: Partial<AppRuntime> = {},
+  opts: { browser?: boolean; trustProxy?: AppOptions["trustProxy"] } = {},
+): Promise<TestServer> {
   const build = await loadBuild();
   const app = createApp(
     build,
     { env: { NODE_ENV: "production", ...runtime.env }, expressMounts: runtime.expressMounts ?? [] },
-    opts.browser ? { devMiddleware: vite!.middlewares as unknown as AppOptions["devMiddleware"] } : {},
+    {
+      ...(opts.browser ? { devMiddleware: vite!.middlewares as unknown as AppOptions["devMiddleware"] } : {}),
+      // The test client poses as a proxy on loopback (TRUST_PROXY=loopback) so that each test server
+      // can play its own client address through X-Forwarded-For; `trustProxy: false` tests the default.
+      trustProxy: opts.trustProxy ?? "loopback",
+    },
   );
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));

@@ -1,6 +1,6 @@
 /**
- * Account security for the signed-in user: sessions (list, sign out others), change password and
- * change email (both need the current password).
+ * Account security for the signed-in user: sessions (list, sign out others) and change password
+ * (needs the current password). Email changes wait for a confirmation: email-change.ts.
  *
  * Sessions are listed and ended under asUser: RLS lets a user see and delete only their own rows.
  * The password hash is never granted to `authenticated`, so verifying and replacing it runs as a
@@ -8,8 +8,8 @@
  */
 import { z } from "zod";
 import { asService, asUser } from "../db/connection";
-import { InputError, NotFoundError, fieldErrors, isUniqueViolation } from "../errors";
-import { emailSchema, passwordSchema } from "../tenancy/validation";
+import { InputError, NotFoundError, fieldErrors } from "../errors";
+import { passwordSchema } from "../tenancy/validation";
 import { hashPassword, verifyPassword } from "../tenancy/users";
 import { RATE_LIMITS, TooManyAttemptsError, beginAttempt, bucket, type Counter } from "../security/rate-limit";
 
@@ -48,7 +48,7 @@ export const changePasswordSchema = z
  * its way to them: failures count per user and per client IP (RATE_LIMITS.current_password), a
  * correct password hands its attempt back. Over the limit: TooManyAttemptsError (429).
  */
-async function checkCurrentPassword(userId: string, password: string, field: string, ip: string | null) {
+export async function checkCurrentPassword(userId: string, password: string, field: string, ip: string | null) {
   const rules = RATE_LIMITS.current_password;
   const counters: Counter[] = [{ bucket: bucket("current_password", "account", userId), rule: rules.account }];
   if (ip) counters.push({ bucket: bucket("current_password", "ip", ip), rule: rules.ip });
@@ -80,20 +80,4 @@ export async function changePassword(userId: string, currentSessionId: string, i
     const ended = await tx`delete from public.sessions where user_id = ${userId} and id <> ${currentSessionId} returning id`;
     return { sessionsEnded: ended.length };
   });
-}
-
-export const changeEmailSchema = z.object({ email: emailSchema, password: z.string().min(1, "Enter your current password") });
-
-/** Changes the sign-in email (unique across users). */
-export async function changeEmail(userId: string, input: unknown): Promise<{ email: string }> {
-  const parsed = changeEmailSchema.safeParse(input);
-  if (!parsed.success) throw new InputError("Check the email", fieldErrors(parsed.error.issues));
-  await checkCurrentPassword(userId, parsed.data.password, "password");
-  try {
-    await asService((tx) => tx`update public.users set email = ${parsed.data.email}, updated_at = now() where id = ${userId}`);
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new InputError("That email is already used by another account", { email: "Already in use" });
-    throw err;
-  }
-  return { email: parsed.data.email };
 }

@@ -9,9 +9,11 @@ import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "../env";
 import { asService } from "../db/connection";
 import { logger } from "../logger";
+import { publicOrigin } from "../security/origin";
 import type { RenderedMail } from "./templates";
 
 export * from "./templates";
+export * from "./account-templates";
 
 let transport: { url: string; t: Transporter } | undefined;
 function smtp(url: string): Transporter {
@@ -47,7 +49,7 @@ export interface OutboxMessage {
   id: string;
   toAddress: string;
   subject: string;
-  template: "invitation" | "password_reset";
+  template: RenderedMail["template"];
   textBody: string;
   htmlBody: string;
   createdAt: Date;
@@ -73,13 +75,12 @@ export function firstLink(text: string): string | undefined {
 }
 
 /**
- * Base URL for links in emails: APP_URL when configured. Without it the request's own origin is used,
- * which is right for local and demo use; production deployments set APP_URL so a forged Host header
- * cannot point a reset link elsewhere.
+ * Base URL for links in emails (and other absolute URLs we hand out): APP_URL when configured, else
+ * the request's origin only when it is a loopback host (development, the local demo). Never a
+ * client-chosen Host: see security/origin.ts.
  */
 export function appBaseUrl(request?: Request): string {
   const configured = env().APP_URL;
   if (configured) return configured.replace(/\/+$/, "");
-  if (request) return new URL(request.url).origin;
-  return `http://localhost:${env().PORT}`;
+  return publicOrigin(request);
 }

@@ -9,6 +9,7 @@
  */
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 import { loggablePath, logger } from "../logger";
+import { trustedOrigin } from "./origin";
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -20,8 +21,8 @@ export interface CsrfInput {
   path: string;
   origin?: string | null;
   secFetchSite?: string | null;
-  /** The origin this app is served from (APP_URL, or the request's own scheme and host). */
-  expectedOrigin: string;
+  /** The origin this app is served from (security/origin.ts), or null for a Host we do not serve. */
+  expectedOrigin: string | null;
 }
 
 export type CsrfVerdict = { ok: true } | { ok: false; reason: string };
@@ -29,6 +30,7 @@ export type CsrfVerdict = { ok: true } | { ok: false; reason: string };
 export function checkCsrf(input: CsrfInput): CsrfVerdict {
   if (!UNSAFE_METHODS.has(input.method.toUpperCase())) return { ok: true };
   if (CSRF_EXEMPT.some((re) => re.test(input.path))) return { ok: true };
+  if (!input.expectedOrigin) return { ok: false, reason: "request for a host this app does not serve" };
   const origin = input.origin?.trim();
   if (origin && origin !== "null") {
     let normalised: string;
@@ -48,7 +50,9 @@ export function checkCsrf(input: CsrfInput): CsrfVerdict {
 /** Express middleware: 403 with a clear message for a forged or origin-less state change. */
 export function csrfMiddleware(opts: { appUrl?: string }) {
   return (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
-    const expectedOrigin = opts.appUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
+    // APP_URL, or (without it: development, the local demo) the request's origin only when its Host
+    // is a loopback name; a foreign Host (DNS rebinding) has no trusted origin, so nothing matches it.
+    const expectedOrigin = trustedOrigin({ protocol: req.protocol, host: req.get("host") }, opts.appUrl);
     const verdict = checkCsrf({
       method: req.method,
       path: req.path,
