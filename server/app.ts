@@ -127,6 +127,12 @@ export function createApp(
         clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
       };
       const response = withSecurityHeaders(await handle(createRemixRequest(req, res), context));
+      // Remix keeps an action's status but not its headers on single-fetch (.data) responses: put
+      // back the Retry-After that the rate limiter or the outage guard noted for this request.
+      const retryAfter = (res.locals.logContext as LogContext).retryAfterSeconds;
+      if (retryAfter && (response.status === 429 || response.status === 503) && !response.headers.has("Retry-After")) {
+        response.headers.set("Retry-After", String(retryAfter));
+      }
       // The adapter appends headers; drop our baseline copies of the ones this response sets itself
       // (a document's CSP carries its nonce) so no header is sent twice.
       for (const name of new Set(response.headers.keys())) res.removeHeader(name);

@@ -78,6 +78,12 @@ export interface LogContext {
   requestId: string;
   userId?: string;
   agencyId?: string;
+  /**
+   * Seconds after which a refused request (429, 503) may be retried, noted by whoever refused it so
+   * server/app.ts can put Retry-After on the response: Remix drops action and loader headers on
+   * single-fetch (.data) responses.
+   */
+  retryAfterSeconds?: number;
 }
 
 const g = globalThis as Record<string, unknown>;

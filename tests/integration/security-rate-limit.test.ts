@@ -157,3 +157,26 @@ describe("rate limits", () => {
     expect(statuses.slice(0, -1).every((s) => s === 400)).toBe(true);
   });
 });
+
+// Extra item of the review: Retry-After was lost on single-fetch data responses (the browser's form
+// posts are `.data` requests once the app has hydrated).
+describe("Retry-After on data requests", () => {
+  it("a refused login over single fetch (.data) still says when to retry", async () => {
+    const email = `${uniq("sf")}@example.test`;
+    const post = (path: string) =>
+      server.fetch(path, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": "198.51.100.77" },
+        body: new URLSearchParams({ email, password: "wrong-password" }).toString(),
+      });
+    for (let i = 0; i < 5; i++) await (await post("/login.data")).arrayBuffer();
+    const refused = await post("/login.data");
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    await refused.arrayBuffer();
+    const doc = await post("/login");
+    expect(doc.status).toBe(429);
+    expect(Number(doc.headers.get("retry-after"))).toBeGreaterThan(0);
+    await doc.arrayBuffer();
+  });
+});

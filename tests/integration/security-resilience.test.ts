@@ -99,6 +99,8 @@ describe("database outage", () => {
 
       const data = await server.fetch(`${page}.data`);
       expect(data.status).toBe(503);
+      // single fetch drops loader headers; the server puts Retry-After back (review, extra item)
+      expect(data.headers.get("retry-after")).toBe("5");
       await data.arrayBuffer();
 
       // a resource route behind a session lookup: the guard's query fails first

@@ -47,12 +47,24 @@ export function checkCsrf(input: CsrfInput): CsrfVerdict {
   return { ok: false, reason: origin === "null" ? "opaque origin" : "no Origin or Sec-Fetch-Site header" };
 }
 
+/**
+ * The host as Remix will see it in request.url (@remix-run/express: req.hostname, which honours
+ * X-Forwarded-Host from a trusted proxy, plus the forwarded or direct port), so the check and the
+ * links built later agree on one host.
+ */
+function remixHost(req: ExpressRequest): string | undefined {
+  if (!req.hostname) return undefined;
+  const port = req.get("x-forwarded-host")?.split(":")[1] || req.get("host")?.split(":").at(-1)?.replace(/^.*\]$/, "");
+  const hostname = req.hostname.includes(":") && !req.hostname.startsWith("[") ? `[${req.hostname}]` : req.hostname;
+  return port && /^\d+$/.test(port) ? `${hostname}:${port}` : hostname;
+}
+
 /** Express middleware: 403 with a clear message for a forged or origin-less state change. */
 export function csrfMiddleware(opts: { appUrl?: string }) {
   return (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     // APP_URL, or (without it: development, the local demo) the request's origin only when its Host
     // is a loopback name; a foreign Host (DNS rebinding) has no trusted origin, so nothing matches it.
-    const expectedOrigin = trustedOrigin({ protocol: req.protocol, host: req.get("host") }, opts.appUrl);
+    const expectedOrigin = trustedOrigin({ protocol: req.protocol, host: remixHost(req) }, opts.appUrl);
     const verdict = checkCsrf({
       method: req.method,
       path: req.path,

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 import { asUser } from "../db/connection";
-import { logger } from "../logger";
+import { logContext, logger } from "../logger";
 
 export type RateLimitKind = "login" | "signup" | "invite_accept" | "password_reset" | "current_password";
 
@@ -107,6 +107,7 @@ export class TooManyAttemptsError extends Error {
   readonly status = 429;
   constructor(readonly retryAfterSeconds: number) {
     super(tooManyMessage(retryAfterSeconds));
+    noteRetryAfter(retryAfterSeconds);
     this.name = "TooManyAttemptsError";
   }
 }
@@ -116,8 +117,15 @@ function tooManyMessage(retryAfterSeconds: number) {
   return `Too many attempts. Try again in ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`;
 }
 
+/** Records Retry-After for this request (see LogContext.retryAfterSeconds); the longest wait wins. */
+export function noteRetryAfter(seconds: number) {
+  const ctx = logContext();
+  if (ctx) ctx.retryAfterSeconds = Math.max(ctx.retryAfterSeconds ?? 0, seconds);
+}
+
 /** The 429 answer for a refused attempt (throw or return it from an action). */
 export function rateLimitResponse(result: { ok: false; retryAfterSeconds: number }): Response {
+  noteRetryAfter(result.retryAfterSeconds);
   const message = tooManyMessage(result.retryAfterSeconds);
   return new Response(JSON.stringify({ error: message, retryAfterSeconds: result.retryAfterSeconds }), {
     status: 429,
