@@ -11,13 +11,17 @@ import { logger } from "./logger";
 import { configureBus, stopBus } from "./realtime/bus";
 import { startWatchers, stopWatchers } from "./realtime/watchers";
 import { startDemoEmulator, startSyncServices } from "./sync/runtime-hook";
+import { observeGraphCalls } from "./meta/graph";
+import { recordMetaCall, startMetricsServer } from "./ops/metrics";
+import { registerCollectors } from "./ops/collectors";
 
 export interface Runtime {
   env: ReturnType<typeof parseEnv>;
   engine: "postgres" | "pglite";
   banner: string[];
   expressMounts: ((app: Express) => void)[];
-  stop(): Promise<void>;
+  /** Stops background services and closes the database; `timeoutMs` bounds the wait for running jobs. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -30,7 +34,7 @@ export function isDemo(raw: Record<string, string | undefined> = process.env): b
 }
 
 export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Runtime> {
-  const stops: (() => Promise<void>)[] = [];
+  const stops: ((timeoutMs?: number) => Promise<void>)[] = [];
   const banner: string[] = [];
   const demo = isDemo();
   // The demo refreshes watched workspaces every 30 s (Meta's own cadence, 900 s, is the default).
@@ -63,13 +67,22 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
       await stopBus();
     });
   }
+  // Operations: Meta calls counted, scrape-time series registered, the internal metrics port.
+  observeGraphCalls(recordMetaCall);
+  registerCollectors();
+  if (env.METRICS_PORT !== undefined) {
+    const metricsServer = await startMetricsServer(env.METRICS_PORT, env.METRICS_HOST);
+    stops.unshift(() => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+    logger.info({ port: env.METRICS_PORT, host: env.METRICS_HOST }, "metrics listening");
+  }
   return {
     env,
     engine: db.engine,
     banner,
     expressMounts: [],
-    async stop() {
-      for (const s of stops.reverse()) await s();
+    async stop(timeoutMs?: number) {
+      const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+      for (const s of stops.reverse()) await s(deadline === undefined ? undefined : Math.max(1000, deadline - Date.now() - 500));
     },
   };
 }

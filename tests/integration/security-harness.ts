@@ -25,20 +25,13 @@ async function loadBuild(): Promise<ServerBuild> {
   return (await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild;
 }
 
-/**
- * `browser: true` also serves the client modules through Vite (as `npm run dev` does), so a real
- * browser can load and hydrate the pages.
- */
-export async function startTestServer(
-  runtime: Partial<AppRuntime> = {},
-  opts: { browser?: boolean; trustProxy?: AppOptions["trustProxy"] } = {},
-): Promise<TestServer> {
+/** `trustProxy: false` tests the default (no proxy trusted); the harness normally poses as one. */
+export async function startTestServer(runtime: Partial<AppRuntime> = {}, opts: { trustProxy?: AppOptions["trustProxy"] } = {}): Promise<TestServer> {
   const build = await loadBuild();
   const app = createApp(
     build,
     { env: { NODE_ENV: "production", ...runtime.env }, expressMounts: runtime.expressMounts ?? [] },
     {
-      ...(opts.browser ? { devMiddleware: vite!.middlewares as unknown as AppOptions["devMiddleware"] } : {}),
       // The test client poses as a proxy on loopback (TRUST_PROXY=loopback) so that each test server
       // can play its own client address through X-Forwarded-For; `trustProxy: false` tests the default.
       trustProxy: opts.trustProxy ?? "loopback",
