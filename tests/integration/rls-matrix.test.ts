@@ -156,6 +156,7 @@ const MATRIX: TableSpec[] = [
   serviceOnly("private.token_vault", "id"),
   serviceOnly("private.mail_outbox", "subject"),
   serviceOnly("private.password_resets", "token_hash"),
+  serviceOnly("private.email_changes", "token_hash"),
   serviceOnly("private.meta_oauth_states", "state_hash"),
   serviceOnly("private.rate_limits", "bucket"),
   serviceOnly("private.schema_migrations", "name"),

@@ -117,28 +117,29 @@ describe("Host header variations on every mail-producing route", () => {
   }
 
   it("APP_URL, when set, is the only origin for links and for the CSRF check", async () => {
+    // links: whatever the request's host, APP_URL
+    const { resetEnvForTests } = await import("../../app/.server/env");
+    const { appBaseUrl } = await import("../../app/.server/mail");
+    const saved = process.env.APP_URL;
+    process.env.APP_URL = "https://app.example.com";
+    resetEnvForTests();
+    try {
+      for (const host of ["evil.example", "127.0.0.1:3000", "localhost"]) expect(appBaseUrl(new Request(`http://${host}/forgot-password`))).toBe("https://app.example.com");
+    } finally {
+      if (saved === undefined) delete process.env.APP_URL;
+      else process.env.APP_URL = saved;
+      resetEnvForTests();
+    }
+    // CSRF: only APP_URL's origin, not the request's own loopback origin
     const configured = await startTestServer({ env: { NODE_ENV: "production", APP_URL: "https://app.example.com" } });
     try {
       const u = await createUser();
       const from = (host: string, origin: string) =>
         raw("/forgot-password", { method: "POST", headers: { ...FORM, host, origin }, body: new URLSearchParams({ email: u.email }).toString() }, configured);
-      // the request's own (loopback) origin is not the app's origin now
-      const own = new URL(configured.url).host;
-      expect((await from(own, configured.url)).status).toBe(403);
-      const { resetEnvForTests } = await import("../../app/.server/env");
-      const saved = process.env.APP_URL;
-      process.env.APP_URL = "https://app.example.com";
-      resetEnvForTests();
-      try {
-        // behind the TLS proxy: Host app.example.com, the browser's Origin https://app.example.com
-        expect((await from("app.example.com", "https://app.example.com")).status).toBe(200);
-        const [mail] = await listOutbox({ to: u.email, limit: 1 });
-        expect(firstLink(mail.textBody)!.startsWith("https://app.example.com/reset-password/")).toBe(true);
-      } finally {
-        if (saved === undefined) delete process.env.APP_URL;
-        else process.env.APP_URL = saved;
-        resetEnvForTests();
-      }
+      expect((await from(new URL(configured.url).host, configured.url)).status).toBe(403);
+      expect((await from("evil.example", "http://evil.example")).status).toBe(403);
+      // behind the TLS proxy: Host app.example.com, the browser's Origin https://app.example.com
+      expect((await from("app.example.com", "https://app.example.com")).status).toBe(200);
     } finally {
       await configured.close();
     }
