@@ -24,6 +24,7 @@ import * as fbStart from "../../app/routes/auth.facebook";
 import * as fbCallback from "../../app/routes/auth.facebook.callback";
 import * as resetRoute from "../../app/routes/reset-password.$token";
 import * as accountRoute from "../../app/routes/account";
+import * as confirmRoute from "../../app/routes/confirm-email.$token";
 import { requestPasswordReset } from "../../app/.server/auth/password-reset";
 import { firstLink, listOutbox } from "../../app/.server/mail";
 import { acceptInvitation, inviteMember } from "../../app/.server/tenancy/invitations";
@@ -314,6 +315,26 @@ describe("Continue with Facebook (against the Meta emulator)", () => {
     expect(removed.status).toBe(200);
     const [after] = await asService((tx) => tx`select facebook_user_id from public.users where id = ${user.id}`);
     expect(after.facebook_user_id).toBeNull();
+  });
+
+  it("an email change lists the linked Facebook login on its confirmation page and keeps it only when asked", async () => {
+    const user = await createUser();
+    await asService((tx) => tx`update public.users set facebook_user_id = ${"9" + Date.now()}, facebook_linked_at = now() where id = ${user.id}`);
+    const jar = new Jar();
+    jar.take(await call(() => loginRoute.action(args(form("/login", { email: user.email, password: TEST_PASSWORD }, jar)))));
+    const newEmail = `${uniq("moved")}@example.test`;
+    const asked = await call(() => accountRoute.action(args(form("/account", { intent: "email", email: newEmail, password: TEST_PASSWORD }, jar))));
+    expect((await asked.json()).ok).toMatch(/confirmation link/);
+    const [mail] = await listOutbox({ to: newEmail, limit: 1 });
+    const token = firstLink(mail.textBody)!.split("/confirm-email/")[1];
+    const page = await call(() => confirmRoute.loader({ ...args(new Request(`${ORIGIN}/confirm-email/${token}`)), params: { token } }));
+    expect(await page.json()).toMatchObject({ valid: true, newEmail, facebook: { proven: false } });
+    const done = await call(() => confirmRoute.action({ ...args(form(`/confirm-email/${token}`, { facebook: "keep" }, jar)), params: { token } }));
+    expect(done.headers.get("Location")).toBe("/login?email-changed=1");
+    const [row] = await asService((tx) => tx`select email, facebook_link_proven, facebook_user_id is not null as linked from public.users where id = ${user.id}`);
+    expect(row).toEqual({ email: newEmail, facebook_link_proven: true, linked: true });
+    // the old session is gone
+    expect(await getUser(new Request(ORIGIN + "/a", { headers: { Cookie: jar.header() } }))).toBeNull();
   });
 
   it("Deny sends the person back to the login page with a notice", async () => {

@@ -41,7 +41,7 @@ afterAll(async () => {
   await closeVite();
 });
 
-const PUBLIC_PATHS = ["/", "/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc", "/meta/deletion/abcdefghijklmnopqrstuv", "/meta/callback", "/a"];
+const PUBLIC_PATHS = ["/", "/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc", "/confirm-email/abc", "/account", "/meta/deletion/abcdefghijklmnopqrstuv", "/meta/callback", "/a"];
 
 const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
@@ -74,7 +74,7 @@ describe("input fuzzing", () => {
     const targets = [
       ...TENANT_URLS.map((u) => ({ path: u.path(ids), method: u.method ?? "GET", form: u.form })),
       ...PUBLIC_PATHS.map((path) => ({ path, method: "GET" as const, form: undefined })),
-      ...["/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc"].map((path) => ({ path, method: "POST" as const, form: undefined })),
+      ...["/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc", "/confirm-email/abc", "/account"].map((path) => ({ path, method: "POST" as const, form: undefined })),
     ];
     const seen: string[] = [];
     await fc.assert(
