@@ -4,10 +4,14 @@
  * token ids are not readable by any user and so are never in an export). Money stays the exact
  * decimal string Postgres holds; dates are ISO 8601. Cells are formula-safe (spreadsheet-safe.ts).
  *
- * Streamed, not built in memory: one read-only transaction reads each table through a cursor, 500 rows at a time, into fflate's streaming Zip, and the route sends the zip as it
+ * Streamed, not built in memory: each table is read in pages of 500 rows (keyset pagination, one
+ * short asUser transaction per page) into fflate's streaming Zip, and the route sends the zip as it
  * is produced. The reader waits while the client is slow (back-pressure), so memory stays at a few
- * batches whatever the agency's size; a client that stops reading for IDLE_TIMEOUT_MS ends the export
- * (and its transaction, which on the embedded engine would otherwise hold everyone else up).
+ * pages whatever the agency's size, and no transaction is held open while it waits (the embedded
+ * engine serialises transactions: one slow download must not stall everyone). A client that stops
+ * reading for IDLE_TIMEOUT_MS ends the export. The price: pages are separate snapshots, so rows a
+ * sync writes during a long export may or may not be in it (none is duplicated or skipped: keys only
+ * move forward). ADR 0065.
  */
 import { stringify } from "csv-stringify/sync";
 import { Zip, ZipDeflate } from "fflate";
