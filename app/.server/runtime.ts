@@ -11,6 +11,7 @@ import { logger } from "./logger";
 import { configureBus, stopBus } from "./realtime/bus";
 import { startWatchers, stopWatchers } from "./realtime/watchers";
 import { startDemoEmulator, startSyncServices } from "./sync/runtime-hook";
+import { versionStatus } from "./meta/versions";
 
 export interface Runtime {
   env: ReturnType<typeof parseEnv>;
@@ -43,6 +44,13 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
   logger.info({ engine: db.engine }, "database ready");
   resetEnvForTests();
   const env = parseEnv();
+  // Meta API version health (ADR 0070): a warning from 60 days before expiry, an error after it.
+  const api = versionStatus(env.META_API_VERSION);
+  if (api.state === "expiring") logger.warn({ metaApiVersion: api.version, expires: api.expires }, api.message!);
+  else if (api.state !== "ok") {
+    logger.error({ metaApiVersion: api.version, state: api.state, expires: api.expires }, api.message!);
+    banner.push(`Warning: ${api.message}`);
+  }
   if (demo && opts.role === "web") {
     const seeded = await seedDemo();
     banner.push(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);

@@ -11,6 +11,7 @@ import {
   randomDigits, randomId, tzOffsetHours,
 } from "./util";
 import { createHmac } from "node:crypto";
+import { checkVersion } from "./versions";
 
 export const DEFAULT_APP_ID = "1000000000000001";
 export const DEFAULT_APP_SECRET = "emulator-app-secret";
@@ -45,8 +46,9 @@ export interface EmulatorOptions {
   defaultPageSize?: number;
   maxPageSize?: number;
   hideArchivedInInsights?: boolean;
-  /** Allow-list of versions (e.g. ["v25.0","v26.0"]); others get error 2635. Default: any vNN.N. */
+  /** Allow-list of versions (e.g. ["v25.0","v26.0"]); others get error 2635. Default: the version table (versions.ts) at the emulator clock. */
   versions?: string[];
+  /** Version named in the 2635 message. Default: the newest live version at the emulator clock. */
   latestVersion?: string;
   model?: Partial<ModelConfig>;
   loginConfigs?: Record<string, LoginConfig>;
@@ -401,7 +403,9 @@ export class Emulator {
     try {
       route = this.route(g);
     } catch (e) {
-      if (e instanceof GraphError) return errRes(e);
+      // Meta validates the access token before it looks the object up: a bad token answers 190 on
+      // every path, also for ids that do not exist (never the 100/33 "object does not exist").
+      if (e instanceof GraphError) return errRes(this.tokenErrorFirst(g) ?? e);
       throw e;
     }
     if (route.kind === "batch") return this.batch(g);
@@ -417,11 +421,7 @@ export class Emulator {
     try {
       if (route.kind === "dialog") return this.dialog(g);
       if (route.kind === "dialog_decide") return this.decide(g);
-      if (route.marketing) {
-        if (!g.version) throw new GraphError(400, { message: `(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: ${this.opts.latestVersion ?? "v26.0"}.`, type: "OAuthException", code: 2635 });
-      }
-      if (g.version && this.opts.versions && !this.opts.versions.includes(g.version))
-        throw new GraphError(400, { message: `(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: ${this.opts.latestVersion ?? "v26.0"}.`, type: "OAuthException", code: 2635 });
+      checkVersion(g.version, route.marketing, this.nowMs(), { allow: this.opts.versions, latest: this.opts.latestVersion });
       if (route.kind === "oauth_access_token") return await this.withFaults(route, g, () => this.accessToken(g));
       let tok: TokenRec | "app" | null = null;
       if (route.needsToken || route.kind === "debug_token") tok = this.auth(g, route.kind === "debug_token");
@@ -552,6 +552,19 @@ export class Emulator {
     const h = g.headers.authorization;
     const m = h ? /^(?:OAuth|Bearer)\s+(.+)$/i.exec(h.trim()) : null;
     return m ? m[1] : undefined;
+  }
+
+  /** The token error a call would get, if its token is missing or invalid (null: token fine or absent). */
+  private tokenErrorFirst(g: GReq): GraphError | null {
+    const t = this.tokenOf(g);
+    if (!t || this.isAppToken(t)) return null;
+    try {
+      this.checkToken(t);
+      return null;
+    } catch (e) {
+      if (e instanceof GraphError) return e;
+      throw e;
+    }
   }
 
   private isAppToken(t: string): boolean {
