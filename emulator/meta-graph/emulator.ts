@@ -11,7 +11,8 @@ import {
   randomDigits, randomId, tzOffsetHours,
 } from "./util";
 import { createHmac } from "node:crypto";
-import { checkVersion } from "./versions";
+import { checkVersion, versionAtLeast } from "./versions";
+import { AVAILABLE_WINDOWS, parseSetting, settingAmount, settingName, windowAmount } from "./attribution";
 
 export const DEFAULT_APP_ID = "1000000000000001";
 export const DEFAULT_APP_SECRET = "emulator-app-secret";
@@ -285,9 +286,11 @@ export class Emulator {
   }
 
   // ---------------- truth ----------------
-  truth(q: { account: string; since: string; until: string; level?: string; platform?: string; campaign?: string }): unknown {
+  truth(q: { account: string; since: string; until: string; level?: string; platform?: string; campaign?: string; window?: string }): unknown {
     const acct = this.account(q.account);
     if (!acct) throw new Error(`unknown account ${q.account}`);
+    // conversions under the given windows (comma list), or the account's own attribution setting
+    const setting = q.window ? parseSetting(q.window) : acct.attributionSetting;
     const s = dayNum(q.since);
     const u = dayNum(q.until);
     if (Number.isNaN(s) || Number.isNaN(u) || u < s) throw new Error("since/until must be YYYY-MM-DD with since <= until");
@@ -314,23 +317,28 @@ export class Emulator {
         impressions: t.impressions,
         clicks: t.clicks,
         inline_link_clicks: t.link,
-        conversions: t.purchases,
-        conversion_value: moneyFixed(t.purchaseValue, acct.offset),
-        conversion_value_minor: t.purchaseValue,
+        conversions: settingAmount(t.credit, setting),
+        conversion_value: moneyFixed(settingAmount(t.credit, setting, true), acct.offset),
+        conversion_value_minor: settingAmount(t.credit, setting, true),
+        conversions_by_window: Object.fromEntries(AVAILABLE_WINDOWS.map((w) => [w, windowAmount(t.credit, w)])),
         reach: t.reach,
         rows,
       };
     };
-    const head = { account: acct.id, currency: acct.currency, timezone_name: acct.timezone, since: q.since, until: q.until, conversion_action_priority: CONVERSION_ACTION_PRIORITY };
+    const head = {
+      account: acct.id, currency: acct.currency, timezone_name: acct.timezone, since: q.since, until: q.until, conversion_action_priority: CONVERSION_ACTION_PRIORITY,
+      attribution_setting: settingName(acct.attributionSetting), attribution_windows: setting,
+    };
     if (q.level === "campaign") {
       return { ...head, ...summarize(camps), campaigns: camps.map((c) => ({ campaign_id: c.id, campaign_name: c.name, status: c.status, ...summarize([c]) })).filter((x) => x.rows > 0) };
     }
     return { ...head, ...summarize(camps) };
   }
 
-  truthDaily(q: { account: string; since: string; until: string }): unknown {
+  truthDaily(q: { account: string; since: string; until: string; window?: string }): unknown {
     const acct = this.account(q.account);
     if (!acct) throw new Error(`unknown account ${q.account}`);
+    const setting = q.window ? parseSetting(q.window) : acct.attributionSetting;
     const s = dayNum(q.since);
     const u = dayNum(q.until);
     if (Number.isNaN(s) || Number.isNaN(u) || u < s) throw new Error("since/until must be YYYY-MM-DD with since <= until");
@@ -351,12 +359,12 @@ export class Emulator {
             clicks: v.clicks,
             inline_link_clicks: v.link,
             reach: v.reach,
-            conversions: v.purchases,
-            conversion_value: moneyFixed(v.purchaseValue, acct.offset),
-            conversion_value_minor: v.purchaseValue,
+            conversions: settingAmount(v.credit!, setting),
+            conversion_value: moneyFixed(settingAmount(v.credit!, setting, true), acct.offset),
+            conversion_value_minor: settingAmount(v.credit!, setting, true),
           });
         }
-    return { account: acct.id, currency: acct.currency, since: q.since, until: q.until, rows };
+    return { account: acct.id, currency: acct.currency, since: q.since, until: q.until, attribution_windows: setting, rows };
   }
 
   // ---------------- HTTP entry ----------------
@@ -455,9 +463,14 @@ export class Emulator {
   private faultResponse(f: Fault, rctx: RateContext): GRes {
     const e = (status: number, body: GraphErrorBody, extra: Record<string, string> = {}) =>
       errRes(new GraphError(status, body, { ...this.limiter.headers(rctx), ...extra }));
+    // Insights calls refused for load carry the insights throttle at its limit (Meta sends usage
+    // headers on error responses too; clients must read them there).
+    const throttle = (app: number, acc: number): Record<string, string> =>
+      rctx.insights ? { "X-FB-Ads-Insights-Throttle": JSON.stringify({ app_id_util_pct: app, acc_id_util_pct: acc, ads_api_access_tier: this.limiter.cfg.accessTier }) } : {};
     const blockedHeaders = (type: BucType) => {
       const key = rctx.businessKey ?? rctx.accountId ?? this.appId;
       return {
+        ...throttle(0, 100),
         "X-Business-Use-Case-Usage": JSON.stringify({
           [key]: [{ type, call_count: 100, total_cputime: 50, total_time: 70, estimated_time_to_regain_access: 1, ads_api_access_tier: this.limiter.cfg.accessTier }],
         }),
@@ -473,7 +486,7 @@ export class Emulator {
       case "code2":
         return e(503, { message: "(#2) Service temporarily unavailable", type: "OAuthException", code: 2, is_transient: true });
       case "code4":
-        return e(400, { message: "(#4) Application request limit reached", type: "OAuthException", code: 4, is_transient: true }, { "X-App-Usage": JSON.stringify({ call_count: 100, total_time: 80, total_cputime: 60 }) });
+        return e(400, { message: "(#4) Application request limit reached", type: "OAuthException", code: 4, is_transient: true }, { "X-App-Usage": JSON.stringify({ call_count: 100, total_time: 80, total_cputime: 60 }), ...throttle(100, 0) });
       case "code17":
         return e(400, { message: "(#17) User request limit reached", type: "OAuthException", code: 17, error_subcode: f.subcode ?? 2446079, is_transient: true }, blockedHeaders(rctx.type));
       case "code80000":
@@ -661,7 +674,7 @@ export class Emulator {
       case "insights_async":
         return this.insightsAsync(route, g, tok);
       case "report_run":
-        return json(200, this.jobObj(route.job!, fields, true));
+        return json(200, this.jobObj(route.job!, fields, true, g.version));
       case "report_run_insights": {
         const j = route.job!;
         const st = this.jobState(j, false);
@@ -874,7 +887,7 @@ export class Emulator {
     return { status: "Job Running", pct: Math.min(99, Math.round(frac * 100)) };
   }
 
-  private jobObj(j: Job, fields: string[], poll: boolean): Record<string, unknown> {
+  private jobObj(j: Job, fields: string[], poll: boolean, version: string | null): Record<string, unknown> {
     const st = this.jobState(j, poll);
     const done = st.status === "Job Completed" || st.status === "Job Failed" || st.status === "Job Skipped";
     const obj: Record<string, unknown> = {
@@ -900,7 +913,10 @@ export class Emulator {
     if (st.status === "Job Failed") {
       Object.assign(obj, { error_code: -2, error_subcode: 2490547, error_message: "Report Failed. Please retry later.", error_user_title: "Report Failed", error_user_msg: "The report failed to run. Please retry later." });
     }
-    const defaults = ["id", "account_id", "time_ref", "time_completed", "async_status", "async_percent_completion", "date_start", "date_stop", "error_code", "error_subcode", "error_message", "error_user_title", "error_user_msg"];
+    // From v25.0 a failed run carries the error_* fields by default (error_code became a signed int);
+    // older versions returned them only when asked for in `fields`.
+    const errorFields = ["error_code", "error_subcode", "error_message", "error_user_title", "error_user_msg"];
+    const defaults = ["id", "account_id", "time_ref", "time_completed", "async_status", "async_percent_completion", "date_start", "date_stop", ...(versionAtLeast(version, 25) ? errorFields : [])];
     return select(obj, fields, defaults, "AdReportRun");
   }
 
@@ -1217,9 +1233,9 @@ export class Emulator {
           this.resetCalls();
           return ok({ ok: true });
         case "GET /truth":
-          return ok(this.truth({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "", level: q.get("level") ?? undefined, platform: q.get("platform") ?? undefined, campaign: q.get("campaign") ?? undefined }));
+          return ok(this.truth({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "", level: q.get("level") ?? undefined, platform: q.get("platform") ?? undefined, campaign: q.get("campaign") ?? undefined, window: q.get("window") ?? undefined }));
         case "GET /truth/daily":
-          return ok(this.truthDaily({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "" }));
+          return ok(this.truthDaily({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "", window: q.get("window") ?? undefined }));
         case "POST /signed-request": {
           if (!body.user_id) return bad("user_id is required");
           const kind = body.kind ?? "deauthorize";

@@ -78,3 +78,9 @@ export function checkVersion(version: string | null, marketing: boolean, nowMs: 
   const known = [...MARKETING_VERSIONS, ...OLDER_GRAPH_VERSIONS].find((v) => v.version === version);
   if (!known || start(known.released) > nowMs) throw deprecated(latest);
 }
+
+/** True when `version` ("v25.0") is at least major `major`; unversioned calls count as the newest. */
+export function versionAtLeast(version: string | null, major: number): boolean {
+  if (!version) return true;
+  return Number(/^v(\d+)/.exec(version)?.[1] ?? 0) >= major;
+}
