@@ -9,9 +9,9 @@
 export const PLATFORM_LABELS: Readonly<Record<string, string>> = {
   facebook: "Facebook",
   instagram: "Instagram",
-  threads: "Threads",
-  messenger: "Messenger",
   audience_network: "Audience Network",
+  messenger: "Messenger",
+  threads: "Threads",
 };
 
 const ORDER = Object.keys(PLATFORM_LABELS);

@@ -274,10 +274,11 @@ function buildCampaign(seed: string, acct: AdAccount, ai: number, ci: number, an
   }
   const budgetUsdCents = Math.round(2000 * Math.exp(r() * Math.log(30))); // $20 … $600
   const dailyBudget = Math.max(100, Math.round((budgetUsdCents / 100) * acct.usdRate * acct.offset));
-  const onlyFbIg = r() < 0.3;
-  // Threads delivery for about a third of the other campaigns, and always for the account's second
-  // campaign (its own draw, so the rest of the campaign is generated as before).
-  const threads = !onlyFbIg && (ci === 1 || rngFor(seed, "threads", id)() < 0.35);
+  // The first campaign (always active, long history) delivers everywhere, Threads included.
+  const onlyFbIg = r() < 0.3 && ci !== 0;
+  // Threads delivery for the first campaign and about a third of the others (its own draw, so the
+  // rest of the campaign is generated as before).
+  const threads = !onlyFbIg && (ci === 0 || rngFor(seed, "threads", id)() < 0.35);
   const platforms: Platform[] = onlyFbIg ? ["facebook", "instagram"] : PLATFORMS.filter((p) => p !== "threads" || threads);
   const rawShares = [0.55 + r() * 0.15, 0.25 + r() * 0.15, onlyFbIg ? 0 : 0.05 + r() * 0.05, onlyFbIg ? 0 : 0.02 + r() * 0.03, threads ? 0.04 + rngFor(seed, "threads-share", id)() * 0.04 : 0];
   const tot = rawShares.reduce((a, b) => a + b, 0);
