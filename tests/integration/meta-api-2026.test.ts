@@ -17,6 +17,8 @@ import { graphClientFromEnv } from "../../app/.server/meta/graph";
 import { DEFAULT_META_API_VERSION } from "../../app/.server/meta/versions";
 import { resetEnvForTests } from "../../app/.server/env";
 import { createAgencyFixture } from "../helpers/factories";
+import { insertWorkspace } from "../../app/.server/tenancy/workspaces";
+import { getAgencyOverview } from "../../app/.server/reporting/overview";
 import { DEFAULT_APP_ID, DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
 import { connectTenant, control, dec, emulator, NOW, sync, testDeps, type ConnectedTenant } from "./sync-helpers";
 
@@ -142,6 +144,36 @@ describe("attribution windows", () => {
       const tr = await truth(a.metaAccountId, RANGES[0]!);
       expect(trimDecimal(rep.byCurrency[a.currency]!.totalsSums.conversions)).toBe(dec(tr.conversions));
     }
+  }, 60_000);
+});
+
+describe("agency overview", () => {
+  it("a currency total across clients with different windows withholds conversions; each client keeps its own", async () => {
+    // a second client of the agency with the same USD ad account, counting 1-day click conversions
+    const usd = t.accounts.find((a) => a.currency === "USD")!;
+    const second = await asService(async (tx) => {
+      const ws = await insertWorkspace(tx, t.agencyId, { name: "Client B", slug: "client-b-attr" });
+      await tx`update public.workspaces set attribution_windows = '{1d_click}' where id = ${ws.id}`;
+      const [a] = await tx<{ id: string }[]>`
+        insert into public.ad_accounts (agency_id, workspace_id, connection_id, meta_account_id, name, currency, timezone_name, account_status, backfill_months)
+        select agency_id, ${ws.id}, connection_id, meta_account_id, name, currency, timezone_name, account_status, 1
+        from public.ad_accounts where id = ${usd.id} returning id`;
+      return { workspaceId: ws.id, accountId: a!.id };
+    });
+    expect((await sync(emu, { adAccountId: second.accountId, kind: "backfill" })).status).toBe("succeeded");
+    const params = parseRangeParams({ since: "2026-11-01", until: "2026-11-15", compare: "none" });
+    const overview = await asUser(t.users.owner, (tx) => getAgencyOverview(tx, t.agencyId, params, { now: NOW }));
+    const usdTotal = overview.totals.find((x) => x.currency === "USD")!;
+    expect(usdTotal.current.spend).toBeGreaterThan(0);
+    expect(usdTotal.current.conversions).toBeNull();
+    expect(usdTotal.current.roas).toBeNull();
+    const line = (ws: string) => overview.rows.find((r) => r.id === ws)!.lines.find((l) => l.currency === "USD")!;
+    const tr1 = await truth(usd.metaAccountId, { since: "2026-11-01", until: "2026-11-15" }, "&window=1d_click");
+    const tr0 = await truth(usd.metaAccountId, { since: "2026-11-01", until: "2026-11-15" });
+    expect(line(second.workspaceId).current.conversions).toBe(tr1.conversions);
+    expect(line(t.workspaceId).current.conversions).toBe(tr0.conversions);
+    // the JPY total has one window: shown
+    expect(overview.totals.find((x) => x.currency === "JPY")!.current.conversions).not.toBeNull();
   }, 60_000);
 });
 

@@ -24,3 +24,21 @@ export function reportAttribution(accounts: ReadonlyArray<{ conversions_attribut
   const windows = key && /^\d+d_(click|view|ev)(,\d+d_(click|view|ev))*$/.test(key) ? key.split(",") : null;
   return { key, windows, label: key ? attributionLabel(key) : mixed ? "different attribution windows" : null, mixed };
 }
+
+/**
+ * For the agency overview: the attribution of each client × currency and of each currency across all
+ * listed clients, from the ad accounts' stored state (one small query under the caller's RLS).
+ */
+export async function overviewAttribution(
+  tx: import("../db/connection").Tx,
+  agencyId: string,
+  workspaceIds: string[],
+): Promise<{ line(workspaceId: string, currency: string): ReportAttribution; total(currency: string): ReportAttribution }> {
+  const rows = await tx<{ workspace_id: string; currency: string; conversions_attribution: string | null }[]>`
+    select workspace_id, currency, conversions_attribution from public.ad_accounts
+    where agency_id = ${agencyId} and workspace_id = any(${workspaceIds}::uuid[])`;
+  return {
+    line: (ws, cur) => reportAttribution(rows.filter((r) => r.workspace_id === ws && r.currency === cur)),
+    total: (cur) => reportAttribution(rows.filter((r) => r.currency === cur)),
+  };
+}
