@@ -19,6 +19,8 @@ import { resetEnvForTests } from "../../app/.server/env";
 import { createAgencyFixture } from "../helpers/factories";
 import { insertWorkspace } from "../../app/.server/tenancy/workspaces";
 import { getAgencyOverview } from "../../app/.server/reporting/overview";
+import { sessionCookieFor } from "../helpers/session";
+import { loader as connectionsLoader } from "../../app/routes/a.$agency.w.$workspace.connections";
 import { DEFAULT_APP_ID, DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
 import { connectTenant, control, dec, emulator, NOW, sync, testDeps, type ConnectedTenant } from "./sync-helpers";
 
@@ -223,6 +225,20 @@ describe("2025-2026 limits", () => {
   });
 });
 
+describe("async report failures", () => {
+  it("the sync reports the v25+ error fields of a failed report run, then recovers by splitting the range", async () => {
+    const usd = t.accounts.find((a) => a.currency === "USD")!;
+    const warnings: { obj: Record<string, unknown>; msg: string }[] = [];
+    const log = { info() {}, warn: (obj: object, msg: string) => void warnings.push({ obj: obj as Record<string, unknown>, msg }) };
+    await control(emu, "POST", "/faults", { kind: "async_failed", count: 2, account: usd.metaAccountId });
+    const r = await sync(emu, { adAccountId: usd.id, kind: "restatement" }, { log });
+    expect(r.status).toBe("succeeded");
+    const failures = warnings.filter((w) => w.msg === "Meta async report did not complete");
+    expect(failures).toHaveLength(2);
+    expect(failures[0]!.obj).toMatchObject({ status: "Job Failed", errorCode: -2, errorSubcode: 2490547, errorMessage: expect.any(String), errorUserTitle: "Report Failed", errorUserMsg: expect.any(String) });
+  }, 60_000);
+});
+
 describe("API version", () => {
   const saved: Record<string, string | undefined> = {};
   const set = (vars: Record<string, string | undefined>) => {
@@ -252,6 +268,25 @@ describe("API version", () => {
       // nothing was connected
       const [c] = await asService((tx) => tx`select 1 from public.meta_connections where workspace_id = ${workspaces[1]!.id}`);
       expect(c).toBeUndefined();
+
+      // the Connections page shows the error state and what to set
+      const cookie = await sessionCookieFor(t.users.owner);
+      const [names] = await asService((tx) => tx<{ agency: string; ws: string }[]>`
+        select a.slug as agency, w.slug as ws from public.workspaces w join public.agencies a on a.id = w.agency_id where w.id = ${t.workspaceId}`);
+      const page = (await connectionsLoader({
+        request: new Request(`http://localhost/a/${names!.agency}/w/${names!.ws}/connections`, { headers: { Cookie: cookie } }),
+        params: { agency: names!.agency, workspace: names!.ws },
+        context: { nonce: "n", requestId: "r", clientIp: "127.0.0.1" },
+      } as never)) as { apiVersion: { state: string; message: string } };
+      expect(page.apiVersion.state).toBe("expired");
+      expect(page.apiVersion.message).toContain(`Set META_API_VERSION=${DEFAULT_META_API_VERSION}`);
+      set({ META_API_VERSION: undefined });
+      const fine = (await connectionsLoader({
+        request: new Request(`http://localhost/a/${names!.agency}/w/${names!.ws}/connections`, { headers: { Cookie: cookie } }),
+        params: { agency: names!.agency, workspace: names!.ws },
+        context: { nonce: "n", requestId: "r", clientIp: "127.0.0.1" },
+      } as never)) as { apiVersion: { state: string; message: string | null } };
+      expect(fine.apiVersion).toMatchObject({ state: "ok", message: null });
     } finally {
       await control(emu, "POST", "/clock", { now: NOW.toISOString() });
     }
