@@ -21,6 +21,7 @@ import { insertWorkspace } from "../../app/.server/tenancy/workspaces";
 import { getAgencyOverview } from "../../app/.server/reporting/overview";
 import { sessionCookieFor } from "../helpers/session";
 import { loader as connectionsLoader } from "../../app/routes/a.$agency.w.$workspace.connections";
+import { action as settingsAction, loader as settingsLoader } from "../../app/routes/a.$agency.w.$workspace.settings";
 import { DEFAULT_APP_ID, DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
 import { connectTenant, control, dec, emulator, NOW, sync, testDeps, type ConnectedTenant } from "./sync-helpers";
 
@@ -86,6 +87,32 @@ describe("attribution windows", () => {
     await expect(setWorkspaceAttribution(t.users.owner, t.workspaceId, "42d_click")).rejects.toThrow(/Unknown attribution window/);
     await expect(setWorkspaceAttribution(t.users.member, t.workspaceId, "1d_click", { queue: async () => "job" })).rejects.toThrow(/owners and admins/);
     await expect(setWorkspaceAttribution(t.users.viewer, t.workspaceId, "1d_click", { queue: async () => "job" })).rejects.toThrow();
+    const [ws] = await asService((tx) => tx<{ attribution_windows: string[] | null }[]>`select attribution_windows from public.workspaces where id = ${t.workspaceId}`);
+    expect(ws!.attribution_windows).toBeNull();
+  });
+
+  it("the client's Settings page offers the windows Meta still reports and refuses removed ones", async () => {
+    const cookie = await sessionCookieFor(t.users.owner);
+    const [names] = await asService((tx) => tx<{ agency: string; ws: string }[]>`
+      select a.slug as agency, w.slug as ws from public.workspaces w join public.agencies a on a.id = w.agency_id where w.id = ${t.workspaceId}`);
+    const params = { agency: names!.agency, workspace: names!.ws };
+    const url = `http://localhost/a/${names!.agency}/w/${names!.ws}/settings`;
+    const context = { nonce: "n", requestId: "r", clientIp: "127.0.0.1" };
+    const page = (await settingsLoader({ request: new Request(url, { headers: { Cookie: cookie } }), params, context } as never)) as {
+      attribution: string;
+      attributionOptions: { value: string; label: string }[];
+    };
+    expect(page.attribution).toBe("");
+    const values = page.attributionOptions.map((o) => o.value);
+    expect(values).toContain("7d_click,1d_view");
+    expect(values.some((v) => v.includes("7d_view") || v.includes("28d_view"))).toBe(false);
+    const res = (await settingsAction({
+      request: new Request(url, { method: "POST", headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ intent: "attribution", attribution: "28d_view" }) }),
+      params,
+      context,
+    } as never)) as { init?: { status?: number }; data?: { error?: string } };
+    expect(res.init?.status).toBe(400);
+    expect(res.data?.error).toMatch(/no longer reports the 28d_view window/);
     const [ws] = await asService((tx) => tx<{ attribution_windows: string[] | null }[]>`select attribution_windows from public.workspaces where id = ${t.workspaceId}`);
     expect(ws!.attribution_windows).toBeNull();
   });

@@ -233,7 +233,7 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
     };
 
     // The campaigns list (with archived and deleted ones) on full reads, so old facts keep names and status.
-    if (req.kind !== "incremental" && req.kind !== "manual") {
+    if (req.kind !== "incremental" && req.kind !== "manual" && req.kind !== "conversions") {
       const campaigns = await patiently(() => reader.campaigns());
       await sql.begin((tx) => upsertCampaigns(tx, account.id, account.workspace_id, campaigns));
     }
