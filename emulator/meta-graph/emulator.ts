@@ -4,7 +4,7 @@ import { buildWorld, AdAccount, Campaign, PLATFORMS, User, World, WorldSpec, cam
 import { Aggregator, DataModel, DEFAULT_MODEL, ModelConfig, UnitValues } from "./data";
 import { DEFAULT_LIMITS, DeepPartial, LimitsConfig, mergeLimits, RateContext, RateLimiter, BucType } from "./ratelimit";
 import { GraphError, GraphErrorBody, nonexistingField, paramError, tokenError, TOO_MUCH_DATA_MESSAGE, UNSUPPORTED_GET, wwwAuthenticate } from "./errors";
-import { earliestDay, InsightsQuery, parseInsightsQuery, parseList, runInsights, parseJson } from "./insights";
+import { earliestDay, InsightsQuery, isOldBreakdownReach, OLD_REACH_ASYNC_PER_DAY, parseInsightsQuery, parseList, runInsights, parseJson } from "./insights";
 import { CONVERSION_ACTION_PRIORITY } from "./conversions";
 import {
   dayNum, dayStr, decCursor, encCursor, fbtraceId, fmtLocalTime, hmacHex, localMidnightMs, moneyFixed, parseMoneyToMinor,
@@ -209,6 +209,7 @@ export class Emulator {
     this.codes.clear();
     this.dialogs.clear();
     this.jobs.clear();
+    this.oldReachJobs?.clear();
     this.faults = [];
     this.limiter.cfg = mergeLimits(this.baseLimits);
     this.limiter.reset();
@@ -823,15 +824,16 @@ export class Emulator {
   private rowCache = new Map<string, Array<Record<string, unknown>>>();
   dataVersion = 0;
 
-  private computeRows(route: Route, q: InsightsQuery): Array<Record<string, unknown>> {
+  private computeRows(route: Route, q: InsightsQuery, allowOldBreakdownReach = false): Array<Record<string, unknown>> {
     const acct = route.account!;
     const nowMs = this.nowMs();
-    const key = JSON.stringify([this.dataVersion, acct.accountId, route.campaign?.id ?? null, q, Math.floor(nowMs / 1000)]);
+    const key = JSON.stringify([this.dataVersion, acct.accountId, route.campaign?.id ?? null, q, Math.floor(nowMs / 1000), allowOldBreakdownReach]);
     const hit = this.rowCache.get(key);
     if (hit) return hit;
     const rows = runInsights(this.model, acct, route.campaign ?? null, q, this.model.nowCtx(acct, nowMs), {
       hideArchivedInInsights: this.opts.hideArchivedInInsights ?? true,
       omitZeroRows: this.opts.omitZeroRows ?? true,
+      allowOldBreakdownReach,
     });
     if (this.rowCache.size >= 64) this.rowCache.delete(this.rowCache.keys().next().value!);
     this.rowCache.set(key, rows);
@@ -849,9 +851,24 @@ export class Emulator {
     return json(200, this.paged(rows, g, false));
   }
 
+  /** Async jobs that returned reach for old breakdown queries, per `${account}|${day}`. */
+  private oldReachJobs = new Map<string, number>();
+
   private insightsAsync(route: Route, g: GReq, tok: TokenRec): GRes {
     const { q, acct } = this.insightsCommon(route, g);
-    const rows = this.computeRows(route, q);
+    // Reach for breakdown queries older than 13 months: async jobs only, 10 per ad account per day;
+    // beyond that the job's rows omit it like a sync query's.
+    let oldReach = false;
+    const today = this.model.nowCtx(acct, this.nowMs()).today;
+    if (isOldBreakdownReach(q, today) && q.fields.some((f) => f === "reach" || f === "frequency" || f === "cpp")) {
+      const k = `${acct.accountId}|${today}`;
+      const used = this.oldReachJobs.get(k) ?? 0;
+      if (used < OLD_REACH_ASYNC_PER_DAY) {
+        this.oldReachJobs.set(k, used + 1);
+        oldReach = true;
+      }
+    }
+    const rows = this.computeRows(route, q, oldReach);
     const f = this.takeFault(["async_failed", "async_skipped"], acct, "insights_async");
     const all = q.ranges;
     const job: Job = {

@@ -255,6 +255,19 @@ export interface InsightsOptions {
   hideArchivedInInsights: boolean;
   /** Leave out rows with zero impressions and zero spend (UNCONFIRMED upstream rule). */
   omitZeroRows?: boolean;
+  /** An async job within the account's daily quota may return reach for old breakdown queries. */
+  allowOldBreakdownReach?: boolean;
+}
+
+/** Async jobs per ad account and day that may still return reach for old breakdown queries. */
+export const OLD_REACH_ASYNC_PER_DAY = 10;
+
+/**
+ * True when the query has breakdowns and starts more than 13 months back: Meta omits reach,
+ * frequency and cpp from it (since 2025-06-10), except for async jobs within a daily quota.
+ */
+export function isOldBreakdownReach(q: InsightsQuery, today: number): boolean {
+  return q.breakdowns.length > 0 && Math.min(...q.ranges.map((r) => r.since)) < addMonths(today, -REACH_BREAKDOWN_MONTHS);
 }
 
 /** Computes all result rows (unpaged). */
@@ -294,7 +307,7 @@ export function runInsights(
   const byPlatform = q.breakdowns.includes("publisher_platform");
   // Since 2025-06-10 queries with breakdowns whose start is more than 13 months back omit reach,
   // frequency and cpp (Meta's insights best practices; reference §3.6).
-  const omitReach = q.breakdowns.length > 0 && Math.min(...q.ranges.map((r) => r.since)) < addMonths(now.today, -REACH_BREAKDOWN_MONTHS);
+  const omitReach = isOldBreakdownReach(q, now.today) && !opts.allowOldBreakdownReach;
   const platformIdx = PLATFORMS.map((_, i) => i).filter((i) => platformFilters.every((f) => matchOp(f.operator, PLATFORMS[i]!, f.value)));
   const entities: Array<{ camps: Campaign[]; c: Campaign | null }> =
     q.level === "account" ? [{ camps: campaigns, c: null }] : campaigns.map((c) => ({ camps: [c], c }));

@@ -128,6 +128,25 @@ describe("2025-2026 limits", () => {
     expect(recent.every((r) => num(r.reach) > 0)).toBe(true);
   });
 
+  it("async jobs return that old breakdown reach, 10 per ad account per day; later jobs omit it", async () => {
+    const P = { time_range: range("2025-09-15", "2025-09-30"), breakdowns: "publisher_platform", fields: "spend,reach,frequency" };
+    const run = async () => {
+      const id = (await c.post(`/${V}/${ACT_JP}/insights`, P)).body.report_run_id;
+      let st: any;
+      for (let i = 0; i < 4 && st?.async_status !== "Job Completed"; i++) st = (await c.get(`/${V}/${id}`)).body;
+      expect(st.async_status).toBe("Job Completed");
+      return (await c.get(`/${V}/${id}/insights`, { limit: "100" })).body.data as any[];
+    };
+    for (let i = 0; i < 10; i++) {
+      const rows = await run();
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.every((r) => num(r.reach) > 0), `job ${i + 1}`).toBe(true);
+    }
+    const eleventh = await run();
+    expect(eleventh.length).toBeGreaterThan(0);
+    expect(eleventh.some((r) => "reach" in r)).toBe(false);
+  });
+
   it("37 months is the maximum history (3018)", async () => {
     expectGraphError(await c.get(`/${V}/${ACT_US}/insights`, { time_range: range("2023-09-01", "2023-09-30") }), 400, 100, 3018);
   });
