@@ -16,7 +16,9 @@ alter table public.workspaces
     check (attribution_windows is null
       or (cardinality(attribution_windows) between 1 and 3
           and attribution_windows <@ array['1d_click', '7d_click', '28d_click', '1d_view', '1d_ev']::text[]));
-grant update (attribution_windows) on public.workspaces to authenticated;
+-- when the choice last changed: a conversions re-sync that started before it is stale
+alter table public.workspaces add column attribution_changed_at timestamptz;
+grant update (attribution_windows, attribution_changed_at) on public.workspaces to authenticated;
 
 alter table public.insights_daily add column attribution text not null default 'account_default';
 create index insights_daily_account_attribution_idx on public.insights_daily (ad_account_id, attribution);

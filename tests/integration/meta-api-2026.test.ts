@@ -12,6 +12,7 @@ import { asService, asUser } from "../../app/.server/db/connection";
 import { loadWorkspaceReport, parseRangeParams, trimDecimal } from "../../app/.server/reporting";
 import { setWorkspaceAttribution } from "../../app/.server/sync/attribution-choice";
 import { fetchRangeReach } from "../../app/.server/sync/reach";
+import { findDueAccounts } from "../../app/.server/sync/due";
 import { connectWithToken } from "../../app/.server/meta/connections";
 import { graphClientFromEnv } from "../../app/.server/meta/graph";
 import { DEFAULT_META_API_VERSION } from "../../app/.server/meta/versions";
@@ -125,6 +126,9 @@ describe("attribution windows", () => {
       const change = await setWorkspaceAttribution(t.users.owner, t.workspaceId, choice, { queue: async (id) => (queued.push(id), "job") });
       expect(change).toMatchObject({ changed: true, queued: 2 });
       expect(queued.sort()).toEqual(t.accounts.map((a) => a.id).sort());
+      // the scheduler's tick would queue the re-sync too (when the queue dropped it)
+      const due = async () => (await asService((tx) => findDueAccounts(tx))).filter((d) => t.accounts.some((a) => a.id === d.adAccountId));
+      expect(await due()).toEqual(expect.arrayContaining(t.accounts.map((a) => ({ adAccountId: a.id, kind: "conversions" }))));
 
       // An incremental sync of the USD account alone writes its newest days under the new windows: its
       // stored conversions now mix two windows, so its totals are withheld (n/a), never added up.
@@ -142,6 +146,7 @@ describe("attribution windows", () => {
         expect(r.status).toBe("succeeded");
         expect(r.days).toBeGreaterThan(55);
       }
+      expect((await due()).some((d) => d.kind === "conversions")).toBe(false);
       const after = await factStats();
       for (const s of after) {
         expect(s.attributions).toEqual([choice]);

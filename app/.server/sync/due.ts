@@ -6,7 +6,7 @@
  * - incremental: today/yesterday older than the agency plan's refresh cadence (plans.refresh_minutes),
  *   or than `refreshSeconds` when a caller passes one;
  * - conversions: the stored facts do not all use the workspace's attribution windows (ADR 0071),
- *   at most one successful re-sync a day (settings changes also queue one right away).
+ *   unless a re-sync started since the last change succeeded (settings changes also queue one at once).
  * Accounts whose connection needs re-authorisation are never due: no calls with a dead token. With
  * billing on, agencies that are read-only (canceled, unpaid, trial over, past_due beyond the grace
  * period; the same rules as billing/limits.ts computeLimits) have syncing paused: never due.
@@ -39,8 +39,9 @@ export async function findDueAccounts(
     (a.conversions_attribution = 'mixed'
       or (w.attribution_windows is not null and a.conversions_attribution is not null
           and a.conversions_attribution <> array_to_string(w.attribution_windows, ',')))
-    and not exists (select 1 from public.sync_runs r where r.ad_account_id = a.id and r.kind = 'conversions'
-                    and r.status = 'succeeded' and r.finished_at > now() - interval '1 day'))`;
+    -- not when a re-sync started after the last change succeeded (at most weekly for a lasting mix)
+    and not exists (select 1 from public.sync_runs r where r.ad_account_id = a.id and r.kind = 'conversions' and r.status = 'succeeded'
+                    and r.created_at > greatest(w.attribution_changed_at, now() - interval '7 days')))`;
   const rows = await tx<{ id: string; kind: SyncKind }[]>`
     select a.id,
       case
