@@ -13,7 +13,7 @@ import { loadWorkspaceReport, parseRangeParams, trimDecimal } from "../../app/.s
 import { setWorkspaceAttribution } from "../../app/.server/sync/attribution-choice";
 import { fetchRangeReach } from "../../app/.server/sync/reach";
 import { findDueAccounts } from "../../app/.server/sync/due";
-import { connectWithToken } from "../../app/.server/meta/connections";
+import { connectWithToken, startConnect } from "../../app/.server/meta/connections";
 import { graphClientFromEnv } from "../../app/.server/meta/graph";
 import { DEFAULT_META_API_VERSION } from "../../app/.server/meta/versions";
 import { resetEnvForTests } from "../../app/.server/env";
@@ -300,6 +300,10 @@ describe("API version", () => {
       // nothing was connected
       const [c] = await asService((tx) => tx`select 1 from public.meta_connections where workspace_id = ${workspaces[1]!.id}`);
       expect(c).toBeUndefined();
+      // "Connect Meta" (OAuth) refuses before sending anyone to Meta's dialog, with the same advice
+      await expect(startConnect({ userId: t.users.owner, sessionId: "s", workspaceId: workspaces[1]!.id, origin: "http://app.test" })).rejects.toThrow(
+        `Meta Marketing API v24.0 expired on 2026-11-10; Meta refuses calls at that version. Set META_API_VERSION=${DEFAULT_META_API_VERSION} (the newest live version) and restart Spendlane.`,
+      );
 
       // the Connections page shows the error state and what to set
       const cookie = await sessionCookieFor(t.users.owner);
