@@ -11,7 +11,7 @@ import { logger } from "./logger";
 import { configureBus, stopBus } from "./realtime/bus";
 import { startWatchers, stopWatchers } from "./realtime/watchers";
 import { startDemoEmulator, startSyncServices } from "./sync/runtime-hook";
-import { versionStatus } from "./meta/versions";
+import { logVersionHealth } from "./meta/version-health";
 import { observeGraphCalls } from "./meta/graph";
 import { recordMetaCall, startMetricsServer } from "./ops/metrics";
 import { registerCollectors } from "./ops/collectors";
@@ -49,12 +49,8 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
   resetEnvForTests();
   const env = parseEnv();
   // Meta API version health (ADR 0070): a warning from 60 days before expiry, an error after it.
-  const api = versionStatus(env.META_API_VERSION);
-  if (api.state === "expiring") logger.warn({ metaApiVersion: api.version, expires: api.expires }, api.message!);
-  else if (api.state !== "ok") {
-    logger.error({ metaApiVersion: api.version, state: api.state, expires: api.expires }, api.message!);
-    banner.push(`Warning: ${api.message}`);
-  }
+  const versionWarning = logVersionHealth(env.META_API_VERSION, logger);
+  if (versionWarning) banner.push(versionWarning);
   if (demo && opts.role === "web") {
     const seeded = await seedDemo();
     banner.push(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);

@@ -15,6 +15,7 @@ import {
 import { MARKETING_VERSIONS, liveMarketingVersions } from "../../emulator/meta-graph/versions";
 import { envSchema } from "../../app/.server/env";
 import { classifyGraphError } from "../../app/.server/meta/errors";
+import { logVersionHealth } from "../../app/.server/meta/version-health";
 
 describe("Meta API versions", () => {
   it(`the default version is live today and not within ${WARNING_DAYS} days of its expiry`, () => {
@@ -60,3 +61,22 @@ describe("Meta API versions", () => {
     expect(deprecatedVersionMessage(undefined)).toContain("the configured version");
   });
 });
+
+describe("boot check", () => {
+  const capture = () => {
+    const lines: { level: string; msg: string }[] = [];
+    return { lines, log: { warn: (_o: object, msg: string) => void lines.push({ level: "warn", msg }), error: (_o: object, msg: string) => void lines.push({ level: "error", msg }) } };
+  };
+  it("is quiet for a healthy version, warns from 60 days before the end, errors (with a banner line) after it", () => {
+    const ok = capture();
+    expect(logVersionHealth("v27.0", ok.log, new Date("2026-12-01T00:00:00Z"))).toBeNull();
+    expect(ok.lines).toEqual([]);
+    const soon = capture();
+    expect(logVersionHealth("v25.0", soon.log, new Date("2027-01-10T00:00:00Z"))).toBeNull();
+    expect(soon.lines).toEqual([{ level: "warn", msg: expect.stringContaining("expires on 2027-02-23") }]);
+    const dead = capture();
+    expect(logVersionHealth("v24.0", dead.log, new Date("2026-12-01T00:00:00Z"))).toMatch(/^Warning: Meta Marketing API v24.0 expired on 2026-11-10/);
+    expect(dead.lines).toEqual([{ level: "error", msg: expect.stringContaining("Set META_API_VERSION=v27.0") }]);
+  });
+});
+
