@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { DEFAULT_META_API_VERSION } from "./meta/versions";
 
 const bool = z
   .enum(["1", "0", "true", "false", "yes", "no", ""])
@@ -30,7 +31,8 @@ export const envSchema = z.object({
   VAULT_OLD_KEYS: z.string().optional(),
   META_GRAPH_URL: z.string().url().default("https://graph.facebook.com"),
   META_WEB_URL: z.string().url().default("https://www.facebook.com"),
-  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default("v24.0"),
+  /** Marketing API version; default the newest live one (meta/versions.ts, ADR 0070). */
+  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/, "must look like v27.0").default(DEFAULT_META_API_VERSION),
   META_APP_ID: z.string().optional(),
   META_APP_SECRET: z.string().optional(),
   META_LOGIN_CONFIG_ID: z.string().optional(),

@@ -11,6 +11,7 @@ import { logger } from "./logger";
 import { configureBus, stopBus } from "./realtime/bus";
 import { startWatchers, stopWatchers } from "./realtime/watchers";
 import { startDemoEmulator, startSyncServices } from "./sync/runtime-hook";
+import { logVersionHealth } from "./meta/version-health";
 import { observeGraphCalls } from "./meta/graph";
 import { recordMetaCall, startMetricsServer } from "./ops/metrics";
 import { registerCollectors } from "./ops/collectors";
@@ -48,6 +49,9 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
   logger.info({ engine: db.engine }, "database ready");
   resetEnvForTests();
   const env = parseEnv();
+  // Meta API version health (ADR 0070): a warning from 60 days before expiry, an error after it.
+  const versionWarning = logVersionHealth(env.META_API_VERSION, logger);
+  if (versionWarning) banner.push(versionWarning);
   if (demo && opts.role === "web") {
     const seeded = await seedDemo();
     banner.push(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);

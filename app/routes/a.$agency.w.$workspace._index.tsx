@@ -94,9 +94,12 @@ export default function WorkspaceDashboard() {
         d.groups.map((g) => (
           <section key={g.currency} aria-labelledby={`cur-${g.currency}`} className="space-y-6" data-currency-group={g.currency}>
             <div className="flex flex-wrap items-baseline justify-between gap-2">
-              <h2 id={`cur-${g.currency}`} className="text-sm font-medium text-zinc-300">
-                {g.currency} · {g.accounts.map((a) => a.name).join(", ")}
-              </h2>
+              <div>
+                <h2 id={`cur-${g.currency}`} className="text-sm font-medium text-zinc-300">
+                  {g.currency} · {g.accounts.map((a) => a.name).join(", ")}
+                </h2>
+                <AttributionNote attribution={g.attribution} />
+              </div>
               {d.isStaff ? (
                 <div className="flex gap-2 text-sm">
                   <a href={`${base}/export/campaigns?${exportQuery}`} download className="rounded-md px-2 py-1 text-blue-400 hover:bg-zinc-900" data-export="campaigns">
@@ -274,3 +277,20 @@ export function ErrorBoundary() {
   return <RouteErrorAlert notFound="This client does not exist, or you do not have access to it." failed="The dashboard could not be loaded" />;
 }
 
+/** Which attribution windows the conversions use, or why they are not added up (ADR 0071). */
+function AttributionNote({ attribution }: { attribution: { label: string | null; mixed: boolean } }) {
+  if (attribution.mixed) {
+    return (
+      <p className="mt-1 text-xs text-amber-400" data-attribution="mixed">
+        Conversions n/a: these ad accounts' conversions use different attribution windows (or are being re-read after a change), and
+        different windows are never added up.
+      </p>
+    );
+  }
+  if (!attribution.label) return null;
+  return (
+    <p className="mt-1 text-xs text-zinc-500" data-attribution={attribution.label}>
+      Conversions: {attribution.label} attribution
+    </p>
+  );
+}

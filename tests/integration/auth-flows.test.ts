@@ -2,6 +2,7 @@
  * Sign-up, password login and "Continue with Facebook", driven through the real route modules with
  * real Requests (cookies carried by hand) against the database and the local Meta emulator.
  */
+import { DEFAULT_META_API_VERSION } from "../../app/.server/meta/versions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as argon2 from "@node-rs/argon2";
 
@@ -203,7 +204,7 @@ describe("Continue with Facebook (against the Meta emulator)", () => {
     const start = jar.take(await call(() => fbStart.action(args(form("/auth/facebook", {}, jar)))));
     expect(start.status).toBe(302);
     const dialogUrl = new URL(start.headers.get("Location")!);
-    expect(dialogUrl.origin + dialogUrl.pathname).toBe(`${emu.url}/v24.0/dialog/oauth`);
+    expect(dialogUrl.origin + dialogUrl.pathname).toBe(`${emu.url}/${DEFAULT_META_API_VERSION}/dialog/oauth`);
     expect(dialogUrl.searchParams.get("redirect_uri")).toBe(`${ORIGIN}/auth/facebook/callback`);
     expect(dialogUrl.searchParams.get("state")).toMatch(/.{20,}/);
     const dialog = await (await fetch(dialogUrl)).text();

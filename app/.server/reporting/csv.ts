@@ -25,9 +25,10 @@ function factColumns(s: Sums, m: Metrics) {
     ratio(m.ctr, RATIO_DIGITS.ctr),
     ratio(m.cpc, RATIO_DIGITS.cpc),
     ratio(m.cpm, RATIO_DIGITS.cpm),
-    trimDecimal(s.conversions),
+    // withheld (null) where rows used different attribution windows: empty, never a mixed sum
+    m.conversions == null ? "" : trimDecimal(s.conversions),
     ratio(m.cpa, RATIO_DIGITS.cpa),
-    trimDecimal(s.conversion_value),
+    m.conversion_value == null ? "" : trimDecimal(s.conversion_value),
     ratio(m.roas, RATIO_DIGITS.roas),
   ];
 }

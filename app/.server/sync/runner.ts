@@ -26,6 +26,8 @@ import {
   type SyncKind,
 } from "./planner";
 import { replaceFacts, toFactRow, upsertCampaigns, bumpDataVersion, type FactRow, type MetaInsightsRow, type CampaignRow } from "./upsert";
+import { parseAttributionChoice, insightsAttributionParams, type AttributionChoice } from "../meta/attribution";
+import { CONVERSION_FIELDS, refreshAccountAttribution, updateConversions } from "./attribution";
 import {
   acquireLease,
   createRun,
@@ -131,6 +133,7 @@ interface AccountRow {
   backfill_months: number;
   backfilled_since: string | null;
   connection_status: string | null;
+  attribution_windows: string[] | null;
 }
 
 const passthrough = { parse: (v: unknown) => v, safeParse: (v: unknown) => ({ success: true as const, data: v }) };
@@ -152,7 +155,8 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
 
   const [account] = await db((tx) => tx<AccountRow[]>`
     select a.id, a.agency_id, a.workspace_id, a.connection_id, a.meta_account_id, a.timezone_name, a.backfill_months,
-           to_char(a.backfilled_since, 'YYYY-MM-DD') as backfilled_since, c.status as connection_status
+           to_char(a.backfilled_since, 'YYYY-MM-DD') as backfilled_since, c.status as connection_status,
+           (select w.attribution_windows from public.workspaces w where w.id = a.workspace_id) as attribution_windows
     from public.ad_accounts a left join public.meta_connections c on c.id = a.connection_id
     where a.id = ${req.adAccountId}`);
   if (!account) throw new Error(`No ad account ${req.adAccountId}`);
@@ -203,7 +207,13 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
 
     const token = await sql.begin((tx) => deps.getToken(tx, account.connection_id!));
     graph = deps.graphFor(token);
-    const reader = new RangeReader(graph, account.meta_account_id, { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500 });
+    // Conversions are read under the workspace's attribution windows (ADR 0071); a `conversions` run
+    // re-reads only them, after the choice changed.
+    const attribution = parseAttributionChoice(account.attribution_windows);
+    const reader = new RangeReader(graph, account.meta_account_id, {
+      sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500,
+      attribution, conversionsOnly: run.kind === "conversions", log: deps.log,
+    });
 
     // Meta's rate limit answers say how long to wait; sitting it out beats giving up a 37-month
     // backfill. The governor normally slows calls before Meta has to refuse them.
@@ -223,7 +233,7 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
     };
 
     // The campaigns list (with archived and deleted ones) on full reads, so old facts keep names and status.
-    if (req.kind !== "incremental" && req.kind !== "manual") {
+    if (req.kind !== "incremental" && req.kind !== "manual" && req.kind !== "conversions") {
       const campaigns = await patiently(() => reader.campaigns());
       await sql.begin((tx) => upsertCampaigns(tx, account.id, account.workspace_id, campaigns));
     }
@@ -238,12 +248,17 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
       const next: Checkpoint = { ...checkpoint, remaining: checkpoint.remaining.slice(1) };
       const progress = next.total === 0 ? 100 : ((next.total - next.remaining.length) / next.total) * 100;
       const runId = run.id;
+      const runKind = run.kind;
       const written = await sql.begin(async (tx) => {
         if (leaseLost || !(await renewLease(tx, account.id, owner, leaseMs))) throw new LeaseLostError();
         const names = new Map<string, CampaignRow>();
         for (const r of rows) if (r.campaignName) names.set(r.campaignId, { id: r.campaignId, name: r.campaignName });
         await upsertCampaigns(tx, account.id, account.workspace_id, [...names.values()]);
-        const { written } = await replaceFacts(tx, { adAccountId: account.id, workspaceId: account.workspace_id, range, rows });
+        const written =
+          runKind === "conversions"
+            ? await updateConversions(tx, { adAccountId: account.id, range, rows, choice: attribution })
+            : (await replaceFacts(tx, { adAccountId: account.id, workspaceId: account.workspace_id, range, rows })).written;
+        await refreshAccountAttribution(tx, account.id);
         const version = await bumpDataVersion(tx, account.workspace_id);
         await saveProgress(tx, runId, { checkpoint: next, progress, days: daysBetween(range.since, range.until), rows: written, apiCalls: calls });
         await tx`
@@ -356,6 +371,11 @@ interface ReaderOptions {
   pollMax: number;
   timeout: number;
   pageSize: number;
+  /** attribution windows for conversions (null: each ad account's own setting) */
+  attribution?: AttributionChoice;
+  /** read only the conversion fields (a `conversions` re-sync) */
+  conversionsOnly?: boolean;
+  log?: SyncLogger;
 }
 
 /** Reads insights rows for day ranges of one ad account, with the fallbacks described above. */
@@ -370,11 +390,13 @@ export class RangeReader {
   private params(range: DayRange, campaignId?: string): Record<string, unknown> {
     const filtering: object[] = [{ field: "campaign.effective_status", operator: "IN", value: ALL_CAMPAIGN_STATUSES }];
     if (campaignId) filtering.push({ field: "campaign.id", operator: "EQUAL", value: campaignId });
+    const { extraFields, ...windows } = insightsAttributionParams(this.o.attribution ?? null);
     return {
       level: "campaign",
       breakdowns: ["publisher_platform"],
       time_increment: 1,
-      fields: INSIGHTS_FIELDS.join(","),
+      fields: [...(this.o.conversionsOnly ? CONVERSION_FIELDS : INSIGHTS_FIELDS), ...extraFields].join(","),
+      ...windows,
       time_range: { since: range.since, until: range.until },
       filtering,
       limit: this.o.pageSize,
@@ -445,10 +467,10 @@ export class RangeReader {
     const deadline = Date.now() + this.o.timeout;
     let delay = this.o.pollMin;
     for (;;) {
-      const r = await this.graph.get<{ async_status?: string; async_percent_completion?: number }>(id, { fields: "async_status,async_percent_completion" }, undefined, { accountId: this.actId });
+      const r = await this.graph.get<ReportRunStatus>(id, { fields: REPORT_RUN_FIELDS }, undefined, { accountId: this.actId });
       const status = String(r?.async_status ?? "");
       if (DONE.has(status) && Number(r?.async_percent_completion ?? 100) >= 100) return;
-      if (FAILED.has(status)) throw new MetaApiError("async_failed", `Meta's async report ${status === "Job Skipped" ? "expired" : "failed"}`);
+      if (FAILED.has(status)) throw reportRunError(status, r, this.actId, this.o.log);
       if (Date.now() + delay > deadline) throw new MetaApiError("async_failed", `Meta's async report did not finish within ${Math.round(this.o.timeout / 1000)} s`);
       await this.o.sleep(delay);
       delay = Math.min(this.o.pollMax, delay * 2);
@@ -458,8 +480,33 @@ export class RangeReader {
   private async collect(path: string, params: Record<string, unknown>): Promise<FactRow[]> {
     const rows: FactRow[] = [];
     for await (const page of this.graph.pages<MetaInsightsRow>(path, params, anySchema, { accountId: this.actId })) {
-      for (const r of page) rows.push(toFactRow(r));
+      for (const r of page) rows.push(toFactRow(r, this.o.attribution ?? null));
     }
     return rows;
   }
+}
+
+/** A report run's status and, when it failed, Meta's reasons (returned by default from v25). */
+interface ReportRunStatus {
+  async_status?: string;
+  async_percent_completion?: number;
+  error_code?: number;
+  error_subcode?: number;
+  error_message?: string;
+  error_user_title?: string;
+  error_user_msg?: string;
+}
+const REPORT_RUN_FIELDS = "async_status,async_percent_completion,error_code,error_subcode,error_message,error_user_title,error_user_msg";
+
+/** A failed or skipped report run as an error that carries Meta's reasons (logged, and in the run's error text). */
+function reportRunError(status: string, r: ReportRunStatus, actId: string, log?: SyncLogger): MetaApiError {
+  const what = status === "Job Skipped" ? "expired" : "failed";
+  const code = typeof r.error_code === "number" ? r.error_code : undefined;
+  const subcode = typeof r.error_subcode === "number" ? r.error_subcode : undefined;
+  const reason = [r.error_user_title, r.error_user_msg ?? r.error_message].filter((x) => typeof x === "string" && x).join(": ").slice(0, 300);
+  const tag = code !== undefined ? ` [code ${code}${subcode !== undefined ? `/${subcode}` : ""}]` : "";
+  log?.warn({ account: actId, status, errorCode: code, errorSubcode: subcode, errorMessage: r.error_message, errorUserTitle: r.error_user_title, errorUserMsg: r.error_user_msg }, "Meta async report did not complete");
+  // -3 / 1504045: the report is too large; the reader splits it like any too-much-data answer.
+  const kind = code === -3 || subcode === 1504045 ? "too_much_data" : "async_failed";
+  return new MetaApiError(kind, `Meta's async report ${what}${reason ? `: ${reason}` : ""}${tag}`, { code, subcode, metaMessage: r.error_message });
 }
