@@ -7,7 +7,7 @@
  */
 import nodemailer, { type Transporter } from "nodemailer";
 import { env } from "../env";
-import { asService } from "../db/connection";
+import { asService, type Tx } from "../db/connection";
 import { logger } from "../logger";
 import type { RenderedMail } from "./templates";
 
@@ -23,11 +23,38 @@ function domainOf(address: string) {
   return address.split("@").pop() ?? "";
 }
 
-export async function sendMail(to: string, mail: RenderedMail): Promise<{ via: "smtp" | "outbox" }> {
+export interface SendOptions {
+  /** write the outbox row in this transaction (a delivery marks itself sent in the same one) */
+  tx?: Tx;
+  attachments?: { filename: string; content: Buffer; contentType: string }[];
+  replyTo?: string | null;
+  /** display name for MAIL_FROM's address (white label); the address itself stays ours */
+  fromName?: string;
+  /** a stable Message-ID, so a receiving system can recognise a repeated send of one message */
+  messageId?: string;
+}
+
+/** MAIL_FROM with another display name: `"Acme Reports" <no-reply@…>`. */
+function fromWithName(mailFrom: string, name: string | undefined) {
+  if (!name) return mailFrom;
+  const address = mailFrom.match(/<([^>]+)>/)?.[1] ?? mailFrom.trim();
+  return { name, address };
+}
+
+export async function sendMail(to: string, mail: RenderedMail, opts: SendOptions = {}): Promise<{ via: "smtp" | "outbox" }> {
   const { SMTP_URL, MAIL_FROM } = env();
   if (SMTP_URL) {
     try {
-      await smtp(SMTP_URL).sendMail({ from: MAIL_FROM, to, subject: mail.subject, text: mail.text, html: mail.html });
+      await smtp(SMTP_URL).sendMail({
+        from: fromWithName(MAIL_FROM, opts.fromName),
+        to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
+        ...(opts.messageId ? { messageId: opts.messageId } : {}),
+        ...(opts.attachments ? { attachments: opts.attachments } : {}),
+      });
     } catch (err) {
       // nodemailer errors may echo the SMTP URL (with credentials); keep only the code.
       logger.error({ template: mail.template, toDomain: domainOf(to), code: (err as { code?: string }).code }, "email delivery failed");
@@ -36,9 +63,12 @@ export async function sendMail(to: string, mail: RenderedMail): Promise<{ via: "
     logger.info({ template: mail.template, toDomain: domainOf(to) }, "email sent");
     return { via: "smtp" };
   }
-  await asService((tx) => tx`
-    insert into private.mail_outbox (to_address, subject, template, text_body, html_body)
-    values (${to.toLowerCase()}, ${mail.subject}, ${mail.template}, ${mail.text}, ${mail.html})`);
+  const attachments = (opts.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, bytes: a.content.length }));
+  const write = (tx: Tx) => tx`
+    insert into private.mail_outbox (to_address, subject, template, text_body, html_body, reply_to, attachments)
+    values (${to.toLowerCase()}, ${mail.subject}, ${mail.template}, ${mail.text}, ${mail.html}, ${opts.replyTo ?? null}, ${tx.json(attachments)})`;
+  if (opts.tx) await write(opts.tx);
+  else await asService(write);
   logger.info({ template: mail.template, toDomain: domainOf(to) }, "email written to the outbox");
   return { via: "outbox" };
 }
@@ -47,7 +77,7 @@ export interface OutboxMessage {
   id: string;
   toAddress: string;
   subject: string;
-  template: "invitation" | "password_reset";
+  template: RenderedMail["template"];
   textBody: string;
   htmlBody: string;
   createdAt: Date;

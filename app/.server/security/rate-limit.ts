@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { asUser } from "../db/connection";
 import { logger } from "../logger";
 
-export type RateLimitKind = "login" | "signup" | "invite_accept" | "password_reset";
+export type RateLimitKind = "login" | "signup" | "invite_accept" | "password_reset" | "report_share";
 
 interface Rule {
   limit: number;
@@ -24,6 +24,8 @@ export const RATE_LIMITS: Record<RateLimitKind, { ip: Rule; account: Rule }> = {
   signup: { ip: { limit: 10, windowSeconds: 60 * 60 }, account: { limit: 5, windowSeconds: 60 * 60 } },
   invite_accept: { ip: { limit: 10, windowSeconds: 60 }, account: { limit: 10, windowSeconds: 15 * 60 } },
   password_reset: { ip: { limit: 5, windowSeconds: 15 * 60 }, account: { limit: 3, windowSeconds: 60 * 60 } },
+  // public report links (page, PDF, logo): a client reading a report is far below this; guessing is not
+  report_share: { ip: { limit: 60, windowSeconds: 60 }, account: { limit: 60, windowSeconds: 60 } },
 };
 
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
