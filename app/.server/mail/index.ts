@@ -80,6 +80,8 @@ export interface OutboxMessage {
   template: RenderedMail["template"];
   textBody: string;
   htmlBody: string;
+  replyTo: string | null;
+  attachments: { filename: string; contentType: string; bytes: number }[];
   createdAt: Date;
 }
 
@@ -89,7 +91,7 @@ export async function listOutbox(opts: { to?: string; limit?: number } = {}): Pr
   const to = opts.to?.toLowerCase() ?? null;
   return asService((tx) => tx<OutboxMessage[]>`
     select o.id::text as "id", o.to_address as "toAddress", subject, template, text_body as "textBody",
-      html_body as "htmlBody", created_at as "createdAt"
+      html_body as "htmlBody", reply_to as "replyTo", attachments, created_at as "createdAt"
     from private.mail_outbox o
     where (${to}::text is null or o.to_address = ${to}::text)
     -- o.id, not id: a bare "id" here would sort by the text alias above ("9" after "10")
