@@ -34,6 +34,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       logo: b.logo ? `data:${b.logo.type};base64,${b.logo.bytes.toString("base64")}` : null,
     },
     timezones: Intl.supportedValuesOf("timeZone"),
+    maxLogoKb: MAX_LOGO_BYTES / 1024,
   };
 }
 
@@ -76,7 +77,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Branding() {
-  const { agency, branding, timezones } = useLoaderData<typeof loader>();
+  const { agency, branding, timezones, maxLogoKb } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const f = (k: string) => (result?.fields as Record<string, string> | undefined)?.[k];
@@ -102,7 +103,7 @@ export default function Branding() {
             <label htmlFor="logo" className="block text-sm font-medium text-zinc-300">Logo</label>
             {branding.logo ? <img src={branding.logo} alt="Current logo" className="h-10 rounded bg-white p-1" data-testid="current-logo" /> : null}
             <input id="logo" name="logo" type="file" accept="image/png,image/jpeg" className="block text-sm text-zinc-300" aria-describedby="logo-hint" />
-            <p id="logo-hint" className="text-xs text-zinc-500">PNG or JPEG, at most {MAX_LOGO_BYTES / 1024} KB.</p>
+            <p id="logo-hint" className="text-xs text-zinc-500">PNG or JPEG, at most {maxLogoKb} KB.</p>
             {f("logo") ? <p className="text-xs text-red-400">{f("logo")}</p> : null}
             {branding.logo ? <label className="flex items-center gap-2 text-sm text-zinc-300"><input type="checkbox" name="removeLogo" /> Remove the logo</label> : null}
           </div>

@@ -99,8 +99,9 @@ function ensureSpace(pdf: Doc, height: number) {
   if (pdf.y + height > pdf.page.height - pdf.page.margins.bottom) pdf.addPage();
 }
 
-function sectionTitle(pdf: Doc, doc: ReportDocument, title: string, g: CurrencyReport | null, named: boolean) {
-  ensureSpace(pdf, 60);
+/** A section's heading; `body` is the height that must fit under it, so no heading is left alone at a page's foot. */
+function sectionTitle(pdf: Doc, doc: ReportDocument, title: string, g: CurrencyReport | null, named: boolean, body = 40) {
+  ensureSpace(pdf, body + 40);
   pdf.moveDown(0.8);
   const y = pdf.y;
   pdf.rect(MARGIN, y + 2, 3, 12).fill(doc.branding.brandColor);
@@ -137,7 +138,7 @@ function header(pdf: Doc, doc: ReportDocument) {
 }
 
 function kpis(pdf: Doc, doc: ReportDocument, g: CurrencyReport, named: boolean) {
-  sectionTitle(pdf, doc, "Headline KPIs", g, named);
+  sectionTitle(pdf, doc, "Headline KPIs", g, named, 124);
   const cols = 4;
   const gap = 8;
   const w = contentWidth(pdf);
@@ -163,7 +164,7 @@ function kpis(pdf: Doc, doc: ReportDocument, g: CurrencyReport, named: boolean) 
 
 /** Daily spend as vector bars with the conversions as a vector line on its own scale. */
 function dailyChart(pdf: Doc, doc: ReportDocument, g: CurrencyReport, named: boolean) {
-  sectionTitle(pdf, doc, "Daily spend and conversions", g, named);
+  sectionTitle(pdf, doc, "Daily spend and conversions", g, named, 170);
   const w = contentWidth(pdf);
   const h = 140;
   ensureSpace(pdf, h + 30);

@@ -10,8 +10,8 @@ export function WebReportView({ report, pdfUrl, expiresAt }: { report: WebReport
     <div className="min-h-screen bg-zinc-100 text-zinc-900" style={{ colorScheme: "light" }}>
       <div className="h-1.5" style={{ background: color }} data-testid="brand-bar" />
       <main className="mx-auto max-w-5xl px-4 py-6 sm:px-6 sm:py-10">
-        <header className="flex flex-wrap items-start gap-4">
-          {report.brand.logo ? <img src={report.brand.logo} alt={report.brand.name} className="h-10 max-w-[160px] object-contain" data-testid="brand-logo" /> : null}
+        <header className="flex flex-col gap-4 sm:flex-row sm:items-start">
+          {report.brand.logo ? <img src={report.brand.logo} alt={report.brand.name} className="h-10 max-w-[160px] self-start object-contain" data-testid="brand-logo" /> : null}
           <div className="min-w-0 flex-1">
             <p className="text-sm font-semibold" style={{ color }} data-testid="brand-name">{report.brand.name}</p>
             <h1 className="text-2xl font-semibold tracking-tight">{report.title}</h1>
@@ -21,7 +21,7 @@ export function WebReportView({ report, pdfUrl, expiresAt }: { report: WebReport
             </p>
             {report.stale.length ? <p className="mt-1 text-xs text-amber-700">Still syncing or needing attention: {report.stale.join(", ")}. Figures may change.</p> : null}
           </div>
-          <a href={pdfUrl} className="rounded-lg px-3 py-2 text-sm font-semibold text-white" style={{ background: color }}>
+          <a href={pdfUrl} className="self-start rounded-lg px-3 py-2 text-sm font-semibold text-white" style={{ background: color }}>
             Download PDF
           </a>
         </header>
