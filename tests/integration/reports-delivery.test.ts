@@ -122,17 +122,18 @@ describe("report delivery", () => {
 
   it("the minute tick fires a due schedule once, for the period as of its firing time", async () => {
     const { scheduleId } = await tenantWithSchedule(1);
-    await sql()`update public.report_schedules set next_run_at = '2026-11-01T08:00:00Z' where id = ${scheduleId}`;
+    // a firing in the future of the real clock, so no real tick elsewhere claims it first
+    await sql()`update public.report_schedules set next_run_at = '2027-02-01T08:00:00Z' where id = ${scheduleId}`;
     const queued: { scheduleId: string; period: { since: string; until: string } }[] = [];
-    const now = new Date("2026-11-01T08:00:30Z");
+    const now = new Date("2027-02-01T08:00:30Z");
     const q = async (job: (typeof queued)[number]) => void queued.push(job);
     await Promise.all([reportTick(now, q), reportTick(now, q)]);
     const fired = queued.filter((j) => j.scheduleId === scheduleId);
     expect(fired).toHaveLength(1);
-    // a workspace without ad accounts reports in UTC: last month on Nov 1 is October
-    expect(fired[0]!.period).toEqual({ since: "2026-10-01", until: "2026-10-31" });
+    // a workspace without ad accounts reports in UTC: last month on Feb 1 is January
+    expect(fired[0]!.period).toEqual({ since: "2027-01-01", until: "2027-01-31" });
     const [s] = await sql()<{ next_run_at: Date }[]>`select next_run_at from public.report_schedules where id = ${scheduleId}`;
-    expect(s!.next_run_at.toISOString()).toBe("2026-12-01T08:00:00.000Z");
+    expect(s!.next_run_at.toISOString()).toBe("2027-03-01T08:00:00.000Z");
   });
 
   it("a test send reaches only the tester and never counts as the period's delivery", async () => {
