@@ -15,6 +15,8 @@ import { hashShareToken, openShareLink, revokeShareLink, shareToken } from "../.
 import { loader as shareLoader, headers as shareHeaders } from "../../app/routes/r.$token";
 import { loader as pdfLoader } from "../../app/routes/r.$token_.pdf";
 import { createAgencyFixture, uniq } from "../helpers/factories";
+import { requestAs } from "../helpers/session";
+import { loader as workspaceLayoutLoader } from "../../app/routes/a.$agency.w.$workspace";
 
 const PERIOD = { since: "2026-10-01", until: "2026-10-31" };
 
@@ -162,6 +164,18 @@ describe("branding", () => {
     // a downgrade brings the footer back without anyone editing the branding
     await asService((tx) => tx`update public.agencies set plan_id = 'starter' where id = ${f.agency.id}`);
     expect((await asService((tx) => getBranding(tx, f.agency.id))).poweredBy).toBe(true);
+  });
+
+  it("client viewers' pages carry the agency's white label; staff pages stay Spendlane's", async () => {
+    const f = await createAgencyFixture({ workspaces: 1 });
+    await saveBranding(f.owner.id, f.agency.id, { ...base, displayName: "Acme Reports" }, tinyPng());
+    const path = `/a/${f.agency.slug}/w/${f.workspaces[0]!.slug}`;
+    const load = async (userId: string) =>
+      (await workspaceLayoutLoader({ request: await requestAs(userId, path), params: { agency: f.agency.slug, workspace: f.workspaces[0]!.slug }, context: {} } as never)) as { brand: { name: string; color: string; logo: string | null } | null };
+    const seen = await load(f.viewer.id);
+    expect(seen.brand).toMatchObject({ name: "Acme Reports", color: "#ff6600" });
+    expect(seen.brand!.logo).toMatch(/^data:image\/png;base64,/);
+    expect((await load(f.member.id)).brand).toBeNull();
   });
 
   it("report schedules are limited per plan", async () => {

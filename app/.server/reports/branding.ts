@@ -127,3 +127,22 @@ export async function saveBranding(userId: string, agencyId: string, input: Bran
     if (v.timezone !== current.timezone) await tx`update public.report_schedules set next_run_at = null where agency_id = ${agencyId}`;
   });
 }
+
+/**
+ * The agency's branding as a client viewer's pages show it (name, colour, logo as a data: URL), read
+ * under the viewer's own RLS; null for agency staff, whose pages stay Spendlane's.
+ */
+export async function viewerBranding(userId: string, agencyId: string, role: string) {
+  if (role !== "viewer") return null;
+  // viewers cannot read the agency row itself; my_agencies() gives them its name
+  const [row] = await asUser(userId, (tx) => tx<{ name: string; display_name: string | null; brand_color: string | null; logo: Buffer | null; logo_type: string | null }[]>`
+    select a.name, b.display_name, b.brand_color, b.logo, b.logo_type
+    from private.my_agencies() a left join public.agency_branding b on b.agency_id = a.id
+    where a.id = ${agencyId}`);
+  if (!row) return null;
+  return {
+    name: row.display_name ?? row.name,
+    color: row.brand_color ?? DEFAULT_BRAND_COLOR,
+    logo: row.logo && row.logo_type ? `data:${row.logo_type};base64,${Buffer.from(row.logo).toString("base64")}` : null,
+  };
+}
