@@ -197,7 +197,7 @@ export default function Reports() {
             <table className="w-full min-w-[720px] text-sm" aria-label="Delivery log">
               <thead>
                 <tr className="border-b border-zinc-800 text-left text-xs text-zinc-500">
-                  <th className="px-5 py-2 font-medium">Period</th><th className="py-2 font-medium">Recipient</th><th className="py-2 font-medium">Kind</th>
+                  <th className="px-5 py-2 font-medium">Period</th><th className="py-2 font-medium">Schedule</th><th className="py-2 font-medium">Recipient</th><th className="py-2 font-medium">Kind</th>
                   <th className="py-2 font-medium">Status</th><th className="py-2 font-medium">Web report</th>
                 </tr>
               </thead>
@@ -205,6 +205,7 @@ export default function Reports() {
                 {log.map((d) => (
                   <tr key={d.id} className="border-b border-zinc-900 align-top" data-testid="delivery">
                     <td className="px-5 py-2 text-zinc-300">{d.since} – {d.until}</td>
+                    <td className="py-2 text-zinc-300">{d.scheduleName}</td>
                     <td className="py-2 text-zinc-300">{d.recipient}</td>
                     <td className="py-2 text-zinc-400">{d.kind}</td>
                     <td className="py-2">

@@ -161,6 +161,7 @@ export async function requireScheduleAccess(userId: string, workspaceId: string,
 export interface DeliveryLogRow {
   id: string;
   scheduleId: string;
+  scheduleName: string;
   kind: string;
   since: string;
   until: string;
@@ -179,11 +180,13 @@ export interface DeliveryLogRow {
 /** The delivery log of a workspace's schedules, newest first (staff; RLS). */
 export async function deliveryLog(tx: Tx, workspaceId: string, limit = 100): Promise<DeliveryLogRow[]> {
   return tx<DeliveryLogRow[]>`
-    select d.id, d.schedule_id as "scheduleId", d.kind, d.period_since::text as since, d.period_until::text as until,
+    select d.id, d.schedule_id as "scheduleId", s.name as "scheduleName", d.kind, d.period_since::text as since, d.period_until::text as until,
            d.recipient_email as recipient, d.status, d.attempts, d.last_error as "lastError", d.next_attempt_at as "nextAttemptAt",
            d.sent_at as "sentAt", d.created_at as "createdAt", d.share_link_id as "shareLinkId",
            (l.revoked_at is not null) as "linkRevoked", l.expires_at as "linkExpiresAt"
-    from public.report_deliveries d left join public.report_share_links l on l.id = d.share_link_id
+    from public.report_deliveries d
+    join public.report_schedules s on s.id = d.schedule_id
+    left join public.report_share_links l on l.id = d.share_link_id
     where d.workspace_id = ${workspaceId}
     order by d.created_at desc, d.recipient_email limit ${limit}`;
 }
