@@ -100,8 +100,12 @@ export async function handleReportRun(job: ReportRunJob) {
   return sendDeliveries(ids.map((r) => r.id));
 }
 
-/** Registers the report queues with every worker process (called from the runtime at start-up). */
+let registered = false;
+
+/** Registers the report queues with every worker process (called from the runtime at start-up; once). */
 export function registerReportWorker(opts: { cron?: boolean } = {}) {
+  if (registered) return;
+  registered = true;
   addWorkerHook(async (b) => {
     await ensureQueues(b);
     await b.work<ReportRunJob>(REPORT_RUN_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
