@@ -7,6 +7,7 @@ import { sql } from "../db/connection";
 import { graphClientFromEnv } from "../meta/graph";
 import { getConnectionToken, markNeedsReauth } from "../meta/connections";
 import { logger } from "../logger";
+import { env } from "../env";
 import { runSync, type SyncDeps, type SyncRequest, type SyncResult } from "./runner";
 
 export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
@@ -16,6 +17,7 @@ export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
     getToken: (tx, connectionId) => getConnectionToken(tx, connectionId),
     markNeedsReauth: (tx, connectionId, reason) => markNeedsReauth(tx, connectionId, reason),
     log: logger.child({ module: "sync" }),
+    leaseMs: env().SYNC_LEASE_SECONDS * 1000,
     ...overrides,
   };
 }
