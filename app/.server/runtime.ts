@@ -12,6 +12,7 @@ import { configureBus, stopBus } from "./realtime/bus";
 import { startWatchers, stopWatchers } from "./realtime/watchers";
 import { startDemoEmulator, startSyncServices } from "./sync/runtime-hook";
 import { logVersionHealth } from "./meta/version-health";
+import { registerReportWorker } from "./reports/jobs";
 import { observeGraphCalls } from "./meta/graph";
 import { recordMetaCall, startMetricsServer } from "./ops/metrics";
 import { registerCollectors } from "./ops/collectors";
@@ -57,6 +58,8 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
     banner.push(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
     logger.info({ created: seeded.created }, "demo data ready");
   }
+  // Reports: their queues join whichever worker this process runs (below).
+  registerReportWorker();
   // Sync: demo connections + backfills, and the queue worker (in-process on the embedded default).
   const sync = await startSyncServices({ role: opts.role, engine: db.engine, runWorker: env.RUN_WORKER, emulatorUrl: emulator?.url });
   stops.push(sync.stop);

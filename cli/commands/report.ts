@@ -14,7 +14,7 @@ import { printJson } from "../output";
 
 const uuid = z.uuid();
 
-async function findWorkspace(tx: Tx, ref: string): Promise<{ id: string; slug: string }> {
+export async function findWorkspace(tx: Tx, ref: string): Promise<{ id: string; slug: string }> {
   if (uuid.safeParse(ref).success) {
     const [row] = await tx<{ id: string; slug: string }[]>`select id, slug from public.workspaces where id = ${ref}`;
     if (row) return row;

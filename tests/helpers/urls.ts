@@ -39,4 +39,9 @@ export const TENANT_URLS: TenantUrl[] = [
   { path: (a) => `/a/${a.agency}/w/${a.workspace}/export/campaigns` },
   { path: (a) => `/a/${a.agency}/w/${a.workspace}/refresh`, method: "POST" },
   { path: (a) => `/a/${a.agency}/export` },
+  // client reports (issue 15)
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/reports` },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/reports`, method: "POST", form: { intent: "create-standard-template" } },
+  { path: (a) => `/a/${a.agency}/branding` },
+  { path: (a) => `/a/${a.agency}/branding`, method: "POST", form: { brandColor: "#000000", timezone: "UTC", pageSize: "A4" } },
 ];

@@ -36,6 +36,10 @@ interface Ctx {
   invitation: string;
   audit: string;
   vault: string;
+  template: string;
+  schedule: string;
+  shareLink: string;
+  delivery: string;
 }
 
 type Sql = (c: Ctx) => string;
@@ -150,6 +154,45 @@ const MATRIX: TableSpec[] = [
     update: [() => `update public.plans set seats = 999 where id = 'trial' returning 1`, ALL_E],
     delete: [() => `delete from public.plans where id = 'trial' returning 1`, ALL_E],
   },
+  // Client reports (migration 0090): branding is read by staff and the agency's client viewers and
+  // written by owners and admins; templates and schedules belong to staff; the delivery log and share
+  // links are written by the delivery engine (service) only; staff revoke links; viewers see none of it.
+  {
+    table: "public.agency_branding",
+    select: [(c) => `select brand_color from public.agency_branding where agency_id = '${c.agencyA}'`, "YYY0YE"],
+    // A's row exists (seeded); a second row for A conflicts, so insert is tried for agency B's id
+    insert: [(c) => `insert into public.agency_branding (agency_id) values ('${c.agencyB}') returning 1`, "EEEYEE"],
+    update: [(c) => `update public.agency_branding set brand_color = '#ff0000' where agency_id = '${c.agencyA}' returning 1`, "YY000E"],
+    delete: [(c) => `delete from public.agency_branding where agency_id = '${c.agencyA}' returning 1`, ALL_E],
+  },
+  {
+    table: "public.report_templates",
+    select: [(c) => `select id from public.report_templates where id = '${c.template}'`, "YYY00E"],
+    insert: [(c) => `insert into public.report_templates (workspace_id, agency_id, name, sections, range_preset) values ('${c.ws1}', '${c.agencyA}', 'T', '["kpis"]', 'last_month') returning 1`, "YYYEEE"],
+    update: [(c) => `update public.report_templates set name = 'Renamed' where id = '${c.template}' returning 1`, "YYY00E"],
+    delete: [(c) => `delete from public.report_templates where id = '${c.template}' returning 1`, "YYY00E"],
+  },
+  {
+    table: "public.report_schedules",
+    select: [(c) => `select id from public.report_schedules where id = '${c.schedule}'`, "YYY00E"],
+    insert: [(c) => `insert into public.report_schedules (workspace_id, agency_id, template_id, name, frequency, day_of_month, hour) values ('${c.ws1}', '${c.agencyA}', '${c.template}', 'S', 'monthly', 1, 8) returning 1`, "YYYEEE"],
+    update: [(c) => `update public.report_schedules set hour = 9 where id = '${c.schedule}' returning 1`, "YYY00E"],
+    delete: [(c) => `delete from public.report_schedules where id = '${c.schedule}' returning 1`, "YYY00E"],
+  },
+  {
+    table: "public.report_share_links",
+    select: [(c) => `select id, expires_at from public.report_share_links where id = '${c.shareLink}'`, "YYY00E"],
+    insert: [(c) => `insert into public.report_share_links (agency_id, workspace_id, schedule_id, period_since, period_until, snapshot, token_hash) values ('${c.agencyA}', '${c.ws1}', '${c.schedule}', '2026-01-01', '2026-01-31', '{}', repeat('a', 64)) returning 1`, ALL_E],
+    update: [(c) => `update public.report_share_links set revoked_at = now() where id = '${c.shareLink}' returning 1`, "YYY00E"],
+    delete: [(c) => `delete from public.report_share_links where id = '${c.shareLink}' returning 1`, ALL_E],
+  },
+  {
+    table: "public.report_deliveries",
+    select: [(c) => `select id, status from public.report_deliveries where id = '${c.delivery}'`, "YYY00E"],
+    insert: [(c) => `insert into public.report_deliveries (agency_id, workspace_id, schedule_id, kind, period_since, period_until, recipient_email, idempotency_key) values ('${c.agencyA}', '${c.ws1}', '${c.schedule}', 'test', '2026-01-01', '2026-01-31', 'x@example.test', 'forged') returning 1`, ALL_E],
+    update: [(c) => `update public.report_deliveries set status = 'sent' where id = '${c.delivery}' returning 1`, ALL_E],
+    delete: [(c) => `delete from public.report_deliveries where id = '${c.delivery}' returning 1`, ALL_E],
+  },
   // Service-only tables: no grant to anon or authenticated at all.
   serviceOnly("public.stripe_events", "id"),
   serviceOnly("public.meta_deletion_requests", "status"),
@@ -210,7 +253,16 @@ beforeAll(async () => {
     for (const u of [A.owner, A.admin, A.member, B.owner, A.viewer]) {
       await tx`insert into public.sessions (id, user_id, expires_at) values (${`rls-${u.id}`}, ${u.id}, now() + interval '1 day')`;
     }
-    return { vault: vault.id, connection: conn.id, accounts, invitation: inv.id, audit: String(audit.id) };
+    await tx`insert into public.agency_branding (agency_id, display_name) values (${A.agency.id}, 'Agency A Reports')`;
+    const [tpl] = await tx`insert into public.report_templates (workspace_id, name, sections, range_preset)
+      values (${A.workspaces[0].id}, 'Monthly', '["kpis"]', 'last_month') returning id`;
+    const [sch] = await tx`insert into public.report_schedules (workspace_id, template_id, name, frequency, day_of_month, hour)
+      values (${A.workspaces[0].id}, ${tpl.id}, 'Monthly', 'monthly', 1, 8) returning id`;
+    const [link] = await tx`insert into public.report_share_links (agency_id, workspace_id, schedule_id, period_since, period_until, snapshot, token_hash)
+      values (${A.agency.id}, ${A.workspaces[0].id}, ${sch.id}, '2026-10-01', '2026-10-31', '{}', ${"b".repeat(64)}) returning id`;
+    const [del] = await tx`insert into public.report_deliveries (agency_id, workspace_id, schedule_id, share_link_id, kind, period_since, period_until, recipient_email, idempotency_key)
+      values (${A.agency.id}, ${A.workspaces[0].id}, ${sch.id}, ${link.id}, 'scheduled', '2026-10-01', '2026-10-31', 'client@example.test', ${`rls-${sch.id}`}) returning id`;
+    return { vault: vault.id, connection: conn.id, accounts, invitation: inv.id, audit: String(audit.id), template: tpl.id, schedule: sch.id, shareLink: link.id, delivery: del.id };
   });
   c = {
     agencyA: A.agency.id,
@@ -229,6 +281,10 @@ beforeAll(async () => {
     invitation: seeded.invitation,
     audit: seeded.audit,
     vault: seeded.vault,
+    template: seeded.template,
+    schedule: seeded.schedule,
+    shareLink: seeded.shareLink,
+    delivery: seeded.delivery,
   };
   ids = { ownerA: A.owner.id, adminA: A.admin.id, memberA: A.member.id, ownerB: B.owner.id, viewerA1: A.viewer.id, anon: null };
 });
@@ -287,6 +343,7 @@ describe("RLS rules", () => {
       await expectError(who, `select token_hash from public.invitations`, /permission denied/);
       await expectError(who, `select * from private.token_vault`, /permission denied/);
       await expectError(who, `select token_secret_id from public.meta_connections`, /permission denied/);
+      await expectError(who, `select token_hash from public.report_share_links`, /permission denied/);
     }
   });
 
@@ -338,7 +395,8 @@ describe("RLS rules", () => {
   });
 
   it("agency B sees nothing of agency A", async () => {
-    const byAgency = ["agencies:id", "agency_members", "workspaces", "workspace_viewers", "invitations", "audit_log", "meta_connections", "ad_accounts", "sync_runs", "data_versions"];
+    const byAgency = ["agencies:id", "agency_members", "workspaces", "workspace_viewers", "invitations", "audit_log", "meta_connections", "ad_accounts", "sync_runs", "data_versions",
+      "agency_branding", "report_templates", "report_schedules", "report_share_links", "report_deliveries"];
     const byWorkspace = ["campaigns", "insights_daily", "insights_daily_rollup", "insights_campaign_rollup", "insights_platform_rollup", "insights_reach"];
     const A = `'${c.agencyA}'`;
     const WS = `('${c.ws1}', '${c.ws2}')`;

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { asUser } from "../db/connection";
 import { logContext, logger } from "../logger";
 
-export type RateLimitKind = "login" | "signup" | "invite_accept" | "password_reset" | "current_password";
+export type RateLimitKind = "login" | "signup" | "invite_accept" | "password_reset" | "current_password" | "report_share";
 
 export interface Rule {
   limit: number;
@@ -29,6 +29,8 @@ export const RATE_LIMITS: Record<Exclude<RateLimitKind, "login">, { ip: Rule; ac
   password_reset: { ip: { limit: 5, windowSeconds: 15 * 60 }, account: { limit: 3, windowSeconds: 60 * 60 } },
   // the current-password check in /account (change password, change email), failures only, per user
   current_password: { ip: { limit: 10, windowSeconds: 15 * 60 }, account: { limit: 5, windowSeconds: 15 * 60 } },
+  // public report links (page, PDF, logo): a client reading a report is far below this; guessing is not
+  report_share: { ip: { limit: 60, windowSeconds: 60 }, account: { limit: 60, windowSeconds: 60 } },
 };
 
 export type RateLimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };

@@ -18,6 +18,7 @@ export const NAV_ITEMS: NavItem[] = [
   { label: "Clients", path: "clients", roles: ["owner", "admin", "member"] },
   { label: "Team", path: "team", roles: ["owner", "admin", "member"] },
   { label: "Audit", path: "audit", roles: ["owner", "admin"] },
+  { label: "Branding", path: "branding", roles: ["owner", "admin"] },
   { label: "Billing", path: "billing", roles: ["owner"] },
 ];
 
