@@ -47,7 +47,7 @@ export interface OutboxMessage {
   id: string;
   toAddress: string;
   subject: string;
-  template: "invitation" | "password_reset";
+  template: RenderedMail["template"];
   textBody: string;
   htmlBody: string;
   createdAt: Date;

@@ -25,6 +25,7 @@ import {
   type DayRange,
   type SyncKind,
 } from "./planner";
+import { refreshAccountStatus } from "./account-status";
 import { replaceFacts, toFactRow, upsertCampaigns, bumpDataVersion, type FactRow, type MetaInsightsRow, type CampaignRow } from "./upsert";
 import {
   acquireLease,
@@ -71,6 +72,8 @@ export interface SyncDeps {
   pageSize?: number;
   /** Called after each committed chunk (tests use it to kill a worker mid-backfill). */
   onChunk?: (info: { runId: string; range: DayRange; rows: number; remaining: number }) => void | Promise<void>;
+  /** Called once a run has ended and committed, whatever its outcome (alerts evaluate here). */
+  afterRun?: (info: { adAccountId: string; status: SyncStatus; now: Date }) => Promise<unknown>;
 }
 
 export interface SyncRequest {
@@ -139,6 +142,13 @@ const anySchema = passthrough as never;
 
 /** Runs one sync of one ad account to the end (or to a clear stop). Never throws for Meta errors. */
 export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncResult> {
+  const result = await runSyncToEnd(deps, req);
+  // a skipped run changed nothing; every other outcome may open or clear an alert
+  if (deps.afterRun && result.status !== "skipped") await deps.afterRun({ adAccountId: req.adAccountId, status: result.status, now: (deps.now ?? (() => new Date()))() });
+  return result;
+}
+
+async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResult> {
   const started = Date.now();
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -203,6 +213,7 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
 
     const token = await sql.begin((tx) => deps.getToken(tx, account.connection_id!));
     graph = deps.graphFor(token);
+    await refreshAccountStatus(sql, graph, account.id, account.meta_account_id);
     const reader = new RangeReader(graph, account.meta_account_id, { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500 });
 
     // Meta's rate limit answers say how long to wait; sitting it out beats giving up a 37-month
