@@ -4,6 +4,8 @@ import type { ReactNode } from "react";
 import { listMyAgencies, requireAgency } from "~/.server/auth";
 import { viewerWorkspaces } from "~/.server/auth/shell";
 import { getBillingBanner } from "~/.server/billing/banner";
+import { openAlertCount } from "~/.server/alerts/service";
+import { AlertBell } from "~/components/alerts/bell";
 import { BillingBanner } from "~/components/billing/BillingBanner";
 import { Badge, ErrorPanel, Logo, cx, navItemsFor } from "~/components/ui";
 
@@ -12,9 +14,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? 
 // Members and client viewers of one of this agency's workspaces get in; everyone else gets 404.
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role } = await requireAgency(request, params.agency);
-  const [agencies, workspaces] = await Promise.all([
+  const [agencies, workspaces, alertCount] = await Promise.all([
     listMyAgencies(user.id),
     role === "viewer" ? viewerWorkspaces(user.id, agency.id) : Promise.resolve([]),
+    openAlertCount(user.id, agency.id),
   ]);
   return {
     user: { name: user.name, email: user.email },
@@ -22,6 +25,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     role,
     agencies: agencies.map((a) => ({ slug: a.slug, name: a.name, role: a.role })),
     viewerWorkspaces: workspaces,
+    alertCount,
     billingBanner: role === "viewer" ? null : await getBillingBanner(user.id, agency.id),
   };
 }
@@ -64,7 +68,7 @@ export function ErrorBoundary() {
 }
 
 function Shell({ data, children }: { data: LayoutData; children: ReactNode }) {
-  const { user, agency, role, agencies, viewerWorkspaces, billingBanner } = data;
+  const { user, agency, role, agencies, viewerWorkspaces, billingBanner, alertCount } = data;
   const base = `/a/${agency.slug}`;
   const items =
     role === "viewer"
@@ -80,6 +84,7 @@ function Shell({ data, children }: { data: LayoutData; children: ReactNode }) {
           <AgencySwitcher current={agency} agencies={agencies} />
           {role === "viewer" ? <Badge tone="blue">Client view</Badge> : null}
           <div className="ml-auto flex items-center gap-2">
+            {role !== "viewer" || alertCount > 0 ? <AlertBell count={alertCount} href={`${base}/alerts`} /> : null}
             <span className="hidden text-sm text-zinc-400 sm:inline" title={user.email}>
               {user.name ?? user.email}
             </span>

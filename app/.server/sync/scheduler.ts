@@ -18,6 +18,7 @@ import type { SyncKind } from "./planner";
 import { findDueAccounts, type DueAccount } from "./due";
 import { billingEnabled } from "../billing/limits";
 import { GRACE_DAYS } from "../billing/plans";
+import { startAlertJobs } from "../alerts/jobs";
 
 export const SYNC_QUEUE = "sync-account";
 export const TICK_QUEUE = "sync-tick";
@@ -147,6 +148,8 @@ export async function startWorker(opts: { concurrency?: number; pollingIntervalS
     if (n) log.info({ queued: n }, "scheduler queued due syncs");
   });
   if (opts.cron !== false) await b.schedule(TICK_QUEUE, "* * * * *");
+  // the hourly alert pass and digests ride on the same worker (ADR 0100)
+  await startAlertJobs(b, { cron: opts.cron });
   log.info("sync worker started");
 }
 
