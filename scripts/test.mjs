@@ -1,34 +1,39 @@
 #!/usr/bin/env node
 // `npm test`: database, server and emulator suites (vitest), then the browser suite (Playwright).
 // Integration tests run on PGlite unless TEST_DATABASE_URL points at a PostgreSQL server.
-// Ends with one plain "N passed, N failed" line over both suites.
+//
+// Both suites always run, so one run shows every failure. The closing line counts tests, not
+// files: a failing test counts once; a file that fails without a failing test (an import error, a
+// failing hook) counts once; an unhandled error counts once; a suite that ends without its report
+// (crash, killed) is named and counts once. Exit status is non-zero when anything failed.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { summarize } from "./test-summary.mjs";
 
 const reports = path.resolve(".cache/test-reports");
 fs.mkdirSync(reports, { recursive: true });
-let passed = 0;
-let failed = 0;
 
 function run(name, cmd, args) {
   const out = path.join(reports, `${name}.json`);
   fs.rmSync(out, { force: true });
   process.stdout.write(`\n$ ${cmd} ${args.join(" ")}\n`);
   const r = spawnSync(cmd, [...args, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], { stdio: "inherit", env: process.env });
-  if (fs.existsSync(out)) {
-    const j = JSON.parse(fs.readFileSync(out, "utf8"));
-    passed += j.numPassedTests ?? 0;
-    failed += (j.numFailedTests ?? 0) + (j.numFailedTestSuites ?? 0);
-  } else if (r.status !== 0) {
-    failed += 1;
+  const status = r.status ?? 1;
+  if (!fs.existsSync(out)) {
+    const why = r.signal ? `killed by ${r.signal}` : `exit ${status}`;
+    return { name, passed: 0, failed: 1, problems: [`the ${name} suite ended without a report (${why})`] };
   }
-  if (r.status !== 0) {
-    process.stdout.write(`\n${passed} passed, ${Math.max(failed, 1)} failed\n`);
-    process.exit(r.status ?? 1);
-  }
+  return { name, ...summarize(JSON.parse(fs.readFileSync(out, "utf8")), status) };
 }
 
-run("server", "npx", ["vitest", "run"]);
-run("browser", "node", ["scripts/e2e.mjs"]);
+const results = [run("server", "npx", ["vitest", "run"]), run("browser", "node", ["scripts/e2e.mjs"])];
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0);
+process.stdout.write("\n");
+for (const r of results) {
+  process.stdout.write(`${r.name}: ${r.passed} passed, ${r.failed} failed\n`);
+  for (const p of r.problems) process.stdout.write(`  ${p}\n`);
+}
 process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+process.exit(failed === 0 ? 0 : 1);

@@ -91,14 +91,17 @@ describe("auth in the browser", () => {
 
   it("works at 375 px: no horizontal scrolling on login and clients", async () => {
     const page = await newPage(375);
+    const pageWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
     await page.goto("/login");
+    await expect.poll(() => page.getByRole("button", { name: "Log in" }).isVisible()).toBe(true);
     await screenshot(page, "login-375");
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await expect.poll(pageWidth).toBeLessThanOrEqual(375);
     await logIn(page, email, password);
     await page.waitForURL(/\/a\/erin-media/);
     await page.goto("/a/erin-media/clients");
+    await expect.poll(() => page.getByLabel("Client name").isVisible()).toBe(true);
     await screenshot(page, "clients-375");
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await expect.poll(pageWidth).toBeLessThanOrEqual(375);
     await page.context().close();
   });
 

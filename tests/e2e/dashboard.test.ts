@@ -38,17 +38,18 @@ describe("dashboards in the browser", () => {
     await page.getByLabel("Password").fill(server.demoLogin!.password);
     await page.getByRole("button", { name: "Log in" }).click();
     await poll(() => new URL(page.url()).pathname).toBe("/a/northwind");
-    // the demo backfill runs in the background: reload until a client shows spend (bounded)
-    const deadline = Date.now() + 200_000;
-    let spend: number | null = null;
-    while (Date.now() < deadline) {
-      await page.goto("/a/northwind?range=last_28d&compare=previous");
-      const v = await page.locator('[data-client="acme-outdoor"] td[data-value]').first().getAttribute("data-value");
-      spend = num(v);
-      if (spend && spend > 0) break;
-      await page.waitForTimeout(3000);
-    }
-    expect(spend).toBeGreaterThan(0);
+    // the demo backfill runs in the background: reload until a client shows spend (bounded, retrying)
+    await expect
+      .poll(
+        async () => {
+          await page.goto("/a/northwind?range=last_28d&compare=previous");
+          const cell = page.locator('[data-client="acme-outdoor"] td[data-value]').first();
+          await cell.waitFor();
+          return num(await cell.getAttribute("data-value")) ?? 0;
+        },
+        { timeout: 200_000, interval: 2000 },
+      )
+      .toBeGreaterThan(0);
     await poll(() => page.getByRole("table").locator("[data-client]").count()).toBeGreaterThanOrEqual(3);
     await screenshot(page, "dashboard-overview-1440");
   }, 240_000);
@@ -57,9 +58,8 @@ describe("dashboards in the browser", () => {
     await page.getByRole("link", { name: "Acme Outdoor" }).click();
     await poll(() => new URL(page.url()).pathname).toBe("/a/northwind/w/acme-outdoor");
     const spendCard = page.locator('[data-metric="spend"]').first();
-    await spendCard.waitFor();
+    await poll(async () => num(await spendCard.getAttribute("data-value")) ?? 0).toBeGreaterThan(0);
     const spend28 = num(await spendCard.getAttribute("data-value"));
-    expect(spend28).toBeGreaterThan(0);
 
     await page.getByLabel("Range", { exact: true }).selectOption("last_7d");
     await poll(() => new URL(page.url()).searchParams.get("range")).toBe("last_7d");
@@ -111,21 +111,21 @@ describe("dashboards in the browser", () => {
     await page.setViewportSize({ width: 375, height: 812 });
     await page.reload();
     await page.locator('[data-metric="spend"]').first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    expect(overflow).toBeLessThanOrEqual(1);
+    await poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(1);
     await screenshot(page, "dashboard-workspace-375");
     await page.goto("/a/northwind");
     await page.locator("[data-client]").first().waitFor();
-    const wide = await page.evaluate(() => {
-      const w = document.documentElement.clientWidth;
-      return [...document.querySelectorAll("body *")]
-        .filter((el) => el.getBoundingClientRect().right > w + 1 && !el.closest(".overflow-x-auto"))
-        .slice(0, 5)
-        .map((el) => `${el.tagName}.${(el as HTMLElement).className}`.slice(0, 120));
-    });
-    expect(wide).toEqual([]);
+    const wide = () =>
+      page.evaluate(() => {
+        const w = document.documentElement.clientWidth;
+        return [...document.querySelectorAll("body *")]
+          .filter((el) => el.getBoundingClientRect().right > w + 1 && !el.closest(".overflow-x-auto"))
+          .slice(0, 5)
+          .map((el) => `${el.tagName}.${(el as HTMLElement).className}`.slice(0, 120));
+      });
+    await poll(wide).toEqual([]);
     // nothing (not even an absolutely positioned screen-reader label in a scrolling table) widens the page
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(1);
+    await poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(1);
     await screenshot(page, "dashboard-overview-375");
   }, 60_000);
 });

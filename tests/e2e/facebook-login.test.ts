@@ -39,7 +39,7 @@ describe("Continue with Facebook", () => {
     await page.getByRole("button", { name: "Approve as Alice Martin" }).click();
     await page.waitForURL(/\/signup\?via=facebook$/);
     await expect.poll(() => page.getByText("Signed in with Facebook as Alice Martin").isVisible()).toBe(true);
-    expect(await page.getByLabel("Email").inputValue()).toBe("alice@example.test");
+    await expect.poll(() => page.getByLabel("Email").inputValue()).toBe("alice@example.test");
     await page.getByLabel("Agency name").fill("Martin Performance");
     await page.getByRole("button", { name: "Create agency" }).click();
     await page.waitForURL(/\/a\/martin-performance$/);

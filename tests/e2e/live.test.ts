@@ -118,7 +118,7 @@ describe("live updates in the browser", () => {
 
     const { context, page, navigations } = await openLiveDashboard(`/a/${ws!.agency_slug}/w/${ws!.slug}`);
     const spend = page.locator('[data-metric="spend"][data-currency="USD"]');
-    expect(await spend.getAttribute("data-value")).toBe("270");
+    await expect.poll(() => spend.getAttribute("data-value"), { timeout: 30_000 }).toBe("270");
     const navigationsBefore = navigations();
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
     const updatedBefore = await page.locator("[data-updated-ago]").textContent();
@@ -152,8 +152,7 @@ describe("live updates in the browser", () => {
       return run!.id;
     });
     const bar = page.getByRole("progressbar", { name: "Syncing Live E2E Account" });
-    await bar.waitFor({ timeout: 5000 });
-    expect(await bar.getAttribute("aria-valuenow")).toBe("40");
+    await expect.poll(() => bar.getAttribute("aria-valuenow"), { timeout: 10_000 }).toBe("40");
     await sql.begin(async (tx) => {
       await tx`update public.sync_runs set status = 'succeeded', progress = 100, finished_at = now() where id = ${runId}`;
       await publishEvent(tx, { type: "progress", workspaceId: ws!.id, adAccountId: accountId, runId, progress: 100, status: "succeeded" });

@@ -39,7 +39,9 @@ async function newPage(): Promise<Page> {
 async function outboxLink(page: Page, email: string): Promise<string> {
   const res = await page.goto(`/dev/outbox?to=${encodeURIComponent(email)}`);
   expect(res?.status()).toBe(200);
-  const href = await page.getByTestId("outbox-link").first().getAttribute("href");
+  const link = page.getByTestId("outbox-link").first();
+  await link.waitFor();
+  const href = await link.getAttribute("href");
   expect(href).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
   return new URL(href!).pathname;
 }
@@ -99,7 +101,7 @@ describe("team e2e", () => {
     const adminTeam = await admin.goto(`/a/${agency}/team`);
     expect(adminTeam?.status()).toBe(200);
     await expect.poll(() => admin.getByRole("list", { name: "Members" }).getByText(adminEmail).count(), POLL).toBeGreaterThan(0);
-    expect(await admin.getByRole("link", { name: "Audit" }).count()).toBe(1);
+    await expect.poll(() => admin.getByRole("link", { name: "Audit" }).count(), POLL).toBe(1);
 
     // the viewer accepts and lands on its one workspace
     const { page: viewer, landing: viewerLanding } = await acceptAsNewPerson(await outboxLink(owner, viewerEmail), "Client Person", "client-password-1");
@@ -108,9 +110,9 @@ describe("team e2e", () => {
     expect(wsResponse?.status()).toBe(200);
     // read-only: the navigation offers this workspace and nothing else, and no form changes anything
     const nav = viewer.getByRole("navigation", { name: "Agency" });
-    expect(await nav.getByRole("link").allTextContents()).toEqual([ws1.name]);
-    expect(await viewer.locator('form[method="post" i]:not([action="/logout"])').count()).toBe(0);
-    expect(await viewer.getByRole("link", { name: /settings/i }).count()).toBe(0);
+    await expect.poll(() => nav.getByRole("link").allTextContents(), POLL).toEqual([ws1.name]);
+    await expect.poll(() => viewer.locator('form[method="post" i]:not([action="/logout"])').count(), POLL).toBe(0);
+    await expect.poll(() => viewer.getByRole("link", { name: /settings/i }).count(), POLL).toBe(0);
 
     // The agency overview sends a viewer home to their own workspace (dashboards' choice: a
     // redirect to what they may see leaks nothing); everything else of the agency is a 404.

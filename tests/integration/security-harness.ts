@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { ServerBuild } from "@remix-run/node";
 import { createServer, type ViteDevServer } from "vite";
-import { createApp, type AppOptions, type AppRuntime } from "../../server/app";
+import { createApp, type AppRuntime } from "../../server/app";
 
 export interface TestServer {
   url: string;
@@ -25,16 +25,11 @@ async function loadBuild(): Promise<ServerBuild> {
   return (await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild;
 }
 
-/**
- * `browser: true` also serves the client modules through Vite (as `npm run dev` does), so a real
- * browser can load and hydrate the pages.
- */
-export async function startTestServer(runtime: Partial<AppRuntime> = {}, opts: { browser?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(runtime: Partial<AppRuntime> = {}): Promise<TestServer> {
   const build = await loadBuild();
   const app = createApp(
     build,
     { env: { NODE_ENV: "production", ...runtime.env }, expressMounts: runtime.expressMounts ?? [] },
-    opts.browser ? { devMiddleware: vite!.middlewares as unknown as AppOptions["devMiddleware"] } : {},
   );
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
