@@ -111,6 +111,21 @@ describe("alert rules (condition -> one open alert -> no duplicate -> resolved)"
     }
   });
 
+  it("zero delivery is not judged on a stale read (data last synced before the day got going)", async () => {
+    const t = await tenant(USD_NY);
+    // as if the last sync ran at 01:00 in New York, before today's delivery was reported
+    await asService(async (tx) => {
+      await tx`delete from public.insights_daily where ad_account_id = ${t.accounts[0]!.id} and date = '2026-11-20'`;
+      await tx`update public.ad_accounts set last_synced_at = '2026-11-20T06:00:00Z' where id = ${t.accounts[0]!.id}`;
+    });
+    await evaluateWorkspace(t.workspaceId, { now: NOW, deliver: false });
+    expect(await alertsOf(t, "zero_delivery")).toEqual([]);
+    // the same data read at 10:00 New York time is a real zero-delivery day
+    await asService((tx) => tx`update public.ad_accounts set last_synced_at = '2026-11-20T15:00:00Z' where id = ${t.accounts[0]!.id}`);
+    await evaluateWorkspace(t.workspaceId, { now: NOW, deliver: false });
+    expect((await alertsOf(t, "zero_delivery")).filter((a) => !a.resolved_at)).toHaveLength(1);
+  });
+
   it("account disabled: Meta's account_status 2 opens one alert; re-enabled resolves it", async () => {
     const t = await tenant(JPY_TOKYO);
     await control(emu, "POST", "/scenarios/disable-account", { account: JPY_TOKYO });

@@ -6,7 +6,7 @@
 import type { Tx } from "../db/connection";
 import { addDays, todayIn, daysBetween, type ResolvedRange } from "../reporting/dates";
 import { computeReport, loadWorkspaceContext } from "../reporting/workspace";
-import { computePacing, elapsedShareOfDay, loadPacingRows } from "./pacing";
+import { computePacing, elapsedShareOfDay, loadPacingRows, localMidnight } from "./pacing";
 import {
   ANOMALY_BASELINE_DAYS,
   BLOCKING_ACCOUNT_STATUS,
@@ -52,13 +52,24 @@ interface AccountRow {
   account_status: number | null;
   sync_status: string;
   sync_error: string | null;
+  last_synced_at: Date | null;
   last_success: Date | null;
   first_failure: Date | null;
 }
 
+export interface Conditions {
+  conditions: Condition[];
+  /**
+   * "rule|subject" prefixes that could not be judged now (the stored data is older than the day it
+   * would judge): their open alerts stay as they are instead of resolving on a stale read.
+   */
+  undetermined: string[];
+}
+
 /** Every condition of the workspace at `now` (the clock of the data: "today" in each account's zone). */
-export async function workspaceConditions(tx: Tx, ws: WorkspaceRef, now: Date): Promise<Condition[]> {
+export async function workspaceConditions(tx: Tx, ws: WorkspaceRef, now: Date): Promise<Conditions> {
   const out: Condition[] = [];
+  const undetermined: string[] = [];
   const settings = await loadSettings(tx, ws.agencyId);
   const connectionsLink = `/a/${ws.agencySlug}/w/${ws.workspaceSlug}/connections`;
 
@@ -84,7 +95,7 @@ export async function workspaceConditions(tx: Tx, ws: WorkspaceRef, now: Date): 
   // ---- ad accounts: disabled by Meta, syncs failing for more than an hour
   const accounts = await tx<AccountRow[]>`
     select a.id, a.name, a.meta_account_id, a.currency, a.timezone_name, a.account_status, a.sync_status, a.sync_error,
-           s.last_success, f.first_failure
+           a.last_synced_at, s.last_success, f.first_failure
     from public.ad_accounts a
     left join lateral (select max(coalesce(r.finished_at, r.created_at)) as last_success from public.sync_runs r
                        where r.ad_account_id = a.id and r.status = 'succeeded') s on true
@@ -136,7 +147,14 @@ export async function workspaceConditions(tx: Tx, ws: WorkspaceRef, now: Date): 
       const baselineFor = (day: string) => Array.from({ length: ANOMALY_BASELINE_DAYS }, (_, i) => spendOn(addDays(day, -(i + 1))));
       // Spend anomaly: today so far (spikes only), else yesterday (spikes and drops).
       const minSpend = minSpendOf(a.currency);
+      // Stored data is as of the last sync: a day is only judged on data read after it was complete
+      // (yesterday: synced since local midnight), or for today, read this far into the day.
+      const syncedAt = a.last_synced_at?.getTime() ?? 0;
+      const midnight = localMidnight(today, a.timezone_name);
+      const yesterdayComplete = syncedAt >= midnight;
+      if (!yesterdayComplete) undetermined.push(`spend_anomaly|account:${a.id}`);
       for (const [day, partial] of [[today, true], [yesterday, false]] as const) {
+        if (!partial && !yesterdayComplete) continue;
         const baseline = baselineFor(day);
         // an account younger than its baseline window has no normal yet
         if (baseline.filter((x) => x > 0).length < 7) continue;
@@ -150,7 +168,12 @@ export async function workspaceConditions(tx: Tx, ws: WorkspaceRef, now: Date): 
       // Zero delivery today after delivering yesterday (active accounts, once the day is under way).
       const hoursIn = elapsedShareOfDay(today, a.timezone_name, now) * 24;
       const active = a.account_status == null || a.account_status === 1;
+      // judged only on data synced at least ZERO_DELIVERY_AFTER_HOURS into the day (not on a stale read)
       if (!active || hoursIn < ZERO_DELIVERY_AFTER_HOURS) continue;
+      if (syncedAt < midnight + ZERO_DELIVERY_AFTER_HOURS * 3600_000) {
+        undetermined.push(`zero_delivery|account:${a.id}`, `zero_delivery|campaign:${a.id}:`);
+        continue;
+      }
       const deliveredToday = spendOn(today) > 0 || Number(byDay.get(today)?.impressions ?? 0) > 0;
       if (!deliveredToday && spendOn(yesterday) > 0) {
         out.push({ rule: "zero_delivery", subject: `account:${a.id}`, subjectLabel: label, link: dayLink(ws.agencySlug, ws.workspaceSlug, today, a.id), day: today,
@@ -224,5 +247,5 @@ export async function workspaceConditions(tx: Tx, ws: WorkspaceRef, now: Date): 
       }
     }
   }
-  return out;
+  return { conditions: out, undetermined };
 }

@@ -41,8 +41,11 @@ async function workspaceRef(tx: Tx, workspaceId: string): Promise<WorkspaceRef |
   return { workspaceId: w.id, workspaceSlug: w.slug, workspaceName: w.name, agencyId: w.agency_id, agencySlug: w.agency_slug };
 }
 
-/** Reconciles stored alerts with `conditions` (inside the caller's transaction). */
-export async function reconcile(tx: Tx, ws: WorkspaceRef, conditions: Condition[]): Promise<Omit<EvaluationResult, "workspaceId">> {
+/**
+ * Reconciles stored alerts with `conditions` (inside the caller's transaction). Open alerts matching
+ * an `undetermined` prefix ("rule|subject") are left as they are.
+ */
+export async function reconcile(tx: Tx, ws: WorkspaceRef, conditions: Condition[], undetermined: string[] = []): Promise<Omit<EvaluationResult, "workspaceId">> {
   // one condition per rule+subject (a rule may find the same subject twice, e.g. two anomalous days)
   const wanted = new Map<string, Condition>();
   for (const c of conditions) if (!wanted.has(`${c.rule}|${c.subject}`)) wanted.set(`${c.rule}|${c.subject}`, c);
@@ -56,6 +59,8 @@ export async function reconcile(tx: Tx, ws: WorkspaceRef, conditions: Condition[
       await tx`update public.alerts set last_seen_at = now(), message = ${c.message}, link = ${c.link}, day = ${c.day},
         subject_label = ${c.subjectLabel}, details = ${tx.json(c.details as never)} where id = ${a.id}`;
       wanted.delete(`${a.rule}|${a.subject}`);
+    } else if (undetermined.some((p) => `${a.rule}|${a.subject}`.startsWith(p))) {
+      continue;
     } else {
       await tx`update public.alerts set resolved_at = greatest(now(), opened_at) where id = ${a.id}`;
       resolved.push(a);
@@ -88,8 +93,8 @@ export async function evaluateWorkspace(workspaceId: string, opts: { now?: Date;
   const result = await asService(async (tx) => {
     const ws = await workspaceRef(tx, workspaceId);
     if (!ws) return { workspaceId, opened: [], resolved: [], open: 0 };
-    const conditions = await workspaceConditions(tx, ws, now);
-    return { workspaceId, ...(await reconcile(tx, ws, conditions)) };
+    const { conditions, undetermined } = await workspaceConditions(tx, ws, now);
+    return { workspaceId, ...(await reconcile(tx, ws, conditions, undetermined)) };
   });
   if (result.opened.length || result.resolved.length) {
     log.info({ workspaceId, opened: result.opened.map((a) => a.rule), resolved: result.resolved.map((a) => a.rule) }, "alerts changed");

@@ -70,7 +70,8 @@ function roundTo(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-function localMidnight(day: string, timezone: string): number {
+/** The instant a local calendar day starts in `timezone` (ms since the epoch). */
+export function localMidnight(day: string, timezone: string): number {
   return new TZDate(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)), 0, 0, 0, 0, timezone).getTime();
 }
 
