@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { forbidden, requireWorkspace } from "~/.server/auth";
 import { RULES, RULE_LABELS } from "~/.server/alerts/rules";
@@ -29,7 +29,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     listTargets(user.id, workspace.id),
     currenciesOf(user.id, workspace.id),
   ]);
-  return { workspaceId: workspace.id, filter, alerts, targets, currencies, canManage, rules: RULES.map((r) => ({ value: r, label: RULE_LABELS[r] })) };
+  const saved = /^[A-Z]{3} \d{4}-\d{2}-\d{2}$/.exec(new URL(request.url).searchParams.get("saved") ?? "")?.[0] ?? null;
+  return { workspaceId: workspace.id, saved, filter, alerts, targets, currencies, canManage, rules: RULES.map((r) => ({ value: r, label: RULE_LABELS[r] })) };
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -40,7 +41,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     const currencies = (await currenciesOf(user.id, workspace.id)).map((c) => c.currency);
     await addTarget(user.id, workspace.id, values, currencies);
-    return { ok: `Targets for ${values.currency} apply from ${values.effectiveFrom}.`, error: null, fields: {} as Record<string, string>, values: null };
+    // post/redirect/get: the page then loads after the commit, never racing a live revalidation
+    const url = new URL(request.url);
+    return redirect(`${url.pathname}?${new URLSearchParams({ saved: `${values.currency} ${values.effectiveFrom}` })}`);
   } catch (err) {
     const failure = expectedFailure(err);
     if (!failure) throw err;
@@ -56,7 +59,7 @@ export default function WorkspaceGoals() {
   const v = (r?.values ?? {}) as Record<string, string>;
   return (
     <div className="space-y-6">
-      {r?.ok ? <Alert tone="success">{r.ok}</Alert> : null}
+      {d.saved && !r ? <Alert tone="success">Targets for {d.saved.slice(0, 3)} apply from {d.saved.slice(4)}.</Alert> : null}
       {r?.error ? <Alert tone="error" title={r.error}>{Object.values(r.fields).join(" ")}</Alert> : null}
       <div className="grid gap-6 lg:grid-cols-2">
         {d.canManage && d.currencies.length > 0 ? (

@@ -24,6 +24,7 @@ type Handler = (args: { request: Request; params: Record<string, string>; contex
 async function run(fn: Handler, request: Request, params: Record<string, string>) {
   try {
     const out = (await fn({ request, params, context: {} })) as { type?: string; data?: unknown; init?: { status?: number } };
+    if (out instanceof Response) return { status: out.status, data: null, location: out.headers.get("Location") };
     if (out && out.type === "DataWithResponseInit") return { status: out.init?.status ?? 200, data: out.data as any };
     return { status: 200, data: out as any };
   } catch (err) {
@@ -142,9 +143,12 @@ describe("alert delivery", () => {
     const wrongCurrency = await run(goals.action as Handler, await post(t.users.owner, path, { currency: "USD", effectiveFrom: "2026-12-01", monthlyBudget: "100" }), params);
     expect(wrongCurrency.data.fields.currency).toMatch(/no ad account in that currency/);
     const ok = await run(goals.action as Handler, await post(t.users.owner, path, { currency: "EUR", effectiveFrom: "2026-12-01", monthlyBudget: "1,500.50", targetCpa: "20" }), params);
-    expect(ok.status).toBe(200);
+    expect(ok.status).toBe(302);
+    expect(ok.location).toBe(`${path}?saved=EUR+2026-12-01`);
     const again = await run(goals.action as Handler, await post(t.users.owner, path, { currency: "EUR", effectiveFrom: "2026-12-01", monthlyBudget: "9" }), params);
     expect(again.data.fields.effectiveFrom).toMatch(/already start on that day/);
+    const asOwner = await run(goals.loader as Handler, await requestAs(t.users.owner, path), params);
+    expect(asOwner.data.targets).toHaveLength(2);
     const page = await run(goals.loader as Handler, await requestAs(t.users.member, path), params);
     expect(page.data.targets.map((x: { effectiveFrom: string; monthlyBudget: string }) => [x.effectiveFrom, x.monthlyBudget])).toEqual([["2026-12-01", "1500.5000"], ["2026-11-01", "5.0000"]]);
 
