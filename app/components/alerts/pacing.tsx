@@ -41,7 +41,7 @@ export function PacingCard({ line, series }: { line: PacingLine; series: { date:
   useEffect(() => setMounted(true), []);
   return (
     <Card data-testid="pacing-card" data-currency={line.currency}>
-      <CardTitle description={`Linear by day in the ad account's time zone · day ${line.elapsedDays.toFixed(1)} of ${line.daysInMonth}`}>
+      <CardTitle description={`Linear by day in the ad account's time zone · day ${Math.min(line.daysInMonth, Math.floor(line.elapsedDays) + 1)} of ${line.daysInMonth} (${line.today})`}>
         Budget pacing {line.status ? <span className="ml-2 align-middle"><PacingBadge line={line} /></span> : null}
       </CardTitle>
       <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">
