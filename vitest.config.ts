@@ -12,8 +12,10 @@ export default defineConfig({
     setupFiles: ["tests/setup/per-file.ts"],
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Guards against hangs, not speed checks: some tests start processes (CLI, tsx, PGlite) that take
+    // tens of seconds on a busy two-core machine, and a fresh clone's `npm test` must not depend on luck.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     env: {
       NODE_ENV: "test",
       LOG_LEVEL: "silent",

@@ -1,33 +1,52 @@
 #!/usr/bin/env node
 // `npm start`: build the app when the build is missing or older than the sources, then serve it.
-import { spawnSync, spawn } from "node:child_process";
+//
+// Signals: SIGTERM/SIGINT/SIGHUP are passed to the running child (the build, then the server), and
+// this process exits with the child. The server is started with an IPC channel, so it shuts itself
+// down the moment this process dies, however it dies; and this process stops its child when its own
+// parent (npm, a shell, a process manager) goes away. package.json's `exec` makes npm's signal reach
+// this process directly instead of an intermediate shell.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { buildArgs, buildIsStale } from "./build-state.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 process.chdir(root);
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
+/** The server's own bound plus a margin: after that the child is killed. */
+const boundMs = Number(process.env.SHUTDOWN_TIMEOUT_MS || 10_000) + 2_000;
+
+let child;
+let stopping = false;
+function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  if (!child || child.exitCode !== null || child.signalCode !== null) process.exit(signal === "parent" ? 1 : 0);
+  child.kill(signal === "parent" ? "SIGTERM" : signal);
+  setTimeout(() => {
+    process.stderr.write(`Spendlane did not stop within ${boundMs} ms; killing it\n`);
+    child.kill("SIGKILL");
+  }, boundMs).unref();
+}
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => stop(sig));
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && stop("parent"), 500).unref();
+
+function run(args, opts) {
+  child = spawn(process.execPath, args, opts);
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 }
 
-const marker = path.join(root, "build/server/index.js");
-const built = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
-if (built < newestMtime(path.join(root, "app"))) {
+if (buildIsStale(root)) {
   process.stdout.write("Building Spendlane...\n");
-  const r = spawnSync(process.execPath, [path.join(root, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  const r = await run(buildArgs(root), { stdio: ["ignore", "ignore", "inherit"] });
+  if (stopping || r.code !== 0) process.exit(r.code ?? 1);
 }
 
 const envFile = fs.existsSync(path.join(root, ".env")) ? ["--env-file=.env"] : [];
-const child = spawn(process.execPath, [...envFile, "--import", "tsx", path.join(root, "server/index.ts")], {
-  stdio: "inherit",
+const r = await run([...envFile, "--import", "tsx", path.join(root, "server/index.ts")], {
+  stdio: ["inherit", "inherit", "inherit", "ipc"],
   env: { NODE_ENV: "production", ...process.env },
 });
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
-child.on("exit", (code) => process.exit(code ?? 0));
+process.exit(r.code ?? (r.signal ? 1 : 0));

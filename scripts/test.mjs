@@ -9,12 +9,12 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { summarize } from "./test-summary.mjs";
+import { summarize, testFiles } from "./test-summary.mjs";
 
 const reports = path.resolve(".cache/test-reports");
 fs.mkdirSync(reports, { recursive: true });
 
-function run(name, cmd, args) {
+function run(name, cmd, args, expectedFiles) {
   const out = path.join(reports, `${name}.json`);
   fs.rmSync(out, { force: true });
   process.stdout.write(`\n$ ${cmd} ${args.join(" ")}\n`);
@@ -24,10 +24,15 @@ function run(name, cmd, args) {
     const why = r.signal ? `killed by ${r.signal}` : `exit ${status}`;
     return { name, passed: 0, failed: 1, problems: [`the ${name} suite ended without a report (${why})`] };
   }
-  return { name, ...summarize(JSON.parse(fs.readFileSync(out, "utf8")), status) };
+  return { name, ...summarize(JSON.parse(fs.readFileSync(out, "utf8")), status, expectedFiles) };
 }
 
-const results = [run("server", "npx", ["vitest", "run"]), run("browser", "node", ["scripts/e2e.mjs"])];
+const tests = path.resolve("tests");
+const e2e = path.join(tests, "e2e");
+const results = [
+  run("server", "npx", ["vitest", "run"], testFiles(tests, [e2e, path.join(tests, "fixtures")])),
+  run("browser", "node", ["scripts/e2e.mjs"], testFiles(e2e)),
+];
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
 process.stdout.write("\n");

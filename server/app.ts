@@ -33,9 +33,10 @@ import {
   withDatabaseResilience,
 } from "../app/.server/security/resilience";
 import type { SpendlaneLoadContext } from "../app/.server/security/load-context";
+import { httpDuration, metricsAuthorized, metricsText, routeLabel } from "../app/.server/ops/metrics";
 
 export interface AppRuntime {
-  env: { APP_URL?: string; NODE_ENV: string };
+  env: { APP_URL?: string; NODE_ENV: string; METRICS_TOKEN?: string };
   expressMounts: ((app: Express) => void)[];
 }
 
@@ -80,6 +81,7 @@ function requestContext(req: ExpressRequest, res: ExpressResponse, next: NextFun
     };
     if (line.status >= 500) logger.error(line, "request");
     else logger.info(line, "request");
+    httpDuration.observe({ route: routeLabel(req.path, line.status), method: req.method, status: `${Math.floor(line.status / 100)}xx` }, line.durationMs / 1000);
   };
   res.on("finish", done);
   res.on("close", done);
@@ -112,6 +114,14 @@ export function createApp(
     app.use(express.static(options.clientDir, { maxAge: "1h" }));
   }
   if (options.devMiddleware) app.use(options.devMiddleware);
+  if (runtime.env.METRICS_TOKEN) {
+    // Prometheus on the public port only with the bearer token (METRICS_PORT serves it internally).
+    const token = runtime.env.METRICS_TOKEN;
+    app.get("/metrics", (req, res, next) => {
+      if (!metricsAuthorized(req.get("authorization"), token)) return void res.status(401).set("WWW-Authenticate", "Bearer").type("text/plain").send("Unauthorized");
+      metricsText().then((m) => res.status(200).set("Cache-Control", "no-store").type(m.contentType).send(m.body), next);
+    });
+  }
   app.use(csrfMiddleware({ appUrl: runtime.env.APP_URL }));
   for (const mount of runtime.expressMounts) mount(app);
 

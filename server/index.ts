@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { startRuntime } from "../app/.server/runtime";
 import { logger } from "../app/.server/logger";
+import { installLifecycle } from "../app/.server/ops/lifecycle";
+import { endAllStreams } from "../app/.server/realtime/sse";
 import { createApp, type AppOptions } from "./app";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,17 +41,23 @@ async function main() {
     process.stdout.write("\n");
   });
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, "shutting down");
-    server.close();
-    await runtime.stop().catch((err) => logger.error({ err }, "shutdown error"));
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  // Graceful and bounded (SHUTDOWN_TIMEOUT_MS): stop accepting, end live streams with a reconnect
+  // hint, let running sync jobs finish or hand them back to the queue, close the database.
+  installLifecycle({
+    timeoutMs: runtime.env.SHUTDOWN_TIMEOUT_MS,
+    steps: [
+      {
+        name: "stop accepting",
+        run() {
+          server.close();
+          server.closeIdleConnections();
+          endAllStreams();
+        },
+      },
+      { name: "runtime", run: (remainingMs) => runtime.stop(remainingMs) },
+      { name: "connections", run: () => server.closeAllConnections() },
+    ],
+  });
 }
 
 main().catch((err) => {

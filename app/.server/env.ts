@@ -59,6 +59,13 @@ export const envSchema = z.object({
   STRIPE_PRICE_SCALE_YEARLY: z.string().optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Spendlane <no-reply@spendlane.local>"),
+  /** Upper bound of a graceful shutdown (SIGTERM/SIGINT, or the parent process gone); then exit anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(10_000),
+  /** Bearer token for GET /metrics on the app's port. Unset (and no METRICS_PORT): no metrics endpoint. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** Serve /metrics (no token) on this separate port instead, bound to METRICS_HOST (default loopback). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().default("127.0.0.1"),
 });
 
 export type Env = z.infer<typeof envSchema>;

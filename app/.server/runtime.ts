@@ -11,13 +11,17 @@ import { logger } from "./logger";
 import { configureBus, stopBus } from "./realtime/bus";
 import { startWatchers, stopWatchers } from "./realtime/watchers";
 import { startDemoEmulator, startSyncServices } from "./sync/runtime-hook";
+import { observeGraphCalls } from "./meta/graph";
+import { recordMetaCall, startMetricsServer } from "./ops/metrics";
+import { registerCollectors } from "./ops/collectors";
 
 export interface Runtime {
   env: ReturnType<typeof parseEnv>;
   engine: "postgres" | "pglite";
   banner: string[];
   expressMounts: ((app: Express) => void)[];
-  stop(): Promise<void>;
+  /** Stops background services and closes the database; `timeoutMs` bounds the wait for running jobs. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 /** Demo mode is the default when no real Meta app is configured. */
@@ -27,7 +31,7 @@ export function isDemo(raw: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Runtime> {
-  const stops: (() => Promise<void>)[] = [];
+  const stops: ((timeoutMs?: number) => Promise<void>)[] = [];
   const banner: string[] = [];
   const demo = isDemo();
   // Pin the decision: the demo emulator sets META_APP_ID below, after which isDemo() would say no.
@@ -62,13 +66,22 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
       await stopBus();
     });
   }
+  // Operations: Meta calls counted, scrape-time series registered, the internal metrics port.
+  observeGraphCalls(recordMetaCall);
+  registerCollectors();
+  if (env.METRICS_PORT !== undefined) {
+    const metricsServer = await startMetricsServer(env.METRICS_PORT, env.METRICS_HOST);
+    stops.unshift(() => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+    logger.info({ port: env.METRICS_PORT, host: env.METRICS_HOST }, "metrics listening");
+  }
   return {
     env,
     engine: db.engine,
     banner,
     expressMounts: [],
-    async stop() {
-      for (const s of stops.reverse()) await s();
+    async stop(timeoutMs?: number) {
+      const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+      for (const s of stops.reverse()) await s(deadline === undefined ? undefined : Math.max(1000, deadline - Date.now() - 500));
     },
   };
 }

@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { asService } from "../../app/.server/db/connection";
 import { InputError } from "../../app/.server/errors";
+import { installLifecycle } from "../../app/.server/ops/lifecycle";
 import { startRuntime } from "../../app/.server/runtime";
 import { assertDay } from "../../app/.server/sync/planner";
 import { syncNow } from "../../app/.server/sync/service";
@@ -77,11 +78,9 @@ export function registerSyncCommands(program: Command) {
     .description("run the sync queue worker (pg-boss) until interrupted")
     .action(async () => {
       const runtime = await startRuntime({ role: "worker" });
+      // SIGTERM/SIGINT, or the parent gone: running jobs get the rest of SHUTDOWN_TIMEOUT_MS.
+      installLifecycle({ timeoutMs: runtime.env.SHUTDOWN_TIMEOUT_MS, steps: [{ name: "runtime", run: (remainingMs) => runtime.stop(remainingMs) }] });
       process.stderr.write(`spendlane worker running on ${runtime.engine}; Ctrl-C stops it\n`);
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-      });
-      await runtime.stop();
+      await new Promise<never>(() => {});
     });
 }

@@ -25,6 +25,13 @@ describe("npm test's closing line", () => {
     expect(s.problems).toEqual([expect.stringMatching(/broken-import\.case\.mjs: failed outside any test$/)]);
   }, 60_000);
 
+  it("counts each test file that never ran (a suite that stopped early) once", () => {
+    const report = { testResults: [{ name: "/r/tests/e2e/a.test.ts", status: "failed", assertionResults: [{ status: "passed" }, { status: "failed" }] }] };
+    const s = summarize(report, 1, ["/r/tests/e2e/a.test.ts", "/r/tests/e2e/b.test.ts", "/r/tests/e2e/c.test.ts"]);
+    expect({ passed: s.passed, failed: s.failed }).toEqual({ passed: 1, failed: 3 });
+    expect(s.problems.filter((p: string) => /did not run/.test(p))).toHaveLength(2);
+  });
+
   it("counts an error outside the tests when every test passed but the run failed", () => {
     const report = { testResults: [{ name: "a.test.ts", status: "passed", assertionResults: [{ status: "passed" }] }] };
     expect(summarize(report, 1)).toMatchObject({ passed: 1, failed: 1 });

@@ -16,11 +16,22 @@ export interface MigrationResult {
   skipped: string[];
 }
 
-export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
-  const files = fs
+function migrationFiles(dir: string): string[] {
+  return fs
     .readdirSync(dir)
     .filter((f) => /^\d+_[a-z0-9_]+\.sql$/.test(f))
     .sort();
+}
+
+/** Migrations of this build not yet applied to the database (readiness: a process newer than its schema). */
+export async function pendingMigrations(sql: Sql, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const [table] = await sql<{ t: string | null }[]>`select to_regclass('private.schema_migrations')::text as t`;
+  const done = new Set(table?.t ? (await sql<{ name: string }[]>`select name from private.schema_migrations`).map((r) => r.name) : []);
+  return migrationFiles(dir).filter((f) => !done.has(f));
+}
+
+export async function migrate(sql: Sql, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
+  const files = migrationFiles(dir);
   const applied: string[] = [];
   const skipped: string[] = [];
   await sql.begin(async (tx) => {

@@ -200,4 +200,11 @@ export class RateGovernor {
     }
     return pausedUntil === undefined ? { usagePct } : { usagePct, pausedUntil };
   }
+
+  /** For metrics: the app's last usage and the highest of any account's, in percent. */
+  utilisation(): { app: number; maxAccount: number } {
+    let maxAccount = 0;
+    for (const [k, s] of this.keys) if (k !== APP) maxAccount = Math.max(maxAccount, s.usagePct);
+    return { app: this.keys.get(APP)?.usagePct ?? 0, maxAccount };
+  }
 }

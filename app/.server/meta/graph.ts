@@ -23,6 +23,8 @@ export interface GraphCall {
   status: number;
   durationMs: number;
   accountId?: string;
+  /** Meta's error code when the call failed with a Graph error. */
+  errorCode?: number;
 }
 
 export interface GraphClientOptions {
@@ -234,6 +236,7 @@ export class GraphClient {
     const started = Date.now();
     const path = url.pathname;
     let status = 0;
+    let errorCode: number | undefined;
     this.callCount++;
     try {
       let res: Response;
@@ -258,7 +261,9 @@ export class GraphClient {
       if (!res.ok || graphError) {
         // Meta's messages do not echo tokens, but a proxy's might: scrub our own secrets first.
         if (graphError && typeof graphError.message === "string") graphError.message = redactSecrets(graphError.message, this.secrets());
-        throw classifyGraphError(status, json ?? redactSecrets(text.slice(0, 200), this.secrets()), res.headers, path);
+        const error = classifyGraphError(status, json ?? redactSecrets(text.slice(0, 200), this.secrets()), res.headers, path);
+        errorCode = error.code;
+        throw error;
       }
       if (!schema) return json as T;
       const parsed = schema.safeParse(json);
@@ -266,7 +271,7 @@ export class GraphClient {
       return parsed.data;
     } finally {
       clearTimeout(timer);
-      o.onCall?.({ path, status, durationMs: Date.now() - started, accountId });
+      o.onCall?.({ path, status, durationMs: Date.now() - started, accountId, errorCode });
     }
   }
 
@@ -282,6 +287,14 @@ export function processGovernor(): RateGovernor {
   return g.__spendlaneRateGovernor;
 }
 
+/**
+ * Every client made by graphClientFromEnv reports its calls here (the Node runtime registers its
+ * metrics; the Deno edge function, which builds its own clients, has none).
+ */
+export function observeGraphCalls(observer: (c: GraphCall) => void): void {
+  (globalThis as { __spendlaneGraphCallObserver?: (c: GraphCall) => void }).__spendlaneGraphCallObserver = observer;
+}
+
 /** A client configured from the environment (META_GRAPH_URL, META_API_VERSION, META_APP_SECRET). */
 export function graphClientFromEnv(accessToken: string, overrides: Partial<GraphClientOptions> = {}): GraphClient {
   const e = env();
@@ -291,6 +304,7 @@ export function graphClientFromEnv(accessToken: string, overrides: Partial<Graph
     graphUrl: e.META_GRAPH_URL,
     version: e.META_API_VERSION,
     governor: processGovernor(),
+    onCall: (globalThis as { __spendlaneGraphCallObserver?: (c: GraphCall) => void }).__spendlaneGraphCallObserver,
     ...overrides,
   });
 }

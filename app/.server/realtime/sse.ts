@@ -42,6 +42,19 @@ export function streamStats(): Readonly<LiveStats> {
   return stats;
 }
 
+/** Every open stream of this process, so a shutdown can end them with a reconnect hint. */
+const openStreams = new Set<(retryMs: number) => void>();
+
+/**
+ * Ends every open stream, telling each browser to reconnect after `retryMs` (to another process
+ * behind the load balancer, or to this one after its restart). Used by the graceful shutdown.
+ */
+export function endAllStreams(retryMs = 1_000): number {
+  const n = openStreams.size;
+  for (const end of [...openStreams]) end(retryMs);
+  return n;
+}
+
 /** The workspace ids of `scope` that RLS lets `userId` see. */
 export async function visibleWorkspaceIds(userId: string, scope: StreamScope): Promise<string[]> {
   const rows = await asUser(userId, (tx) =>
@@ -96,6 +109,7 @@ export async function openEventStream(request: Request, userId: string, scope: S
   const close = () => {
     if (closed) return;
     closed = true;
+    openStreams.delete(endWithRetry);
     stats.open--;
     clearInterval(heartbeat);
     clearTimeout(recheckTimer);
@@ -108,6 +122,11 @@ export async function openEventStream(request: Request, userId: string, scope: S
       // already closed by the client
     }
   };
+
+  function endWithRetry(retry: number) {
+    write(`retry: ${retry}\n: server shutting down\n\n`);
+    close();
+  }
 
   const recheck = async () => {
     checkedAt = Date.now();
@@ -152,6 +171,7 @@ export async function openEventStream(request: Request, userId: string, scope: S
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
+      openStreams.add(endWithRetry);
       stats.open++;
       stats.opened++;
       write(`retry: ${retryMs}\n: connected\n\n`);

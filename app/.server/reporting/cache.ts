@@ -18,7 +18,11 @@ const cache = new LRUCache<string, Promise<unknown>>({
 /** Returns the cached value for `key`, or runs `load` once and caches its promise (failures are not cached). */
 export function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
   const hit = cache.get(key) as Promise<T> | undefined;
-  if (hit) return hit;
+  if (hit) {
+    lookups.hits++;
+    return hit;
+  }
+  lookups.misses++;
   const p = load();
   cache.set(key, p);
   p.catch(() => {
@@ -27,8 +31,10 @@ export function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
   return p;
 }
 
+const lookups = { hits: 0, misses: 0 };
+
 export function cacheStats() {
-  return { size: cache.size };
+  return { size: cache.size, hits: lookups.hits, misses: lookups.misses };
 }
 
 /** Tests and benchmarks measure cold paths. */

@@ -37,7 +37,7 @@ export async function startSyncServices(opts: {
   engine: "postgres" | "pglite";
   runWorker?: boolean;
   emulatorUrl?: string;
-}): Promise<{ banner: string[]; stop: () => Promise<void> }> {
+}): Promise<{ banner: string[]; stop: (timeoutMs?: number) => Promise<void> }> {
   const banner: string[] = [];
   const worker = opts.role === "worker" || (opts.runWorker ?? opts.engine === "pglite");
   let connecting: Promise<unknown> | undefined;
@@ -61,9 +61,9 @@ export async function startSyncServices(opts: {
   if (worker) banner.push("Sync worker: running in this process");
   return {
     banner,
-    async stop() {
+    async stop(timeoutMs?: number) {
       await connecting;
-      await stopWorker();
+      await stopWorker(timeoutMs);
     },
   };
 }

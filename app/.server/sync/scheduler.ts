@@ -12,6 +12,7 @@
 import PgBoss from "pg-boss";
 import { databaseUrl, sql } from "../db/connection";
 import { logger } from "../logger";
+import { syncRuns } from "../ops/metrics";
 import { runSync, type SyncDeps } from "./runner";
 import { nodeSyncDeps } from "./service";
 import type { SyncKind } from "./planner";
@@ -34,6 +35,9 @@ interface BossState {
   boss?: PgBoss;
   starting?: Promise<PgBoss>;
   worker?: boolean;
+  /** When this process's worker last reached the queue (readiness and metrics). */
+  heartbeatAt?: number;
+  heartbeat?: NodeJS.Timeout;
 }
 const state: BossState = ((globalThis as Record<string, unknown>).__spendlaneBoss ??= {}) as BossState;
 
@@ -133,6 +137,7 @@ export async function startWorker(opts: { concurrency?: number; pollingIntervalS
   const handler = async ([job]: PgBoss.Job<SyncJobData>[]) => {
     if (!job) return;
     const result = await runSync(deps(), job.data);
+    syncRuns.inc({ outcome: result.status });
     if (result.status === "paused") {
       // Meta asked us to wait: the run keeps its checkpoint and continues when allowed.
       await requestSync(job.data.adAccountId, job.data.kind, { since: job.data.since, startAfterSeconds: (result.retryAfterMs ?? 60_000) / 1000 });
@@ -150,13 +155,37 @@ export async function startWorker(opts: { concurrency?: number; pollingIntervalS
   if (opts.cron !== false) await b.schedule(TICK_QUEUE, "* * * * *");
   // the hourly alert pass and digests ride on the same worker (ADR 0100)
   await startAlertJobs(b, { cron: opts.cron });
+  state.heartbeatAt = Date.now();
+  clearInterval(state.heartbeat);
+  state.heartbeat = setInterval(() => {
+    b.getQueueSize(SYNC_QUEUE).then(
+      () => void (state.heartbeatAt = Date.now()),
+      (err) => log.warn({ err }, "worker heartbeat: queue unreachable"),
+    );
+  }, WORKER_HEARTBEAT_MS);
+  state.heartbeat.unref();
   log.info("sync worker started");
 }
 
-export async function stopWorker(): Promise<void> {
+const WORKER_HEARTBEAT_MS = 10_000;
+
+/** Whether this process runs a worker, and how long ago it last reached the queue. */
+export function workerHeartbeat(): { running: false } | { running: true; ageSeconds: number; staleAfterSeconds: number } {
+  if (!state.worker || state.heartbeatAt === undefined) return { running: false };
+  return { running: true, ageSeconds: (Date.now() - state.heartbeatAt) / 1000, staleAfterSeconds: (3 * WORKER_HEARTBEAT_MS) / 1000 };
+}
+
+/**
+ * Stops the queue: running jobs get up to `timeoutMs` to finish; pg-boss then marks the ones still
+ * running as failed (they retry, and the runner resumes from the checkpoint of the last committed
+ * chunk).
+ */
+export async function stopWorker(timeoutMs = 10_000): Promise<void> {
   const b = state.boss;
   state.boss = undefined;
   state.starting = undefined;
   state.worker = false;
-  if (b) await b.stop({ graceful: true, wait: true, timeout: 10_000 });
+  clearInterval(state.heartbeat);
+  state.heartbeatAt = undefined;
+  if (b) await b.stop({ graceful: true, wait: true, timeout: timeoutMs });
 }

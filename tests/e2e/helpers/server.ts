@@ -9,6 +9,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { buildArgs, buildIsStale } from "../../../scripts/build-state.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 
@@ -24,22 +25,11 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds the app unless build/server/index.js is newer than everything under app/. */
+/** Builds the app unless the build is newer than everything under app/ (scripts/e2e.mjs builds first). */
 export function ensureBuild() {
-  const marker = path.join(ROOT, "build/server/index.js");
-  const built = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
-  if (built >= newestMtime(path.join(ROOT, "app"))) return;
+  if (!buildIsStale(ROOT)) return;
   const build = () =>
-    spawnSync(process.execPath, [path.join(ROOT, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build"], {
+    spawnSync(process.execPath, buildArgs(ROOT), {
       cwd: ROOT,
       stdio: ["ignore", "ignore", "pipe"],
       encoding: "utf8",
