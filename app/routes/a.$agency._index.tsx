@@ -17,6 +17,9 @@ import { formatCount, formatDateRange, formatMetric, formatRelativeTime } from "
 import { LiveDot } from "~/components/live/live";
 import { useLiveUpdates } from "~/hooks/useLiveUpdates";
 
+/** This page holds its own live stream (the agency layout then opens none for the bell). */
+export const handle = { liveStream: true };
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role } = await requireAgency(request, params.agency);
   if (role === "viewer") {

@@ -12,6 +12,8 @@ export const meta: MetaFunction = () => [{ title: "Alerts · Spendlane" }];
 
 // Every alert of the agency the person may see: staff all clients, opted-in client viewers the
 // budget alerts of their own workspace (RLS decides).
+export const handle = { liveStream: true };
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role } = await requireAgency(request, params.agency);
   const filter = parseAlertFilter(new URL(request.url));

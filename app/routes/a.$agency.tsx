@@ -1,11 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, NavLink, Outlet, useLoaderData, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { Form, Link, NavLink, Outlet, useLoaderData, useMatches, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { listMyAgencies, requireAgency } from "~/.server/auth";
 import { viewerWorkspaces } from "~/.server/auth/shell";
 import { getBillingBanner } from "~/.server/billing/banner";
 import { openAlertCount } from "~/.server/alerts/service";
 import { AlertBell } from "~/components/alerts/bell";
+import { useLiveUpdates } from "~/hooks/useLiveUpdates";
 import { BillingBanner } from "~/components/billing/BillingBanner";
 import { Badge, ErrorPanel, Logo, cx, navItemsFor } from "~/components/ui";
 
@@ -39,8 +40,13 @@ const navClass = ({ isActive }: { isActive: boolean }) =>
 type LayoutData = Awaited<ReturnType<typeof loader>>;
 
 export default function AgencyLayout() {
+  const data = useLoaderData<typeof loader>();
+  // The bell counts live on every page: pages with their own live stream revalidate this loader
+  // too; on the others (team, clients, settings…) the layout listens to the agency's stream itself.
+  const pageStreams = useMatches().some((m) => (m.handle as { liveStream?: boolean } | undefined)?.liveStream);
+  useLiveUpdates({ agency: pageStreams || (data.role === "viewer" && data.alertCount === 0) ? undefined : data.agency.slug });
   return (
-    <Shell data={useLoaderData<typeof loader>()}>
+    <Shell data={data}>
       <Outlet />
     </Shell>
   );

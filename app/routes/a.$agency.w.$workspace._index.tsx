@@ -20,6 +20,9 @@ import { useLiveUpdates } from "~/hooks/useLiveUpdates";
 // The chart library loads after first paint; KPIs and tables are plain server-rendered HTML.
 const DailyChart = lazy(() => import("~/components/dashboard/daily-chart"));
 
+/** This page holds its own live stream (the agency layout then opens none for the bell). */
+export const handle = { liveStream: true };
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role, workspace, canManage } = await requireWorkspace(request, params.agency, params.workspace);
   const [view, pacing] = await Promise.all([

@@ -21,6 +21,8 @@ async function currenciesOf(userId: string, workspaceId: string) {
   return [...groups.entries()].map(([currency, timezone]) => ({ currency, today: todayIn(timezone) }));
 }
 
+export const handle = { liveStream: true };
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, workspace, canManage } = await requireWorkspace(request, params.agency, params.workspace);
   const filter = parseAlertFilter(new URL(request.url));

@@ -9,7 +9,9 @@
  *   the digest into the outbox, where the dev outbox page shows it.
  */
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, screenshot } from "./helpers/browser";
@@ -115,6 +117,26 @@ describe("alerts in the browser", () => {
     await message.waitFor();
     await expect.poll(() => message.textContent()).toContain("Spend anomaly · Acme Outdoor");
     await screenshot(page, "alerts-digest-outbox");
+
+    // on a page without live data of its own (Team), the bell still follows: a connection needing
+    // re-authorisation, noticed by the alert pass of another process, raises it without a reload
+    await page.goto("/a/northwind/team");
+    await page.getByTestId("alert-bell").waitFor();
+    const teamBefore = Number(await page.getByTestId("alert-bell").getAttribute("data-count"));
+    const teamNavigations = navigations;
+    const { url: socketUrl } = JSON.parse(fs.readFileSync(path.join(server.dataDir, "socket.json"), "utf8")) as { url: string };
+    const db = postgres(socketUrl, { max: 1, onnotice: () => {} });
+    try {
+      await db`update public.meta_connections set status = 'needs_reauth', status_reason = 'Session has expired'
+        where workspace_id = (select w.id from public.workspaces w join public.agencies a on a.id = w.agency_id where a.slug = 'northwind' and w.slug = 'blue-harbor-coffee')`;
+    } finally {
+      await db.end({ timeout: 2 });
+    }
+    const pass = await cli(["alerts", "evaluate", "--agency", "northwind"]);
+    expect(pass.status, pass.stderr).toBe(0);
+    expect(JSON.parse(pass.stdout.trim().split("\n").pop()!).opened.map((a: { rule: string }) => a.rule)).toContain("connection_reauth");
+    await expect.poll(async () => Number(await page.getByTestId("alert-bell").getAttribute("data-count")), { timeout: 30_000, interval: 250 }).toBeGreaterThan(teamBefore);
+    expect(navigations).toBe(teamNavigations);
     await context.close();
   });
 });
