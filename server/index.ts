@@ -47,11 +47,13 @@ async function main() {
     timeoutMs: runtime.env.SHUTDOWN_TIMEOUT_MS,
     steps: [
       {
-        name: "stop accepting",
-        run() {
-          server.close();
+        // In-flight requests finish (up to half the bound; the rest is for the worker and database).
+        name: "drain HTTP",
+        async run(remainingMs) {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
           endAllStreams();
+          await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, remainingMs / 2).unref())]);
         },
       },
       { name: "runtime", run: (remainingMs) => runtime.stop(remainingMs) },

@@ -60,6 +60,8 @@ export const envSchema = z.object({
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default("Spendlane <no-reply@spendlane.local>"),
   /** Upper bound of a graceful shutdown (SIGTERM/SIGINT, or the parent process gone); then exit anyway. */
+  /** How long a sync run's lease on its ad account lasts without renewal (a dead worker's account waits this long). */
+  SYNC_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(10_000),
   /** Bearer token for GET /metrics on the app's port. Unset (and no METRICS_PORT): no metrics endpoint. */
   METRICS_TOKEN: z.string().min(16).optional(),

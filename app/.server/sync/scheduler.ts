@@ -12,6 +12,7 @@
 import PgBoss from "pg-boss";
 import { databaseUrl, sql } from "../db/connection";
 import { logger } from "../logger";
+import { env } from "../env";
 import { syncRuns } from "../ops/metrics";
 import { runSync, type SyncDeps } from "./runner";
 import { nodeSyncDeps } from "./service";
@@ -116,9 +117,34 @@ export async function dueAccounts(refreshSeconds: number | null = null): Promise
   return sql().begin((tx) => findDueAccounts(tx, refreshSeconds, 1000, { billingEnabled: billingEnabled(), graceDays: GRACE_DAYS }));
 }
 
-/** One scheduler pass: queues every due account. Returns how many jobs were queued. */
+/**
+ * Hands the jobs of dead workers back to the queue. A worker killed mid-sync (SIGKILL, lost machine)
+ * leaves its pg-boss job "active" until the queue's expiry (hours), and the stately policy lets no
+ * other job of that account run meanwhile. A job is abandoned when it started more than two lease
+ * lengths ago and its account's lease is free or expired (a live run renews its lease every third of
+ * its length): it is cancelled and a fresh job queued at once, which resumes from the run's
+ * checkpoint. Runs at every worker start and every tick.
+ */
+export async function reapAbandonedJobs(): Promise<number> {
+  const b = await boss();
+  const leaseSeconds = env().SYNC_LEASE_SECONDS;
+  const dead = await sql()<{ id: string; data: SyncJobData }[]>`
+    select j.id, j.data from pgboss.job j
+    join public.ad_accounts a on a.id::text = j.singleton_key
+    where j.name = ${SYNC_QUEUE} and j.state = 'active'
+      and j.started_on < now() - ${2 * leaseSeconds} * interval '1 second'
+      and (a.sync_lease_owner is null or a.sync_lease_until < now())`;
+  for (const job of dead) {
+    await b.cancel(SYNC_QUEUE, job.id);
+    await requestSync(job.data.adAccountId, job.data.kind, job.data.since ? { since: job.data.since } : {});
+    log.warn({ jobId: job.id, adAccountId: job.data.adAccountId }, "requeued the sync of a worker that is gone");
+  }
+  return dead.length;
+}
+
+/** One scheduler pass: requeues abandoned jobs, then queues every due account. Returns how many jobs were queued. */
 export async function tick(): Promise<number> {
-  let queued = 0;
+  let queued = await reapAbandonedJobs();
   // Watched workspaces refresh faster (REFRESH_ACTIVE_SECONDS, realtime watchers); the rest follow the plan.
   for (const d of await dueAccounts()) if (await requestSync(d.adAccountId, d.kind)) queued++;
   return queued;
@@ -155,6 +181,7 @@ export async function startWorker(opts: { concurrency?: number; pollingIntervalS
   if (opts.cron !== false) await b.schedule(TICK_QUEUE, "* * * * *");
   // the hourly alert pass and digests ride on the same worker (ADR 0100)
   await startAlertJobs(b, { cron: opts.cron });
+  await reapAbandonedJobs().catch((err) => log.warn({ err }, "could not check for abandoned sync jobs"));
   state.heartbeatAt = Date.now();
   clearInterval(state.heartbeat);
   state.heartbeat = setInterval(() => {

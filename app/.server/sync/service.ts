@@ -8,6 +8,7 @@ import { graphClientFromEnv } from "../meta/graph";
 import { getConnectionToken, markNeedsReauth } from "../meta/connections";
 import { logger } from "../logger";
 import { evaluateAfterSync } from "../alerts/evaluate";
+import { env } from "../env";
 import { runSync, type SyncDeps, type SyncRequest, type SyncResult } from "./runner";
 
 export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
@@ -19,6 +20,7 @@ export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
     log: logger.child({ module: "sync" }),
     // alerts of the workspace are evaluated after every committed run (ADR 0100)
     afterRun: (info) => evaluateAfterSync(info),
+    leaseMs: env().SYNC_LEASE_SECONDS * 1000,
     ...overrides,
   };
 }
