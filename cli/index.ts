@@ -10,6 +10,7 @@ import { registerReportsCommands } from "./commands/reports";
 import { registerBillingCommands } from "./commands/billing";
 import { registerSyncCommands } from "./commands/sync";
 import { registerEmulatorCommands } from "./commands/emulator";
+import { registerAlertCommands } from "./commands/alerts";
 import { fail } from "./output";
 
 const program = new Command("spendlane").description("Spendlane command line").showHelpAfterError();
@@ -20,5 +21,6 @@ registerMetaCommands(program);
 registerBillingCommands(program);
 registerSyncCommands(program);
 registerEmulatorCommands(program);
+registerAlertCommands(program);
 
 program.parseAsync(process.argv).catch(fail);

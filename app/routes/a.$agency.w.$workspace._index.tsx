@@ -4,6 +4,8 @@ import { Await, Link, useFetcher, useLoaderData, useNavigation } from "@remix-ru
 import { lazy, Suspense, useEffect, useState } from "react";
 import { requireWorkspace } from "~/.server/auth";
 import { workspaceDashboard } from "~/.server/reporting/dashboard";
+import { workspacePacing } from "~/.server/alerts/views";
+import { PacingCard } from "~/components/alerts/pacing";
 import { CampaignTable } from "~/components/dashboard/campaign-table";
 import { KpiCard, KpiSkeleton } from "~/components/dashboard/kpi";
 import { PlatformBreakdown } from "~/components/dashboard/platforms";
@@ -18,10 +20,16 @@ import { useLiveUpdates } from "~/hooks/useLiveUpdates";
 // The chart library loads after first paint; KPIs and tables are plain server-rendered HTML.
 const DailyChart = lazy(() => import("~/components/dashboard/daily-chart"));
 
+/** This page holds its own live stream (the agency layout then opens none for the bell). */
+export const handle = { liveStream: true };
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role, workspace, canManage } = await requireWorkspace(request, params.agency, params.workspace);
-  const view = await workspaceDashboard({ userId: user.id, workspaceId: workspace.id, url: new URL(request.url), isStaff: role !== "viewer" });
-  return { ...view, now: Date.now(), workspaceId: workspace.id, agencySlug: agency.slug, workspaceSlug: workspace.slug, isStaff: role !== "viewer", canManage };
+  const [view, pacing] = await Promise.all([
+    workspaceDashboard({ userId: user.id, workspaceId: workspace.id, url: new URL(request.url), isStaff: role !== "viewer" }),
+    workspacePacing(user.id, agency.id, workspace.id),
+  ]);
+  return { ...view, pacing, now: Date.now(), workspaceId: workspace.id, agencySlug: agency.slug, workspaceSlug: workspace.slug, isStaff: role !== "viewer", canManage };
 }
 
 // Sorting and searching the campaign table happen on data the page already has.
@@ -129,6 +137,9 @@ export default function WorkspaceDashboard() {
               ))}
               <ReachCards reach={d.reach} currency={g.currency} />
             </div>
+            {d.pacing.filter((p) => p.currency === g.currency).map(({ series, ...line }) => (
+              <PacingCard key={line.currency} line={line} series={series} />
+            ))}
             <div className="grid gap-6 lg:grid-cols-3">
               <Card className="lg:col-span-2">
                 <ChartPanel daily={g.daily} currency={g.currency} />

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { scenarioControl } from "./scenarios";
 import { Buffer } from "node:buffer";
 import { buildWorld, AdAccount, Campaign, PLATFORMS, User, World, WorldSpec, campaignStartMs } from "./world";
 import { Aggregator, DataModel, DEFAULT_MODEL, ModelConfig, UnitValues } from "./data";
@@ -1265,6 +1266,8 @@ export class Emulator {
           return ok({ signed_request: `${sig}.${enc}`, payload });
         }
       }
+      const scenario = scenarioControl(this, method, path, body);
+      if (scenario) return scenario;
       return bad(`unknown control route ${method} /__emulator${path}`, 404);
     } catch (e) {
       return bad((e as Error).message);

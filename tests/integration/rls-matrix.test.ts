@@ -193,6 +193,58 @@ const MATRIX: TableSpec[] = [
     update: [(c) => `update public.report_deliveries set status = 'sent' where id = '${c.delivery}' returning 1`, ALL_E],
     delete: [(c) => `delete from public.report_deliveries where id = '${c.delivery}' returning 1`, ALL_E],
   },
+  // Goals and alerts (0100): targets are read like facts and added (never edited) by owners/admins.
+  {
+    table: "public.workspace_targets",
+    select: [(c) => `select 1 from public.workspace_targets where workspace_id = '${c.ws1}'`, "YYY0YE"],
+    insert: [(c) => `insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget, created_by)
+      values ('${c.ws1}', 'EUR', '2030-01-01', 100, private.current_user_id()) returning 1`, "YYEEEE"],
+    update: [(c) => `update public.workspace_targets set monthly_budget = 1 where workspace_id = '${c.ws1}' returning 1`, ALL_E],
+    delete: [(c) => `delete from public.workspace_targets where workspace_id = '${c.ws1}' returning 1`, ALL_E],
+  },
+  {
+    table: "public.agency_alert_settings",
+    select: [(c) => `select 1 from public.agency_alert_settings where agency_id = '${c.agencyA}'`, "YYY00E"],
+    insert: [(c) => `insert into public.agency_alert_settings (agency_id) values ('${c.agencyA}')
+      on conflict (agency_id) do update set pacing_alert_pct = 20 returning 1`, "YYEEEE"],
+    update: [(c) => `update public.agency_alert_settings set viewers_get_budget_alerts = true where agency_id = '${c.agencyA}' returning 1`, "YY000E"],
+    delete: [(c) => `delete from public.agency_alert_settings where agency_id = '${c.agencyA}' returning 1`, ALL_E],
+  },
+  {
+    // written only by the evaluator (service); staff read, viewers only opted-in budget alerts (rules below)
+    table: "public.alerts",
+    select: [(c) => `select 1 from public.alerts where workspace_id = '${c.ws1}'`, "YYY00E"],
+    insert: [(c) => `insert into public.alerts (agency_id, workspace_id, rule, subject, subject_label, message, link)
+      values ('${c.agencyA}', '${c.ws1}', 'zero_delivery', 'x', 'x', 'x', '/a/x') returning 1`, ALL_E],
+    update: [(c) => `update public.alerts set resolved_at = now() where workspace_id = '${c.ws1}' returning 1`, ALL_E],
+    delete: [(c) => `delete from public.alerts where workspace_id = '${c.ws1}' returning 1`, ALL_E],
+  },
+  {
+    // each person's own settings, in agencies they can enter (a client viewer may get budget alerts)
+    table: "public.alert_user_settings",
+    select: [(c) => `select 1 from public.alert_user_settings where agency_id = '${c.agencyA}'`, "00Y00E"],
+    insert: [(c) => `insert into public.alert_user_settings (user_id, agency_id) values (private.current_user_id(), '${c.agencyA}')
+      on conflict (user_id, agency_id) do update set digest_hour = 9 returning 1`, "YYYEYE"],
+    update: [(c) => `update public.alert_user_settings set digest_hour = 9 where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
+    delete: [(c) => `delete from public.alert_user_settings where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
+  },
+  {
+    table: "public.alert_rule_preferences",
+    select: [(c) => `select 1 from public.alert_rule_preferences where agency_id = '${c.agencyA}'`, "00Y00E"],
+    insert: [(c) => `insert into public.alert_rule_preferences (user_id, agency_id, rule, delivery) values (private.current_user_id(), '${c.agencyA}', 'zero_delivery', 'off')
+      on conflict (user_id, agency_id, rule) do update set delivery = 'off' returning 1`, "YYYEYE"],
+    update: [(c) => `update public.alert_rule_preferences set delivery = 'digest' where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
+    delete: [(c) => `delete from public.alert_rule_preferences where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
+  },
+  {
+    // agency staff follow clients of their agency; the member already follows ws1
+    table: "public.alert_follows",
+    select: [(c) => `select 1 from public.alert_follows where workspace_id = '${c.ws1}'`, "00Y00E"],
+    insert: [(c) => `insert into public.alert_follows (user_id, workspace_id) values (private.current_user_id(), '${c.ws1}') on conflict do nothing returning 1`, "YY0EEE"],
+    update: [(c) => `update public.alert_follows set workspace_id = workspace_id where workspace_id = '${c.ws1}' returning 1`, ALL_E],
+    delete: [(c) => `delete from public.alert_follows where workspace_id = '${c.ws1}' returning 1`, "00Y00E"],
+  },
+  serviceOnly("private.alert_deliveries", "channel"),
   // Service-only tables: no grant to anon or authenticated at all.
   serviceOnly("public.stripe_events", "id"),
   serviceOnly("public.meta_deletion_requests", "status"),
@@ -250,6 +302,16 @@ beforeAll(async () => {
     const [inv] = await tx`insert into public.invitations (agency_id, email, role, token_hash, invited_by)
       values (${A.agency.id}, ${`inv-${Date.now()}@example.test`}, 'member', ${`hash-${Date.now()}`}, ${A.owner.id}) returning id`;
     const [audit] = await tx`insert into public.audit_log (agency_id, actor_user_id, action) values (${A.agency.id}, ${A.owner.id}, 'test.seed') returning id`;
+    await tx`insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget) values (${A.workspaces[0].id}, 'EUR', '2026-03-01', 1000)`;
+    await tx`insert into public.agency_alert_settings (agency_id) values (${A.agency.id})`;
+    const [alert] = await tx`insert into public.alerts (agency_id, workspace_id, rule, subject, subject_label, message, link)
+      values (${A.agency.id}, ${A.workspaces[0].id}, 'spend_anomaly', 'account:x', 'Account 1', 'Spend spiked', '/a/x') returning id`;
+    await tx`insert into public.alerts (agency_id, workspace_id, rule, subject, subject_label, message, link)
+      values (${A.agency.id}, ${A.workspaces[0].id}, 'projected_overspend', 'currency:EUR', 'EUR budget', 'Over budget', '/a/x')`;
+    await tx`insert into private.alert_deliveries (alert_id, user_id, channel) values (${alert.id}, ${A.member.id}, 'immediate')`;
+    await tx`insert into public.alert_user_settings (user_id, agency_id) values (${A.member.id}, ${A.agency.id})`;
+    await tx`insert into public.alert_rule_preferences (user_id, agency_id, rule, delivery) values (${A.member.id}, ${A.agency.id}, 'zero_delivery', 'digest')`;
+    await tx`insert into public.alert_follows (user_id, workspace_id) values (${A.member.id}, ${A.workspaces[0].id})`;
     for (const u of [A.owner, A.admin, A.member, B.owner, A.viewer]) {
       await tx`insert into public.sessions (id, user_id, expires_at) values (${`rls-${u.id}`}, ${u.id}, now() + interval '1 day')`;
     }
@@ -396,7 +458,7 @@ describe("RLS rules", () => {
 
   it("agency B sees nothing of agency A", async () => {
     const byAgency = ["agencies:id", "agency_members", "workspaces", "workspace_viewers", "invitations", "audit_log", "meta_connections", "ad_accounts", "sync_runs", "data_versions",
-      "agency_branding", "report_templates", "report_schedules", "report_share_links", "report_deliveries"];
+      "agency_branding", "report_templates", "report_schedules", "report_share_links", "report_deliveries", "workspace_targets", "agency_alert_settings", "alerts"];
     const byWorkspace = ["campaigns", "insights_daily", "insights_daily_rollup", "insights_campaign_rollup", "insights_platform_rollup", "insights_reach"];
     const A = `'${c.agencyA}'`;
     const WS = `('${c.ws1}', '${c.ws2}')`;
@@ -411,6 +473,33 @@ describe("RLS rules", () => {
       expect((await run(c.owner, text)).rows, text).toBeGreaterThan(0);
       expect((await run(ids.ownerB, text)).rows, text).toBe(0);
     }
+  });
+
+  it("a client viewer reads their workspace's budget alerts only when the agency opts viewers in", async () => {
+    const budget = `select rule from public.alerts where workspace_id = '${c.ws1}'`;
+    expect((await run(c.viewer, budget)).rows).toBe(0);
+    await asService((tx) => tx`update public.agency_alert_settings set viewers_get_budget_alerts = true where agency_id = ${c.agencyA}`);
+    try {
+      // the budget alert, never the spend anomaly of the same workspace
+      expect((await run(c.viewer, budget)).rows).toBe(1);
+      expect((await run(c.viewer, `${budget} and rule = 'projected_overspend'`)).rows).toBe(1);
+      expect((await run(ids.ownerB, budget)).rows).toBe(0);
+    } finally {
+      await asService((tx) => tx`update public.agency_alert_settings set viewers_get_budget_alerts = false where agency_id = ${c.agencyA}`);
+    }
+  });
+
+  it("targets are append-only history and take their agency from the workspace", async () => {
+    // an owner of A naming agency B's id still gets A (the trigger sets agency_id from the workspace)
+    let agency = "";
+    await asUser(c.owner, async (tx) => {
+      const [r] = await tx<{ agency_id: string }[]>`insert into public.workspace_targets (workspace_id, currency, effective_from, target_cpa, created_by)
+        values (${c.ws1}, 'USD', '2031-01-01', 12, ${c.owner}) returning agency_id`;
+      agency = r!.agency_id;
+      throw ROLLBACK;
+    }).catch((e) => { if (e !== ROLLBACK) throw e; });
+    expect(agency).toBe(c.agencyA);
+    await expectError(c.owner, `insert into public.workspace_targets (workspace_id, currency, effective_from, target_cpa, created_by) values ('${c.ws1}', 'USD', '2031-01-01', 12, '${c.admin}')`, /row-level security/);
   });
 
   it("a viewer of another agency's workspace gains nothing in agency A", async () => {

@@ -28,6 +28,7 @@ function doc(): ReportDocument {
           currency: "USD", accounts: [], totalsSums: sums, totals: metricsFromSums(sums), previous: null,
           campaigns: [{ ad_account_id: "x", meta_campaign_id: "1", name: `Campaign ${EVIL}`, status: null, objective: null, sums, metrics: metricsFromSums(sums) }],
           platforms: [], daily: [{ date: "2026-10-01", sums, metrics: metricsFromSums(sums) }, { date: "2026-10-02", sums: ZERO_SUMS, metrics: metricsFromSums(ZERO_SUMS) }],
+          attribution: { key: "7d_click,1d_view", windows: ["7d_click", "1d_view"], label: "7-day click or 1-day view", mixed: false },
         },
       },
     },

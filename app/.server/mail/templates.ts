@@ -3,7 +3,7 @@
  * carry single-use tokens, so templates are the only place a token appears outside the database hash.
  */
 export interface RenderedMail {
-  template: "invitation" | "password_reset" | "email_change" | "email_change_notice" | "report";
+  template: "invitation" | "password_reset" | "email_change" | "email_change_notice" | "report" | "alert" | "alert_digest";
   subject: string;
   text: string;
   html: string;

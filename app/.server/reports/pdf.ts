@@ -171,7 +171,8 @@ function dailyChart(pdf: Doc, doc: ReportDocument, g: CurrencyReport, named: boo
   const top = pdf.y + 4;
   const days = g.daily;
   const maxSpend = Math.max(0, ...days.map((d) => d.metrics.spend));
-  const maxConv = Math.max(0, ...days.map((d) => d.metrics.conversions));
+  // conversions are withheld (null) where they would mix attribution windows: no line then
+  const maxConv = Math.max(0, ...days.map((d) => d.metrics.conversions ?? 0));
   const step = w / Math.max(days.length, 1);
   pdf.moveTo(MARGIN, top + h).lineTo(MARGIN + w, top + h).lineWidth(0.5).stroke(RULE);
   days.forEach((d, i) => {
@@ -181,7 +182,7 @@ function dailyChart(pdf: Doc, doc: ReportDocument, g: CurrencyReport, named: boo
   if (maxConv > 0 && days.length > 1) {
     days.forEach((d, i) => {
       const x = MARGIN + i * step + step / 2;
-      const y = top + h - (d.metrics.conversions / maxConv) * (h - 10);
+      const y = top + h - ((d.metrics.conversions ?? 0) / maxConv) * (h - 10);
       if (i === 0) pdf.moveTo(x, y);
       else pdf.lineTo(x, y);
     });

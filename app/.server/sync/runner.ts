@@ -25,6 +25,7 @@ import {
   type DayRange,
   type SyncKind,
 } from "./planner";
+import { refreshAccountStatus } from "./account-status";
 import { replaceFacts, toFactRow, upsertCampaigns, bumpDataVersion, type FactRow, type MetaInsightsRow, type CampaignRow } from "./upsert";
 import { parseAttributionChoice, insightsAttributionParams, type AttributionChoice } from "../meta/attribution";
 import { CONVERSION_FIELDS, refreshAccountAttribution, updateConversions } from "./attribution";
@@ -73,6 +74,8 @@ export interface SyncDeps {
   pageSize?: number;
   /** Called after each committed chunk (tests use it to kill a worker mid-backfill). */
   onChunk?: (info: { runId: string; range: DayRange; rows: number; remaining: number }) => void | Promise<void>;
+  /** Called once a run has ended and committed, whatever its outcome (alerts evaluate here). */
+  afterRun?: (info: { adAccountId: string; status: SyncStatus; now: Date }) => Promise<unknown>;
 }
 
 export interface SyncRequest {
@@ -142,6 +145,13 @@ const anySchema = passthrough as never;
 
 /** Runs one sync of one ad account to the end (or to a clear stop). Never throws for Meta errors. */
 export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncResult> {
+  const result = await runSyncToEnd(deps, req);
+  // a skipped run changed nothing; every other outcome may open or clear an alert
+  if (deps.afterRun && result.status !== "skipped") await deps.afterRun({ adAccountId: req.adAccountId, status: result.status, now: (deps.now ?? (() => new Date()))() });
+  return result;
+}
+
+async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResult> {
   const started = Date.now();
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -207,6 +217,7 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
 
     const token = await sql.begin((tx) => deps.getToken(tx, account.connection_id!));
     graph = deps.graphFor(token);
+    await refreshAccountStatus(sql, graph, account.id, account.meta_account_id);
     // Conversions are read under the workspace's attribution windows (ADR 0071); a `conversions` run
     // re-reads only them, after the choice changed.
     const attribution = parseAttributionChoice(account.attribution_windows);

@@ -20,6 +20,7 @@ import type { SyncKind } from "./planner";
 import { findDueAccounts, type DueAccount } from "./due";
 import { billingEnabled } from "../billing/limits";
 import { GRACE_DAYS } from "../billing/plans";
+import { startAlertJobs } from "../alerts/jobs";
 
 export const SYNC_QUEUE = "sync-account";
 export const TICK_QUEUE = "sync-tick";
@@ -191,6 +192,8 @@ export async function startWorker(opts: { concurrency?: number; pollingIntervalS
   });
   if (opts.cron !== false) await b.schedule(TICK_QUEUE, "* * * * *");
   for (const hook of workerHooks) await hook(b);
+  // the hourly alert pass and digests ride on the same worker (ADR 0100)
+  await startAlertJobs(b, { cron: opts.cron });
   await reapAbandonedJobs().catch((err) => log.warn({ err }, "could not check for abandoned sync jobs"));
   state.heartbeatAt = Date.now();
   clearInterval(state.heartbeat);
