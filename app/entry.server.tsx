@@ -9,7 +9,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { logger } from "~/.server/logger";
+import { loggablePath, logger } from "~/.server/logger";
 import { applySecurityHeaders, contentSecurityPolicy, withSecurityHeaders } from "~/.server/security/headers";
 import { NonceProvider } from "~/nonce";
 
@@ -73,5 +73,6 @@ export const handleDataRequest: HandleDataRequestFunction = (response) => withSe
 export const handleError: HandleErrorFunction = (error, { request }) => {
   // Aborted requests (the client went away) are not errors of ours.
   if (request.signal.aborted) return;
-  logger.error({ err: error, method: request.method, path: new URL(request.url).pathname }, "unhandled error in a route");
+  // The path may carry a token (invitation, reset): log it redacted, like the access log.
+  logger.error({ err: error, method: request.method, path: loggablePath(new URL(request.url).pathname) }, "unhandled error in a route");
 };

@@ -42,6 +42,7 @@ function makeRows(days: number): FactRow[] {
           conversionValue: `${(n % 700) * 3}.50`,
           actions: [{ action_type: "link_click", value: String(5 + (n % 400)) }, { action_type: "omni_purchase", value: purchases }],
           actionValues: [{ action_type: "omni_purchase", value: `${(n % 700) * 3}.50` }],
+          attribution: "7d_click,1d_view",
         });
       }
   }

@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { parseEnv } from "node:util";
 import { buildArgs, buildIsStale } from "./build-state.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -45,8 +46,14 @@ if (buildIsStale(root)) {
 }
 
 const envFile = fs.existsSync(path.join(root, ".env")) ? ["--env-file=.env"] : [];
+// Demo mode is explicit (SPENDLANE_DEMO, docs/decisions/0064): `npm start` turns it on by default only
+// for the embedded engine without a Meta app (no DATABASE_URL, no META_APP_ID, in the shell or .env),
+// which is what a fresh clone is. Any deployment with a database or a Meta app must say so itself.
+const fileEnv = envFile.length ? parseEnv(fs.readFileSync(path.join(root, ".env"), "utf8")) : {};
+const setting = (name) => process.env[name] ?? fileEnv[name];
+const demoDefault = setting("SPENDLANE_DEMO") === undefined && !setting("DATABASE_URL") && !setting("META_APP_ID") ? { SPENDLANE_DEMO: "1" } : {};
 const r = await run([...envFile, "--import", "tsx", path.join(root, "server/index.ts")], {
   stdio: ["inherit", "inherit", "inherit", "ipc"],
-  env: { NODE_ENV: "production", ...process.env },
+  env: { NODE_ENV: "production", ...demoDefault, ...process.env },
 });
 process.exit(r.code ?? (r.signal ? 1 : 0));

@@ -21,7 +21,7 @@ import { createRequestHandler as createRemixHandler, type ServerBuild } from "@r
 // The Express adapter's request/response converters. Its index exports only createRequestHandler,
 // which leaves no hook between Remix's Response and the socket; we add headers there.
 import { createRemixRequest, sendRemixResponse } from "@remix-run/express/dist/server.js";
-import { logger, runWithLogContext, logContext, type LogContext } from "../app/.server/logger";
+import { logger, loggablePath, runWithLogContext, logContext, type LogContext } from "../app/.server/logger";
 import { createNonce, securityHeaders, withSecurityHeaders } from "../app/.server/security/headers";
 import { csrfMiddleware } from "../app/.server/security/csrf";
 import {
@@ -36,7 +36,7 @@ import type { SpendlaneLoadContext } from "../app/.server/security/load-context"
 import { httpDuration, metricsAuthorized, metricsText, routeLabel } from "../app/.server/ops/metrics";
 
 export interface AppRuntime {
-  env: { APP_URL?: string; NODE_ENV: string; METRICS_TOKEN?: string };
+  env: { APP_URL?: string; NODE_ENV: string; METRICS_TOKEN?: string; TRUST_PROXY?: boolean | string | number };
   expressMounts: ((app: Express) => void)[];
 }
 
@@ -46,18 +46,16 @@ export interface AppOptions {
   /** Connect-style middleware served before Remix (Vite's dev middlewares). */
   devMiddleware?: express.RequestHandler;
   /**
-   * Which proxies may set X-Forwarded-For/-Proto (Express "trust proxy"). Default: loopback and
-   * private networks, where a reverse proxy or platform load balancer sits in front of the app.
+   * Which proxies may set X-Forwarded-For/-Proto (Express "trust proxy"); overrides TRUST_PROXY.
+   * Default: none, so the client address is the socket's and a forged header changes nothing.
    */
   trustProxy?: boolean | string | number;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Path segments that are secrets themselves (invitation and reset tokens, deletion codes). */
-export function loggablePath(pathname: string): string {
-  return pathname.replace(/^\/(invite|reset-password|meta\/deletion)\/[^/]+/, "/$1/[redacted]");
-}
+/** Path segments that are secrets themselves: one definition, in the logger (entry.server and CSRF use it too). */
+export { loggablePath };
 
 function requestContext(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
   const incoming = req.get("x-request-id");
@@ -104,7 +102,9 @@ export function createApp(
   const production = runtime.env.NODE_ENV === "production";
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", options.trustProxy ?? "loopback, linklocal, uniquelocal");
+  // X-Forwarded-For is believed only from the proxies the operator names (TRUST_PROXY): from anyone
+  // else it would let a client pick its own address, and so its own rate-limit bucket.
+  app.set("trust proxy", options.trustProxy ?? runtime.env.TRUST_PROXY ?? false);
 
   app.use(requestContext);
   app.use(baselineHeaders(production));
@@ -137,6 +137,12 @@ export function createApp(
         clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
       };
       const response = withSecurityHeaders(await handle(createRemixRequest(req, res), context));
+      // Remix keeps an action's status but not its headers on single-fetch (.data) responses: put
+      // back the Retry-After that the rate limiter or the outage guard noted for this request.
+      const retryAfter = (res.locals.logContext as LogContext).retryAfterSeconds;
+      if (retryAfter && (response.status === 429 || response.status === 503) && !response.headers.has("Retry-After")) {
+        response.headers.set("Retry-After", String(retryAfter));
+      }
       // The adapter appends headers; drop our baseline copies of the ones this response sets itself
       // (a document's CSP carries its nonce) so no header is sent twice.
       for (const name of new Set(response.headers.keys())) res.removeHeader(name);

@@ -19,6 +19,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 
 async function main() {
+  // `npm run dev` on a fresh clone is the demo, like `npm start` (scripts/start.mjs); explicit, so
+  // the runtime never has to guess (docs/decisions/0064).
+  if (process.argv.includes("--dev") && process.env.SPENDLANE_DEMO === undefined && !process.env.DATABASE_URL && !process.env.META_APP_ID) {
+    process.env.SPENDLANE_DEMO = "1";
+  }
   const runtime = await startRuntime({ role: "web" });
   let build: ServerBuild | (() => Promise<ServerBuild>);
   const options: AppOptions = {};

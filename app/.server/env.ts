@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { DEFAULT_META_API_VERSION } from "./meta/versions";
 
 const bool = z
   .enum(["1", "0", "true", "false", "yes", "no", ""])
@@ -30,14 +31,30 @@ export const envSchema = z.object({
   VAULT_OLD_KEYS: z.string().optional(),
   META_GRAPH_URL: z.string().url().default("https://graph.facebook.com"),
   META_WEB_URL: z.string().url().default("https://www.facebook.com"),
-  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default("v24.0"),
+  /** Marketing API version; default the newest live one (meta/versions.ts, ADR 0070). */
+  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/, "must look like v27.0").default(DEFAULT_META_API_VERSION),
   META_APP_ID: z.string().optional(),
   META_APP_SECRET: z.string().optional(),
   META_LOGIN_CONFIG_ID: z.string().optional(),
-  /** Demo mode: start the built-in Meta emulator in-process and seed the demo agency. */
-  DEMO: bool.optional(),
+  /**
+   * Demo mode: start the built-in Meta emulator in-process, seed the demo agency, show the dev outbox.
+   * Explicit only (`npm start` sets it by default on the embedded engine with no Meta app); never
+   * inferred from other settings.
+   */
+  SPENDLANE_DEMO: bool.optional(),
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
   APP_URL: z.string().url().optional(),
+  /**
+   * Express "trust proxy": which reverse proxies may set X-Forwarded-For / -Proto. A hop count ("1"),
+   * or addresses, CIDR ranges and names ("loopback", "10.0.0.0/8, uniquelocal"). Unset: none, and
+   * the client address is the socket's. "true" (trust anyone) is refused: it lets clients pick their
+   * own address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => !/^\s*true\s*$/i.test(v), "name the proxies (addresses, CIDR ranges, loopback/uniquelocal) or a hop count, not true")
+    .transform((v): string | number | false => (/^\s*false\s*$/i.test(v) ? false : /^\s*\d+\s*$/.test(v) ? Number(v) : v))
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RUN_WORKER: bool.optional(),
   REFRESH_ACTIVE_SECONDS: z.coerce.number().int().min(5).default(900),
@@ -90,7 +107,7 @@ function localSecrets(dataDir: string): { SESSION_SECRET: string; VAULT_KEY: str
   }
 }
 
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env & { SESSION_SECRET: string; VAULT_KEY: string } {
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env & { SESSION_SECRET: string; VAULT_KEY: string } {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
   const result = envSchema.safeParse(cleaned);
   if (!result.success) {
@@ -107,6 +124,9 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env & { SESSI
     const missing = ["SESSION_SECRET", "VAULT_KEY"].filter((k) => !(e as Record<string, unknown>)[k]);
     if (e.META_APP_ID && !e.META_APP_SECRET) missing.push("META_APP_SECRET");
     if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) missing.push("STRIPE_WEBHOOK_SECRET");
+    // Links in emails and the CSRF check need the public origin; the request's Host is the client's
+    // to choose (security/origin.ts). Only the local demo may go without.
+    if (e.NODE_ENV === "production" && !e.SPENDLANE_DEMO && !e.APP_URL) missing.push("APP_URL");
     if (missing.length) throw new Error(`Refusing to start in production without: ${missing.join(", ")}`);
   }
   if (!e.SESSION_SECRET || !e.VAULT_KEY) throw new Error("SESSION_SECRET and VAULT_KEY are required");

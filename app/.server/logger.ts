@@ -43,11 +43,23 @@ const paths = REDACT_KEYS.flatMap((k) => {
 });
 
 /**
- * Masks Meta tokens (EAA...), bearer values, token query parameters, signed requests and session
- * cookies inside free text.
+ * Path segments that are secrets themselves (invitation, reset and email-confirmation tokens, Meta
+ * deletion codes). Every log line that names a path goes through `loggablePath`; `maskSecrets` also
+ * catches them inside free text (an error message quoting the URL).
+ */
+const SECRET_PATH = /\/(invite|reset-password|confirm-email|meta\/deletion)\/[^/?#\s"']+/g;
+
+/** The path with its secret segments replaced: `/invite/[redacted]`. */
+export function loggablePath(pathname: string): string {
+  return pathname.replace(SECRET_PATH, "/$1/[redacted]");
+}
+
+/**
+ * Masks Meta tokens (EAA...), bearer values, token query parameters, signed requests, session
+ * cookies and secret path segments inside free text.
  */
 export function maskSecrets(text: string): string {
-  return text
+  return loggablePath(text)
     .replace(/\bEAA[A-Za-z0-9]{10,}\b/g, "EAA[redacted]")
     .replace(
       /((?:access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|code|token|signed_request|password)=)[^&\s"']+/gi,
@@ -66,6 +78,12 @@ export interface LogContext {
   requestId: string;
   userId?: string;
   agencyId?: string;
+  /**
+   * Seconds after which a refused request (429, 503) may be retried, noted by whoever refused it so
+   * server/app.ts can put Retry-After on the response: Remix drops action and loader headers on
+   * single-fetch (.data) responses.
+   */
+  retryAfterSeconds?: number;
 }
 
 const g = globalThis as Record<string, unknown>;

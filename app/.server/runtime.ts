@@ -11,6 +11,8 @@ import { logger } from "./logger";
 import { configureBus, stopBus } from "./realtime/bus";
 import { startWatchers, stopWatchers } from "./realtime/watchers";
 import { startDemoEmulator, startSyncServices } from "./sync/runtime-hook";
+import { logVersionHealth } from "./meta/version-health";
+import { registerReportWorker } from "./reports/jobs";
 import { observeGraphCalls } from "./meta/graph";
 import { recordMetaCall, startMetricsServer } from "./ops/metrics";
 import { registerCollectors } from "./ops/collectors";
@@ -24,18 +26,19 @@ export interface Runtime {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** Demo mode is the default when no real Meta app is configured. */
-export function isDemo(raw: NodeJS.ProcessEnv = process.env): boolean {
-  if (raw.DEMO !== undefined && raw.DEMO !== "") return ["1", "true", "yes"].includes(raw.DEMO);
-  return !raw.META_APP_ID;
+/**
+ * Demo mode is explicit: SPENDLANE_DEMO=1 (which `npm start` sets by default on the embedded engine
+ * without a Meta app, scripts/start.mjs). It is never inferred from a missing META_APP_ID: that turned
+ * production deployments into demos with a public mail outbox (security review, finding 4).
+ */
+export function isDemo(raw: Record<string, string | undefined> = process.env): boolean {
+  return ["1", "true", "yes"].includes((raw.SPENDLANE_DEMO ?? "").trim().toLowerCase());
 }
 
 export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Runtime> {
   const stops: ((timeoutMs?: number) => Promise<void>)[] = [];
   const banner: string[] = [];
   const demo = isDemo();
-  // Pin the decision: the demo emulator sets META_APP_ID below, after which isDemo() would say no.
-  if (!process.env.DEMO) process.env.DEMO = demo ? "1" : "0";
   // The demo refreshes watched workspaces every 30 s (Meta's own cadence, 900 s, is the default).
   if (demo && !process.env.REFRESH_ACTIVE_SECONDS) process.env.REFRESH_ACTIVE_SECONDS = "30";
   // Demo: the built-in Meta emulator must be up (and its URL in the environment) before env is parsed.
@@ -47,11 +50,16 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
   logger.info({ engine: db.engine }, "database ready");
   resetEnvForTests();
   const env = parseEnv();
+  // Meta API version health (ADR 0070): a warning from 60 days before expiry, an error after it.
+  const versionWarning = logVersionHealth(env.META_API_VERSION, logger);
+  if (versionWarning) banner.push(versionWarning);
   if (demo && opts.role === "web") {
     const seeded = await seedDemo();
     banner.push(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
     logger.info({ created: seeded.created }, "demo data ready");
   }
+  // Reports: their queues join whichever worker this process runs (below).
+  registerReportWorker();
   // Sync: demo connections + backfills, and the queue worker (in-process on the embedded default).
   const sync = await startSyncServices({ role: opts.role, engine: db.engine, runWorker: env.RUN_WORKER, emulatorUrl: emulator?.url });
   stops.push(sync.stop);

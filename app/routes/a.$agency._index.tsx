@@ -5,6 +5,8 @@ import { requireAgency, requireAgencyRole } from "~/.server/auth";
 import { viewerWorkspaces } from "~/.server/auth/shell";
 import { InputError, LimitError, NotFoundError } from "~/.server/errors";
 import { agencyOverview } from "~/.server/reporting/dashboard";
+import { overviewPacing, sortByPacing } from "~/.server/alerts/views";
+import { PacingBadge } from "~/components/alerts/pacing";
 import { setClientArchived } from "~/.server/tenancy/clients";
 import { Delta } from "~/components/dashboard/kpi";
 import { RangePicker } from "~/components/dashboard/range-picker";
@@ -16,6 +18,9 @@ import { LiveDot } from "~/components/live/live";
 import { useLiveUpdates } from "~/hooks/useLiveUpdates";
 import { useCarriedQuery } from "~/components/dashboard/carried-query";
 
+/** This page holds its own live stream (the agency layout then opens none for the bell). */
+export const handle = { liveStream: true };
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role } = await requireAgency(request, params.agency);
   if (role === "viewer") {
@@ -24,8 +29,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     if (!ws) throw new Response("Not found", { status: 404 });
     throw redirect(`/a/${agency.slug}/w/${ws.slug}`);
   }
-  const view = await agencyOverview({ userId: user.id, agencyId: agency.id, url: new URL(request.url) });
-  return { ...view, agency, canManage: role === "owner" || role === "admin", now: Date.now() };
+  const url = new URL(request.url);
+  const [view, pacing] = await Promise.all([agencyOverview({ userId: user.id, agencyId: agency.id, url }), overviewPacing(user.id, agency.id)]);
+  // pacing is sorted here (its figures come from the alerts module), the other columns by the overview
+  const byPacing = url.searchParams.get("sort") === "pacing";
+  const dir = url.searchParams.get("dir") === "asc" ? "asc" : "desc";
+  const rows = byPacing ? sortByPacing(view.rows, pacing, dir) : view.rows;
+  const query: Omit<typeof view.query, "sort"> & { sort?: string } = byPacing ? { ...view.query, sort: "pacing", dir } : view.query;
+  return { ...view, rows, query, pacing, agency, canManage: role === "owner" || role === "admin", now: Date.now() };
 }
 
 const archiveSchema = z.object({ intent: z.enum(["archive", "restore"]), workspaceId: z.uuid() });
@@ -51,6 +62,7 @@ const SORTS: [string, string][] = [
   ["conversions", "Conv."],
   ["cpa", "CPA"],
   ["roas", "ROAS"],
+  ["pacing", "Pacing"],
 ];
 
 export default function AgencyOverview() {
@@ -163,6 +175,7 @@ export default function AgencyOverview() {
                     <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300">{l ? formatCount(l.conversions) : "—"}</td>
                     <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300">{l ? formatMetric("cpa", l.cpa, l.currency) : "—"}</td>
                     <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300">{l ? formatMetric("roas", l.roas, l.currency) : "—"}</td>
+                    <td className="whitespace-nowrap px-3 py-2 text-right" data-testid="pacing-cell">{l ? <PacingBadge line={d.pacing[r.id]?.find((p) => p.currency === l.currency)} /> : "—"}</td>
                     <td className="px-3 py-1">{l ? <Sparkline values={l.sparkline} label={`Daily spend of ${r.name}`} /> : null}</td>
                     <td className="whitespace-nowrap px-3 py-2">{i === 0 ? <SyncBadge state={r.state} /> : null}</td>
                     <td className="whitespace-nowrap px-3 py-2 text-xs text-zinc-400">{i === 0 ? formatRelativeTime(r.lastSyncedAt, d.now) : null}</td>

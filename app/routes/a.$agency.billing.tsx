@@ -7,6 +7,8 @@ import { PaymentProviderError } from "~/.server/billing/stripe";
 import { env } from "~/.server/env";
 import { InputError } from "~/.server/errors";
 import { Alert, Badge, Button, Card, CardTitle, PageHeader, cx } from "~/components/ui";
+import { formatStripeAmount } from "~/utils/stripe-money";
+import { appBaseUrl } from "~/.server/mail";
 
 export const meta: MetaFunction = () => [{ title: "Billing · Spendlane" }];
 
@@ -25,7 +27,7 @@ const actionSchema = z.discriminatedUnion("intent", [
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, agency } = await requireAgencyRole(request, params.agency, ["owner"]);
   const parsed = actionSchema.safeParse(Object.fromEntries(await request.formData()));
-  const appUrl = env().APP_URL ?? new URL(request.url).origin;
+  const appUrl = appBaseUrl(request);
   try {
     if (!parsed.success) throw new InputError("Unknown billing action");
     const target =
@@ -43,8 +45,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 const dateFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 const fmtDate = (d: string | Date | null | undefined) => (d ? dateFmt.format(new Date(d)) : "—");
-const fmtMoney = (minor: number, currency: string) =>
-  new Intl.NumberFormat("en", { style: "currency", currency: currency.toUpperCase() }).format(minor / 100);
+// Stripe amounts are in the currency's smallest unit, which is not always a hundredth (JPY has none).
+const fmtMoney = (amount: number, currency: string) => formatStripeAmount(amount, currency);
 
 const STATUS: Record<string, { label: string; tone: "green" | "amber" | "red" | "blue" | "neutral" }> = {
   trialing: { label: "Trial", tone: "blue" },

@@ -1,9 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, NavLink, Outlet, useLoaderData, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { Form, Link, NavLink, Outlet, useLoaderData, useMatches, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { listMyAgencies, requireAgency } from "~/.server/auth";
 import { viewerWorkspaces } from "~/.server/auth/shell";
 import { getBillingBanner } from "~/.server/billing/banner";
+import { openAlertCount } from "~/.server/alerts/service";
+import { AlertBell } from "~/components/alerts/bell";
+import { useLiveUpdates } from "~/hooks/useLiveUpdates";
 import { BillingBanner } from "~/components/billing/BillingBanner";
 import { Badge, ErrorPanel, Logo, cx, navItemsFor } from "~/components/ui";
 
@@ -12,9 +15,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? 
 // Members and client viewers of one of this agency's workspaces get in; everyone else gets 404.
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role } = await requireAgency(request, params.agency);
-  const [agencies, workspaces] = await Promise.all([
+  const [agencies, workspaces, alertCount] = await Promise.all([
     listMyAgencies(user.id),
     role === "viewer" ? viewerWorkspaces(user.id, agency.id) : Promise.resolve([]),
+    openAlertCount(user.id, agency.id),
   ]);
   return {
     user: { name: user.name, email: user.email },
@@ -22,6 +26,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     role,
     agencies: agencies.map((a) => ({ slug: a.slug, name: a.name, role: a.role })),
     viewerWorkspaces: workspaces,
+    alertCount,
     billingBanner: role === "viewer" ? null : await getBillingBanner(user.id, agency.id),
   };
 }
@@ -35,8 +40,13 @@ const navClass = ({ isActive }: { isActive: boolean }) =>
 type LayoutData = Awaited<ReturnType<typeof loader>>;
 
 export default function AgencyLayout() {
+  const data = useLoaderData<typeof loader>();
+  // The bell counts live on every page: pages with their own live stream revalidate this loader
+  // too; on the others (team, clients, settings…) the layout listens to the agency's stream itself.
+  const pageStreams = useMatches().some((m) => (m.handle as { liveStream?: boolean } | undefined)?.liveStream);
+  useLiveUpdates({ agency: pageStreams || (data.role === "viewer" && data.alertCount === 0) ? undefined : data.agency.slug });
   return (
-    <Shell data={useLoaderData<typeof loader>()}>
+    <Shell data={data}>
       <Outlet />
     </Shell>
   );
@@ -64,7 +74,7 @@ export function ErrorBoundary() {
 }
 
 function Shell({ data, children }: { data: LayoutData; children: ReactNode }) {
-  const { user, agency, role, agencies, viewerWorkspaces, billingBanner } = data;
+  const { user, agency, role, agencies, viewerWorkspaces, billingBanner, alertCount } = data;
   const base = `/a/${agency.slug}`;
   const items =
     role === "viewer"
@@ -80,6 +90,7 @@ function Shell({ data, children }: { data: LayoutData; children: ReactNode }) {
           <AgencySwitcher current={agency} agencies={agencies} />
           {role === "viewer" ? <Badge tone="blue">Client view</Badge> : null}
           <div className="ml-auto flex items-center gap-2">
+            {role !== "viewer" || alertCount > 0 ? <AlertBell count={alertCount} href={`${base}/alerts`} /> : null}
             <span className="hidden text-sm text-zinc-400 sm:inline" title={user.email}>
               {user.name ?? user.email}
             </span>

@@ -4,6 +4,8 @@ import { Await, Link, useFetcher, useLoaderData, useNavigation } from "@remix-ru
 import { lazy, Suspense, useEffect, useState } from "react";
 import { requireWorkspace } from "~/.server/auth";
 import { workspaceDashboard } from "~/.server/reporting/dashboard";
+import { workspacePacing } from "~/.server/alerts/views";
+import { PacingCard } from "~/components/alerts/pacing";
 import { CampaignTable } from "~/components/dashboard/campaign-table";
 import { KpiCard, KpiSkeleton } from "~/components/dashboard/kpi";
 import { PlatformBreakdown } from "~/components/dashboard/platforms";
@@ -18,10 +20,16 @@ import { useLiveUpdates } from "~/hooks/useLiveUpdates";
 // The chart library loads after first paint; KPIs and tables are plain server-rendered HTML.
 const DailyChart = lazy(() => import("~/components/dashboard/daily-chart"));
 
+/** This page holds its own live stream (the agency layout then opens none for the bell). */
+export const handle = { liveStream: true };
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role, workspace, canManage } = await requireWorkspace(request, params.agency, params.workspace);
-  const view = await workspaceDashboard({ userId: user.id, workspaceId: workspace.id, url: new URL(request.url), isStaff: role !== "viewer" });
-  return { ...view, now: Date.now(), workspaceId: workspace.id, agencySlug: agency.slug, workspaceSlug: workspace.slug, isStaff: role !== "viewer", canManage };
+  const [view, pacing] = await Promise.all([
+    workspaceDashboard({ userId: user.id, workspaceId: workspace.id, url: new URL(request.url), isStaff: role !== "viewer" }),
+    workspacePacing(user.id, agency.id, workspace.id),
+  ]);
+  return { ...view, pacing, now: Date.now(), workspaceId: workspace.id, agencySlug: agency.slug, workspaceSlug: workspace.slug, isStaff: role !== "viewer", canManage };
 }
 
 // Sorting and searching the campaign table happen on data the page already has.
@@ -94,9 +102,12 @@ export default function WorkspaceDashboard() {
         d.groups.map((g) => (
           <section key={g.currency} aria-labelledby={`cur-${g.currency}`} className="space-y-6" data-currency-group={g.currency}>
             <div className="flex flex-wrap items-baseline justify-between gap-2">
-              <h2 id={`cur-${g.currency}`} className="text-sm font-medium text-zinc-300">
-                {g.currency} · {g.accounts.map((a) => a.name).join(", ")}
-              </h2>
+              <div>
+                <h2 id={`cur-${g.currency}`} className="text-sm font-medium text-zinc-300">
+                  {g.currency} · {g.accounts.map((a) => a.name).join(", ")}
+                </h2>
+                <AttributionNote attribution={g.attribution} />
+              </div>
               {d.isStaff ? (
                 <div className="flex gap-2 text-sm">
                   <a href={`${base}/export/campaigns?${exportQuery}`} download className="rounded-md px-2 py-1 text-blue-400 hover:bg-zinc-900" data-export="campaigns">
@@ -126,6 +137,9 @@ export default function WorkspaceDashboard() {
               ))}
               <ReachCards reach={d.reach} currency={g.currency} />
             </div>
+            {d.pacing.filter((p) => p.currency === g.currency).map(({ series, ...line }) => (
+              <PacingCard key={line.currency} line={line} series={series} />
+            ))}
             <div className="grid gap-6 lg:grid-cols-3">
               <Card className="lg:col-span-2">
                 <ChartPanel daily={g.daily} currency={g.currency} />
@@ -274,3 +288,20 @@ export function ErrorBoundary() {
   return <RouteErrorAlert notFound="This client does not exist, or you do not have access to it." failed="The dashboard could not be loaded" />;
 }
 
+/** Which attribution windows the conversions use, or why they are not added up (ADR 0071). */
+function AttributionNote({ attribution }: { attribution: { label: string | null; mixed: boolean } }) {
+  if (attribution.mixed) {
+    return (
+      <p className="mt-1 text-xs text-amber-400" data-attribution="mixed">
+        Conversions n/a: these ad accounts' conversions use different attribution windows (or are being re-read after a change), and
+        different windows are never added up.
+      </p>
+    );
+  }
+  if (!attribution.label) return null;
+  return (
+    <p className="mt-1 text-xs text-zinc-500" data-attribution={attribution.label}>
+      Conversions: {attribution.label} attribution
+    </p>
+  );
+}

@@ -17,7 +17,9 @@ import {
   type MetaAdAccount,
 } from "~/.server/meta/connections";
 import { metaConfigured } from "~/.server/meta/oauth";
+import { configuredVersionStatus } from "~/.server/meta/version-health";
 import { Alert, Badge, Button, Card, CardTitle, EmptyState, Field, FormErrorSummary, PageHeader } from "~/components/ui";
+import { appBaseUrl } from "~/.server/mail";
 
 export const meta: MetaFunction = () => [{ title: "Meta connections · Spendlane" }];
 
@@ -61,10 +63,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     connections: connections.map((c) => ({ ...c, tokenExpiresAt: c.tokenExpiresAt?.toISOString() ?? null, createdAt: c.createdAt.toISOString() })),
     picker,
     notice: noticeFrom(url.searchParams),
+    apiVersion: configuredVersionStatus(),
   };
 }
 
 function pickerError(err: MetaApiError): string {
+  // deprecated API version: the message names the version and what to set
+  if (err.code === 2635) return err.message;
   switch (err.kind) {
     case "token_invalid":
       return "Meta no longer accepts this connection's token. Reconnect to continue.";
@@ -119,7 +124,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
             sessionId: access.user.sessionId,
             workspaceId,
             connectionId: input.intent === "reconnect" ? input.connectionId : undefined,
-            origin: new URL(request.url).origin,
+            origin: appBaseUrl(request),
           }),
         );
       case "system_token": {
@@ -152,7 +157,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 const dateFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
 export default function Connections() {
-  const { workspace, canManage, metaReady, connections, picker, notice } = useLoaderData<typeof loader>();
+  const { workspace, canManage, metaReady, connections, picker, notice, apiVersion } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const nav = useNavigation();
   const busy = (intent: string) => nav.state !== "idle" && nav.formData?.get("intent") === intent;
@@ -163,6 +168,11 @@ export default function Connections() {
       <PageHeader title="Meta connections" description={`Meta logins and ad accounts that feed ${workspace.name}'s dashboard.`} />
       <div className="space-y-6">
         {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
+        {apiVersion.state !== "ok" ? (
+          <Alert tone={apiVersion.state === "expiring" ? "warning" : "error"} title={apiVersion.state === "expiring" ? "Meta API version expires soon" : "Meta API version no longer works"}>
+            <span data-testid="api-version-status">{apiVersion.message}</span>
+          </Alert>
+        ) : null}
         <FormErrorSummary error={result?.error} fields={result?.fields} visibleFields={["token"]} />
         {!canManage ? <Alert tone="info">Only owners and admins can connect or change Meta accounts.</Alert> : null}
 

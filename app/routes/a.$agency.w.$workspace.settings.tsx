@@ -7,6 +7,8 @@ import { appBaseUrl } from "~/.server/mail";
 import { deleteClient, listViewers, renameClient, revokeViewer, setClientArchived } from "~/.server/tenancy/clients";
 import { inviteViewer, listOpenInvitations, resendInvitation, revokeInvitation } from "~/.server/tenancy/invitations";
 import { expectedFailure } from "~/.server/tenancy/members";
+import { getWorkspaceAttribution, setWorkspaceAttribution } from "~/.server/sync/attribution-choice";
+import { ATTRIBUTION_OPTIONS } from "~/.server/meta/attribution";
 import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader } from "~/components/ui";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.workspace.name} settings · Spendlane` : "Spendlane" }];
@@ -21,11 +23,12 @@ async function requireManager(request: Request, params: LoaderFunctionArgs["para
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role, workspace } = await requireManager(request, params);
-  const [viewers, invitations] = await Promise.all([
+  const [viewers, invitations, attribution] = await Promise.all([
     listViewers(user.id, agency.id, workspace.id),
     listOpenInvitations(user.id, agency.id, { workspaceId: workspace.id }),
+    getWorkspaceAttribution(user.id, workspace.id),
   ]);
-  return { agency, workspace, isOwner: role === "owner", viewers, invitations };
+  return { agency, workspace, isOwner: role === "owner", viewers, invitations, attribution, attributionOptions: ATTRIBUTION_OPTIONS };
 }
 
 const uuid = z.uuid({ error: "Unknown person or invitation" });
@@ -38,6 +41,7 @@ const intentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("archive") }),
   z.object({ intent: z.literal("restore") }),
   z.object({ intent: z.literal("delete"), confirm: z.string() }),
+  z.object({ intent: z.literal("attribution"), attribution: z.string().max(100) }),
 ]);
 
 const DONE: Record<string, string> = {
@@ -48,6 +52,7 @@ const DONE: Record<string, string> = {
   rename: "Client renamed.",
   archive: "Client archived. Its data stays; syncing stops.",
   restore: "Client restored.",
+  attribution: "Attribution window saved. Conversions are being re-read from Meta under it; spend is unchanged.",
 };
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -80,6 +85,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
       case "restore":
         await setClientArchived(user.id, agency.id, workspace.id, input.intent === "archive");
         break;
+      case "attribution":
+        await setWorkspaceAttribution(user.id, workspace.id, input.attribution);
+        break;
       case "delete":
         await deleteClient(user.id, agency.id, workspace.id, { confirm: input.confirm });
         return redirect(`/a/${agency.slug}/clients?deleted=${encodeURIComponent(workspace.slug)}`);
@@ -96,7 +104,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 const dateFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
 export default function WorkspaceSettings() {
-  const { agency, workspace, isOwner, viewers, invitations } = useLoaderData<typeof loader>();
+  const { agency, workspace, isOwner, viewers, invitations, attribution, attributionOptions } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const err = (intent: string) =>
@@ -116,6 +124,27 @@ export default function WorkspaceSettings() {
       {result?.ok ? <Alert tone={result.warn ? "warning" : "success"} className="mb-4">{result.ok}</Alert> : null}
       {otherError ? <div className="mb-4">{otherError}</div> : null}
       <div className="grid gap-6 lg:grid-cols-2">
+        <Card>
+          <CardTitle description="Which conversions the dashboard counts: within how many days after a click or a view of an ad. Meta stopped reporting the 7-day and 28-day view windows on 2026-01-12. Changing it re-reads conversions from Meta; spend does not change.">
+            Attribution window
+          </CardTitle>
+          <Form method="post" className="mt-3 flex flex-wrap items-end gap-3">
+            <input type="hidden" name="intent" value="attribution" />
+            <label className="flex flex-col gap-1 text-sm text-zinc-300">
+              Conversions count
+              <select name="attribution" defaultValue={attribution} className="rounded-md border border-zinc-800 bg-zinc-950 px-3 py-2 text-sm text-zinc-100" data-testid="attribution-select">
+                {attributionOptions.map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <Button type="submit" disabled={busy}>
+              Save
+            </Button>
+          </Form>
+        </Card>
         <Card>
           <CardTitle description="Client viewers see this client's dashboard read-only, nothing else. They do not use seats.">Client access</CardTitle>
           {viewers.length === 0 ? (

@@ -2,26 +2,45 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { requireUser } from "~/.server/auth";
-import { changeEmail, changePassword, listSessions, signOutOtherSessions } from "~/.server/auth/account";
+import { changePassword, listSessions, signOutOtherSessions } from "~/.server/auth/account";
+import { requestEmailChange } from "~/.server/auth/email-change";
+import { facebookLoginEnabled } from "~/.server/auth/facebook";
+import { linkedIdentities, unlinkFacebook } from "~/.server/auth/identities";
+import { appBaseUrl } from "~/.server/mail";
+import { TooManyAttemptsError, clientIp } from "~/.server/security/rate-limit";
 import { InputError, fieldErrors } from "~/.server/errors";
 import { expectedFailure } from "~/.server/tenancy/members";
 import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Account · Spendlane" }];
 
+const FB_NOTICES: Record<string, string> = {
+  linked: "Facebook login linked: you can now sign in with Facebook too.",
+  taken: "That Facebook login already belongs to another Spendlane account.",
+  other: "Another Facebook login is linked to your account; remove it first.",
+};
+
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const sessions = await listSessions(user.id, user.sessionId);
-  return { user: { email: user.email, name: user.name }, sessions };
+  const identities = await linkedIdentities(user.id);
+  const fb = new URL(request.url).searchParams.get("fb");
+  return {
+    user: { email: user.email, name: user.name },
+    sessions,
+    facebook: { enabled: facebookLoginEnabled(), linked: Boolean(identities?.facebook), linkedAt: identities?.facebook?.linkedAt ?? null },
+    fbNotice: fb ? (FB_NOTICES[fb] ?? null) : null,
+  };
 }
 
 const intentSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("password"), currentPassword: z.string(), newPassword: z.string(), confirm: z.string() }),
   z.object({ intent: z.literal("email"), email: z.string(), password: z.string() }),
   z.object({ intent: z.literal("signout-others") }),
+  z.object({ intent: z.literal("facebook-unlink") }),
 ]);
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const form = Object.fromEntries(await request.formData());
   const intent = String(form.intent ?? "");
@@ -31,17 +50,25 @@ export async function action({ request }: ActionFunctionArgs) {
     const input = parsed.data;
     let ok: string;
     if (input.intent === "password") {
-      const { sessionsEnded } = await changePassword(user.id, user.sessionId, input);
+      const { sessionsEnded } = await changePassword(user.id, user.sessionId, input, { ip: clientIp(context) });
       ok = `Password changed. ${sessionsEnded} other session${sessionsEnded === 1 ? "" : "s"} signed out.`;
     } else if (input.intent === "email") {
-      const { email } = await changeEmail(user.id, input);
-      ok = `Your sign-in email is now ${email}.`;
+      // Verified: the address changes once the link mailed to it is confirmed (ADR 0063).
+      const { pendingEmail } = await requestEmailChange(user.id, input, { baseUrl: appBaseUrl(request), ip: clientIp(context) });
+      ok = `We sent a confirmation link to ${pendingEmail}. Your sign-in email changes when you open it.`;
+    } else if (input.intent === "facebook-unlink") {
+      await unlinkFacebook(user.id);
+      ok = "Facebook login removed from your account.";
     } else {
       const n = await signOutOtherSessions(user.id, user.sessionId);
       ok = `${n} other session${n === 1 ? "" : "s"} signed out.`;
     }
     return data({ ok, intent, error: null, fields: {} as Record<string, string> });
   } catch (err) {
+    if (err instanceof TooManyAttemptsError) {
+      const headers = { "Retry-After": String(err.retryAfterSeconds) };
+      return data({ ok: null, intent, error: err.message, fields: {} as Record<string, string> }, { status: 429, headers });
+    }
     const failure = expectedFailure(err);
     if (!failure) throw err;
     return data({ ok: null, intent, error: failure.error, fields: failure.fields }, { status: failure.status });
@@ -59,7 +86,7 @@ function device(ua: string | null): string {
 }
 
 export default function Account() {
-  const { user, sessions } = useLoaderData<typeof loader>();
+  const { user, sessions, facebook, fbNotice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const f = (intent: string, field: string) => (result?.intent === intent ? result.fields?.[field] : undefined);
@@ -85,7 +112,7 @@ export default function Account() {
           <p className="mt-3 text-xs text-zinc-500">No password yet (signed up with Facebook)? <Link to="/forgot-password" className="text-blue-400 hover:underline">Set one by email</Link>.</p>
         </Card>
         <Card>
-          <CardTitle description="The address you sign in with and receive email at.">Email</CardTitle>
+          <CardTitle description="The address you sign in with and receive email at. A new one must be confirmed from its inbox.">Email</CardTitle>
           <Form method="post" className="space-y-3" noValidate>
             <input type="hidden" name="intent" value="email" />
             {notice("email")}
@@ -94,6 +121,30 @@ export default function Account() {
             <Button type="submit" variant="secondary" disabled={busy}>Change email</Button>
           </Form>
         </Card>
+        {facebook.enabled || facebook.linked ? (
+          <Card className="lg:col-span-2">
+            <CardTitle description="Ways to sign in besides your password.">Sign-in methods</CardTitle>
+            {fbNotice ? <Alert tone="info">{fbNotice}</Alert> : null}
+            {notice("facebook-unlink")}
+            <div className="mt-2 flex flex-wrap items-center gap-3 text-sm" data-testid="facebook-login">
+              <span className="font-medium text-zinc-100">Facebook</span>
+              {facebook.linked ? (
+                <>
+                  <Badge tone="green">Linked</Badge>
+                  {facebook.linkedAt ? <span className="text-zinc-500">since {timeFmt.format(new Date(facebook.linkedAt))}</span> : null}
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="facebook-unlink" />
+                    <Button type="submit" variant="secondary" disabled={busy}>Remove</Button>
+                  </Form>
+                </>
+              ) : (
+                <Form method="post" action="/auth/facebook">
+                  <Button type="submit" variant="secondary">Link Facebook login</Button>
+                </Form>
+              )}
+            </div>
+          </Card>
+        ) : null}
         <Card className="lg:col-span-2">
           <CardTitle description="Where your account is signed in. Times in UTC.">Sessions</CardTitle>
           {notice("signout-others")}

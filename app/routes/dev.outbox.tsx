@@ -10,8 +10,8 @@ export const meta: MetaFunction = () => [{ title: "Dev outbox · Spendlane" }, {
 
 /**
  * Development tool: the emails Spendlane would have sent (no SMTP configured). Production answers 404
- * unless it is the demo, where there is no mail server and the outbox is the only way to follow an
- * invitation. With SMTP configured the outbox stays empty.
+ * unless it is the demo (SPENDLANE_DEMO=1, explicit), where there is no mail server and the outbox is
+ * the only way to follow an invitation. With SMTP configured the outbox stays empty.
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   if (env().NODE_ENV === "production" && !isDemo()) notFound();
@@ -20,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return {
     to: to ?? null,
     smtp: Boolean(env().SMTP_URL),
-    messages: messages.map((m) => ({ id: m.id, to: m.toAddress, subject: m.subject, template: m.template, text: m.textBody, link: firstLink(m.textBody) ?? null, createdAt: m.createdAt })),
+    messages: messages.map((m) => ({ id: m.id, to: m.toAddress, subject: m.subject, template: m.template, text: m.textBody, link: firstLink(m.textBody) ?? null, replyTo: m.replyTo, attachments: m.attachments, createdAt: m.createdAt })),
   };
 }
 
@@ -46,7 +46,11 @@ export default function DevOutbox() {
                 <Link to={`/dev/outbox?to=${encodeURIComponent(m.to)}`} className="text-zinc-300 hover:underline">{m.to}</Link>
               </p>
               <h2 className="mt-1 font-medium text-zinc-100">{m.subject}</h2>
+              {m.replyTo ? <p className="text-xs text-zinc-500">Reply-To: {m.replyTo}</p> : null}
               <pre className="mt-3 whitespace-pre-wrap break-all text-sm text-zinc-400">{m.text}</pre>
+              {m.attachments.map((a) => (
+                <p key={a.filename} className="mt-2 text-xs text-zinc-500" data-testid="outbox-attachment">Attachment: {a.filename} ({a.contentType}, {a.bytes} bytes)</p>
+              ))}
               {m.link ? (
                 <a href={m.link} className="mt-3 inline-block text-sm text-blue-400 hover:underline" data-testid="outbox-link">Open link</a>
               ) : null}

@@ -4,7 +4,8 @@ import { getUser, createUserSession, safeRedirect } from "~/.server/auth";
 import { authenticatePassword } from "~/.server/auth/authenticator";
 import { facebookLoginEnabled } from "~/.server/auth/facebook";
 import { InputError } from "~/.server/errors";
-import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
+import { beginLoginAttempt } from "~/.server/security/login-limits";
+import { clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Log in · Spendlane" }];
@@ -19,18 +20,23 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const redirectTo = safeRedirect(url.searchParams.get("redirectTo"));
   if (await getUser(request)) throw redirect(redirectTo);
   const fb = url.searchParams.get("fb");
-  return { facebook: facebookLoginEnabled(), notice: fb ? (FB_NOTICES[fb] ?? null) : null };
+  const notice = fb ? (FB_NOTICES[fb] ?? null) : url.searchParams.has("email-changed") ? "Your email address is changed. Log in with the new one." : null;
+  return { facebook: facebookLoginEnabled(), notice };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.clone().formData();
   const redirectTo = safeRedirect(form.get("redirectTo"));
-  // Counted per IP and per e-mail before any password check; same answer for unknown e-mails.
-  const limit = await checkRateLimit("login", { ip: clientIp(context), account: String(form.get("email") ?? "") });
-  if (!limit.ok) return rateLimitResponse(limit);
+  // Failures count per IP, per e-mail and IP, and per e-mail (unless this browser signed in to it
+  // before); a success hands its attempt back. Same answer for unknown e-mails. See login-limits.ts.
+  const attempt = await beginLoginAttempt({ ip: clientIp(context), email: String(form.get("email") ?? ""), cookieHeader: request.headers.get("Cookie") });
+  if (!attempt.ok) return rateLimitResponse(attempt);
   try {
     const userId = await authenticatePassword(request);
-    return redirect(redirectTo, { headers: { "Set-Cookie": await createUserSession(request, userId) } });
+    const headers = new Headers();
+    headers.append("Set-Cookie", await createUserSession(request, userId));
+    headers.append("Set-Cookie", await attempt.succeeded());
+    return redirect(redirectTo, { headers });
   } catch (err) {
     if (err instanceof InputError) {
       return data({ error: err.message, fields: err.fields, email: String(form.get("email") ?? "").slice(0, 254) }, { status: 400 });

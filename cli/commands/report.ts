@@ -16,7 +16,7 @@ import { printJson } from "../output";
 
 const uuid = z.uuid();
 
-async function findWorkspace(tx: Tx, ref: string): Promise<{ id: string; slug: string }> {
+export async function findWorkspace(tx: Tx, ref: string): Promise<{ id: string; slug: string }> {
   if (uuid.safeParse(ref).success) {
     const [row] = await tx<{ id: string; slug: string }[]>`select id, slug from public.workspaces where id = ${ref}`;
     if (row) return row;
@@ -32,8 +32,12 @@ async function findWorkspace(tx: Tx, ref: string): Promise<{ id: string; slug: s
   throw new InputError(`No workspace ${ref}`, { workspace: "not found" });
 }
 
-/** The JSON shape: metric names as on the cards, money as numbers converted from exact sums at the end. */
-export function reportJson(report: Report) {
+/**
+ * The JSON shape: metric names as on the cards, money as numbers converted from exact sums at the end.
+ * `attribution` (top level) says which windows the conversions use: the workspace's choice, the
+ * windows of the numbers when every currency group shares them, and each group's own.
+ */
+export function reportJson(report: Report, attributionChoice: string[] | null = null) {
   const r = report.range;
   const byCurrency: Record<string, unknown> = {};
   for (const [currency, g] of Object.entries(report.byCurrency)) {
@@ -51,8 +55,16 @@ export function reportJson(report: Report) {
       daily: g.daily.map((d) => ({ date: d.date, ...rowMetrics(d.metrics) })),
     };
   }
+  const groups = Object.values(report.byCurrency);
+  const keys = new Set(groups.map((g) => g.attribution.key));
+  const shared = groups.length > 0 && keys.size === 1 && !groups.some((g) => g.attribution.mixed) ? groups[0]!.attribution : null;
   return {
     range: { since: r.since, until: r.until, ...(r.previous ? { compare: { kind: r.compare, since: r.previous.since, until: r.previous.until } } : {}) },
+    attribution: {
+      choice: attributionChoice ?? "account_default",
+      windows: shared?.windows ?? null,
+      byCurrency: Object.fromEntries(groups.map((g) => [g.currency, { windows: g.attribution.windows, label: g.attribution.label, mixed: g.attribution.mixed }])),
+    },
     byCurrency,
   };
 }
@@ -124,7 +136,7 @@ export function registerReportCommands(program: Command) {
         });
         // the live reach call opens its own transaction: outside the one above
         const report = withReach(loaded.report, await completeReachLive(loaded.context, loaded.report, loaded.stored, liveRangeReach));
-        if (o.json) printJson(reportJson(report));
+        if (o.json) printJson(reportJson(report, loaded.context.attributionWindows));
         else printText(report);
       }),
     );

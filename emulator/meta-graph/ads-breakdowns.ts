@@ -115,5 +115,5 @@ export function splitToBuckets(v: UnitValues, buckets: Bucket[]): UnitValues[] {
 
 /** Region rows drop off-Meta actions (Meta: "off-Meta actions are dropped with region breakdowns"). */
 export function dropOffMeta(v: UnitValues): UnitValues {
-  return { ...v, purchases: 0, purchaseValue: 0, leads: 0, addToCart: 0 };
+  return { ...v, purchases: 0, purchaseValue: 0, leads: 0, addToCart: 0, credit: undefined };
 }

@@ -9,6 +9,7 @@ import { Ad, AdSet, adSetsOf, isEmpty, splitToAds, splitToAdSets } from "./ads-w
 import { bucketsFor, dropOffMeta, familyOf, splitToBuckets, type Family } from "./ads-breakdowns";
 import { buckets, buildRow, HIDDEN, InsightsOptions, InsightsQuery, matchOp, type Filter } from "./insights";
 import { paramError } from "./errors";
+import type { Credit } from "./attribution";
 import { addMonths } from "./util";
 
 export interface AdScope {
@@ -47,7 +48,7 @@ export interface Cell {
   adset: AdSet | null;
   ad: Ad | null;
   keys: Record<string, string>;
-  t: Totals;
+  t: Totals & { credit: Credit };
 }
 
 interface Plan {

@@ -9,6 +9,7 @@
  * the ids (no clock), generated lazily per campaign.
  */
 import type { UnitValues } from "./data";
+import type { Credit } from "./attribution";
 import type { Campaign } from "./world";
 import { rngFor } from "./util";
 
@@ -191,7 +192,11 @@ export function splitUnit(v: UnitValues, f: Factors[]): UnitValues[] {
   const leads = splitInt(v.leads, link.map((l, i) => l * f[i]!.cvr));
   const addToCart = splitInt(v.addToCart, link);
   const reach = splitInt(v.reach, impressions);
+  // attribution credit (purchases per window, attribution.ts): every field split by the purchases
+  // share, so each window's count and value sum exactly across levels too
+  const credit = v.credit ? splitCreditBy(v.credit, purchases, purchaseValue, splitInt) : null;
   return f.map((_, i) => ({
+    ...(credit ? { credit: credit[i]! } : {}),
     spend: spend[i]!, impressions: impressions[i]!, clicks: clicks[i]!, link: link[i]!, lpv: lpv[i]!, engagement: engagement[i]!,
     purchases: purchases[i]!, purchaseValue: purchaseValue[i]!, leads: leads[i]!, addToCart: addToCart[i]!,
     reach: impressions[i]! > 0 && reach[i]! === 0 ? 1 : reach[i]!,
@@ -213,4 +218,15 @@ export function splitToAdSets(seed: string, c: Campaign, day: number, v: UnitVal
 export function splitToAds(seed: string, set: AdSet, day: number, v: UnitValues): UnitValues[] {
   const w = activeWeights(seed, set.ads, day, 0.45);
   return splitUnit(v, set.ads.map((a, i) => ({ w: w[i]!, cpm: a.cpm, ctr: a.ctr, cvr: a.cvr })));
+}
+
+const CREDIT_COUNTS = ["c1", "c7", "c28", "v1", "ev1"] as const;
+function splitCreditBy(c: Credit, purchases: number[], values: number[], split: (total: number, w: number[]) => number[]): Credit[] {
+  const out: Credit[] = purchases.map(() => ({ c1: 0, c7: 0, c28: 0, v1: 0, ev1: 0, c1Value: 0, c7Value: 0, c28Value: 0, v1Value: 0, ev1Value: 0 }));
+  for (const k of CREDIT_COUNTS) {
+    split(c[k], purchases).forEach((x, i) => (out[i]![k] = x));
+    const vk = `${k}Value` as const;
+    split(c[vk], values).forEach((x, i) => (out[i]![vk] = x));
+  }
+  return out;
 }

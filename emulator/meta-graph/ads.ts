@@ -12,6 +12,7 @@ import type { InsightsQuery } from "./insights";
 import { nonexistingField, paramError } from "./errors";
 import { dayNum, fmtLocalTime, hmacHex, localMidnightMs, moneyFixed } from "./util";
 import { CONVERSION_ACTION_PRIORITY } from "./conversions";
+import { settingAmount } from "./attribution";
 
 export type AdNode = { kind: "adset"; set: AdSet } | { kind: "ad"; ad: Ad } | { kind: "creative"; ad: Ad };
 
@@ -178,6 +179,8 @@ export class AdsCatalog {
     if (q.id) filters.push({ field: `${level}.id`, operator: "EQUAL", value: q.id as never });
     const iq: InsightsQuery = { level, fields: [], ranges: [{ since: s, until: u }], increment: 1, breakdowns: q.breakdown ? fam[q.breakdown]! : [], filters, windows: [] };
     const cells = collectCells(model, acct, {}, iq, nowCtx, opts);
+    // conversions as Meta counts them: under the account's attribution setting (attribution.ts)
+    const setting = acct.attributionSetting;
     const groups = new Map<string, { head: Record<string, string>; t: Sum }>();
     const total = zero();
     for (const c of cells) {
@@ -185,8 +188,9 @@ export class AdsCatalog {
       const k = Object.values(head).join("|");
       const g = groups.get(k) ?? { head, t: zero() };
       groups.set(k, g);
-      addSum(g.t, c.t);
-      addSum(total, c.t);
+      const t = { ...c.t, purchases: c.t.credit ? settingAmount(c.t.credit, setting) : c.t.purchases, purchaseValue: c.t.credit ? settingAmount(c.t.credit, setting, true) : c.t.purchaseValue };
+      addSum(g.t, t);
+      addSum(total, t);
     }
     const fmt = (t: Sum) => ({
       spend: moneyFixed(t.spend, acct.offset), spend_minor: t.spend, impressions: t.impressions, clicks: t.clicks,

@@ -1,5 +1,6 @@
 import { AdAccount, Campaign, PLATFORMS, World } from "./world";
 import { dayOfYear, localInfo, rngFor, weekday, ymd } from "./util";
+import { addCredit, splitCredit, ZERO_CREDIT, type Credit } from "./attribution";
 
 /** One campaign × platform × day of delivery. Money in minor (offset) units, everything integer. */
 export interface UnitValues {
@@ -14,6 +15,8 @@ export interface UnitValues {
   leads: number;
   addToCart: number;
   reach: number;
+  /** purchases and their value per attribution window (attribution.ts); set by DataModel.unit */
+  credit?: Credit;
 }
 
 export interface ActivityEntry {
@@ -43,8 +46,9 @@ export interface ModelConfig {
 export const DEFAULT_MODEL: ModelConfig = { restatementDays: 28, lateCreditStart: 0.7, invalidTrafficPct: 1.5 };
 
 const WEEKDAY = [0.9, 1.0, 1.02, 1.03, 1.05, 1.08, 0.94];
-const CPM_MULT = [1, 1.25, 0.45, 0.8];
-const CTR_MULT = [1, 0.8, 1.6, 1.1];
+// per PLATFORMS index: facebook, instagram, audience_network, messenger, threads
+const CPM_MULT = [1, 1.25, 0.45, 0.8, 0.7];
+const CTR_MULT = [1, 0.8, 1.6, 1.1, 0.9];
 
 const ZERO = (): UnitValues => ({ spend: 0, impressions: 0, clicks: 0, link: 0, lpv: 0, engagement: 0, purchases: 0, purchaseValue: 0, leads: 0, addToCart: 0, reach: 0 });
 
@@ -73,7 +77,7 @@ export class DataModel {
     let perC = this.cache.get(c.id);
     if (!perC) {
       if (this.cache.size > 5000) this.cache.clear();
-      this.cache.set(c.id, (perC = [[], [], [], []]));
+      this.cache.set(c.id, (perC = PLATFORMS.map(() => [])));
     }
     const arr = perC[pi]!;
     const idx = day - c.startDay;
@@ -167,6 +171,7 @@ export class DataModel {
     if (v.reach > v.impressions) v.reach = v.impressions;
     if (v.impressions > 0 && v.reach === 0) v.reach = 1;
     if (v.impressions === 0 && v.spend === 0 && v.clicks === 0 && v.purchases === 0) return null;
+    v.credit = splitCredit(v.purchases, v.purchaseValue, rngFor(this.seed, c.id, pi, day, "attribution"));
     return v;
   }
 
@@ -198,7 +203,7 @@ function scale(v: UnitValues, f: number, r: (x: number) => number): void {
 }
 
 export class Aggregator {
-  t: Totals = { ...ZERO(), units: 0 };
+  t: Totals & { credit: Credit } = { ...ZERO(), units: 0, credit: ZERO_CREDIT() };
   // reach model state per campaign
   private per = new Map<Campaign, { log: number; max: number; sum: number }>();
   constructor(private acct: AdAccount) {}
@@ -216,6 +221,7 @@ export class Aggregator {
     t.purchaseValue += v.purchaseValue;
     t.leads += v.leads;
     t.addToCart += v.addToCart;
+    if (v.credit) addCredit(t.credit, v.credit);
     if (v.reach <= 0) return;
     let s = this.per.get(c);
     if (!s) this.per.set(c, (s = { log: 0, max: 0, sum: 0 }));
@@ -226,7 +232,7 @@ export class Aggregator {
 
   /** Unique reach: inclusion model — within a campaign people are drawn from its audience pool independently each
    * campaign-platform-day; campaigns draw from the account's audience pool independently. */
-  finish(): Totals {
+  finish(): Totals & { credit: Credit } {
     let logA = 0;
     let maxA = 0;
     let sumA = 0;

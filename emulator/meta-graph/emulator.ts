@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { scenarioControl } from "./scenarios";
 import { Buffer } from "node:buffer";
 import { buildWorld, AdAccount, Campaign, PLATFORMS, User, World, WorldSpec, campaignStartMs } from "./world";
 import { Aggregator, DataModel, DEFAULT_MODEL, ModelConfig, UnitValues } from "./data";
 import { DEFAULT_LIMITS, DeepPartial, LimitsConfig, mergeLimits, RateContext, RateLimiter, BucType } from "./ratelimit";
 import { GraphError, GraphErrorBody, nonexistingField, paramError, tokenError, TOO_MUCH_DATA_MESSAGE, UNSUPPORTED_GET, wwwAuthenticate } from "./errors";
-import { earliestDay, InsightsQuery, parseInsightsQuery, parseList, runInsights, parseJson } from "./insights";
+import { earliestDay, InsightsQuery, isOldBreakdownReach, OLD_REACH_ASYNC_PER_DAY, parseInsightsQuery, parseList, runInsights, parseJson } from "./insights";
 import { CONVERSION_ACTION_PRIORITY } from "./conversions";
 import {
   dayNum, dayStr, decCursor, encCursor, fbtraceId, fmtLocalTime, hmacHex, localMidnightMs, moneyFixed, parseMoneyToMinor,
@@ -13,6 +14,8 @@ import {
 import { createHmac } from "node:crypto";
 import { AdsCatalog, parseFields, type AdNode } from "./ads";
 import { needsAdsPath, runAdInsights, type AdScope } from "./ads-insights";
+import { checkVersion, versionAtLeast } from "./versions";
+import { AVAILABLE_WINDOWS, parseSetting, settingAmount, settingName, windowAmount } from "./attribution";
 
 export const DEFAULT_APP_ID = "1000000000000001";
 export const DEFAULT_APP_SECRET = "emulator-app-secret";
@@ -47,8 +50,9 @@ export interface EmulatorOptions {
   defaultPageSize?: number;
   maxPageSize?: number;
   hideArchivedInInsights?: boolean;
-  /** Allow-list of versions (e.g. ["v25.0","v26.0"]); others get error 2635. Default: any vNN.N. */
+  /** Allow-list of versions (e.g. ["v25.0","v26.0"]); others get error 2635. Default: the version table (versions.ts) at the emulator clock. */
   versions?: string[];
+  /** Version named in the 2635 message. Default: the newest live version at the emulator clock. */
   latestVersion?: string;
   model?: Partial<ModelConfig>;
   loginConfigs?: Record<string, LoginConfig>;
@@ -213,6 +217,7 @@ export class Emulator {
     this.codes.clear();
     this.dialogs.clear();
     this.jobs.clear();
+    this.oldReachJobs?.clear();
     this.faults = [];
     this.limiter.cfg = mergeLimits(this.baseLimits);
     this.limiter.reset();
@@ -290,9 +295,11 @@ export class Emulator {
   }
 
   // ---------------- truth ----------------
-  truth(q: { account: string; since: string; until: string; level?: string; platform?: string; campaign?: string }): unknown {
+  truth(q: { account: string; since: string; until: string; level?: string; platform?: string; campaign?: string; window?: string }): unknown {
     const acct = this.account(q.account);
     if (!acct) throw new Error(`unknown account ${q.account}`);
+    // conversions under the given windows (comma list), or the account's own attribution setting
+    const setting = q.window ? parseSetting(q.window) : acct.attributionSetting;
     const s = dayNum(q.since);
     const u = dayNum(q.until);
     if (Number.isNaN(s) || Number.isNaN(u) || u < s) throw new Error("since/until must be YYYY-MM-DD with since <= until");
@@ -319,23 +326,28 @@ export class Emulator {
         impressions: t.impressions,
         clicks: t.clicks,
         inline_link_clicks: t.link,
-        conversions: t.purchases,
-        conversion_value: moneyFixed(t.purchaseValue, acct.offset),
-        conversion_value_minor: t.purchaseValue,
+        conversions: settingAmount(t.credit, setting),
+        conversion_value: moneyFixed(settingAmount(t.credit, setting, true), acct.offset),
+        conversion_value_minor: settingAmount(t.credit, setting, true),
+        conversions_by_window: Object.fromEntries(AVAILABLE_WINDOWS.map((w) => [w, windowAmount(t.credit, w)])),
         reach: t.reach,
         rows,
       };
     };
-    const head = { account: acct.id, currency: acct.currency, timezone_name: acct.timezone, since: q.since, until: q.until, conversion_action_priority: CONVERSION_ACTION_PRIORITY };
+    const head = {
+      account: acct.id, currency: acct.currency, timezone_name: acct.timezone, since: q.since, until: q.until, conversion_action_priority: CONVERSION_ACTION_PRIORITY,
+      attribution_setting: settingName(acct.attributionSetting), attribution_windows: setting,
+    };
     if (q.level === "campaign") {
       return { ...head, ...summarize(camps), campaigns: camps.map((c) => ({ campaign_id: c.id, campaign_name: c.name, status: c.status, ...summarize([c]) })).filter((x) => x.rows > 0) };
     }
     return { ...head, ...summarize(camps) };
   }
 
-  truthDaily(q: { account: string; since: string; until: string }): unknown {
+  truthDaily(q: { account: string; since: string; until: string; window?: string }): unknown {
     const acct = this.account(q.account);
     if (!acct) throw new Error(`unknown account ${q.account}`);
+    const setting = q.window ? parseSetting(q.window) : acct.attributionSetting;
     const s = dayNum(q.since);
     const u = dayNum(q.until);
     if (Number.isNaN(s) || Number.isNaN(u) || u < s) throw new Error("since/until must be YYYY-MM-DD with since <= until");
@@ -356,12 +368,12 @@ export class Emulator {
             clicks: v.clicks,
             inline_link_clicks: v.link,
             reach: v.reach,
-            conversions: v.purchases,
-            conversion_value: moneyFixed(v.purchaseValue, acct.offset),
-            conversion_value_minor: v.purchaseValue,
+            conversions: settingAmount(v.credit!, setting),
+            conversion_value: moneyFixed(settingAmount(v.credit!, setting, true), acct.offset),
+            conversion_value_minor: settingAmount(v.credit!, setting, true),
           });
         }
-    return { account: acct.id, currency: acct.currency, since: q.since, until: q.until, rows };
+    return { account: acct.id, currency: acct.currency, since: q.since, until: q.until, attribution_windows: setting, rows };
   }
 
   // ---------------- HTTP entry ----------------
@@ -413,7 +425,9 @@ export class Emulator {
     try {
       route = this.route(g);
     } catch (e) {
-      if (e instanceof GraphError) return errRes(e);
+      // Meta validates the access token before it looks the object up: a bad token answers 190 on
+      // every path, also for ids that do not exist (never the 100/33 "object does not exist").
+      if (e instanceof GraphError) return errRes(this.tokenErrorFirst(g) ?? e);
       throw e;
     }
     if (route.kind === "batch") return this.batch(g);
@@ -429,11 +443,7 @@ export class Emulator {
     try {
       if (route.kind === "dialog") return this.dialog(g);
       if (route.kind === "dialog_decide") return this.decide(g);
-      if (route.marketing) {
-        if (!g.version) throw new GraphError(400, { message: `(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: ${this.opts.latestVersion ?? "v26.0"}.`, type: "OAuthException", code: 2635 });
-      }
-      if (g.version && this.opts.versions && !this.opts.versions.includes(g.version))
-        throw new GraphError(400, { message: `(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: ${this.opts.latestVersion ?? "v26.0"}.`, type: "OAuthException", code: 2635 });
+      checkVersion(g.version, route.marketing, this.nowMs(), { allow: this.opts.versions, latest: this.opts.latestVersion });
       if (route.kind === "oauth_access_token") return await this.withFaults(route, g, () => this.accessToken(g));
       let tok: TokenRec | "app" | null = null;
       if (route.needsToken || route.kind === "debug_token") tok = this.auth(g, route.kind === "debug_token");
@@ -467,9 +477,14 @@ export class Emulator {
   private faultResponse(f: Fault, rctx: RateContext): GRes {
     const e = (status: number, body: GraphErrorBody, extra: Record<string, string> = {}) =>
       errRes(new GraphError(status, body, { ...this.limiter.headers(rctx), ...extra }));
+    // Insights calls refused for load carry the insights throttle at its limit (Meta sends usage
+    // headers on error responses too; clients must read them there).
+    const throttle = (app: number, acc: number): Record<string, string> =>
+      rctx.insights ? { "X-FB-Ads-Insights-Throttle": JSON.stringify({ app_id_util_pct: app, acc_id_util_pct: acc, ads_api_access_tier: this.limiter.cfg.accessTier }) } : {};
     const blockedHeaders = (type: BucType) => {
       const key = rctx.businessKey ?? rctx.accountId ?? this.appId;
       return {
+        ...throttle(0, 100),
         "X-Business-Use-Case-Usage": JSON.stringify({
           [key]: [{ type, call_count: 100, total_cputime: 50, total_time: 70, estimated_time_to_regain_access: 1, ads_api_access_tier: this.limiter.cfg.accessTier }],
         }),
@@ -485,7 +500,7 @@ export class Emulator {
       case "code2":
         return e(503, { message: "(#2) Service temporarily unavailable", type: "OAuthException", code: 2, is_transient: true });
       case "code4":
-        return e(400, { message: "(#4) Application request limit reached", type: "OAuthException", code: 4, is_transient: true }, { "X-App-Usage": JSON.stringify({ call_count: 100, total_time: 80, total_cputime: 60 }) });
+        return e(400, { message: "(#4) Application request limit reached", type: "OAuthException", code: 4, is_transient: true }, { "X-App-Usage": JSON.stringify({ call_count: 100, total_time: 80, total_cputime: 60 }), ...throttle(100, 0) });
       case "code17":
         return e(400, { message: "(#17) User request limit reached", type: "OAuthException", code: 17, error_subcode: f.subcode ?? 2446079, is_transient: true }, blockedHeaders(rctx.type));
       case "code80000":
@@ -575,6 +590,19 @@ export class Emulator {
     const h = g.headers.authorization;
     const m = h ? /^(?:OAuth|Bearer)\s+(.+)$/i.exec(h.trim()) : null;
     return m ? m[1] : undefined;
+  }
+
+  /** The token error a call would get, if its token is missing or invalid (null: token fine or absent). */
+  private tokenErrorFirst(g: GReq): GraphError | null {
+    const t = this.tokenOf(g);
+    if (!t || this.isAppToken(t)) return null;
+    try {
+      this.checkToken(t);
+      return null;
+    } catch (e) {
+      if (e instanceof GraphError) return e;
+      throw e;
+    }
   }
 
   private isAppToken(t: string): boolean {
@@ -677,7 +705,7 @@ export class Emulator {
       case "insights_async":
         return this.insightsAsync(route, g, tok);
       case "report_run":
-        return json(200, this.jobObj(route.job!, fields, true));
+        return json(200, this.jobObj(route.job!, fields, true, g.version));
       case "report_run_insights": {
         const j = route.job!;
         const st = this.jobState(j, false);
@@ -845,16 +873,16 @@ export class Emulator {
   private rowCache = new Map<string, Array<Record<string, unknown>>>();
   dataVersion = 0;
 
-  private async computeRows(route: Route, q: InsightsQuery): Promise<Array<Record<string, unknown>>> {
+  private async computeRows(route: Route, q: InsightsQuery, allowOldBreakdownReach = false): Promise<Array<Record<string, unknown>>> {
     const acct = route.account!;
     const nowMs = this.nowMs();
-    const key = JSON.stringify([this.dataVersion, acct.accountId, route.campaign?.id ?? null, route.adNode ? g0(route.adNode) : null, q, Math.floor(nowMs / 1000)]);
+    const key = JSON.stringify([this.dataVersion, acct.accountId, route.campaign?.id ?? null, route.adNode ? g0(route.adNode) : null, q, Math.floor(nowMs / 1000), allowOldBreakdownReach]);
     const hit = this.rowCache.get(key);
     if (hit) return hit;
     const scope = this.adScope(route);
     const rows = needsAdsPath(q, scope)
       ? await runAdInsights(this.model, acct, scope, q, this.model.nowCtx(acct, nowMs), this.adInsightsOptions())
-      : runInsights(this.model, acct, route.campaign ?? null, q, this.model.nowCtx(acct, nowMs), this.adInsightsOptions());
+      : runInsights(this.model, acct, route.campaign ?? null, q, this.model.nowCtx(acct, nowMs), { ...this.adInsightsOptions(), allowOldBreakdownReach });
     if (this.rowCache.size >= 64) this.rowCache.delete(this.rowCache.keys().next().value!);
     this.rowCache.set(key, rows);
     return rows;
@@ -879,9 +907,24 @@ export class Emulator {
     return json(200, this.paged(rows, g, false));
   }
 
+  /** Async jobs that returned reach for old breakdown queries, per `${account}|${day}`. */
+  private oldReachJobs = new Map<string, number>();
+
   private async insightsAsync(route: Route, g: GReq, tok: TokenRec): Promise<GRes> {
     const { q, acct } = this.insightsCommon(route, g);
-    const rows = await this.computeRows(route, q);
+    // Reach for breakdown queries older than 13 months: async jobs only, 10 per ad account per day;
+    // beyond that the job's rows omit it like a sync query's.
+    let oldReach = false;
+    const today = this.model.nowCtx(acct, this.nowMs()).today;
+    if (isOldBreakdownReach(q, today) && q.fields.some((f) => f === "reach" || f === "frequency" || f === "cpp")) {
+      const k = `${acct.accountId}|${today}`;
+      const used = this.oldReachJobs.get(k) ?? 0;
+      if (used < OLD_REACH_ASYNC_PER_DAY) {
+        this.oldReachJobs.set(k, used + 1);
+        oldReach = true;
+      }
+    }
+    const rows = await this.computeRows(route, q, oldReach);
     const f = this.takeFault(["async_failed", "async_skipped"], acct, "insights_async");
     const all = q.ranges;
     const job: Job = {
@@ -917,7 +960,7 @@ export class Emulator {
     return { status: "Job Running", pct: Math.min(99, Math.round(frac * 100)) };
   }
 
-  private jobObj(j: Job, fields: string[], poll: boolean): Record<string, unknown> {
+  private jobObj(j: Job, fields: string[], poll: boolean, version: string | null): Record<string, unknown> {
     const st = this.jobState(j, poll);
     const done = st.status === "Job Completed" || st.status === "Job Failed" || st.status === "Job Skipped";
     const obj: Record<string, unknown> = {
@@ -943,7 +986,10 @@ export class Emulator {
     if (st.status === "Job Failed") {
       Object.assign(obj, { error_code: -2, error_subcode: 2490547, error_message: "Report Failed. Please retry later.", error_user_title: "Report Failed", error_user_msg: "The report failed to run. Please retry later." });
     }
-    const defaults = ["id", "account_id", "time_ref", "time_completed", "async_status", "async_percent_completion", "date_start", "date_stop", "error_code", "error_subcode", "error_message", "error_user_title", "error_user_msg"];
+    // From v25.0 a failed run carries the error_* fields by default (error_code became a signed int);
+    // older versions returned them only when asked for in `fields`.
+    const errorFields = ["error_code", "error_subcode", "error_message", "error_user_title", "error_user_msg"];
+    const defaults = ["id", "account_id", "time_ref", "time_completed", "async_status", "async_percent_completion", "date_start", "date_stop", ...(versionAtLeast(version, 25) ? errorFields : [])];
     return select(obj, fields, defaults, "AdReportRun");
   }
 
@@ -1268,9 +1314,9 @@ export class Emulator {
             const opts = { ...this.adInsightsOptions(), omitZeroRows: true };
             return ok(this.ads.truth(this.model, acct, this.model.nowCtx(acct, this.nowMs()), { ...range, level: q.get("level") ?? undefined, id: q.get("id") ?? undefined, breakdown: q.get("breakdown") ?? undefined }, opts));
           }
-          return ok(this.truth({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "", level: q.get("level") ?? undefined, platform: q.get("platform") ?? undefined, campaign: q.get("campaign") ?? undefined }));
+          return ok(this.truth({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "", level: q.get("level") ?? undefined, platform: q.get("platform") ?? undefined, campaign: q.get("campaign") ?? undefined, window: q.get("window") ?? undefined }));
         case "GET /truth/daily":
-          return ok(this.truthDaily({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "" }));
+          return ok(this.truthDaily({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "", window: q.get("window") ?? undefined }));
         case "POST /signed-request": {
           if (!body.user_id) return bad("user_id is required");
           const kind = body.kind ?? "deauthorize";
@@ -1283,6 +1329,8 @@ export class Emulator {
           return ok({ signed_request: `${sig}.${enc}`, payload });
         }
       }
+      const scenario = scenarioControl(this, method, path, body);
+      if (scenario) return scenario;
       return bad(`unknown control route ${method} /__emulator${path}`, 404);
     } catch (e) {
       return bad((e as Error).message);

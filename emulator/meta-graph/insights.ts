@@ -3,6 +3,7 @@ import { AdAccount, Campaign, PLATFORMS } from "./world";
 import { GraphError, paramError, RANGE_37_MONTHS_MESSAGE } from "./errors";
 import { addMonths, dayNum, dayStr, fmt6, fromYmd, moneyMeta, weekday, ymd } from "./util";
 import { CONVERSION_ACTION_PRIORITY } from "./conversions";
+import { settingAmount, settingName, windowAmount, type Credit } from "./attribution";
 
 export type Level = "account" | "campaign" | "adset" | "ad";
 export interface Filter {
@@ -194,6 +195,9 @@ export function buckets(r: { since: number; until: number }, inc: InsightsQuery[
 }
 
 export const HIDDEN = new Set(["ARCHIVED", "DELETED"]);
+/** Reach-type fields left out of breakdown queries that start more than this many months back. */
+export const REACH_BREAKDOWN_MONTHS = 13;
+const REACH_FIELDS = new Set(["reach", "frequency", "cpp"]);
 const STATUS_FIELDS = new Set(["campaign.effective_status", "adset.effective_status", "ad.effective_status", "effective_status", "campaign.status"]);
 const METRIC_FILTER_FIELDS = new Set(["spend", "impressions", "clicks", "reach", "inline_link_clicks", "ctr", "cpc", "cpm", "frequency"]);
 
@@ -251,6 +255,19 @@ export interface InsightsOptions {
   hideArchivedInInsights: boolean;
   /** Leave out rows with zero impressions and zero spend (UNCONFIRMED upstream rule). */
   omitZeroRows?: boolean;
+  /** An async job within the account's daily quota may return reach for old breakdown queries. */
+  allowOldBreakdownReach?: boolean;
+}
+
+/** Async jobs per ad account and day that may still return reach for old breakdown queries. */
+export const OLD_REACH_ASYNC_PER_DAY = 10;
+
+/**
+ * True when the query has breakdowns and starts more than 13 months back: Meta omits reach,
+ * frequency and cpp from it (since 2025-06-10), except for async jobs within a daily quota.
+ */
+export function isOldBreakdownReach(q: InsightsQuery, today: number): boolean {
+  return q.breakdowns.length > 0 && Math.min(...q.ranges.map((r) => r.since)) < addMonths(today, -REACH_BREAKDOWN_MONTHS);
 }
 
 /** Computes all result rows (unpaged). */
@@ -288,6 +305,9 @@ export function runInsights(
   const hideArchived = opts.hideArchivedInInsights && !statusFiltered && q.level !== "account" && !scopeCampaign;
   if (hideArchived) campaigns = campaigns.filter((c) => !HIDDEN.has(c.status));
   const byPlatform = q.breakdowns.includes("publisher_platform");
+  // Since 2025-06-10 queries with breakdowns whose start is more than 13 months back omit reach,
+  // frequency and cpp (Meta's insights best practices; reference §3.6).
+  const omitReach = isOldBreakdownReach(q, now.today) && !opts.allowOldBreakdownReach;
   const platformIdx = PLATFORMS.map((_, i) => i).filter((i) => platformFilters.every((f) => matchOp(f.operator, PLATFORMS[i]!, f.value)));
   const entities: Array<{ camps: Campaign[]; c: Campaign | null }> =
     q.level === "account" ? [{ camps: campaigns, c: null }] : campaigns.map((c) => ({ camps: [c], c }));
@@ -308,7 +328,7 @@ export function runInsights(
           // activity might exist in the future relative to today? (ignored: activity counts only up to today)
           const t = agg.finish();
           if (t.impressions === 0 && t.spend === 0 && opts.omitZeroRows !== false) continue;
-          const row = buildRow(acct, ent.c, q, fields, t, b, byPlatform ? PLATFORMS[g[0]!]! : null);
+          const row = buildRow(acct, ent.c, q, omitReach ? fields.filter((f) => !REACH_FIELDS.has(f)) : fields, t, b, byPlatform ? PLATFORMS[g[0]!]! : null);
           if (metricFilters.length && !metricFilters.every((f) => matchOp(f.operator, Number(row[f.field] ?? metricValue(acct, t, f.field)), f.value))) continue;
           rows.push(row);
         }
@@ -343,7 +363,8 @@ function metricValue(acct: AdAccount, t: Totals, f: string): number {
   return 0;
 }
 
-export function actionList(t: Totals): Array<[string, number]> {
+/** Action types and counts of a total; purchases are `purchases` (the count under the row's attribution setting). */
+export function actionList(t: Totals, purchases: number = t.purchases): Array<[string, number]> {
   const out: Array<[string, number]> = [];
   const push = (k: string, v: number) => {
     if (v > 0) out.push([k, v]);
@@ -358,31 +379,22 @@ export function actionList(t: Totals): Array<[string, number]> {
   push("offsite_conversion.fb_pixel_lead", t.leads);
   push("lead", t.leads);
   push("omni_lead", t.leads);
-  for (const k of CONVERSION_ACTION_PRIORITY) push(k, t.purchases);
+  for (const k of CONVERSION_ACTION_PRIORITY) push(k, purchases);
   return out;
 }
 
-function windowSplit(v: number, w: string): number | null {
-  switch (w) {
-    case "1d_click":
-      return Math.floor(v * 0.7);
-    case "7d_click":
-      return Math.floor(v * 0.9);
-    case "28d_click":
-      return v;
-    case "1d_view":
-      return v - Math.floor(v * 0.9);
-    case "1d_ev":
-      return 0;
-    default:
-      return null;
-  }
-}
+const PURCHASE_TYPES = new Set<string>(CONVERSION_ACTION_PRIORITY);
 
-function stat(type: string, value: string, raw: number, windows: string[], fmt: (n: number) => string): Record<string, string> {
+/**
+ * One AdsActionStats entry. Purchase types carry one key per requested window that still returns data
+ * (removed windows such as 7d_view and 28d_view get no key; `default` is the `value` itself); other
+ * action types carry only `value`.
+ */
+function stat(type: string, value: string, credit: Credit, windows: string[], fmt: (n: number) => string, money: boolean): Record<string, string> {
   const o: Record<string, string> = { action_type: type, value };
+  if (!PURCHASE_TYPES.has(type)) return o;
   for (const w of windows) {
-    const x = windowSplit(raw, w);
+    const x = windowAmount(credit, w, money);
     if (x != null) o[w] = fmt(x);
   }
   return o;
@@ -393,12 +405,15 @@ export function buildRow(
   c: Campaign | null,
   q: InsightsQuery,
   fields: string[],
-  t: Totals,
+  t: Totals & { credit: Credit },
   b: { since: number; until: number },
   platform: string | null,
 ): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   const spendMajor = t.spend / acct.offset;
+  // conversion actions count under the account's attribution setting (its ad sets')
+  const purchases = settingAmount(t.credit, acct.attributionSetting);
+  const purchaseValue = settingAmount(t.credit, acct.attributionSetting, true);
   const money = (minor: number) => moneyMeta(minor, acct.offset);
   for (const f of fields) {
     switch (f) {
@@ -471,33 +486,33 @@ export function buildRow(
         if (t.link > 0) row.cost_per_inline_link_click = fmt6(spendMajor / t.link);
         break;
       case "actions": {
-        const l = actionList(t);
-        if (l.length) row.actions = l.map(([k, v]) => stat(k, String(v), v, q.windows, String));
+        const l = actionList(t, purchases);
+        if (l.length) row.actions = l.map(([k, v]) => stat(k, String(v), t.credit, q.windows, String, false));
         break;
       }
       case "conversions": {
-        if (t.purchases > 0) row.conversions = CONVERSION_ACTION_PRIORITY.map((k) => stat(k, String(t.purchases), t.purchases, q.windows, String));
+        if (purchases > 0) row.conversions = CONVERSION_ACTION_PRIORITY.map((k) => stat(k, String(purchases), t.credit, q.windows, String, false));
         break;
       }
       case "action_values": {
-        if (t.purchaseValue > 0)
-          row.action_values = CONVERSION_ACTION_PRIORITY.map((k) => stat(k, money(t.purchaseValue), t.purchaseValue, q.windows, money));
+        if (purchaseValue > 0)
+          row.action_values = CONVERSION_ACTION_PRIORITY.map((k) => stat(k, money(purchaseValue), t.credit, q.windows, money, true));
         break;
       }
       case "cost_per_action_type": {
-        const l = actionList(t);
+        const l = actionList(t, purchases);
         if (l.length && t.spend > 0) row.cost_per_action_type = l.map(([k, v]) => ({ action_type: k, value: fmt6(spendMajor / v) }));
         break;
       }
       case "purchase_roas":
-        if (t.purchaseValue > 0 && t.spend > 0) row.purchase_roas = [{ action_type: "omni_purchase", value: fmt6(t.purchaseValue / t.spend) }];
+        if (purchaseValue > 0 && t.spend > 0) row.purchase_roas = [{ action_type: "omni_purchase", value: fmt6(purchaseValue / t.spend) }];
         break;
       case "website_purchase_roas":
-        if (t.purchaseValue > 0 && t.spend > 0)
-          row.website_purchase_roas = [{ action_type: "offsite_conversion.fb_pixel_purchase", value: fmt6(t.purchaseValue / t.spend) }];
+        if (purchaseValue > 0 && t.spend > 0)
+          row.website_purchase_roas = [{ action_type: "offsite_conversion.fb_pixel_purchase", value: fmt6(purchaseValue / t.spend) }];
         break;
       case "attribution_setting":
-        row.attribution_setting = "7d_click_1d_view";
+        row.attribution_setting = settingName(acct.attributionSetting);
         break;
       case "date_start":
       case "date_stop":

@@ -1,6 +1,10 @@
 import { dayNum, rngFor, localMidnightMs } from "./util";
 
-export const PLATFORMS = ["facebook", "instagram", "audience_network", "messenger"] as const;
+/**
+ * Publisher platforms the emulator delivers on. Meta's list is open-ended (threads since 2025, position
+ * `threads_feed`); consumers must not assume these are all there is.
+ */
+export const PLATFORMS = ["facebook", "instagram", "audience_network", "messenger", "threads"] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 export const CURRENCIES: Record<string, { offset: number; usdRate: number }> = {
@@ -36,6 +40,8 @@ export interface AdAccount {
   createdDay: number;
   campaigns: Campaign[];
   audiencePool: number; // U_a for the reach model
+  /** the attribution setting of the account's ad sets (decides `value` of conversion actions) */
+  attributionSetting: string[];
 }
 
 export interface Campaign {
@@ -96,6 +102,8 @@ interface AccountTemplate {
   disableReason: number;
   business: number | null; // index into businesses
   campaigns: number;
+  /** default ["7d_click","1d_view"] */
+  attribution?: string[];
 }
 
 const BUSINESSES: Array<[string, string]> = [
@@ -108,7 +116,7 @@ const DEFAULT_ACCOUNTS: AccountTemplate[] = [
   { name: "Northwind Outdoor US", currency: "USD", timezone: "America/Los_Angeles", timezoneId: 1, accountStatus: 1, disableReason: 0, business: 0, campaigns: 12 },
   { name: "Northwind Outdoor EU", currency: "EUR", timezone: "Europe/Berlin", timezoneId: 71, accountStatus: 1, disableReason: 0, business: 0, campaigns: 24 },
   { name: "Sakura Cosmetics JP", currency: "JPY", timezone: "Asia/Tokyo", timezoneId: 157, accountStatus: 1, disableReason: 0, business: 1, campaigns: 60 },
-  { name: "Sakura Cosmetics UK", currency: "GBP", timezone: "Europe/London", timezoneId: 69, accountStatus: 1, disableReason: 0, business: 1, campaigns: 8 },
+  { name: "Sakura Cosmetics UK", currency: "GBP", timezone: "Europe/London", timezoneId: 69, accountStatus: 1, disableReason: 0, business: 1, campaigns: 8, attribution: ["1d_click"] },
   { name: "Hudson Legal NY", currency: "USD", timezone: "America/New_York", timezoneId: 7, accountStatus: 1, disableReason: 0, business: 2, campaigns: 30 },
   { name: "Hudson Legal Leads", currency: "USD", timezone: "America/New_York", timezoneId: 7, accountStatus: 3, disableReason: 0, business: 2, campaigns: 15 },
   { name: "Northwind Clearance", currency: "EUR", timezone: "Europe/Berlin", timezoneId: 71, accountStatus: 2, disableReason: 3, business: 0, campaigns: 5 },
@@ -207,6 +215,7 @@ export function buildWorld(seed: string, spec?: WorldSpec): World {
       createdDay: anchor - 1200 - Math.floor(r() * 200),
       campaigns: [],
       audiencePool: 0,
+      attributionSetting: t.attribution ?? ["7d_click", "1d_view"],
     };
     for (let ci = 0; ci < t.campaigns; ci++) {
       const c = buildCampaign(seed, acct, ai, ci, anchor);
@@ -265,9 +274,13 @@ function buildCampaign(seed: string, acct: AdAccount, ai: number, ci: number, an
   }
   const budgetUsdCents = Math.round(2000 * Math.exp(r() * Math.log(30))); // $20 … $600
   const dailyBudget = Math.max(100, Math.round((budgetUsdCents / 100) * acct.usdRate * acct.offset));
-  const onlyFbIg = r() < 0.3;
-  const platforms: Platform[] = onlyFbIg ? ["facebook", "instagram"] : [...PLATFORMS];
-  const rawShares = [0.55 + r() * 0.15, 0.25 + r() * 0.15, onlyFbIg ? 0 : 0.05 + r() * 0.05, onlyFbIg ? 0 : 0.02 + r() * 0.03];
+  // The first campaign (always active, long history) delivers everywhere, Threads included.
+  const onlyFbIg = r() < 0.3 && ci !== 0;
+  // Threads delivery for the first campaign and about a third of the others (its own draw, so the
+  // rest of the campaign is generated as before).
+  const threads = !onlyFbIg && (ci === 0 || rngFor(seed, "threads", id)() < 0.35);
+  const platforms: Platform[] = onlyFbIg ? ["facebook", "instagram"] : PLATFORMS.filter((p) => p !== "threads" || threads);
+  const rawShares = [0.55 + r() * 0.15, 0.25 + r() * 0.15, onlyFbIg ? 0 : 0.05 + r() * 0.05, onlyFbIg ? 0 : 0.02 + r() * 0.03, threads ? 0.04 + rngFor(seed, "threads-share", id)() * 0.04 : 0];
   const tot = rawShares.reduce((a, b) => a + b, 0);
   const cpmUsd = 4 + r() * 14;
   const expectedDailyImpr = (budgetUsdCents / 100 / cpmUsd) * 1000;

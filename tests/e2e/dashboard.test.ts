@@ -60,6 +60,8 @@ describe("dashboards in the browser", () => {
     const spendCard = page.locator('[data-metric="spend"]').first();
     await poll(async () => num(await spendCard.getAttribute("data-value")) ?? 0).toBeGreaterThan(0);
     const spend28 = num(await spendCard.getAttribute("data-value"));
+    // the page says which attribution window its conversions use
+    await poll(() => page.getByText(/^Conversions: .+ attribution$/).first().isVisible()).toBe(true);
 
     await page.getByLabel("Range", { exact: true }).selectOption("last_7d");
     await poll(() => new URL(page.url()).searchParams.get("range")).toBe("last_7d");

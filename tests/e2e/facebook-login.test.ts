@@ -17,7 +17,8 @@ let browser: Browser;
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, seed: "e2e-facebook" });
   server = await startServer({
-    env: { META_APP_ID: DEFAULT_APP_ID, META_APP_SECRET: DEFAULT_APP_SECRET, META_GRAPH_URL: emu.url, META_WEB_URL: emu.url },
+    // a real Meta app (played by this emulator), not the demo
+    env: { SPENDLANE_DEMO: "0", META_APP_ID: DEFAULT_APP_ID, META_APP_SECRET: DEFAULT_APP_SECRET, META_GRAPH_URL: emu.url, META_WEB_URL: emu.url },
   });
   browser = await launchBrowser();
 });

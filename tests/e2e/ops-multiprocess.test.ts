@@ -70,7 +70,10 @@ beforeAll(async () => {
   env = {
     ...db.env,
     NODE_ENV: "production",
-    DEMO: "0",
+    SPENDLANE_DEMO: "0",
+    // every production process needs the public origin (workers too, docs/deploy.md); web processes
+    // below get their own
+    APP_URL: "http://127.0.0.1:3000",
     META_APP_ID: DEFAULT_APP_ID,
     META_APP_SECRET: DEFAULT_APP_SECRET,
     META_GRAPH_URL: emu.url,

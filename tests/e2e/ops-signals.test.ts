@@ -40,7 +40,7 @@ async function npmStart(): Promise<Tree> {
     EMULATOR_PORT: String(await freePort()),
     SHUTDOWN_TIMEOUT_MS: String(BOUND_MS),
     METRICS_TOKEN,
-    DEMO: "1",
+    SPENDLANE_DEMO: "1",
     // the web process runs the sync worker on both engines (PostgreSQL's default is separate workers)
     RUN_WORKER: "1",
   });
@@ -140,7 +140,8 @@ describe(`process tree shutdown and metrics (${process.env.TEST_DATABASE_URL ? "
   }, 180_000);
 
   it("a worker stops on SIGTERM, and exits when its parent dies", async () => {
-    const env = { ...db.env, SHUTDOWN_TIMEOUT_MS: String(BOUND_MS), NODE_ENV: "production" };
+    // production outside the demo needs its public origin
+    const env = { ...db.env, SHUTDOWN_TIMEOUT_MS: String(BOUND_MS), NODE_ENV: "production", APP_URL: "http://127.0.0.1:3000" };
     const startWorker = async (viaShell: boolean) => {
       // `; true` keeps the shell alive as the worker's parent (sh would otherwise exec the worker)
       const w = viaShell ? spawnClean("sh", ["-c", `"${process.execPath}" cli/bin.mjs worker; true`], env) : spawnClean(process.execPath, ["cli/bin.mjs", "worker"], env);

@@ -203,7 +203,8 @@ describe("truth, reach and breakdowns", () => {
   it("publisher_platform breakdown: several platforms with different shares, filterable; matches truth/daily", async () => {
     const rows = await ins(ACT_US, { level: "campaign", time_increment: "1", time_range: range("2026-11-10", "2026-11-12"), breakdowns: "publisher_platform", fields: "campaign_id,spend,impressions,clicks,reach", filtering: ALL_STATUSES });
     const platforms = new Set(rows.map((r) => r.publisher_platform));
-    expect([...platforms].every((p) => ["facebook", "instagram", "audience_network", "messenger"].includes(p))).toBe(true);
+    expect([...platforms].every((p) => ["facebook", "instagram", "audience_network", "messenger", "threads"].includes(p))).toBe(true);
+    expect(platforms.has("threads")).toBe(true);
     expect(platforms.size).toBeGreaterThanOrEqual(3);
     const daily = await c.ctl(`/truth/daily?account=${ACT_US}&since=2026-11-10&until=2026-11-12`);
     const key = (x: any) => `${x.campaign_id}|${x.date ?? x.date_start}|${x.publisher_platform}`;

@@ -2,30 +2,46 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-ignore -- the SDK ships no type declarations
 import bizSdk from "facebook-nodejs-business-sdk";
 import { ACT_JP, ACT_US, ALICE, boot, Ctx } from "./helpers";
+import { DEFAULT_META_API_VERSION } from "../../app/.server/meta/versions";
 
 // The official SDK hard-codes its base URL in the static getter FacebookAdsApi.GRAPH (defined with
 // Object.defineProperty(..., configurable: true) by its transpiled createClass). For this test only we
 // redefine that getter to point at the emulator. The SDK never sends appsecret_proof, so the emulator
 // runs with requireAppsecretProof: false.
+// The newest SDK on npm (24.0.1) pins v24.0, which Meta retired on 2026-11-10: the test pins the SDK to
+// Spendlane's default version the same way (VERSION is a configurable static getter too), and checks
+// that the SDK's own pin now gets Meta's 2635.
 const { FacebookAdsApi, AdAccount, User, AdReportRun, Campaign } = bizSdk as any;
 
 let c: Ctx;
 let originalGraph: PropertyDescriptor | undefined;
+let originalVersion: PropertyDescriptor | undefined;
 beforeAll(async () => {
   c = await boot({ requireAppsecretProof: false, asyncJob: { mode: "time", durationMs: 200 } });
   originalGraph = Object.getOwnPropertyDescriptor(FacebookAdsApi, "GRAPH");
   Object.defineProperty(FacebookAdsApi, "GRAPH", { get: () => c.url, configurable: true });
+  originalVersion = Object.getOwnPropertyDescriptor(FacebookAdsApi, "VERSION");
+  Object.defineProperty(FacebookAdsApi, "VERSION", { get: () => DEFAULT_META_API_VERSION, configurable: true });
   FacebookAdsApi.init(c.token, "en_US", false);
 });
 afterAll(async () => {
   if (originalGraph) Object.defineProperty(FacebookAdsApi, "GRAPH", originalGraph);
+  if (originalVersion) Object.defineProperty(FacebookAdsApi, "VERSION", originalVersion);
   await c.close();
 });
 
 describe("official facebook-nodejs-business-sdk against the emulator", () => {
-  it("uses the emulator base URL and a versioned path", () => {
+  it("uses the emulator base URL and Spendlane's default version", () => {
     expect(FacebookAdsApi.GRAPH).toBe(c.url);
-    expect(FacebookAdsApi.VERSION).toMatch(/^v\d+\.\d+$/);
+    expect(FacebookAdsApi.VERSION).toBe(DEFAULT_META_API_VERSION);
+  });
+
+  it("the SDK's own pinned version (retired) gets Meta's 2635", async () => {
+    const pinned = originalVersion?.get?.call(FacebookAdsApi) as string;
+    expect(pinned).toBe("v24.0");
+    const r = await fetch(`${c.url}/${pinned}/${ACT_US}?access_token=${c.token}`);
+    expect(r.status).toBe(400);
+    expect((await r.json()).error.code).toBe(2635);
   });
 
   it("reads /me and lists ad accounts across pages", async () => {

@@ -39,4 +39,16 @@ export const TENANT_URLS: TenantUrl[] = [
   { path: (a) => `/a/${a.agency}/w/${a.workspace}/export/campaigns` },
   { path: (a) => `/a/${a.agency}/w/${a.workspace}/refresh`, method: "POST" },
   { path: (a) => `/a/${a.agency}/export` },
+  // client reports (issue 15)
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/reports` },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/reports`, method: "POST", form: { intent: "create-standard-template" } },
+  { path: (a) => `/a/${a.agency}/branding` },
+  { path: (a) => `/a/${a.agency}/branding`, method: "POST", form: { brandColor: "#000000", timezone: "UTC", pageSize: "A4" } },
+  // goals and alerts (issue 16)
+  { path: (a) => `/a/${a.agency}/alerts` },
+  { path: (a) => `/a/${a.agency}/alerts?status=all&client=${a.workspace}` },
+  { path: (a) => `/a/${a.agency}/alerts/settings` },
+  { path: (a) => `/a/${a.agency}/alerts/settings`, method: "POST", form: { intent: "agency", pacingAlertPct: "50", targetWindowDays: "3" } },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/alerts` },
+  { path: (a) => `/a/${a.agency}/w/${a.workspace}/alerts`, method: "POST", form: { currency: "USD", effectiveFrom: "2026-12-01", monthlyBudget: "1" } },
 ];

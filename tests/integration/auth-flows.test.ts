@@ -2,6 +2,7 @@
  * Sign-up, password login and "Continue with Facebook", driven through the real route modules with
  * real Requests (cookies carried by hand) against the database and the local Meta emulator.
  */
+import { DEFAULT_META_API_VERSION } from "../../app/.server/meta/versions";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as argon2 from "@node-rs/argon2";
 
@@ -22,6 +23,12 @@ import * as signupRoute from "../../app/routes/signup";
 import * as logoutRoute from "../../app/routes/logout";
 import * as fbStart from "../../app/routes/auth.facebook";
 import * as fbCallback from "../../app/routes/auth.facebook.callback";
+import * as resetRoute from "../../app/routes/reset-password.$token";
+import * as accountRoute from "../../app/routes/account";
+import * as confirmRoute from "../../app/routes/confirm-email.$token";
+import { requestPasswordReset } from "../../app/.server/auth/password-reset";
+import { firstLink, listOutbox } from "../../app/.server/mail";
+import { acceptInvitation, inviteMember } from "../../app/.server/tenancy/invitations";
 import { startEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph";
 import { TEST_PASSWORD, createAgencyFixture, createUser, uniq } from "../helpers/factories";
 
@@ -197,7 +204,7 @@ describe("Continue with Facebook (against the Meta emulator)", () => {
     const start = jar.take(await call(() => fbStart.action(args(form("/auth/facebook", {}, jar)))));
     expect(start.status).toBe(302);
     const dialogUrl = new URL(start.headers.get("Location")!);
-    expect(dialogUrl.origin + dialogUrl.pathname).toBe(`${emu.url}/v24.0/dialog/oauth`);
+    expect(dialogUrl.origin + dialogUrl.pathname).toBe(`${emu.url}/${DEFAULT_META_API_VERSION}/dialog/oauth`);
     expect(dialogUrl.searchParams.get("redirect_uri")).toBe(`${ORIGIN}/auth/facebook/callback`);
     expect(dialogUrl.searchParams.get("state")).toMatch(/.{20,}/);
     const dialog = await (await fetch(dialogUrl)).text();
@@ -248,6 +255,87 @@ describe("Continue with Facebook (against the Meta emulator)", () => {
     expect((await res.json()).fields.email).toMatch(/already exists/);
     const [row] = await asService((tx) => tx`select facebook_user_id from public.users where id = ${existing.id}`);
     expect(row.facebook_user_id).toBeNull();
+  });
+
+  // Review finding 1: an attacker signed up with Facebook using the victim's email; the victim later
+  // reset the password and joined an agency, and the attacker's Facebook login still opened the account.
+  it("pre-takeover: a Facebook sign-up with someone else's email loses its link when the owner takes the account over by email", async () => {
+    const attackerFb = "100000000000004"; // Dana Nobody in the emulator's world
+    const victimEmail = `${uniq("victim")}@example.test`;
+    const jar = new Jar();
+    expect((await facebookLogin(jar, attackerFb)).headers.get("Location")).toBe("/signup?via=facebook");
+    const squat = jar.take(await call(() => signupRoute.action(args(form("/signup", { intent: "facebook", email: victimEmail, agencyName: "Squatters" }, jar)))));
+    expect(squat.status).toBe(302);
+    const [victim] = await asService((tx) => tx<{ id: string }[]>`select id from public.users where email = ${victimEmail}`);
+
+    // the real owner of the address resets the password by email; the page shows the linked login
+    await requestPasswordReset({ email: victimEmail }, { baseUrl: ORIGIN });
+    const [mail] = await listOutbox({ to: victimEmail, limit: 1 });
+    const token = firstLink(mail.textBody)!.split("/reset-password/")[1];
+    const page = await call(() => resetRoute.loader({ ...args(new Request(`${ORIGIN}/reset-password/${token}`)), params: { token } }));
+    expect(await page.json()).toMatchObject({ valid: true, facebook: { proven: false } });
+    // ... and submits the form as shown (the "keep" box unticked)
+    const reset = await call(() =>
+      resetRoute.action({ ...args(form(`/reset-password/${token}`, { password: "owner-password-77", confirm: "owner-password-77" })), params: { token } }),
+    );
+    expect(reset.headers.get("Location")).toBe("/login?reset=1");
+
+    // then joins agency A by invitation
+    const A = await createAgencyFixture({ workspaces: 1 });
+    await inviteMember(A.owner.id, A.agency.id, { email: victimEmail, role: "member" }, { baseUrl: ORIGIN });
+    const [invite] = await listOutbox({ to: victimEmail, limit: 1 });
+    await acceptInvitation(victim.id, firstLink(invite.textBody)!.split("/invite/")[1]);
+
+    // the attacker's Facebook login no longer reaches that account: it is a stranger again
+    const back = await facebookLogin(new Jar(), attackerFb);
+    expect(back.headers.get("Location")).toBe("/signup?via=facebook");
+    expect(back.headers.get("Set-Cookie") ?? "").not.toContain("__spendlane_session");
+    const [row] = await asService((tx) => tx`select facebook_user_id, email_verified_at is not null as verified from public.users where id = ${victim.id}`);
+    expect(row).toEqual({ facebook_user_id: null, verified: true });
+  });
+
+  it("links Facebook to an existing account only from a signed-in session; the account page can remove it", async () => {
+    const fbId = "100000000000001"; // Alice Martin
+    const user = await createUser();
+    const jar = new Jar();
+    jar.take(await call(() => loginRoute.action(args(form("/login", { email: user.email, password: TEST_PASSWORD }, jar)))));
+    expect(jar.has("__spendlane_session")).toBe(true);
+    const linked = await facebookLogin(jar, fbId);
+    expect(linked.headers.get("Location")).toBe("/account?fb=linked");
+    const [row] = await asService((tx) => tx`select facebook_user_id, facebook_link_proven from public.users where id = ${user.id}`);
+    // linked, but not proven: nobody has confirmed this account's address yet
+    expect(row).toEqual({ facebook_user_id: fbId, facebook_link_proven: false });
+    // now Facebook logs straight in to that account, from another browser
+    const other = new Jar();
+    expect((await facebookLogin(other, fbId)).headers.get("Location")).toBe("/a");
+    expect((await getUser(new Request(ORIGIN + "/a", { headers: { Cookie: other.header() } })))?.id).toBe(user.id);
+    // the account page lists it and removes it (the account has a password, so it is not the only way in)
+    const page = await call(() => accountRoute.loader(args(new Request(ORIGIN + "/account", { headers: { Cookie: jar.header() } }))));
+    expect(await page.json()).toMatchObject({ facebook: { linked: true } });
+    const removed = await call(() => accountRoute.action(args(form("/account", { intent: "facebook-unlink" }, jar))));
+    expect(removed.status).toBe(200);
+    const [after] = await asService((tx) => tx`select facebook_user_id from public.users where id = ${user.id}`);
+    expect(after.facebook_user_id).toBeNull();
+  });
+
+  it("an email change lists the linked Facebook login on its confirmation page and keeps it only when asked", async () => {
+    const user = await createUser();
+    await asService((tx) => tx`update public.users set facebook_user_id = ${"9" + Date.now()}, facebook_linked_at = now() where id = ${user.id}`);
+    const jar = new Jar();
+    jar.take(await call(() => loginRoute.action(args(form("/login", { email: user.email, password: TEST_PASSWORD }, jar)))));
+    const newEmail = `${uniq("moved")}@example.test`;
+    const asked = await call(() => accountRoute.action(args(form("/account", { intent: "email", email: newEmail, password: TEST_PASSWORD }, jar))));
+    expect((await asked.json()).ok).toMatch(/confirmation link/);
+    const [mail] = await listOutbox({ to: newEmail, limit: 1 });
+    const token = firstLink(mail.textBody)!.split("/confirm-email/")[1];
+    const page = await call(() => confirmRoute.loader({ ...args(new Request(`${ORIGIN}/confirm-email/${token}`)), params: { token } }));
+    expect(await page.json()).toMatchObject({ valid: true, newEmail, facebook: { proven: false } });
+    const done = await call(() => confirmRoute.action({ ...args(form(`/confirm-email/${token}`, { facebook: "keep" }, jar)), params: { token } }));
+    expect(done.headers.get("Location")).toBe("/login?email-changed=1");
+    const [row] = await asService((tx) => tx`select email, facebook_link_proven, facebook_user_id is not null as linked from public.users where id = ${user.id}`);
+    expect(row).toEqual({ email: newEmail, facebook_link_proven: true, linked: true });
+    // the old session is gone
+    expect(await getUser(new Request(ORIGIN + "/a", { headers: { Cookie: jar.header() } }))).toBeNull();
   });
 
   it("Deny sends the person back to the login page with a notice", async () => {

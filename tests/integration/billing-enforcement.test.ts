@@ -63,3 +63,45 @@ describe("operator plan changes", () => {
     expect(row.plan_id).toBe("starter");
   });
 });
+
+// Security review, extra item: a read-only agency (billing) could still rename clients, invite
+// viewers, resend invitations and archive/restore clients.
+describe("a read-only agency (billing on, subscription canceled)", () => {
+  it("renames, archives, restores, invites viewers and resends invitations nothing, with the billing reason (402)", async () => {
+    const { resetEnvForTests } = await import("../../app/.server/env");
+    const { renameClient, setClientArchived } = await import("../../app/.server/tenancy/clients");
+    const { inviteViewer, inviteMember, resendInvitation } = await import("../../app/.server/tenancy/invitations");
+    const { agency, owner, workspaces } = await createAgencyFixture({ workspaces: 2 });
+    // an open invitation made while the agency could still write
+    const pending = await inviteMember(owner.id, agency.id, { email: `pending-${agency.slug}@example.test`, role: "member" }, { baseUrl: "http://localhost:3000" });
+    await asService((tx) => tx`update public.workspaces set archived_at = now() where id = ${workspaces[1].id}`);
+    const saved = { key: process.env.STRIPE_SECRET_KEY, hook: process.env.STRIPE_WEBHOOK_SECRET };
+    Object.assign(process.env, { STRIPE_SECRET_KEY: "sk_test_read_only", STRIPE_WEBHOOK_SECRET: "whsec_read_only" });
+    resetEnvForTests();
+    try {
+      await asService((tx) => tx`update public.agencies set subscription_status = 'canceled' where id = ${agency.id}`);
+      const attempts: [string, () => Promise<unknown>][] = [
+        ["rename", () => renameClient(owner.id, agency.id, workspaces[0].id, { name: "Renamed while read-only" })],
+        ["archive", () => setClientArchived(owner.id, agency.id, workspaces[0].id, true)],
+        ["restore", () => setClientArchived(owner.id, agency.id, workspaces[1].id, false)],
+        ["invite viewer", () => inviteViewer(owner.id, agency.id, workspaces[0].id, { email: `viewer-${agency.slug}@example.test` }, { baseUrl: "http://localhost:3000" })],
+        ["resend", () => resendInvitation(owner.id, agency.id, pending.id, { baseUrl: "http://localhost:3000" })],
+      ];
+      for (const [what, attempt] of attempts) {
+        await expect(attempt(), what).rejects.toMatchObject({ status: 402, message: expect.stringMatching(/read-only because the subscription is canceled/) });
+      }
+      const [ws0] = await asService((tx) => tx`select name, archived_at from public.workspaces where id = ${workspaces[0].id}`);
+      expect(ws0).toMatchObject({ name: "Client 1", archived_at: null });
+      const [ws1] = await asService((tx) => tx`select archived_at from public.workspaces where id = ${workspaces[1].id}`);
+      expect(ws1.archived_at).not.toBeNull();
+      const invites = await asService((tx) => tx`select 1 from public.invitations where agency_id = ${agency.id} and role = 'viewer'`);
+      expect(invites).toHaveLength(0);
+    } finally {
+      for (const [k, v] of [["STRIPE_SECRET_KEY", saved.key], ["STRIPE_WEBHOOK_SECRET", saved.hook]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      resetEnvForTests();
+    }
+  });
+});

@@ -149,6 +149,9 @@ describe("dashboard numbers = emulator ground truth", () => {
     );
     const json = JSON.parse(out);
     expect(json.range).toEqual({ since: r.since, until: r.until, compare: { kind: "year", since: "2025-10-25", until: "2025-11-08" } });
+    // the attribution windows of the conversions, at the top level (each account's own setting here)
+    const byCurrency = { windows: ["7d_click", "1d_view"], label: "7-day click or 1-day view", mixed: false };
+    expect(json.attribution).toEqual({ choice: "account_default", windows: ["7d_click", "1d_view"], byCurrency: { USD: byCurrency, JPY: byCurrency } });
     for (const a of t.accounts) {
       const tr = await truth(a.metaAccountId, r.since, r.until);
       const tot = json.byCurrency[a.currency].totals;

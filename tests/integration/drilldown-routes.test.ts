@@ -54,9 +54,9 @@ beforeAll(async () => {
       await tx`insert into public.insights_ad_daily (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window, workspace_id, meta_adset_id, meta_campaign_id, spend, impressions, clicks, link_clicks, conversions, conversion_value)
         values (${a!.id}, ${day}, ${ad}, ${p}, 'default', ${ws}, '9011', '901', ${spend}, ${impr}, ${clicks}, ${clicks}, ${conv}, ${value})`;
     }
-    // a row of another attribution window is never added in
-    await tx`insert into public.insights_ad_daily (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window, workspace_id, meta_adset_id, meta_campaign_id, spend, impressions)
-      values (${a!.id}, '2026-10-01', '90111', 'facebook', '1d_click', ${ws}, '9011', '901', 99, 9999)`;
+    // a row left from an older read under another attribution window is never added in
+    await tx`insert into public.insights_ad_daily (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window, workspace_id, meta_adset_id, meta_campaign_id, spend, impressions, fetched_at)
+      values (${a!.id}, '2026-10-01', '90111', 'facebook', '1d_click', ${ws}, '9011', '901', 99, 9999, now() - interval '1 day')`;
     await tx`insert into public.insights_breakdown_daily (ad_account_id, breakdown, date, meta_adset_id, key1, key2, attribution_window, workspace_id, meta_campaign_id, spend, impressions, clicks)
       values (${a!.id}, 'placement', '2026-10-01', '9011', 'threads', 'threads_feed', 'default', ${ws}, '901', 3.00, 300, 3),
              (${a!.id}, 'placement', '2026-10-01', '9011', 'facebook', 'feed', 'default', ${ws}, '901', 7.10, 700, 17)`;

@@ -2,7 +2,8 @@
 import { startEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, type EmulatorOptions, type RunningEmulator } from "../../emulator/meta-graph/index";
 
 export { DEFAULT_APP_ID, DEFAULT_APP_SECRET };
-export const VERSION = "v24.0";
+// the default version (meta/versions.ts): live at the emulator clock
+export { DEFAULT_META_API_VERSION as VERSION } from "../../app/.server/meta/versions";
 
 export interface EmulatorUser {
   id: string;

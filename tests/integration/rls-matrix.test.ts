@@ -36,6 +36,10 @@ interface Ctx {
   invitation: string;
   audit: string;
   vault: string;
+  template: string;
+  schedule: string;
+  shareLink: string;
+  delivery: string;
 }
 
 type Sql = (c: Ctx) => string;
@@ -86,7 +90,7 @@ const MATRIX: TableSpec[] = [
   {
     table: "public.agency_members",
     select: [(c) => `select 1 from public.agency_members where agency_id = '${c.agencyA}' and user_id = '${c.member}'`, "YYY00E"],
-    insert: [(c) => `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'member') returning 1`, "YYEEEE"],
+    insert: [(c) => `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'member') returning 1`, ALL_E], // memberships come from accepted invitations only (0061),
     update: [(c) => `update public.agency_members set role = 'admin' where agency_id = '${c.agencyA}' and user_id = '${c.member}' returning 1`, "YY000E"],
     delete: [(c) => `delete from public.agency_members where agency_id = '${c.agencyA}' and user_id = '${c.member}' returning 1`, "YY000E"],
   },
@@ -100,7 +104,7 @@ const MATRIX: TableSpec[] = [
   {
     table: "public.workspace_viewers",
     select: [(c) => `select 1 from public.workspace_viewers where workspace_id = '${c.ws1}' and user_id = '${c.viewer}'`, "YYY0YE"],
-    insert: [(c) => `insert into public.workspace_viewers (workspace_id, user_id, agency_id) values ('${c.ws2}', '${c.outsider}', '${c.agencyA}') returning 1`, "YYEEEE"],
+    insert: [(c) => `insert into public.workspace_viewers (workspace_id, user_id, agency_id) values ('${c.ws2}', '${c.outsider}', '${c.agencyA}') returning 1`, ALL_E], // viewers come from accepted invitations only (0061),
     update: [(c) => `update public.workspace_viewers set created_at = now() where workspace_id = '${c.ws1}' returning 1`, ALL_E],
     delete: [(c) => `delete from public.workspace_viewers where workspace_id = '${c.ws1}' and user_id = '${c.viewer}' returning 1`, "YY000E"],
   },
@@ -155,12 +159,104 @@ const MATRIX: TableSpec[] = [
     update: [() => `update public.plans set seats = 999 where id = 'trial' returning 1`, ALL_E],
     delete: [() => `delete from public.plans where id = 'trial' returning 1`, ALL_E],
   },
+  // Client reports (migration 0090): branding is read by staff and the agency's client viewers and
+  // written by owners and admins; templates and schedules belong to staff; the delivery log and share
+  // links are written by the delivery engine (service) only; staff revoke links; viewers see none of it.
+  {
+    table: "public.agency_branding",
+    select: [(c) => `select brand_color from public.agency_branding where agency_id = '${c.agencyA}'`, "YYY0YE"],
+    // A's row exists (seeded); a second row for A conflicts, so insert is tried for agency B's id
+    insert: [(c) => `insert into public.agency_branding (agency_id) values ('${c.agencyB}') returning 1`, "EEEYEE"],
+    update: [(c) => `update public.agency_branding set brand_color = '#ff0000' where agency_id = '${c.agencyA}' returning 1`, "YY000E"],
+    delete: [(c) => `delete from public.agency_branding where agency_id = '${c.agencyA}' returning 1`, ALL_E],
+  },
+  {
+    table: "public.report_templates",
+    select: [(c) => `select id from public.report_templates where id = '${c.template}'`, "YYY00E"],
+    insert: [(c) => `insert into public.report_templates (workspace_id, agency_id, name, sections, range_preset) values ('${c.ws1}', '${c.agencyA}', 'T', '["kpis"]', 'last_month') returning 1`, "YYYEEE"],
+    update: [(c) => `update public.report_templates set name = 'Renamed' where id = '${c.template}' returning 1`, "YYY00E"],
+    delete: [(c) => `delete from public.report_templates where id = '${c.template}' returning 1`, "YYY00E"],
+  },
+  {
+    table: "public.report_schedules",
+    select: [(c) => `select id from public.report_schedules where id = '${c.schedule}'`, "YYY00E"],
+    insert: [(c) => `insert into public.report_schedules (workspace_id, agency_id, template_id, name, frequency, day_of_month, hour) values ('${c.ws1}', '${c.agencyA}', '${c.template}', 'S', 'monthly', 1, 8) returning 1`, "YYYEEE"],
+    update: [(c) => `update public.report_schedules set hour = 9 where id = '${c.schedule}' returning 1`, "YYY00E"],
+    delete: [(c) => `delete from public.report_schedules where id = '${c.schedule}' returning 1`, "YYY00E"],
+  },
+  {
+    table: "public.report_share_links",
+    select: [(c) => `select id, expires_at from public.report_share_links where id = '${c.shareLink}'`, "YYY00E"],
+    insert: [(c) => `insert into public.report_share_links (agency_id, workspace_id, schedule_id, period_since, period_until, snapshot, token_hash) values ('${c.agencyA}', '${c.ws1}', '${c.schedule}', '2026-01-01', '2026-01-31', '{}', repeat('a', 64)) returning 1`, ALL_E],
+    update: [(c) => `update public.report_share_links set revoked_at = now() where id = '${c.shareLink}' returning 1`, "YYY00E"],
+    delete: [(c) => `delete from public.report_share_links where id = '${c.shareLink}' returning 1`, ALL_E],
+  },
+  {
+    table: "public.report_deliveries",
+    select: [(c) => `select id, status from public.report_deliveries where id = '${c.delivery}'`, "YYY00E"],
+    insert: [(c) => `insert into public.report_deliveries (agency_id, workspace_id, schedule_id, kind, period_since, period_until, recipient_email, idempotency_key) values ('${c.agencyA}', '${c.ws1}', '${c.schedule}', 'test', '2026-01-01', '2026-01-31', 'x@example.test', 'forged') returning 1`, ALL_E],
+    update: [(c) => `update public.report_deliveries set status = 'sent' where id = '${c.delivery}' returning 1`, ALL_E],
+    delete: [(c) => `delete from public.report_deliveries where id = '${c.delivery}' returning 1`, ALL_E],
+  },
+  // Goals and alerts (0100): targets are read like facts and added (never edited) by owners/admins.
+  {
+    table: "public.workspace_targets",
+    select: [(c) => `select 1 from public.workspace_targets where workspace_id = '${c.ws1}'`, "YYY0YE"],
+    insert: [(c) => `insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget, created_by)
+      values ('${c.ws1}', 'EUR', '2030-01-01', 100, private.current_user_id()) returning 1`, "YYEEEE"],
+    update: [(c) => `update public.workspace_targets set monthly_budget = 1 where workspace_id = '${c.ws1}' returning 1`, ALL_E],
+    delete: [(c) => `delete from public.workspace_targets where workspace_id = '${c.ws1}' returning 1`, ALL_E],
+  },
+  {
+    table: "public.agency_alert_settings",
+    select: [(c) => `select 1 from public.agency_alert_settings where agency_id = '${c.agencyA}'`, "YYY00E"],
+    insert: [(c) => `insert into public.agency_alert_settings (agency_id) values ('${c.agencyA}')
+      on conflict (agency_id) do update set pacing_alert_pct = 20 returning 1`, "YYEEEE"],
+    update: [(c) => `update public.agency_alert_settings set viewers_get_budget_alerts = true where agency_id = '${c.agencyA}' returning 1`, "YY000E"],
+    delete: [(c) => `delete from public.agency_alert_settings where agency_id = '${c.agencyA}' returning 1`, ALL_E],
+  },
+  {
+    // written only by the evaluator (service); staff read, viewers only opted-in budget alerts (rules below)
+    table: "public.alerts",
+    select: [(c) => `select 1 from public.alerts where workspace_id = '${c.ws1}'`, "YYY00E"],
+    insert: [(c) => `insert into public.alerts (agency_id, workspace_id, rule, subject, subject_label, message, link)
+      values ('${c.agencyA}', '${c.ws1}', 'zero_delivery', 'x', 'x', 'x', '/a/x') returning 1`, ALL_E],
+    update: [(c) => `update public.alerts set resolved_at = now() where workspace_id = '${c.ws1}' returning 1`, ALL_E],
+    delete: [(c) => `delete from public.alerts where workspace_id = '${c.ws1}' returning 1`, ALL_E],
+  },
+  {
+    // each person's own settings, in agencies they can enter (a client viewer may get budget alerts)
+    table: "public.alert_user_settings",
+    select: [(c) => `select 1 from public.alert_user_settings where agency_id = '${c.agencyA}'`, "00Y00E"],
+    insert: [(c) => `insert into public.alert_user_settings (user_id, agency_id) values (private.current_user_id(), '${c.agencyA}')
+      on conflict (user_id, agency_id) do update set digest_hour = 9 returning 1`, "YYYEYE"],
+    update: [(c) => `update public.alert_user_settings set digest_hour = 9 where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
+    delete: [(c) => `delete from public.alert_user_settings where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
+  },
+  {
+    table: "public.alert_rule_preferences",
+    select: [(c) => `select 1 from public.alert_rule_preferences where agency_id = '${c.agencyA}'`, "00Y00E"],
+    insert: [(c) => `insert into public.alert_rule_preferences (user_id, agency_id, rule, delivery) values (private.current_user_id(), '${c.agencyA}', 'zero_delivery', 'off')
+      on conflict (user_id, agency_id, rule) do update set delivery = 'off' returning 1`, "YYYEYE"],
+    update: [(c) => `update public.alert_rule_preferences set delivery = 'digest' where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
+    delete: [(c) => `delete from public.alert_rule_preferences where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
+  },
+  {
+    // agency staff follow clients of their agency; the member already follows ws1
+    table: "public.alert_follows",
+    select: [(c) => `select 1 from public.alert_follows where workspace_id = '${c.ws1}'`, "00Y00E"],
+    insert: [(c) => `insert into public.alert_follows (user_id, workspace_id) values (private.current_user_id(), '${c.ws1}') on conflict do nothing returning 1`, "YY0EEE"],
+    update: [(c) => `update public.alert_follows set workspace_id = workspace_id where workspace_id = '${c.ws1}' returning 1`, ALL_E],
+    delete: [(c) => `delete from public.alert_follows where workspace_id = '${c.ws1}' returning 1`, "00Y00E"],
+  },
+  serviceOnly("private.alert_deliveries", "channel"),
   // Service-only tables: no grant to anon or authenticated at all.
   serviceOnly("public.stripe_events", "id"),
   serviceOnly("public.meta_deletion_requests", "status"),
   serviceOnly("private.token_vault", "id"),
   serviceOnly("private.mail_outbox", "subject"),
   serviceOnly("private.password_resets", "token_hash"),
+  serviceOnly("private.email_changes", "token_hash"),
   serviceOnly("private.meta_oauth_states", "state_hash"),
   serviceOnly("private.rate_limits", "bucket"),
   serviceOnly("private.schema_migrations", "name"),
@@ -218,10 +314,29 @@ beforeAll(async () => {
     const [inv] = await tx`insert into public.invitations (agency_id, email, role, token_hash, invited_by)
       values (${A.agency.id}, ${`inv-${Date.now()}@example.test`}, 'member', ${`hash-${Date.now()}`}, ${A.owner.id}) returning id`;
     const [audit] = await tx`insert into public.audit_log (agency_id, actor_user_id, action) values (${A.agency.id}, ${A.owner.id}, 'test.seed') returning id`;
+    await tx`insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget) values (${A.workspaces[0].id}, 'EUR', '2026-03-01', 1000)`;
+    await tx`insert into public.agency_alert_settings (agency_id) values (${A.agency.id})`;
+    const [alert] = await tx`insert into public.alerts (agency_id, workspace_id, rule, subject, subject_label, message, link)
+      values (${A.agency.id}, ${A.workspaces[0].id}, 'spend_anomaly', 'account:x', 'Account 1', 'Spend spiked', '/a/x') returning id`;
+    await tx`insert into public.alerts (agency_id, workspace_id, rule, subject, subject_label, message, link)
+      values (${A.agency.id}, ${A.workspaces[0].id}, 'projected_overspend', 'currency:EUR', 'EUR budget', 'Over budget', '/a/x')`;
+    await tx`insert into private.alert_deliveries (alert_id, user_id, channel) values (${alert.id}, ${A.member.id}, 'immediate')`;
+    await tx`insert into public.alert_user_settings (user_id, agency_id) values (${A.member.id}, ${A.agency.id})`;
+    await tx`insert into public.alert_rule_preferences (user_id, agency_id, rule, delivery) values (${A.member.id}, ${A.agency.id}, 'zero_delivery', 'digest')`;
+    await tx`insert into public.alert_follows (user_id, workspace_id) values (${A.member.id}, ${A.workspaces[0].id})`;
     for (const u of [A.owner, A.admin, A.member, B.owner, A.viewer]) {
       await tx`insert into public.sessions (id, user_id, expires_at) values (${`rls-${u.id}`}, ${u.id}, now() + interval '1 day')`;
     }
-    return { vault: vault.id, connection: conn.id, accounts, invitation: inv.id, audit: String(audit.id) };
+    await tx`insert into public.agency_branding (agency_id, display_name) values (${A.agency.id}, 'Agency A Reports')`;
+    const [tpl] = await tx`insert into public.report_templates (workspace_id, name, sections, range_preset)
+      values (${A.workspaces[0].id}, 'Monthly', '["kpis"]', 'last_month') returning id`;
+    const [sch] = await tx`insert into public.report_schedules (workspace_id, template_id, name, frequency, day_of_month, hour)
+      values (${A.workspaces[0].id}, ${tpl.id}, 'Monthly', 'monthly', 1, 8) returning id`;
+    const [link] = await tx`insert into public.report_share_links (agency_id, workspace_id, schedule_id, period_since, period_until, snapshot, token_hash)
+      values (${A.agency.id}, ${A.workspaces[0].id}, ${sch.id}, '2026-10-01', '2026-10-31', '{}', ${"b".repeat(64)}) returning id`;
+    const [del] = await tx`insert into public.report_deliveries (agency_id, workspace_id, schedule_id, share_link_id, kind, period_since, period_until, recipient_email, idempotency_key)
+      values (${A.agency.id}, ${A.workspaces[0].id}, ${sch.id}, ${link.id}, 'scheduled', '2026-10-01', '2026-10-31', 'client@example.test', ${`rls-${sch.id}`}) returning id`;
+    return { vault: vault.id, connection: conn.id, accounts, invitation: inv.id, audit: String(audit.id), template: tpl.id, schedule: sch.id, shareLink: link.id, delivery: del.id };
   });
   c = {
     agencyA: A.agency.id,
@@ -240,6 +355,10 @@ beforeAll(async () => {
     invitation: seeded.invitation,
     audit: seeded.audit,
     vault: seeded.vault,
+    template: seeded.template,
+    schedule: seeded.schedule,
+    shareLink: seeded.shareLink,
+    delivery: seeded.delivery,
   };
   ids = { ownerA: A.owner.id, adminA: A.admin.id, memberA: A.member.id, ownerB: B.owner.id, viewerA1: A.viewer.id, anon: null };
 });
@@ -298,6 +417,7 @@ describe("RLS rules", () => {
       await expectError(who, `select token_hash from public.invitations`, /permission denied/);
       await expectError(who, `select * from private.token_vault`, /permission denied/);
       await expectError(who, `select token_secret_id from public.meta_connections`, /permission denied/);
+      await expectError(who, `select token_hash from public.report_share_links`, /permission denied/);
     }
   });
 
@@ -307,9 +427,10 @@ describe("RLS rules", () => {
   });
 
   it("only owners make owners", async () => {
-    await expectError(c.admin, `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner')`, /row-level security/);
+    // nobody inserts a membership directly (0061): owners are made by promotion or transfer
+    await expectError(c.admin, `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner')`, /permission denied/);
+    await expectError(c.owner, `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner')`, /permission denied/);
     await expectError(c.admin, `update public.agency_members set role = 'owner' where agency_id = '${c.agencyA}' and user_id = '${c.member}'`, /row-level security/);
-    expect((await run(c.owner, `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner') returning 1`)).cell).toBe("Y");
     expect((await run(c.owner, `update public.agency_members set role = 'owner' where agency_id = '${c.agencyA}' and user_id = '${c.member}' returning 1`)).cell).toBe("Y");
   });
 
@@ -348,7 +469,8 @@ describe("RLS rules", () => {
   });
 
   it("agency B sees nothing of agency A", async () => {
-    const byAgency = ["agencies:id", "agency_members", "workspaces", "workspace_viewers", "invitations", "audit_log", "meta_connections", "ad_accounts", "sync_runs", "data_versions"];
+    const byAgency = ["agencies:id", "agency_members", "workspaces", "workspace_viewers", "invitations", "audit_log", "meta_connections", "ad_accounts", "sync_runs", "data_versions",
+      "agency_branding", "report_templates", "report_schedules", "report_share_links", "report_deliveries", "workspace_targets", "agency_alert_settings", "alerts"];
     const byWorkspace = ["campaigns", "insights_daily", "insights_daily_rollup", "insights_campaign_rollup", "insights_platform_rollup", "insights_reach"];
     const A = `'${c.agencyA}'`;
     const WS = `('${c.ws1}', '${c.ws2}')`;
@@ -363,6 +485,33 @@ describe("RLS rules", () => {
       expect((await run(c.owner, text)).rows, text).toBeGreaterThan(0);
       expect((await run(ids.ownerB, text)).rows, text).toBe(0);
     }
+  });
+
+  it("a client viewer reads their workspace's budget alerts only when the agency opts viewers in", async () => {
+    const budget = `select rule from public.alerts where workspace_id = '${c.ws1}'`;
+    expect((await run(c.viewer, budget)).rows).toBe(0);
+    await asService((tx) => tx`update public.agency_alert_settings set viewers_get_budget_alerts = true where agency_id = ${c.agencyA}`);
+    try {
+      // the budget alert, never the spend anomaly of the same workspace
+      expect((await run(c.viewer, budget)).rows).toBe(1);
+      expect((await run(c.viewer, `${budget} and rule = 'projected_overspend'`)).rows).toBe(1);
+      expect((await run(ids.ownerB, budget)).rows).toBe(0);
+    } finally {
+      await asService((tx) => tx`update public.agency_alert_settings set viewers_get_budget_alerts = false where agency_id = ${c.agencyA}`);
+    }
+  });
+
+  it("targets are append-only history and take their agency from the workspace", async () => {
+    // an owner of A naming agency B's id still gets A (the trigger sets agency_id from the workspace)
+    let agency = "";
+    await asUser(c.owner, async (tx) => {
+      const [r] = await tx<{ agency_id: string }[]>`insert into public.workspace_targets (workspace_id, currency, effective_from, target_cpa, created_by)
+        values (${c.ws1}, 'USD', '2031-01-01', 12, ${c.owner}) returning agency_id`;
+      agency = r!.agency_id;
+      throw ROLLBACK;
+    }).catch((e) => { if (e !== ROLLBACK) throw e; });
+    expect(agency).toBe(c.agencyA);
+    await expectError(c.owner, `insert into public.workspace_targets (workspace_id, currency, effective_from, target_cpa, created_by) values ('${c.ws1}', 'USD', '2031-01-01', 12, '${c.admin}')`, /row-level security/);
   });
 
   it("a viewer of another agency's workspace gains nothing in agency A", async () => {

@@ -104,3 +104,42 @@ describe("owner data export", () => {
     expect(anon.headers.get("location")).toMatch(/^\/login\?redirectTo=/);
   });
 });
+
+// Extra item of the review: the owner's ZIP was built in memory (Content-Length of the whole file).
+describe("owner data export, streamed", () => {
+  it("is read in pages as the client reads: a paused client holds the export, a departed one ends it", async () => {
+    const { streamAgencyExport } = await import("../../app/.server/security/export");
+    const fx = await createAgencyFixture({ workspaces: 1 });
+    const acct = await seedFacts(fx.agency.id, fx.workspaces[0].id, "1.0000");
+    // 6,000 days x 1 campaign: a dozen cursor batches of insights
+    await asService((tx) => tx`insert into public.insights_daily (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id, spend, impressions, clicks)
+      select ${acct}, '120000002', d::date, 'instagram', ${fx.workspaces[0].id}, (random() * 1000)::numeric(14, 4), (random() * 1e6)::int, (random() * 1e4)::int
+      from generate_series('2010-01-01'::date, '2010-01-01'::date + 5999, interval '1 day') d`);
+    const exported = async () =>
+      (await asService((tx) => tx`select 1 from public.audit_log where agency_id = ${fx.agency.id} and action = 'agency.exported'`)).length;
+
+    // a client that reads one chunk and stops: the export waits (nothing finished, nothing audited) ...
+    const paused = (await streamAgencyExport(fx.owner.id, fx.agency.id)).getReader();
+    expect((await paused.read()).done).toBe(false);
+    // (an export built in memory would have finished, and been audited, long before this)
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await exported()).toBe(0);
+    // ... and a client that goes away ends it without an audit entry
+    await paused.cancel();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await exported()).toBe(0);
+
+    // through the route: no Content-Length (the size is not known up front), every row arrives
+    const res = await get(fx.owner.id, fx.agency.slug);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-length")).toBeNull();
+    expect(res.headers.get("content-type")).toBe("application/zip");
+    const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
+    const rows = parseCsv(strFromU8(files["insights_daily.csv"]));
+    expect(rows).toHaveLength(6001);
+    expect(rows.filter((r) => r.meta_campaign_id === "120000001")[0].spend).toBe("1.0000");
+    expect(parseCsv(strFromU8(files["invitations.csv"]))).toEqual([]);
+    expect(strFromU8(files["invitations.csv"]).split("\n")[0]).toMatch(/^id,workspace_id,email,role/);
+    await expect.poll(exported).toBe(1);
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * Input fuzzing through the real server: random query strings and form bodies (odd keys, huge,
  * empty, unicode, control characters, numbers where ids belong, repeated fields) against every
- * page as owner, member, client viewer and anonymous. Bad input may be refused (4xx) or ignored, but
+ * page as owner, member, client viewer and anonymous, behind forged X-Forwarded-For chains. Bad input
+ * may be refused (4xx) or ignored, but
  * it must never be a 500. A failure prints the shrunk counterexample.
  */
 import fc from "fast-check";
@@ -40,7 +41,7 @@ afterAll(async () => {
   await closeVite();
 });
 
-const PUBLIC_PATHS = ["/", "/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc", "/meta/deletion/abcdefghijklmnopqrstuv", "/meta/callback", "/a"];
+const PUBLIC_PATHS = ["/", "/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc", "/confirm-email/abc", "/account", "/meta/deletion/abcdefghijklmnopqrstuv", "/meta/callback", "/a"];
 
 const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
@@ -49,6 +50,18 @@ const nasty = fc.oneof(
 );
 const KEYS = ["intent", "email", "password", "name", "role", "token", "since", "until", "range", "preset", "compare", "platform", "campaign", "accounts", "connectionId", "adAccountId", "workspaceId", "userId", "redirectTo", "code", "state", "slug", "agencySlug", "agencyName", "page", "sort", "q", "kind", "plan", "deleteData"];
 const fields = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 12 })), nasty), { maxLength: 8 });
+
+/** Client-supplied X-Forwarded-For values: addresses, garbage, spoofed loopback, huge lists. */
+const forwarded = fc.option(
+  fc.oneof(
+    fc.ipV4(),
+    fc.ipV6(),
+    fc.constantFrom("127.0.0.1", "::1", "unknown", "", " , ,", "999.1.1.1", "1.2.3.4:80", "[::1]:443", "evil.example", "1.1.1.1,".repeat(200)),
+    // printable ASCII only: anything else is not a valid header value, and fetch refuses to send it
+    fc.string({ maxLength: 30 }).map((v) => v.replace(/[^\x20-\x7e]/g, "")),
+  ),
+  { nil: null },
+);
 
 function encode(pairs: [string, string][]) {
   const p = new URLSearchParams();
@@ -61,7 +74,7 @@ describe("input fuzzing", () => {
     const targets = [
       ...TENANT_URLS.map((u) => ({ path: u.path(ids), method: u.method ?? "GET", form: u.form })),
       ...PUBLIC_PATHS.map((path) => ({ path, method: "GET" as const, form: undefined })),
-      ...["/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc"].map((path) => ({ path, method: "POST" as const, form: undefined })),
+      ...["/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc", "/confirm-email/abc", "/account"].map((path) => ({ path, method: "POST" as const, form: undefined })),
     ];
     const seen: string[] = [];
     await fc.assert(
@@ -70,8 +83,12 @@ describe("input fuzzing", () => {
         fc.constantFrom("owner", "member", "viewer", "anon"),
         fields,
         fields,
-        async (target, role, query, body) => {
-          const headers: Record<string, string> = { "x-forwarded-for": `10.99.${seen.length % 250}.${(seen.length >> 8) % 250}` };
+        forwarded,
+        async (target, role, query, body, forgedFor) => {
+          // a forged X-Forwarded-For on top of the trusted hop's own (review, finding 6): never a 500,
+          // and only the last, proxy-appended address can count (security-rate-limit.test.ts)
+          const own = `10.99.${seen.length % 250}.${(seen.length >> 8) % 250}`;
+          const headers: Record<string, string> = { "x-forwarded-for": forgedFor === null ? own : `${forgedFor}, ${own}` };
           if (cookies[role]) headers.cookie = cookies[role]!;
           const qs = encode(query);
           const url = `${target.path}${qs ? `${target.path.includes("?") ? "&" : "?"}${qs}` : ""}`;

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import type { ServerBuild } from "@remix-run/node";
 import { createServer, type ViteDevServer } from "vite";
-import { createApp, type AppRuntime } from "../../server/app";
+import { createApp, type AppOptions, type AppRuntime } from "../../server/app";
 
 export interface TestServer {
   url: string;
@@ -25,11 +25,17 @@ async function loadBuild(): Promise<ServerBuild> {
   return (await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild;
 }
 
-export async function startTestServer(runtime: Partial<AppRuntime> = {}): Promise<TestServer> {
+/** `trustProxy: false` tests the default (no proxy trusted); the harness normally poses as one. */
+export async function startTestServer(runtime: Partial<AppRuntime> = {}, opts: { trustProxy?: AppOptions["trustProxy"] } = {}): Promise<TestServer> {
   const build = await loadBuild();
   const app = createApp(
     build,
     { env: { NODE_ENV: "production", ...runtime.env }, expressMounts: runtime.expressMounts ?? [] },
+    {
+      // The test client poses as a proxy on loopback (TRUST_PROXY=loopback) so that each test server
+      // can play its own client address through X-Forwarded-For; `trustProxy: false` tests the default.
+      trustProxy: opts.trustProxy ?? "loopback",
+    },
   );
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));

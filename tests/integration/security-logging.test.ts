@@ -76,6 +76,22 @@ describe("request logs", () => {
     expect(capture.lines.join("")).not.toContain("inv-token-that-must-not-leak");
   });
 
+  // Review finding 5: the access log was redacted, but the route error log and the CSRF refusal log wrote the raw path.
+  it("keep path tokens out of the route error log and the CSRF refusal log too", async () => {
+    const { handleError } = await import("../../app/entry.server");
+    const request = new Request("http://127.0.0.1/reset-password/reset-token-in-error-path");
+    handleError(new Error("boom at /invite/invite-token-in-message"), { request, params: {}, context: {} } as never);
+    const refused = await server.fetch("/invite/invite-token-in-csrf-path", { method: "POST", headers: { origin: "https://evil.example" } });
+    expect(refused.status).toBe(403);
+    await refused.text();
+    await accessLine(refused.headers.get("x-request-id")!);
+    const all = capture.lines.join("");
+    expect(all).toContain("unhandled error in a route");
+    expect(all).toContain("csrf check refused a request");
+    for (const secret of ["reset-token-in-error-path", "invite-token-in-message", "invite-token-in-csrf-path"]) expect(all).not.toContain(secret);
+    expect(loggablePath("/confirm-email/abc")).toBe("/confirm-email/[redacted]");
+  });
+
   it("carry the request id on lines written by app code, and redact secrets by key and in text", () => {
     runWithLogContext({ requestId: "req-ctx-1", userId: "u-1" }, () => {
       logger.info(

@@ -97,6 +97,20 @@ describe("signed_request", () => {
       expect(() => parseSignedRequest(bad, APP_SECRET), bad).toThrow(/signed_request/);
     }
   });
+
+  // Review finding 8: a signed_request with issued_at 1 (or none) was accepted, so a captured one replays forever.
+  it("refuses a stale, future-dated, expired or undated signed_request", () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect(parseSignedRequest(signRequest({ user_id: "5", issued_at: now - 60 }, APP_SECRET), APP_SECRET).user_id).toBe("5");
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ user_id: "5", issued_at: 1 }, /too old/],
+      [{ user_id: "5", issued_at: now - 2 * 3600 }, /too old/],
+      [{ user_id: "5", issued_at: now + 3600 }, /future/],
+      [{ user_id: "5", issued_at: now - 60, expires: now - 3600 }, /expired/],
+      [{ user_id: "5", issued_at: undefined }, /incomplete/],
+    ];
+    for (const [payload, why] of cases) expect(() => parseSignedRequest(signRequest(payload, APP_SECRET), APP_SECRET), JSON.stringify(payload)).toThrow(why);
+  });
 });
 
 describe("Meta deauthorize callback", () => {

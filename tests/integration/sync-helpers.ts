@@ -7,6 +7,7 @@ import { asService, sql } from "../../app/.server/db/connection";
 import { storeSecret, readSecret } from "../../app/.server/meta/vault";
 import { GraphClient } from "../../app/.server/meta/graph";
 import { RateGovernor } from "../../app/.server/meta/governor";
+import { DEFAULT_META_API_VERSION } from "../../app/.server/meta/versions";
 import { runSync, type SyncDeps, type SyncRequest } from "../../app/.server/sync/runner";
 import { backfillStart, accountToday } from "../../app/.server/sync/planner";
 import { startEmulator, DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
@@ -87,7 +88,7 @@ export function testDeps(emu: Pick<RunningEmulator, "url">, overrides: Partial<S
         accessToken: token,
         graphUrl: emu.url,
         appSecret: DEFAULT_APP_SECRET,
-        version: "v24.0",
+        version: DEFAULT_META_API_VERSION,
         governor,
         retryBaseMs: 5,
         retryMaxDelayMs: 50,

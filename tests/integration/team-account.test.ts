@@ -1,7 +1,9 @@
 import { describe, it, expect } from "vitest";
 import { asService } from "../../app/.server/db/connection";
 import { InputError } from "../../app/.server/errors";
-import { changeEmail, changePassword, listSessions, signOutOtherSessions } from "../../app/.server/auth/account";
+import { changePassword, listSessions, signOutOtherSessions } from "../../app/.server/auth/account";
+import { confirmEmailChange, previewEmailChange, requestEmailChange } from "../../app/.server/auth/email-change";
+import { TooManyAttemptsError } from "../../app/.server/security/rate-limit";
 import { isResetTokenValid, requestPasswordReset, resetPassword } from "../../app/.server/auth/password-reset";
 import { verifyPassword } from "../../app/.server/tenancy/users";
 import { firstLink, listOutbox } from "../../app/.server/mail";
@@ -47,7 +49,7 @@ describe("password reset", () => {
     await expect(resetPassword(token, { password: "short", confirm: "short" })).rejects.toBeInstanceOf(InputError);
     await expect(resetPassword(token, { password: "new-password-22", confirm: "other-password-22" })).rejects.toMatchObject({ fields: { confirm: "The passwords do not match" } });
     const result = await resetPassword(token, { password: "new-password-22", confirm: "new-password-22" });
-    expect(result).toEqual({ userId: u.id, sessionsEnded: 2 });
+    expect(result).toEqual({ userId: u.id, sessionsEnded: 2, facebookRemoved: false });
     expect(await sessionIds(u.id)).toEqual([]);
     expect(await verifyPassword(await passwordHash(u.id), "new-password-22")).toBe(true);
     expect(await isResetTokenValid(token)).toBe(false);
@@ -100,16 +102,54 @@ describe("account security", () => {
     expect(await verifyPassword(await passwordHash(u.id), "next-password-44")).toBe(true);
   });
 
-  it("changing the email needs the password and a free address", async () => {
+  // Review finding 1 (second half): the email changed at once, unverified, so an attacker in a session
+  // could move the account to an address they own. Now a link goes to the new address first.
+  it("changing the email needs the password, a free address and a confirmation from the new inbox", async () => {
     const u = await createUser();
     const taken = await createUser();
-    await expect(changeEmail(u.id, { email: taken.email, password: TEST_PASSWORD })).rejects.toThrow(/already used/);
-    await expect(changeEmail(u.id, { email: `${uniq("n")}@example.test`, password: "wrong-password-1" })).rejects.toThrow(/not correct/);
-    await expect(changeEmail(u.id, { email: "bad", password: TEST_PASSWORD })).rejects.toBeInstanceOf(InputError);
+    const opts = { baseUrl: BASE };
+    await expect(requestEmailChange(u.id, { email: taken.email, password: TEST_PASSWORD }, opts)).rejects.toThrow(/already used/);
+    await expect(requestEmailChange(u.id, { email: `${uniq("n")}@example.test`, password: "wrong-password-1" }, opts)).rejects.toThrow(/not correct/);
+    await expect(requestEmailChange(u.id, { email: "bad", password: TEST_PASSWORD }, opts)).rejects.toBeInstanceOf(InputError);
     const fresh = `${uniq("n")}@example.test`;
-    await changeEmail(u.id, { email: fresh.toUpperCase(), password: TEST_PASSWORD });
-    const [row] = await asService((tx) => tx`select email from public.users where id = ${u.id}`);
-    expect(row.email).toBe(fresh);
+    const other = await newSession(u.id);
+    expect(await requestEmailChange(u.id, { email: fresh.toUpperCase(), password: TEST_PASSWORD }, opts)).toEqual({ pendingEmail: fresh });
+    // nothing changed yet
+    const [before] = await asService((tx) => tx`select email, email_verified_at from public.users where id = ${u.id}`);
+    expect(before).toEqual({ email: u.email, email_verified_at: null });
+    // the old address is told, the new one gets the link
+    const [notice] = await listOutbox({ to: u.email, limit: 1 });
+    expect(notice.template).toBe("email_change_notice");
+    expect(notice.textBody).toContain(fresh);
+    const [mail] = await listOutbox({ to: fresh, limit: 1 });
+    expect(mail.template).toBe("email_change");
+    const link = firstLink(mail.textBody)!;
+    expect(link.startsWith(`${BASE}/confirm-email/`)).toBe(true);
+    const token = link.slice(`${BASE}/confirm-email/`.length);
+    expect(await previewEmailChange(token)).toMatchObject({ newEmail: fresh, identities: { facebook: null, hasPassword: true } });
+    await expect(confirmEmailChange("not-a-token", {})).rejects.toThrow(/invalid, used or expired/);
+    expect(await confirmEmailChange(token, {})).toEqual({ userId: u.id, email: fresh, facebookRemoved: false });
+    const [after] = await asService((tx) => tx<{ email: string; email_verified_at: Date | null }[]>`select email, email_verified_at from public.users where id = ${u.id}`);
+    expect(after.email).toBe(fresh);
+    expect(after.email_verified_at).not.toBeNull();
+    // every session is signed out; the link works once
+    expect(await sessionIds(u.id)).not.toContain(other);
+    await expect(confirmEmailChange(token, {})).rejects.toThrow(/invalid, used or expired/);
+  });
+
+  // Review finding 7: no attempt limit on the current-password check in /account.
+  it("the current-password check allows 5 failures per 15 minutes, and a success does not count", async () => {
+    const u = await createUser();
+    const sess = await newSession(u.id);
+    const attempt = (pw: string) => changePassword(u.id, sess, { currentPassword: pw, newPassword: "next-password-55", confirm: "next-password-55" });
+    await attempt(TEST_PASSWORD);
+    for (let i = 0; i < 5; i++) await expect(attempt(`wrong-password-${i}`)).rejects.toThrow(/not correct/);
+    const refused = attempt("next-password-55");
+    await expect(refused).rejects.toBeInstanceOf(TooManyAttemptsError);
+    await expect(refused).rejects.toMatchObject({ status: 429 });
+    // the email change shares the limit: the right password is refused too while it lasts
+    await expect(requestEmailChange(u.id, { email: `${uniq("n")}@example.test`, password: "next-password-55" }, { baseUrl: BASE })).rejects.toBeInstanceOf(TooManyAttemptsError);
+    expect(await verifyPassword(await passwordHash(u.id), "next-password-55")).toBe(true);
   });
 
   it("lists own sessions (current first, no ids) and signs out the others", async () => {

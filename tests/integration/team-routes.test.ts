@@ -231,22 +231,32 @@ describe("account pages", () => {
 });
 
 describe("dev outbox", () => {
-  it("lists mail in development and is a 404 in production outside demo mode", async () => {
+  // Review finding 4: demo mode was inferred from a missing META_APP_ID, so production without a Meta
+  // app (even with DATABASE_URL) served every reset link here.
+  it("lists mail in development and is a 404 in production outside demo mode, which is never inferred", async () => {
     const dev = await run(outbox.loader as Handler, await requestAs(null, "/dev/outbox"));
     expect(dev.status).toBe(200);
     expect(Array.isArray(dev.body.messages)).toBe(true);
-    const saved = { NODE_ENV: process.env.NODE_ENV, DEMO: process.env.DEMO };
+    const saved = { NODE_ENV: process.env.NODE_ENV, SPENDLANE_DEMO: process.env.SPENDLANE_DEMO, META_APP_ID: process.env.META_APP_ID, APP_URL: process.env.APP_URL };
     try {
       process.env.NODE_ENV = "production";
-      process.env.DEMO = "0";
+      process.env.APP_URL = "https://app.example.test";
+      delete process.env.SPENDLANE_DEMO;
+      // no Meta app configured: that alone no longer means "demo"
+      delete process.env.META_APP_ID;
       resetEnvForTests();
       expect((await run(outbox.loader as Handler, await requestAs(null, "/dev/outbox"))).status).toBe(404);
-      process.env.DEMO = "1";
+      process.env.SPENDLANE_DEMO = "0";
+      resetEnvForTests();
+      expect((await run(outbox.loader as Handler, await requestAs(null, "/dev/outbox"))).status).toBe(404);
+      process.env.SPENDLANE_DEMO = "1";
+      resetEnvForTests();
       expect((await run(outbox.loader as Handler, await requestAs(null, "/dev/outbox"))).status).toBe(200);
     } finally {
-      process.env.NODE_ENV = saved.NODE_ENV;
-      if (saved.DEMO === undefined) delete process.env.DEMO;
-      else process.env.DEMO = saved.DEMO;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
       resetEnvForTests();
     }
   });

@@ -127,3 +127,22 @@ describe("RateGovernor", () => {
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2_000);
   });
 });
+
+describe("x-fb-ads-insights-throttle on error responses", () => {
+  it("an insights call that fails still feeds its throttle header to the governor", async () => {
+    const { GraphClient } = await import("../../app/.server/meta/graph");
+    let t = 1_000_000;
+    const governor = new RateGovernor({ now: () => t, sleep: async (ms) => void (t += ms) });
+    const fetch = async () =>
+      new Response(JSON.stringify({ error: { message: "(#3018) The start date of the time range cannot be beyond 37 months from the current date", type: "OAuthException", code: 100, error_subcode: 3018 } }), {
+        status: 400,
+        headers: { "content-type": "application/json", "x-fb-ads-insights-throttle": JSON.stringify({ app_id_util_pct: 12, acc_id_util_pct: 97, ads_api_access_tier: "standard_access" }) },
+      });
+    const graph = new GraphClient({ accessToken: "EAAtoken", graphUrl: "https://graph.example", version: "v27.0", governor, fetch: fetch as typeof globalThis.fetch, maxRetries: 0 });
+    await expect(graph.get("act_1/insights", { time_range: { since: "2023-01-01", until: "2023-01-02" } })).rejects.toMatchObject({ kind: "history_limit" });
+    expect(governor.state("act_1").usagePct).toBe(97);
+    expect(governor.state("act_1").pausedUntil).toBeGreaterThan(t);
+    // the app's share came from the same header
+    expect(governor.state().usagePct).toBe(12);
+  });
+});

@@ -1,6 +1,6 @@
 /**
- * Account security for the signed-in user: sessions (list, sign out others), change password and
- * change email (both need the current password).
+ * Account security for the signed-in user: sessions (list, sign out others) and change password
+ * (needs the current password). Email changes wait for a confirmation: email-change.ts.
  *
  * Sessions are listed and ended under asUser: RLS lets a user see and delete only their own rows.
  * The password hash is never granted to `authenticated`, so verifying and replacing it runs as a
@@ -8,9 +8,10 @@
  */
 import { z } from "zod";
 import { asService, asUser } from "../db/connection";
-import { InputError, NotFoundError, fieldErrors, isUniqueViolation } from "../errors";
-import { emailSchema, passwordSchema } from "../tenancy/validation";
+import { InputError, NotFoundError, fieldErrors } from "../errors";
+import { passwordSchema } from "../tenancy/validation";
 import { hashPassword, verifyPassword } from "../tenancy/users";
+import { RATE_LIMITS, TooManyAttemptsError, beginAttempt, bucket, type Counter } from "../security/rate-limit";
 
 /** No session id: ids are bearer credentials and never go to the page. */
 export interface SessionRow {
@@ -42,23 +43,35 @@ export const changePasswordSchema = z
   .object({ currentPassword: z.string().min(1, "Enter your current password"), newPassword: passwordSchema, confirm: z.string() })
   .refine((v) => v.newPassword === v.confirm, { path: ["confirm"], message: "The passwords do not match" });
 
-async function checkCurrentPassword(userId: string, password: string, field: string) {
+/**
+ * The current-password check guards password and email changes, so a stolen session cannot guess
+ * its way to them: failures count per user and per client IP (RATE_LIMITS.current_password), a
+ * correct password hands its attempt back. Over the limit: TooManyAttemptsError (429).
+ */
+export async function checkCurrentPassword(userId: string, password: string, field: string, ip: string | null) {
+  const rules = RATE_LIMITS.current_password;
+  const counters: Counter[] = [{ bucket: bucket("current_password", "account", userId), rule: rules.account }];
+  if (ip) counters.push({ bucket: bucket("current_password", "ip", ip), rule: rules.ip });
+  const attempt = await beginAttempt("current_password", counters);
+  if (!attempt.ok) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
   const [row] = await asService((tx) => tx<{ password_hash: string | null }[]>`
     select password_hash from public.users where id = ${userId}`);
   if (!row) throw new NotFoundError();
   if (!row.password_hash) {
+    await attempt.succeeded();
     throw new InputError("Your account has no password yet; set one with “Forgot password”", { [field]: "No password set" });
   }
   if (!(await verifyPassword(row.password_hash, password))) {
     throw new InputError("The current password is not correct", { [field]: "Not correct" });
   }
+  await attempt.succeeded();
 }
 
 /** Changes the password and signs out every other session (the current one stays). */
-export async function changePassword(userId: string, currentSessionId: string, input: unknown): Promise<{ sessionsEnded: number }> {
+export async function changePassword(userId: string, currentSessionId: string, input: unknown, opts: { ip?: string | null } = {}): Promise<{ sessionsEnded: number }> {
   const parsed = changePasswordSchema.safeParse(input);
   if (!parsed.success) throw new InputError("Check the passwords", fieldErrors(parsed.error.issues));
-  await checkCurrentPassword(userId, parsed.data.currentPassword, "currentPassword");
+  await checkCurrentPassword(userId, parsed.data.currentPassword, "currentPassword", opts.ip ?? null);
   const passwordHash = await hashPassword(parsed.data.newPassword);
   return asService(async (tx) => {
     await tx`update public.users set password_hash = ${passwordHash}, updated_at = now() where id = ${userId}`;
@@ -67,20 +80,4 @@ export async function changePassword(userId: string, currentSessionId: string, i
     const ended = await tx`delete from public.sessions where user_id = ${userId} and id <> ${currentSessionId} returning id`;
     return { sessionsEnded: ended.length };
   });
-}
-
-export const changeEmailSchema = z.object({ email: emailSchema, password: z.string().min(1, "Enter your current password") });
-
-/** Changes the sign-in email (unique across users). */
-export async function changeEmail(userId: string, input: unknown): Promise<{ email: string }> {
-  const parsed = changeEmailSchema.safeParse(input);
-  if (!parsed.success) throw new InputError("Check the email", fieldErrors(parsed.error.issues));
-  await checkCurrentPassword(userId, parsed.data.password, "password");
-  try {
-    await asService((tx) => tx`update public.users set email = ${parsed.data.email}, updated_at = now() where id = ${userId}`);
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new InputError("That email is already used by another account", { email: "Already in use" });
-    throw err;
-  }
-  return { email: parsed.data.email };
 }

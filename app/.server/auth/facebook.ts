@@ -13,6 +13,7 @@ import { OAuth2Strategy } from "remix-auth-oauth2";
 import { OAuth2Tokens } from "arctic";
 import { env } from "../env";
 import { logger } from "../logger";
+import { publicOrigin } from "../security/origin";
 
 export interface FacebookIdentity {
   facebookUserId: string;
@@ -110,7 +111,8 @@ export class FacebookStrategy extends OAuth2Strategy<FacebookResult> {
 export function facebookStrategy(request: Request): FacebookStrategy | null {
   const e = env();
   if (!e.META_APP_ID || !e.META_APP_SECRET) return null;
-  const origin = e.APP_URL ?? new URL(request.url).origin;
+  // APP_URL, or a loopback origin in development and the local demo: never a client-chosen Host.
+  const origin = publicOrigin(request);
   return new FacebookStrategy({
     appId: e.META_APP_ID,
     appSecret: e.META_APP_SECRET,

@@ -15,6 +15,7 @@ import { appBaseUrl, passwordResetMail, sendMail } from "../mail";
 import { emailSchema, passwordSchema } from "../tenancy/validation";
 import { hashPassword } from "../tenancy/users";
 import { hashToken, newToken, plausibleToken } from "../tenancy/invitations";
+import { identityChoiceSchema, linkedIdentitiesInTx, settleIdentitiesInTx, type LinkedIdentities } from "./identities";
 
 /** At most this many open reset links per account per hour, so the form cannot flood a mailbox. */
 const MAX_OPEN_RESETS = 3;
@@ -54,16 +55,36 @@ export async function requestPasswordReset(input: unknown, opts: { baseUrl?: str
 
 /** True when the token is open (unused, unexpired): the reset page shows the form only then. */
 export async function isResetTokenValid(token: string): Promise<boolean> {
-  if (!plausibleToken(token)) return false;
-  const [row] = await asService((tx) => tx`
-    select 1 from private.password_resets where token_hash = ${hashToken(token)} and used_at is null and expires_at > now()`);
-  return Boolean(row);
+  return (await previewReset(token)).valid;
 }
 
-/** Sets a new password with a reset token; returns the user's id. Signs out every session. */
-export async function resetPassword(token: string, input: unknown): Promise<{ userId: string; sessionsEnded: number }> {
+/**
+ * What the reset page shows for a token: whether it is open, and the sign-in identities linked to the
+ * account, so the person taking it over by email sees (and can remove) a Facebook login (ADR 0063).
+ */
+export async function previewReset(token: string): Promise<{ valid: boolean; identities: LinkedIdentities | null }> {
+  if (!plausibleToken(token)) return { valid: false, identities: null };
+  return asService(async (tx) => {
+    const [row] = await tx<{ user_id: string }[]>`
+      select user_id from private.password_resets where token_hash = ${hashToken(token)} and used_at is null and expires_at > now()`;
+    if (!row) return { valid: false, identities: null };
+    return { valid: true, identities: await linkedIdentitiesInTx(tx, row.user_id) };
+  });
+}
+
+/**
+ * Sets a new password with a reset token; returns the user's id. Signs out every session. The reset
+ * proves the mailbox: the email counts as verified from now on, pending email changes are cancelled,
+ * and a linked Facebook login is kept or removed as `input.facebook` says (an unproven one goes
+ * unless kept explicitly; see identities.ts).
+ */
+export async function resetPassword(
+  token: string,
+  input: Record<string, unknown>,
+): Promise<{ userId: string; sessionsEnded: number; facebookRemoved: boolean }> {
   const parsed = resetPasswordSchema.safeParse(input);
   if (!parsed.success) throw new InputError("Check the new password", fieldErrors(parsed.error.issues));
+  const choice = identityChoiceSchema.parse(input).facebook;
   if (!plausibleToken(token)) throw new InputError(INVALID);
   const passwordHash = await hashPassword(parsed.data.password);
   return asService(async (tx) => {
@@ -72,9 +93,11 @@ export async function resetPassword(token: string, input: unknown): Promise<{ us
       where token_hash = ${hashToken(token)} and used_at is null and expires_at > now()
       for update`;
     if (!row) throw new InputError(INVALID);
-    await tx`update public.users set password_hash = ${passwordHash}, updated_at = now() where id = ${row.user_id}`;
+    await tx`update public.users set password_hash = ${passwordHash}, email_verified_at = now(), updated_at = now() where id = ${row.user_id}`;
     await tx`update private.password_resets set used_at = now() where user_id = ${row.user_id} and used_at is null`;
+    await tx`update private.email_changes set used_at = now() where user_id = ${row.user_id} and used_at is null`;
+    const { facebookRemoved } = await settleIdentitiesInTx(tx, row.user_id, choice);
     const ended = await tx`delete from public.sessions where user_id = ${row.user_id} returning id`;
-    return { userId: row.user_id, sessionsEnded: ended.length };
+    return { userId: row.user_id, sessionsEnded: ended.length, facebookRemoved };
   });
 }

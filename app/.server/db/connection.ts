@@ -17,11 +17,13 @@ export type Tx = postgres.TransactionSql;
 interface DbState {
   sql?: Sql;
   url?: string;
+  stallMs?: number;
 }
 const state: DbState = ((globalThis as Record<string, unknown>).__spendlaneDb ??= {}) as DbState;
 
 /** Points the process at a database. Called once at boot (server, CLI, tests). */
-export function configureDatabase(url: string, options: { max?: number } = {}) {
+export function configureDatabase(url: string, options: { max?: number; stallMs?: number } = {}) {
+  if (options.stallMs !== undefined) state.stallMs = options.stallMs;
   if (state.sql && state.url === url) return state.sql;
   const old = state.sql;
   state.url = url;
@@ -62,17 +64,48 @@ export async function closeDatabase() {
   if (s) await s.end({ timeout: 5 });
 }
 
+/**
+ * A transaction that must start (BEGIN answered) within `stallMs` (default 15 s: the 10 s connect
+ * timeout plus margin), else it fails as CONNECT_TIMEOUT, which the app answers with 503.
+ *
+ * Why: postgres 3.4.9 loses a query written to a pooled connection in the instant between the
+ * socket's ECONNRESET and its close (closed(hadError) assumes error() already failed every pending
+ * query, and the write was queued after it). An idle connection reset by a load balancer or NAT
+ * (RST) thus left the next request waiting forever. A transaction that starts late is rolled back.
+ */
+function begin<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const limit = state.stallMs ?? 15_000;
+  let started = false;
+  let abandoned = false;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      if (started) return;
+      abandoned = true;
+      reject(Object.assign(new Error(`The database did not start a transaction within ${limit} ms`), { code: "CONNECT_TIMEOUT" }));
+    }, limit);
+    sql()
+      .begin(async (tx) => {
+        started = true;
+        clearTimeout(timer);
+        if (abandoned) throw new Error("transaction abandoned after its start timed out");
+        return fn(tx);
+      })
+      .then((v) => resolve(v as T), reject)
+      .finally(() => clearTimeout(timer));
+  });
+}
+
 /** Runs `fn` as `userId` (or anonymously with null) under row-level security, in one transaction. */
 export async function asUser<T>(userId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const claims = JSON.stringify(userId ? { sub: userId, role: "authenticated" } : { role: "anon" });
   const role = userId ? "authenticated" : "anon";
-  return (await sql().begin(async (tx) => {
+  return begin(async (tx) => {
     await tx`select set_config('request.jwt.claims', ${claims}, true), set_config('role', ${role}, true)`;
     return fn(tx);
-  })) as T;
+  });
 }
 
 /** Privileged access that bypasses RLS: sync, webhooks, CLI, boot. Never on a request path for user data. */
 export async function asService<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return (await sql().begin(async (tx) => fn(tx))) as T;
+  return begin(fn);
 }

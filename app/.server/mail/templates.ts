@@ -3,7 +3,7 @@
  * carry single-use tokens, so templates are the only place a token appears outside the database hash.
  */
 export interface RenderedMail {
-  template: "invitation" | "password_reset";
+  template: "invitation" | "password_reset" | "email_change" | "email_change_notice" | "report" | "alert" | "alert_digest";
   subject: string;
   text: string;
   html: string;
@@ -13,7 +13,7 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-function layout(title: string, paragraphs: string[], button: { label: string; url: string }, footer: string) {
+export function layout(title: string, paragraphs: string[], button: { label: string; url: string }, footer: string) {
   const body = paragraphs.map((p) => `<p style="margin:0 0 16px">${escapeHtml(p)}</p>`).join("");
   return `<!doctype html><html><body style="font-family:system-ui,sans-serif;background:#09090b;color:#e4e4e7;padding:32px">
 <div style="max-width:520px;margin:0 auto;background:#18181b;border:1px solid #27272a;border-radius:12px;padding:28px">

@@ -18,6 +18,7 @@ import { MetaApiError, isMetaApiError } from "./errors";
 import { graphClientFromEnv, type GraphClient } from "./graph";
 import { consumeOAuthAttempt, createOAuthAttempt, exchangeCode, exchangeLongLived, inspectToken, metaApp, type TokenInfo } from "./oauth";
 import { deleteSecret, readSecret, storeSecret } from "./vault";
+import { configuredVersionStatus } from "./version-health";
 
 const log = logger.child({ module: "meta.connections" });
 
@@ -285,6 +286,9 @@ async function facebookName(token: string): Promise<string | null> {
 
 /** Starts "Connect Meta" (or "Reconnect"): returns the URL of Meta's dialog. */
 export async function startConnect(opts: { userId: string; sessionId: string; workspaceId: string; connectionId?: string; origin: string }): Promise<string> {
+  // A retired or unknown API version would fail right after Meta's dialog: say so before (ADR 0070).
+  const api = configuredVersionStatus();
+  if (api.state === "expired" || api.state === "unknown" || api.state === "unreleased") throw new InputError(api.message!);
   return asService(async (tx) => {
     const ws = await workspaceAgency(tx, opts.workspaceId);
     if (ws.archived) throw new InputError("This client is archived; restore it before connecting Meta.");

@@ -7,6 +7,8 @@
  * A MetaApiError's message never carries a token, an appsecret_proof or a URL's query string.
  */
 
+import { deprecatedVersionMessage } from "./versions";
+
 export type MetaErrorKind =
   | "token_invalid"
   | "permission"
@@ -159,6 +161,8 @@ export function classifyGraphError(httpStatus: number, body: unknown, headers?: 
       ...extra,
     });
 
+  // A deprecated or unknown API version: say which one, and what to set (ADR 0070).
+  if (code === 2635) return new MetaApiError("invalid_request", deprecatedVersionMessage(/^\/?(v\d+\.\d+)\//.exec(path ?? "")?.[1]), details);
   if (code === 190 || code === 102 || (code === undefined && subcode !== undefined && TOKEN_SUBCODES.has(subcode))) return make("token_invalid");
   if (code !== undefined && (RATE_LIMIT_CODES.has(code) || (code >= 80000 && code <= 80014))) {
     return make("rate_limited", { retryAfterMs: waitFromUsageHeaders(headers) ?? DEFAULT_RATE_LIMIT_WAIT_MS });

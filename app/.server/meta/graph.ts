@@ -94,7 +94,7 @@ export class GraphClient {
 
   constructor(opts: GraphClientOptions) {
     if (!opts.accessToken) throw new MetaApiError("token_invalid", "No Meta access token given");
-    if (!/^v\d+\.\d+$/.test(opts.version)) throw new Error(`Invalid Graph API version "${opts.version}" (expected like v24.0)`);
+    if (!/^v\d+\.\d+$/.test(opts.version)) throw new Error(`Invalid Graph API version "${opts.version}" (expected like v27.0)`);
     this.opts = {
       timeoutMs: 30_000,
       maxRetries: 4,

@@ -1,9 +1,11 @@
 /**
- * CSV exports of the campaign table and the daily series, with csv-stringify. Additive facts are
+ * CSV exports of the campaign table and the daily series, with csv-stringify (formula-safe cells,
+ * security/spreadsheet-safe.ts). Additive facts are
  * written from the exact SQL sums (decimal text, no float rounding); ratios with the precision the
  * page shows plus two digits, and empty when undefined (division by zero).
  */
 import { stringify } from "csv-stringify/sync";
+import { SPREADSHEET_SAFE } from "../security/spreadsheet-safe";
 import type { Metrics, Sums } from "./metrics";
 import { trimDecimal } from "./metrics";
 import type { Report } from "./workspace";
@@ -23,9 +25,10 @@ function factColumns(s: Sums, m: Metrics) {
     ratio(m.ctr, RATIO_DIGITS.ctr),
     ratio(m.cpc, RATIO_DIGITS.cpc),
     ratio(m.cpm, RATIO_DIGITS.cpm),
-    trimDecimal(s.conversions),
+    // withheld (null) where rows used different attribution windows: empty, never a mixed sum
+    m.conversions == null ? "" : trimDecimal(s.conversions),
     ratio(m.cpa, RATIO_DIGITS.cpa),
-    trimDecimal(s.conversion_value),
+    m.conversion_value == null ? "" : trimDecimal(s.conversion_value),
     ratio(m.roas, RATIO_DIGITS.roas),
   ];
 }
@@ -51,7 +54,8 @@ export function reportCsv(report: Report, kind: ExportKind): string {
       for (const d of g.daily) rows.push([g.currency, d.date, ...factColumns(d.sums, d.metrics)]);
     }
   }
-  return stringify(rows);
+  // Campaign names come from Meta: a leading =, +, -, @ must not run as a formula in a spreadsheet.
+  return stringify(rows, SPREADSHEET_SAFE);
 }
 
 /** "acme-outdoor_2026-10-01_2026-10-28_campaigns.csv" */

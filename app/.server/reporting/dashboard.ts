@@ -101,6 +101,7 @@ export async function workspaceDashboard(opts: { userId: string; workspaceId: st
     campaigns: g.campaigns.map((c) => ({ id: c.meta_campaign_id, name: c.name, status: c.status, metrics: rowMetrics(c.metrics) })),
     platforms: g.platforms.map((p) => ({ platform: p.platform, metrics: rowMetrics(p.metrics) })),
     daily: g.daily.map((d) => ({ date: d.date, metrics: rowMetrics(d.metrics) })),
+    attribution: g.attribution,
   }));
   const lastSynced = context.accounts.reduce<string | null>((m, a) => (a.last_synced_at && (!m || a.last_synced_at > m) ? a.last_synced_at : m), null);
   return {

@@ -69,7 +69,7 @@ const GROUPING: Record<Level, { id: string; parent: string | null }> = {
 
 type FactRow = Sums & { currency: string; ad_account_id: string; id: string | null; parent_id: string | null; k1?: string; k2?: string };
 
-async function factRows(tx: Tx, ws: string, r: DateRange, accountIds: string[], scope: DrillScope, level: Level, breakdown: Breakdown | null, totalsOnly: boolean): Promise<FactRow[]> {
+async function factRows(tx: Tx, ws: string, r: DateRange, accountIds: string[], scope: DrillScope, level: Level, breakdown: Breakdown | null, totalsOnly: boolean, windows: string[]): Promise<FactRow[]> {
   const table = breakdown ? "insights_breakdown_daily" : "insights_ad_daily";
   const g = GROUPING[level];
   const keys = breakdown ? "f.key1 as k1, f.key2 as k2" : `${g.id} as id, ${g.parent ?? "null"} as parent_id`;
@@ -79,12 +79,12 @@ async function factRows(tx: Tx, ws: string, r: DateRange, accountIds: string[], 
   return tx.unsafe<FactRow[]>(
     `select a.currency, ${totalsOnly ? "null as ad_account_id, null as id, null as parent_id" : `f.ad_account_id::text as ad_account_id, ${keys}`}, ${SUMS}
      from public.${table} f join public.ad_accounts a on a.id = f.ad_account_id
-     where f.workspace_id = $1 and f.date between $2 and $3 and f.attribution_window = $4
+     where f.workspace_id = $1 and f.date between $2 and $3 and f.attribution_window = any($4::text[])
        and ($5 or f.ad_account_id = any($6::uuid[]))
        and ($7 = '' or f.meta_campaign_id = $7) and ($8 = '' or f.meta_adset_id = $8)
        and ($9 = '' or ${breakdown ? "f.breakdown = $9" : "true"})
      group by ${groups}`,
-    [ws, r.since, r.until, FETCHED_ATTRIBUTION_WINDOW, accountIds.length === 0, accountIds, scope.campaignId ?? "", scope.adsetId ?? "", breakdown ?? ""],
+    [ws, r.since, r.until, windows, accountIds.length === 0, accountIds, scope.campaignId ?? "", scope.adsetId ?? "", breakdown ?? ""],
   );
 }
 
@@ -136,8 +136,16 @@ export async function computeLevelReport(tx: Tx, ctx: WorkspaceContext, range: R
   const breakdown = q.breakdown ?? null;
   const level: Level = breakdown ? "adset" : q.level;
   const ws = ctx.workspaceId;
-  const rows = await factRows(tx, ws, range, accountIds, scope, level, breakdown, false);
-  const prev = range.previous ? await factRows(tx, ws, range.previous, accountIds, scope, level, breakdown, true) : [];
+  // One attribution window only (ADR 0071): the one the range's facts were read with; when a re-sync
+  // left two in the range, the newest read's, and the report says "mixed" is avoided by reading one.
+  const table = breakdown ? "insights_breakdown_daily" : "insights_ad_daily";
+  const found = await tx.unsafe<{ w: string }[]>(
+    `select attribution_window as w, max(fetched_at) as at from public.${table} where workspace_id = $1 and date between $2 and $3 group by 1 order by 2 desc`,
+    [ws, range.since, range.until],
+  );
+  const windows = found.length ? [found[0]!.w] : [FETCHED_ATTRIBUTION_WINDOW];
+  const rows = await factRows(tx, ws, range, accountIds, scope, level, breakdown, false, windows);
+  const prev = range.previous ? await factRows(tx, ws, range.previous, accountIds, scope, level, breakdown, true, windows) : [];
   // zero-delivery objects are listed only under a chosen parent (a campaign's ad sets, an ad set's ads)
   const listAll = !breakdown && ((level === "adset" && !!scope.campaignId) || (level === "ad" && !!scope.adsetId) || (level === "campaign" && !!scope.campaignId));
   const infos = breakdown || level === "account" ? [] : await objects(tx, ws, level, scope);
@@ -179,7 +187,7 @@ export async function computeLevelReport(tx: Tx, ctx: WorkspaceContext, range: R
   }
   for (const p of prev) if (p.ad_account_id == null) group(p.currency).previous = metricsFromSums(pickSums(p));
   for (const g of Object.values(byCurrency)) g.rows.sort((a, b) => b.metrics.spend - a.metrics.spend || b.metrics.impressions - a.metrics.impressions || a.name.localeCompare(b.name));
-  return { range, level, breakdown, attributionWindow: FETCHED_ATTRIBUTION_WINDOW, byCurrency };
+  return { range, level, breakdown, attributionWindow: windows[0]!, byCurrency };
 }
 
 export function getLevelReport(tx: Tx, ctx: WorkspaceContext, range: ResolvedRange, q: LevelQuery): Promise<LevelReport> {

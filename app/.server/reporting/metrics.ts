@@ -46,10 +46,12 @@ export interface Metrics {
   cpc: number | null;
   /** spend / impressions x 1000 */
   cpm: number | null;
-  conversions: number;
+  /** null when the rows behind it used different attribution windows (never added up; ADR 0071) */
+  conversions: number | null;
   /** spend / conversions */
   cpa: number | null;
-  conversion_value: number;
+  /** null like conversions */
+  conversion_value: number | null;
   /** conversion value / spend */
   roas: number | null;
   /** people reached in the range, from Meta; null when not available */
@@ -91,6 +93,14 @@ export function metricsFromSums(s: Sums, reach: number | null = null): Metrics {
     reach,
     frequency: reach == null ? null : ratio(impressions, reach),
   };
+}
+
+/**
+ * The metrics with conversions, their value, CPA and ROAS withheld: for totals over rows fetched with
+ * different attribution windows, which Spendlane never adds up (Meta returns no metrics then either).
+ */
+export function withholdConversions(m: Metrics): Metrics {
+  return { ...m, conversions: null, conversion_value: null, cpa: null, roas: null };
 }
 
 /** Relative change (0.12 = +12 %); null when there is nothing to compare against. */

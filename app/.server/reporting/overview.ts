@@ -12,7 +12,8 @@ import { createHash } from "node:crypto";
 import type { Tx } from "../db/connection";
 import { cached } from "./cache";
 import { eachDay, resolveRange, type RangeParams, type ResolvedRange } from "./dates";
-import { delta, metricsFromSums, pickSums, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
+import { delta, metricsFromSums, pickSums, withholdConversions, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
+import { overviewAttribution, type ReportAttribution } from "./attribution";
 
 export type SyncState =
   | { kind: "ok" }
@@ -212,6 +213,9 @@ export async function getAgencyOverview(
       : await cached(`overview:${agencyId}:${fingerprint}`, async () => foldNumbers(await queryNumbers(tx, agencyId, ids, ranges)));
 
   const hasCompare = params.compare !== "none";
+  // conversions are never added up across different attribution windows (ADR 0071)
+  const attribution = await overviewAttribution(tx, agencyId, ids);
+  const unmixed = (m: Metrics, a: ReportAttribution) => (a.mixed ? withholdConversions(m) : m);
   const rows: OverviewRow[] = list.map((w) => {
     const perCurrency: Map<string, { cur: Sums; prev: Sums | null; daily: Map<string, string> }> = numbers.perWorkspace.get(w.id) ?? new Map();
     const range = ranges.find((r) => r.timezone === (w.timezones ?? [])[0]);
@@ -219,8 +223,9 @@ export async function getAgencyOverview(
     const lines: OverviewCurrencyLine[] = [...perCurrency.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([currency, s]) => {
-        const current = metricsFromSums(s.cur);
-        const previous = hasCompare ? metricsFromSums(s.prev ?? ZERO_SUMS) : null;
+        const a = attribution.line(w.id, currency);
+        const current = unmixed(metricsFromSums(s.cur), a);
+        const previous = hasCompare ? unmixed(metricsFromSums(s.prev ?? ZERO_SUMS), a) : null;
         return {
           currency,
           current,
@@ -240,8 +245,8 @@ export async function getAgencyOverview(
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([currency, t]) => ({
       currency,
-      current: metricsFromSums(t.cur),
-      previous: hasCompare ? metricsFromSums(t.prev ?? ZERO_SUMS) : null,
+      current: unmixed(metricsFromSums(t.cur), attribution.total(currency)),
+      previous: hasCompare ? unmixed(metricsFromSums(t.prev ?? ZERO_SUMS), attribution.total(currency)) : null,
       clients: rows.filter((r) => r.lines.some((l) => l.currency === currency)).length,
     }));
   return { ranges, rows, totals };

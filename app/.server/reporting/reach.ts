@@ -111,5 +111,7 @@ export function withReach(report: Report, reach: Record<string, ReachResult>): R
 export const liveRangeReach: RangeReachFetcher = async ({ adAccountId, since, until }) => {
   const { fetchRangeReach } = await import("../sync/reach");
   const r = await fetchRangeReach(undefined, adAccountId, since, until);
+  // Meta withheld reach for this query: "n/a", never 0
+  if (r.reach == null) return null;
   return { reach: Number(r.reach), impressions: r.impressions == null ? null : Number(r.impressions) };
 };

@@ -7,15 +7,14 @@ import type { Tx } from "../db/connection";
 import { NotFoundError, InputError } from "../errors";
 import { cached } from "./cache";
 import { eachDay, rangeKey, resolveRange, type DateRange, type RangeParams, type ResolvedRange } from "./dates";
-import { metricsFromSums, pickSums, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
+import { metricsFromSums, pickSums, withholdConversions, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
+import { reportAttribution, type ReportAttribution } from "./attribution";
+import { PLATFORM_LABELS, comparePlatforms } from "../../utils/platforms";
 
-export const PLATFORMS = ["facebook", "instagram", "audience_network", "messenger"] as const;
-export const PLATFORM_LABELS: Record<string, string> = {
-  facebook: "Facebook",
-  instagram: "Instagram",
-  audience_network: "Audience Network",
-  messenger: "Messenger",
-};
+// Publisher platforms are open-ended (Threads since 2025, more may come): meta/platforms.ts labels the
+// known ones and orders them; any other platform appears under its own name.
+export { PLATFORM_LABELS };
+
 
 export interface AccountInfo {
   id: string;
@@ -28,6 +27,8 @@ export interface AccountInfo {
   sync_error: string | null;
   last_synced_at: string | null;
   backfilled_since: string | null;
+  /** the attribution all of this account's stored conversions use; 'mixed' during a re-sync; null without facts */
+  conversions_attribution: string | null;
 }
 
 export interface ConnectionInfo {
@@ -45,6 +46,8 @@ export interface WorkspaceContext {
   connections: ConnectionInfo[];
   /** the newest sync run, for progress while a backfill runs */
   latestRun: { status: string; kind: string; progress: number; error: string | null; created_at: string } | null;
+  /** the workspace's choice of attribution windows (null: each ad account's own setting) */
+  attributionWindows: string[] | null;
 }
 
 /**
@@ -53,12 +56,13 @@ export interface WorkspaceContext {
  */
 export async function loadWorkspaceContext(tx: Tx, workspaceId: string): Promise<WorkspaceContext> {
   // one round trip: this runs on every page view, cached or not
-  const [row] = await tx<{ version: string | null; accounts: AccountInfo[]; connections: ConnectionInfo[]; latest_run: WorkspaceContext["latestRun"] }[]>`
+  const [row] = await tx<{ version: string | null; accounts: AccountInfo[]; connections: ConnectionInfo[]; latest_run: WorkspaceContext["latestRun"]; attribution_windows: string[] | null }[]>`
     select
       (select version::text from public.data_versions where workspace_id = ${workspaceId}) as version,
+      (select attribution_windows from public.workspaces where id = ${workspaceId}) as attribution_windows,
       coalesce((select json_agg(a order by a.created_at, a.meta_account_id) from (
         select id, meta_account_id, name, currency, timezone_name, sync_status, sync_progress::float8 as sync_progress,
-               sync_error, last_synced_at::text as last_synced_at, backfilled_since::text as backfilled_since, created_at
+               sync_error, last_synced_at::text as last_synced_at, backfilled_since::text as backfilled_since, conversions_attribution, created_at
         from public.ad_accounts where workspace_id = ${workspaceId}) a), '[]'::json) as accounts,
       coalesce((select json_agg(c order by c.created_at desc) from (
         select id, status, facebook_user_name, created_at from public.meta_connections where workspace_id = ${workspaceId}) c), '[]'::json) as connections,
@@ -68,7 +72,7 @@ export async function loadWorkspaceContext(tx: Tx, workspaceId: string): Promise
   if (!row?.version) throw new NotFoundError("No such workspace");
   const accounts = row.accounts.map(({ created_at: _c, ...a }: AccountInfo & { created_at?: string }) => a);
   const connections = row.connections.map(({ created_at: _c, ...c }: ConnectionInfo & { created_at?: string }) => c);
-  return { workspaceId, version: row.version, accounts, connections, latestRun: row.latest_run ?? null };
+  return { workspaceId, version: row.version, accounts, connections, latestRun: row.latest_run ?? null, attributionWindows: row.attribution_windows ?? null };
 }
 
 export interface CampaignRow {
@@ -101,6 +105,8 @@ export interface CurrencyReport {
   campaigns: CampaignRow[];
   platforms: PlatformRow[];
   daily: DailyRow[];
+  /** the attribution windows of this group's conversions, or that they differ (then withheld) */
+  attribution: ReportAttribution;
 }
 export interface Report {
   range: ResolvedRange;
@@ -174,6 +180,7 @@ export async function computeReport(tx: Tx, ctx: WorkspaceContext, range: Resolv
       campaigns: [],
       platforms: [],
       daily: [],
+      attribution: reportAttribution([]),
     });
   for (const a of accounts) {
     group(a.currency).accounts.push({ id: a.id, name: a.name, meta_account_id: a.meta_account_id, timezone_name: a.timezone_name });
@@ -220,11 +227,10 @@ export async function computeReport(tx: Tx, ctx: WorkspaceContext, range: Resolv
       return { date, sums, metrics: metricsFromSums(sums) };
     });
     g.campaigns.sort((a, b) => b.metrics.spend - a.metrics.spend || a.name.localeCompare(b.name));
-    const order = (p: string) => {
-      const i = (PLATFORMS as readonly string[]).indexOf(p);
-      return i === -1 ? PLATFORMS.length : i;
-    };
-    g.platforms.sort((a, b) => order(a.platform) - order(b.platform) || a.platform.localeCompare(b.platform));
+    g.platforms.sort((a, b) => comparePlatforms(a.platform, b.platform));
+    // never a total over different attribution windows: conversions are withheld where they would mix
+    g.attribution = reportAttribution(accounts.filter((a) => g.accounts.some((x) => x.id === a.id)));
+    if (g.attribution.mixed) withholdMixed(g, accounts);
   }
   return { range, byCurrency };
 }
@@ -243,4 +249,15 @@ export async function loadWorkspaceReport(tx: Tx, workspaceId: string, params: R
   const range = resolveRange(params, reportTimezone(accounts), now);
   const report = await getReport(tx, context, range, filter);
   return { context, range, report };
+}
+
+/** Withholds conversions (and value, CPA, ROAS) of every row that adds up accounts with different windows. */
+function withholdMixed(g: CurrencyReport, accounts: AccountInfo[]) {
+  const own = new Map(accounts.map((a) => [a.id, reportAttribution([a])]));
+  g.totals = withholdConversions(g.totals);
+  if (g.previous) g.previous = withholdConversions(g.previous);
+  g.daily = g.daily.map((d) => ({ ...d, metrics: withholdConversions(d.metrics) }));
+  g.platforms = g.platforms.map((p) => ({ ...p, metrics: withholdConversions(p.metrics) }));
+  // a campaign belongs to one account: it keeps its numbers unless its own account is mid re-sync
+  g.campaigns = g.campaigns.map((c) => (own.get(c.ad_account_id)?.mixed ? { ...c, metrics: withholdConversions(c.metrics) } : c));
 }

@@ -8,7 +8,8 @@
  * Webhooks authenticate by signature instead and are exempt.
  */
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
-import { logger } from "../logger";
+import { loggablePath, logger } from "../logger";
+import { trustedOrigin } from "./origin";
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -20,8 +21,8 @@ export interface CsrfInput {
   path: string;
   origin?: string | null;
   secFetchSite?: string | null;
-  /** The origin this app is served from (APP_URL, or the request's own scheme and host). */
-  expectedOrigin: string;
+  /** The origin this app is served from (security/origin.ts), or null for a Host we do not serve. */
+  expectedOrigin: string | null;
 }
 
 export type CsrfVerdict = { ok: true } | { ok: false; reason: string };
@@ -29,6 +30,7 @@ export type CsrfVerdict = { ok: true } | { ok: false; reason: string };
 export function checkCsrf(input: CsrfInput): CsrfVerdict {
   if (!UNSAFE_METHODS.has(input.method.toUpperCase())) return { ok: true };
   if (CSRF_EXEMPT.some((re) => re.test(input.path))) return { ok: true };
+  if (!input.expectedOrigin) return { ok: false, reason: "request for a host this app does not serve" };
   const origin = input.origin?.trim();
   if (origin && origin !== "null") {
     let normalised: string;
@@ -45,10 +47,24 @@ export function checkCsrf(input: CsrfInput): CsrfVerdict {
   return { ok: false, reason: origin === "null" ? "opaque origin" : "no Origin or Sec-Fetch-Site header" };
 }
 
+/**
+ * The host as Remix will see it in request.url (@remix-run/express: req.hostname, which honours
+ * X-Forwarded-Host from a trusted proxy, plus the forwarded or direct port), so the check and the
+ * links built later agree on one host.
+ */
+function remixHost(req: ExpressRequest): string | undefined {
+  if (!req.hostname) return undefined;
+  const port = req.get("x-forwarded-host")?.split(":")[1] || req.get("host")?.split(":").at(-1)?.replace(/^.*\]$/, "");
+  const hostname = req.hostname.includes(":") && !req.hostname.startsWith("[") ? `[${req.hostname}]` : req.hostname;
+  return port && /^\d+$/.test(port) ? `${hostname}:${port}` : hostname;
+}
+
 /** Express middleware: 403 with a clear message for a forged or origin-less state change. */
 export function csrfMiddleware(opts: { appUrl?: string }) {
   return (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
-    const expectedOrigin = opts.appUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`;
+    // APP_URL, or (without it: development, the local demo) the request's origin only when its Host
+    // is a loopback name; a foreign Host (DNS rebinding) has no trusted origin, so nothing matches it.
+    const expectedOrigin = trustedOrigin({ protocol: req.protocol, host: remixHost(req) }, opts.appUrl);
     const verdict = checkCsrf({
       method: req.method,
       path: req.path,
@@ -57,7 +73,7 @@ export function csrfMiddleware(opts: { appUrl?: string }) {
       expectedOrigin,
     });
     if (verdict.ok) return next();
-    logger.warn({ method: req.method, path: req.path, reason: verdict.reason }, "csrf check refused a request");
+    logger.warn({ method: req.method, path: loggablePath(req.path), reason: verdict.reason }, "csrf check refused a request");
     res
       .status(403)
       .type("text/plain")

@@ -62,7 +62,8 @@ export async function handleDataDeletion(signedRequest: unknown, baseUrl: string
       delete from public.meta_connections where facebook_user_id = ${facebookUserId}
       returning id, token_secret_id`;
     const secrets = await deleteSecrets(tx, rows.map((r) => r.token_secret_id));
-    await tx`update public.users set facebook_user_id = null, updated_at = now() where facebook_user_id = ${facebookUserId}`;
+    await tx`update public.users set facebook_user_id = null, facebook_linked_at = null, facebook_link_proven = false, updated_at = now()
+      where facebook_user_id = ${facebookUserId}`;
     await tx`
       update public.meta_deletion_requests
       set status = 'completed', completed_at = now(), connections_removed = ${rows.length}, secrets_removed = ${secrets}

@@ -9,7 +9,7 @@
  * reach the Express error handler, which uses the same test.
  */
 import type { ServerBuild } from "@remix-run/node";
-import { logger } from "../logger";
+import { logContext, logger } from "../logger";
 
 /** Node socket errors and `postgres` client codes that mean "no database connection". */
 const CONNECTION_CODES = new Set([
@@ -78,6 +78,9 @@ function guard(fn: RouteFn, routeId: string): RouteFn {
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err;
       logger.error({ err, routeId }, "database unavailable");
+      // kept for server/app.ts: single-fetch (.data) responses lose this Response's headers
+      const ctx = logContext();
+      if (ctx) ctx.retryAfterSeconds = Math.max(ctx.retryAfterSeconds ?? 0, RETRY_AFTER_SECONDS);
       throw unavailableJson();
     }
   };

@@ -10,7 +10,8 @@
  * - Every fact row records the attribution window it was fetched with.
  * - Platform, position and bucket names are stored as Meta sends them (no fixed lists).
  */
-import { pickConversions, type ActionStat } from "../meta/actions";
+import type { ActionStat } from "../meta/actions";
+import { attributionKey, conversionsUnder, type AttributionChoice } from "../meta/attribution";
 import { currencyOffset } from "../meta/currency";
 import type { DayRange } from "./planner";
 
@@ -42,6 +43,8 @@ export const BREAKDOWN_FIELDS = ["campaign_id", "adset_id", "date_start", "date_
 export const ALL_AD_STATUSES = ["ACTIVE", "PAUSED", "DELETED", "PENDING_REVIEW", "DISAPPROVED", "PREAPPROVED", "PENDING_BILLING_INFO", "CAMPAIGN_PAUSED", "ARCHIVED", "ADSET_PAUSED", "IN_PROCESS", "WITH_ISSUES"];
 
 interface Metrics {
+  /** the attribution windows the conversions were read with (meta/attribution.ts) */
+  attribution: string;
   spend: string;
   impressions: string;
   clicks: string;
@@ -87,13 +90,14 @@ function label(v: unknown, field: string): string {
   return v;
 }
 
-function metrics(r: Record<string, unknown>): Metrics & { date: string } {
+function metrics(r: Record<string, unknown>, choice: AttributionChoice): Metrics & { date: string } {
   const date = r.date_start;
   if (typeof date !== "string" || !DAY.test(date)) throw new Error("Meta sent an insights row without a valid date_start");
   if (r.date_stop && r.date_stop !== date) throw new Error("Meta sent a multi-day row where daily rows were requested");
-  const conv = pickConversions(r.actions as ActionStat[] | undefined, r.action_values as ActionStat[] | undefined);
+  const conv = conversionsUnder(r.actions as ActionStat[] | undefined, r.action_values as ActionStat[] | undefined, choice);
   return {
     date,
+    attribution: attributionKey(choice, typeof r.attribution_setting === "string" ? r.attribution_setting : null),
     spend: num(r.spend, DEC, "spend"),
     impressions: num(r.impressions, INT, "impressions"),
     clicks: num(r.clicks, INT, "clicks"),
@@ -104,9 +108,9 @@ function metrics(r: Record<string, unknown>): Metrics & { date: string } {
 }
 
 /** Validates one ad-level row; a malformed row is an error, never silently dropped. */
-export function toAdFactRow(r: Record<string, unknown>): AdFactRow {
+export function toAdFactRow(r: Record<string, unknown>, choice: AttributionChoice = null): AdFactRow {
   return {
-    ...metrics(r),
+    ...metrics(r, choice),
     adId: id(r.ad_id, "ad_id"),
     adName: typeof r.ad_name === "string" ? r.ad_name : "",
     adsetId: id(r.adset_id, "adset_id"),
@@ -117,16 +121,16 @@ export function toAdFactRow(r: Record<string, unknown>): AdFactRow {
   };
 }
 
-export function toBreakdownRow(family: BreakdownFamily, r: Record<string, unknown>): BreakdownRow {
+export function toBreakdownRow(family: BreakdownFamily, r: Record<string, unknown>, choice: AttributionChoice = null): BreakdownRow {
   const [a, b] = BREAKDOWN_READS[family].breakdowns;
-  return { ...metrics(r), adsetId: id(r.adset_id, "adset_id"), campaignId: id(r.campaign_id, "campaign_id"), key1: label(r[a!], a!), key2: b ? label(r[b], b) : "" };
+  return { ...metrics(r, choice), adsetId: id(r.adset_id, "adset_id"), campaignId: id(r.campaign_id, "campaign_id"), key1: label(r[a!], a!), key2: b ? label(r[b], b) : "" };
 }
 
 function inRange(range: DayRange, rows: Array<{ date: string }>): void {
   for (const r of rows) if (r.date < range.since || r.date > range.until) throw new Error(`Meta returned a row for ${r.date}, outside the requested range ${range.since}..${range.until}`);
 }
 
-const metricJson = (r: Metrics) => ({ s: r.spend, i: r.impressions, k: r.clicks, l: r.linkClicks, cv: r.conversions, v: r.conversionValue });
+const metricJson = (r: Metrics) => ({ w: r.attribution, s: r.spend, i: r.impressions, k: r.clicks, l: r.linkClicks, cv: r.conversions, v: r.conversionValue });
 
 export interface AdFactsInput {
   adAccountId: string;
@@ -168,9 +172,9 @@ async function insertAdRows(tx: Tx, input: AdFactsInput): Promise<number> {
     insert into public.insights_ad_daily
       (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window, workspace_id, meta_adset_id, meta_campaign_id,
        spend, impressions, clicks, link_clicks, conversions, conversion_value)
-    select ${acc}::uuid, u.d, u.a, u.p, ${window}, ${ws}::uuid, u.as, u.c, u.s, u.i, u.k, u.l, u.cv, u.v
+    select ${acc}::uuid, u.d, u.a, u.p, u.w, ${ws}::uuid, u.as, u.c, u.s, u.i, u.k, u.l, u.cv, u.v
     from json_to_recordset(${payload}::text::json)
-      as u(a text, "as" text, c text, d date, p text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric)
+      as u(a text, "as" text, c text, d date, p text, w text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric)
     on conflict (ad_account_id, date, meta_ad_id, publisher_platform, attribution_window) do update set
       meta_adset_id = excluded.meta_adset_id, meta_campaign_id = excluded.meta_campaign_id, spend = excluded.spend,
       impressions = excluded.impressions, clicks = excluded.clicks, link_clicks = excluded.link_clicks,
@@ -180,15 +184,18 @@ async function insertAdRows(tx: Tx, input: AdFactsInput): Promise<number> {
 
 /** Campaign facts of the range as sums of the same ad rows (exact numeric sums), never a second read. */
 export async function deriveCampaignFacts(tx: Tx, input: Omit<AdFactsInput, "rows">): Promise<number> {
-  const { adAccountId: acc, workspaceId: ws, range, window } = input;
+  const { adAccountId: acc, workspaceId: ws, range } = input;
   await tx`delete from public.insights_daily where ad_account_id = ${acc} and date between ${range.since}::date and ${range.until}::date`;
+  // one read per range, so one attribution per campaign row; ad sets on different settings of their
+  // own make the campaign row 'mixed', which reports never add into conversions (ADR 0071)
   const camp = await tx`
     insert into public.insights_daily
-      (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id, spend, impressions, clicks, link_clicks, conversions, conversion_value, fetched_at)
+      (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id, spend, impressions, clicks, link_clicks, conversions, conversion_value, attribution, fetched_at)
     select ad_account_id, meta_campaign_id, date, publisher_platform, ${ws}::uuid, sum(spend), sum(impressions), sum(clicks),
-           sum(link_clicks), sum(conversions), sum(conversion_value), now()
+           sum(link_clicks), sum(conversions), sum(conversion_value),
+           case when min(attribution_window) = max(attribution_window) then min(attribution_window) else 'mixed' end, now()
     from public.insights_ad_daily
-    where ad_account_id = ${acc} and date between ${range.since}::date and ${range.until}::date and attribution_window = ${window}
+    where ad_account_id = ${acc} and date between ${range.since}::date and ${range.until}::date
     group by ad_account_id, meta_campaign_id, date, publisher_platform`;
   return camp.count;
 }
@@ -231,9 +238,9 @@ async function insertBreakdownRows(tx: Tx, input: BreakdownInput): Promise<numbe
     insert into public.insights_breakdown_daily
       (ad_account_id, breakdown, date, meta_adset_id, key1, key2, attribution_window, workspace_id, meta_campaign_id,
        spend, impressions, clicks, link_clicks, conversions, conversion_value)
-    select ${acc}::uuid, ${family}, u.d, u.as, u.k1, u.k2, ${window}, ${ws}::uuid, u.c, u.s, u.i, u.k, u.l, u.cv, u.v
+    select ${acc}::uuid, ${family}, u.d, u.as, u.k1, u.k2, u.w, ${ws}::uuid, u.c, u.s, u.i, u.k, u.l, u.cv, u.v
     from json_to_recordset(${payload}::text::json)
-      as u("as" text, c text, d date, k1 text, k2 text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric)
+      as u("as" text, c text, d date, k1 text, k2 text, w text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric)
     on conflict (ad_account_id, breakdown, date, meta_adset_id, key1, key2, attribution_window) do update set
       spend = excluded.spend, impressions = excluded.impressions, clicks = excluded.clicks, link_clicks = excluded.link_clicks,
       conversions = excluded.conversions, conversion_value = excluded.conversion_value, fetched_at = now()`;

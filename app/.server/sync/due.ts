@@ -4,7 +4,9 @@
  * - backfill: the stored history does not reach back the account's BACKFILL_MONTHS yet;
  * - restatement: the last 28 days were not re-read in the last day;
  * - incremental: today/yesterday older than the agency plan's refresh cadence (plans.refresh_minutes),
- *   or than `refreshSeconds` when a caller passes one.
+ *   or than `refreshSeconds` when a caller passes one;
+ * - conversions: the stored facts do not all use the workspace's attribution windows (ADR 0071),
+ *   unless a re-sync started since the last change succeeded (settings changes also queue one at once).
  * Accounts whose connection needs re-authorisation are never due: no calls with a dead token. With
  * billing on, agencies that are read-only (canceled, unpaid, trial over, past_due beyond the grace
  * period; the same rules as billing/limits.ts computeLimits) have syncing paused: never due.
@@ -32,15 +34,25 @@ export async function findDueAccounts(
 ): Promise<DueAccount[]> {
   const paused = opts.billingEnabled ?? false;
   const graceDays = opts.graceDays ?? 7;
+  // Stored conversions that mix windows, or differ from the workspace's explicit choice.
+  const conversionsDue = tx`(
+    (a.conversions_attribution = 'mixed'
+      or (w.attribution_windows is not null and a.conversions_attribution is not null
+          and a.conversions_attribution <> array_to_string(w.attribution_windows, ',')))
+    -- not when a re-sync started after the last change succeeded (at most weekly for a lasting mix)
+    and not exists (select 1 from public.sync_runs r where r.ad_account_id = a.id and r.kind = 'conversions' and r.status = 'succeeded'
+                    and r.created_at > greatest(w.attribution_changed_at, now() - interval '7 days')))`;
   const rows = await tx<{ id: string; kind: SyncKind }[]>`
     select a.id,
       case
         when a.backfilled_since is null
           or a.backfilled_since > (current_date - make_interval(months => a.backfill_months))::date + 2 then 'backfill'
+        when ${conversionsDue} then 'conversions'
         when a.last_restated_at is null or a.last_restated_at < now() - interval '1 day' then 'restatement'
         else 'incremental'
       end as kind
     from public.ad_accounts a
+    join public.workspaces w on w.id = a.workspace_id
     join public.meta_connections c on c.id = a.connection_id
     join public.agencies ag on ag.id = a.agency_id
     join public.plans p on p.id = ag.plan_id
@@ -55,6 +67,7 @@ export async function findDueAccounts(
       and (a.backfilled_since is null
         or a.backfilled_since > (current_date - make_interval(months => a.backfill_months))::date + 2
         or a.last_restated_at is null or a.last_restated_at < now() - interval '1 day'
+        or ${conversionsDue}
         or a.last_incremental_at is null or a.last_incremental_at < now() - make_interval(secs => coalesce(${refreshSeconds}::int, p.refresh_minutes * 60)))
     order by a.last_incremental_at nulls first
     limit ${limit}`;

@@ -8,7 +8,7 @@
 import { TZDate } from "@date-fns/tz";
 import { format, subMonths } from "date-fns";
 
-export type SyncKind = "backfill" | "incremental" | "restatement" | "manual" | "full";
+export type SyncKind = "backfill" | "incremental" | "restatement" | "manual" | "full" | "conversions";
 
 export interface DayRange {
   since: string;
@@ -105,7 +105,8 @@ export interface Plan {
  * - backfill: the whole history window (what earlier backfills stored is skipped), 30-day chunks;
  * - full: the whole window again, ignoring what is stored (CLI --full);
  * - incremental / manual: today and yesterday;
- * - restatement: the last 28 days, in one chunk (Meta keeps changing them).
+ * - restatement: the last 28 days, in one chunk (Meta keeps changing them);
+ * - conversions: the stored range again, conversion fields only (the attribution choice changed).
  */
 export function planSync(p: PlanInput): Plan {
   const today = accountToday(p.timeZone, p.now);
@@ -129,6 +130,11 @@ export function planSync(p: PlanInput): Plan {
     case "restatement": {
       const range = { since: start(addDays(today, -(RESTATEMENT_DAYS - 1))), until: today };
       return { kind: p.kind, today, range, chunks: chunksNewestFirst(range, RESTATEMENT_DAYS), advancesBackfill: false };
+    }
+    case "conversions": {
+      // Re-reads the conversions of everything stored (the attribution choice changed), 30-day chunks.
+      const range = { since: start(p.backfilledSince && p.backfilledSince > oldest ? p.backfilledSince : oldest), until: today };
+      return { kind: p.kind, today, range, chunks: chunksNewestFirst(range, BACKFILL_CHUNK_DAYS), advancesBackfill: false };
     }
     case "incremental":
     case "manual": {

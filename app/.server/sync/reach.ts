@@ -16,7 +16,11 @@ import { accountToday, assertDay, RESTATEMENT_DAYS, addDays } from "./planner";
 import { ALL_CAMPAIGN_STATUSES, type GraphPort } from "./runner";
 
 export interface RangeReach {
-  reach: string;
+  /**
+   * null = Meta omitted reach: since 2025-06-10 queries with breakdowns whose start is more than 13
+   * months back come without reach, frequency and cpp. Shown as "n/a", never 0, and never cached.
+   */
+  reach: string | null;
   impressions: string | null;
   fetchedAt: Date;
   cached: boolean;
@@ -75,8 +79,11 @@ export async function fetchRangeReach(
     throw err;
   }
   const row = platform ? rows.find((r) => r.publisher_platform === platform) : rows[0];
-  const reach = row?.reach ?? "0";
   const impressions = row?.impressions ?? "0";
+  // A row without reach is Meta withholding it (old range with a breakdown), not zero people.
+  if (row && row.reach === undefined) return { reach: null, impressions, fetchedAt: now, cached: false };
+  // no row at all: no delivery in the range, nobody reached
+  const reach = row?.reach ?? "0";
   if (!/^\d+$/.test(reach) || !/^\d+$/.test(impressions)) throw new Error("Meta sent a non-integer reach or impressions");
   const [saved] = await asService((q) => q<{ fetched_at: Date }[]>`
     insert into public.insights_reach (ad_account_id, workspace_id, meta_campaign_id, publisher_platform, since, until, reach, impressions, fetched_at)

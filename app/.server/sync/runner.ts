@@ -34,6 +34,9 @@ import {
   type AdFactRow, type BreakdownFamily, type BreakdownRow, type MetaAd, type MetaAdSet,
 } from "./ads";
 import { refreshCreativeImages, type CreativeImageOptions } from "./creatives";
+import { refreshAccountStatus } from "./account-status";
+import { parseAttributionChoice, insightsAttributionParams, type AttributionChoice } from "../meta/attribution";
+import { refreshAccountAttribution } from "./attribution";
 import {
   acquireLease,
   createRun,
@@ -86,6 +89,8 @@ export interface SyncDeps {
   creativeImages?: CreativeImageOptions;
   /** Called after each committed chunk (tests use it to kill a worker mid-backfill). */
   onChunk?: (info: { runId: string; range: DayRange; rows: number; remaining: number }) => void | Promise<void>;
+  /** Called once a run has ended and committed, whatever its outcome (alerts evaluate here). */
+  afterRun?: (info: { adAccountId: string; status: SyncStatus; now: Date }) => Promise<unknown>;
 }
 
 export interface SyncRequest {
@@ -138,6 +143,7 @@ interface AccountRow {
   backfill_months: number;
   backfilled_since: string | null;
   connection_status: string | null;
+  attribution_windows: string[] | null;
 }
 
 const passthrough = { parse: (v: unknown) => v, safeParse: (v: unknown) => ({ success: true as const, data: v }) };
@@ -146,6 +152,13 @@ const anySchema = passthrough as never;
 
 /** Runs one sync of one ad account to the end (or to a clear stop). Never throws for Meta errors. */
 export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncResult> {
+  const result = await runSyncToEnd(deps, req);
+  // a skipped run changed nothing; every other outcome may open or clear an alert
+  if (deps.afterRun && result.status !== "skipped") await deps.afterRun({ adAccountId: req.adAccountId, status: result.status, now: (deps.now ?? (() => new Date()))() });
+  return result;
+}
+
+async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResult> {
   const started = Date.now();
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -159,7 +172,8 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
 
   const [account] = await db((tx) => tx<AccountRow[]>`
     select a.id, a.currency, a.agency_id, a.workspace_id, a.connection_id, a.meta_account_id, a.timezone_name, a.backfill_months,
-           to_char(a.backfilled_since, 'YYYY-MM-DD') as backfilled_since, c.status as connection_status
+           to_char(a.backfilled_since, 'YYYY-MM-DD') as backfilled_since, c.status as connection_status,
+           (select w.attribution_windows from public.workspaces w where w.id = a.workspace_id) as attribution_windows
     from public.ad_accounts a left join public.meta_connections c on c.id = a.connection_id
     where a.id = ${req.adAccountId}`);
   if (!account) throw new Error(`No ad account ${req.adAccountId}`);
@@ -215,10 +229,15 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
 
     const token = await sql.begin((tx) => deps.getToken(tx, account.connection_id!));
     graph = deps.graphFor(token);
-    const readerOptions = { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500 };
-    const reader = new RangeReader(graph, account.meta_account_id, readerOptions, AD_READ);
+    await refreshAccountStatus(sql, graph, account.id, account.meta_account_id);
+    // Conversions are read under the workspace's attribution windows (ADR 0071); every fact row records
+    // the windows it was read with. A `conversions` run (the choice changed) re-reads whole chunks here:
+    // campaign facts are sums of ad rows, so the ad rows must carry the new windows too.
+    const attribution = parseAttributionChoice(account.attribution_windows);
+    const readerOptions = { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500, attribution, log: deps.log };
+    const reader = new RangeReader(graph, account.meta_account_id, readerOptions, adRead(attribution));
     // Breakdowns change slowly and cost four reads a chunk: planned for every pass but the frequent incremental one.
-    const breakdownReaders = (Object.keys(BREAKDOWN_READS) as BreakdownFamily[]).map((family) => ({ family, reader: new RangeReader(graph!, account.meta_account_id, readerOptions, breakdownRead(family)) }));
+    const breakdownReaders = (Object.keys(BREAKDOWN_READS) as BreakdownFamily[]).map((family) => ({ family, reader: new RangeReader(graph!, account.meta_account_id, readerOptions, breakdownRead(family, attribution)) }));
 
     // Meta's rate limit answers say how long to wait; sitting it out beats giving up a 37-month
     // backfill. The governor normally slows calls before Meta has to refuse them.
@@ -238,7 +257,7 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
     };
 
     // The campaigns list (with archived and deleted ones) on full reads, so old facts keep names and status.
-    if (req.kind !== "incremental" && req.kind !== "manual") {
+    if (req.kind !== "incremental" && req.kind !== "manual" && req.kind !== "conversions") {
       const campaigns = await patiently(() => reader.campaigns());
       await sql.begin((tx) => upsertCampaigns(tx, account.id, account.workspace_id, campaigns));
       const sets = await patiently(() => reader.list<MetaAdSet>("adsets", ADSET_FIELDS));
@@ -306,6 +325,7 @@ export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncRes
         await upsertCampaigns(tx, account.id, account.workspace_id, [...names.values()]);
         await upsertNamesFromFacts(tx, account.id, account.workspace_id, rows);
         await deriveCampaignFacts(tx, target);
+        await refreshAccountAttribution(tx, account.id);
         const version = await bumpDataVersion(tx, account.workspace_id);
         await saveProgress(tx, runId, { checkpoint: next, progress, days: daysBetween(range.since, range.until), rows: written, apiCalls: calls });
         await tx`
@@ -417,6 +437,11 @@ interface ReaderOptions {
   pollMax: number;
   timeout: number;
   pageSize: number;
+  /** attribution windows for conversions (null: each ad account's own setting) */
+  attribution?: AttributionChoice;
+  /** read only the conversion fields (a `conversions` re-sync) */
+  conversionsOnly?: boolean;
+  log?: SyncLogger;
 }
 
 /** What one kind of read asks Meta for, and how its rows are validated. */
@@ -428,10 +453,12 @@ export interface ReadSpec<T> {
 }
 
 /** The read every figure is summed from: ad x day x publisher_platform (all statuses). */
-export const AD_READ: ReadSpec<AdFactRow> = { level: "ad", breakdowns: ["publisher_platform"], fields: AD_INSIGHTS_FIELDS, toRow: toAdFactRow };
+export function adRead(choice: AttributionChoice): ReadSpec<AdFactRow> {
+  return { level: "ad", breakdowns: ["publisher_platform"], fields: AD_INSIGHTS_FIELDS, toRow: (r) => toAdFactRow(r, choice) };
+}
 
-export function breakdownRead(family: BreakdownFamily): ReadSpec<BreakdownRow> {
-  return { level: "adset", breakdowns: BREAKDOWN_READS[family].breakdowns, fields: BREAKDOWN_FIELDS, toRow: (r) => toBreakdownRow(family, r) };
+export function breakdownRead(family: BreakdownFamily, choice: AttributionChoice): ReadSpec<BreakdownRow> {
+  return { level: "adset", breakdowns: BREAKDOWN_READS[family].breakdowns, fields: BREAKDOWN_FIELDS, toRow: (r) => toBreakdownRow(family, r, choice) };
 }
 
 /** Reads insights rows for day ranges of one ad account, with the fallbacks described above. */
@@ -448,11 +475,13 @@ export class RangeReader<T = AdFactRow> {
     const filtering: object[] = [{ field: "campaign.effective_status", operator: "IN", value: ALL_CAMPAIGN_STATUSES }];
     if (this.spec.level === "ad") filtering.push({ field: "ad.effective_status", operator: "IN", value: ALL_AD_STATUSES });
     if (campaignId) filtering.push({ field: "campaign.id", operator: "EQUAL", value: campaignId });
+    const { extraFields, ...windows } = insightsAttributionParams(this.o.attribution ?? null);
     return {
       level: this.spec.level,
       breakdowns: this.spec.breakdowns,
       time_increment: 1,
-      fields: this.spec.fields.join(","),
+      fields: [...new Set([...this.spec.fields, ...extraFields])].join(","),
+      ...windows,
       time_range: { since: range.since, until: range.until },
       filtering,
       limit: this.o.pageSize,
@@ -533,10 +562,10 @@ export class RangeReader<T = AdFactRow> {
     const deadline = Date.now() + this.o.timeout;
     let delay = this.o.pollMin;
     for (;;) {
-      const r = await this.graph.get<{ async_status?: string; async_percent_completion?: number }>(id, { fields: "async_status,async_percent_completion" }, undefined, { accountId: this.actId });
+      const r = await this.graph.get<ReportRunStatus>(id, { fields: REPORT_RUN_FIELDS }, undefined, { accountId: this.actId });
       const status = String(r?.async_status ?? "");
       if (DONE.has(status) && Number(r?.async_percent_completion ?? 100) >= 100) return;
-      if (FAILED.has(status)) throw new MetaApiError("async_failed", `Meta's async report ${status === "Job Skipped" ? "expired" : "failed"}`);
+      if (FAILED.has(status)) throw reportRunError(status, r, this.actId, this.o.log);
       if (Date.now() + delay > deadline) throw new MetaApiError("async_failed", `Meta's async report did not finish within ${Math.round(this.o.timeout / 1000)} s`);
       await this.o.sleep(delay);
       delay = Math.min(this.o.pollMax, delay * 2);
@@ -550,4 +579,29 @@ export class RangeReader<T = AdFactRow> {
     }
     return rows;
   }
+}
+
+/** A report run's status and, when it failed, Meta's reasons (returned by default from v25). */
+interface ReportRunStatus {
+  async_status?: string;
+  async_percent_completion?: number;
+  error_code?: number;
+  error_subcode?: number;
+  error_message?: string;
+  error_user_title?: string;
+  error_user_msg?: string;
+}
+const REPORT_RUN_FIELDS = "async_status,async_percent_completion,error_code,error_subcode,error_message,error_user_title,error_user_msg";
+
+/** A failed or skipped report run as an error that carries Meta's reasons (logged, and in the run's error text). */
+function reportRunError(status: string, r: ReportRunStatus, actId: string, log?: SyncLogger): MetaApiError {
+  const what = status === "Job Skipped" ? "expired" : "failed";
+  const code = typeof r.error_code === "number" ? r.error_code : undefined;
+  const subcode = typeof r.error_subcode === "number" ? r.error_subcode : undefined;
+  const reason = [r.error_user_title, r.error_user_msg ?? r.error_message].filter((x) => typeof x === "string" && x).join(": ").slice(0, 300);
+  const tag = code !== undefined ? ` [code ${code}${subcode !== undefined ? `/${subcode}` : ""}]` : "";
+  log?.warn({ account: actId, status, errorCode: code, errorSubcode: subcode, errorMessage: r.error_message, errorUserTitle: r.error_user_title, errorUserMsg: r.error_user_msg }, "Meta async report did not complete");
+  // -3 / 1504045: the report is too large; the reader splits it like any too-much-data answer.
+  const kind = code === -3 || subcode === 1504045 ? "too_much_data" : "async_failed";
+  return new MetaApiError(kind, `Meta's async report ${what}${reason ? `: ${reason}` : ""}${tag}`, { code, subcode, metaMessage: r.error_message });
 }

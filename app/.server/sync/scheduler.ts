@@ -20,6 +20,7 @@ import type { SyncKind } from "./planner";
 import { findDueAccounts, type DueAccount } from "./due";
 import { billingEnabled } from "../billing/limits";
 import { GRACE_DAYS } from "../billing/plans";
+import { startAlertJobs } from "../alerts/jobs";
 
 export const SYNC_QUEUE = "sync-account";
 export const TICK_QUEUE = "sync-tick";
@@ -40,6 +41,18 @@ interface BossState {
   heartbeat?: NodeJS.Timeout;
 }
 const state: BossState = ((globalThis as Record<string, unknown>).__spendlaneBoss ??= {}) as BossState;
+
+/** Queues of other concerns (reports) that every worker also drains; registered at start-up. */
+type WorkerHook = (b: PgBoss) => Promise<void>;
+const workerHooks: WorkerHook[] = ((globalThis as Record<string, unknown>).__spendlaneWorkerHooks ??= []) as WorkerHook[];
+export function addWorkerHook(hook: WorkerHook) {
+  if (!workerHooks.includes(hook)) workerHooks.push(hook);
+}
+
+/** The shared pg-boss instance (started on first use), for concerns that send their own jobs. */
+export function jobQueue(): Promise<PgBoss> {
+  return boss();
+}
 
 async function boss(): Promise<PgBoss> {
   if (state.boss) return state.boss;
@@ -178,6 +191,9 @@ export async function startWorker(opts: { concurrency?: number; pollingIntervalS
     if (n) log.info({ queued: n }, "scheduler queued due syncs");
   });
   if (opts.cron !== false) await b.schedule(TICK_QUEUE, "* * * * *");
+  for (const hook of workerHooks) await hook(b);
+  // the hourly alert pass and digests ride on the same worker (ADR 0100)
+  await startAlertJobs(b, { cron: opts.cron });
   await reapAbandonedJobs().catch((err) => log.warn({ err }, "could not check for abandoned sync jobs"));
   state.heartbeatAt = Date.now();
   clearInterval(state.heartbeat);

@@ -7,6 +7,7 @@ import { sql } from "../db/connection";
 import { graphClientFromEnv } from "../meta/graph";
 import { getConnectionToken, markNeedsReauth } from "../meta/connections";
 import { logger } from "../logger";
+import { evaluateAfterSync } from "../alerts/evaluate";
 import { env } from "../env";
 import { runSync, type SyncDeps, type SyncRequest, type SyncResult } from "./runner";
 import { META_CDN_HOSTS } from "./creatives";
@@ -18,6 +19,8 @@ export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
     getToken: (tx, connectionId) => getConnectionToken(tx, connectionId),
     markNeedsReauth: (tx, connectionId, reason) => markNeedsReauth(tx, connectionId, reason),
     log: logger.child({ module: "sync" }),
+    // alerts of the workspace are evaluated after every committed run (ADR 0100)
+    afterRun: (info) => evaluateAfterSync(info),
     leaseMs: env().SYNC_LEASE_SECONDS * 1000,
     // Meta's CDN, plus the Graph origin itself when that is the emulator (demo, tests)
     creativeImages: { allowedHosts: [...META_CDN_HOSTS, new URL(env().META_GRAPH_URL).host] },

@@ -7,7 +7,8 @@
  * statement per chunk (a single round trip), and still upserts on the primary
  * key so it is idempotent even without the delete (e.g. a retried statement).
  */
-import { pickConversions, type ActionStat } from "../meta/actions";
+import type { ActionStat } from "../meta/actions";
+import { attributionKey, conversionsUnder, type AttributionChoice, type AttributionKey } from "../meta/attribution";
 import type { DayRange } from "./planner";
 
 /** One insights row as Meta returns it at level=campaign, breakdowns=publisher_platform, time_increment=1. */
@@ -23,6 +24,8 @@ export interface MetaInsightsRow {
   inline_link_clicks?: string;
   actions?: ActionStat[];
   action_values?: ActionStat[];
+  /** Meta's name of the attribution setting the row's `value`s use (asked for with the account's own setting) */
+  attribution_setting?: string;
 }
 
 /** A validated fact row: every number is an exact decimal string. */
@@ -39,6 +42,8 @@ export interface FactRow {
   conversionValue: string;
   actions: ActionStat[] | null;
   actionValues: ActionStat[] | null;
+  /** the attribution windows the conversions were read with (meta/attribution.ts) */
+  attribution: AttributionKey;
 }
 
 const INT = /^\d+$/;
@@ -52,13 +57,16 @@ function num(v: unknown, re: RegExp, field: string): string {
   return s;
 }
 
-/** Validates and converts one Meta row; a malformed row is an error, never silently dropped. */
-export function toFactRow(r: MetaInsightsRow): FactRow {
+/**
+ * Validates and converts one Meta row; a malformed row is an error, never silently dropped.
+ * `choice`: the attribution windows the row was requested with (null: the ad account's own setting).
+ */
+export function toFactRow(r: MetaInsightsRow, choice: AttributionChoice = null): FactRow {
   if (!r.campaign_id || !/^\d+$/.test(r.campaign_id)) throw new Error("Meta sent an insights row without a valid campaign_id");
   if (!r.date_start || !DAY.test(r.date_start)) throw new Error("Meta sent an insights row without a valid date_start");
   if (r.date_stop && r.date_stop !== r.date_start) throw new Error("Meta sent a multi-day row where daily rows were requested");
   if (!r.publisher_platform) throw new Error("Meta sent an insights row without publisher_platform");
-  const conv = pickConversions(r.actions, r.action_values);
+  const conv = conversionsUnder(r.actions, r.action_values, choice);
   return {
     campaignId: r.campaign_id,
     campaignName: r.campaign_name ?? "",
@@ -72,6 +80,7 @@ export function toFactRow(r: MetaInsightsRow): FactRow {
     conversionValue: conv.conversionValue,
     actions: r.actions?.length ? r.actions : null,
     actionValues: r.action_values?.length ? r.action_values : null,
+    attribution: attributionKey(choice, r.attribution_setting),
   };
 }
 
@@ -117,21 +126,21 @@ export async function insertFacts(tx: Tx, adAccountId: string, workspaceId: stri
   const payload = JSON.stringify(
     rows.map((r) => ({
       c: r.campaignId, d: r.date, p: r.platform, s: r.spend, i: r.impressions, k: r.clicks, l: r.linkClicks,
-      cv: r.conversions, v: r.conversionValue, a: r.actions, av: r.actionValues,
+      cv: r.conversions, v: r.conversionValue, a: r.actions, av: r.actionValues, at: r.attribution,
     })),
   );
   const result = await tx`
     insert into public.insights_daily as d
       (ad_account_id, workspace_id, meta_campaign_id, date, publisher_platform, spend, impressions, clicks,
-       link_clicks, conversions, conversion_value, actions, action_values, fetched_at)
-    select ${adAccountId}::uuid, ${workspaceId}::uuid, u.c, u.d, u.p, u.s, u.i, u.k, u.l, u.cv, u.v, u.a, u.av, now()
+       link_clicks, conversions, conversion_value, actions, action_values, attribution, fetched_at)
+    select ${adAccountId}::uuid, ${workspaceId}::uuid, u.c, u.d, u.p, u.s, u.i, u.k, u.l, u.cv, u.v, u.a, u.av, u.at, now()
     from json_to_recordset(${payload}::text::json)
-      as u(c text, d date, p text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric, a jsonb, av jsonb)
+      as u(c text, d date, p text, s numeric, i bigint, k bigint, l bigint, cv numeric, v numeric, a jsonb, av jsonb, at text)
     on conflict (ad_account_id, meta_campaign_id, date, publisher_platform) do update set
       spend = excluded.spend, impressions = excluded.impressions, clicks = excluded.clicks,
       link_clicks = excluded.link_clicks, conversions = excluded.conversions,
       conversion_value = excluded.conversion_value, actions = excluded.actions,
-      action_values = excluded.action_values, fetched_at = excluded.fetched_at`;
+      action_values = excluded.action_values, attribution = excluded.attribution, fetched_at = excluded.fetched_at`;
   return result.count;
 }
 

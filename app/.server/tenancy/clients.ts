@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { asService, asUser, type Tx } from "../db/connection";
 import { InputError, NotFoundError, fieldErrors } from "../errors";
-import { assertCanAddClient, limitErrorFrom } from "../billing/limits";
+import { assertCanAddClient, assertWritable, limitErrorFrom } from "../billing/limits";
 import { deleteSecret } from "../meta/vault";
 import { nameSchema } from "./validation";
 import { insertWorkspace } from "./workspaces";
@@ -46,6 +46,8 @@ export async function renameClient(actorUserId: string, agencyId: string, worksp
   return asUser(actorUserId, async (tx) => {
     await requireManager(tx, agencyId, actorUserId);
     const ws = await findClient(tx, agencyId, workspaceId);
+    // A read-only agency (billing) keeps its data as it was: no renames either.
+    await assertWritable(tx, agencyId);
     if (ws.name === parsed.data.name) return ws;
     const [row] = await tx<ClientRef[]>`
       update public.workspaces set name = ${parsed.data.name} where id = ${ws.id}
@@ -61,6 +63,8 @@ export async function setClientArchived(actorUserId: string, agencyId: string, w
   return asUser(actorUserId, async (tx) => {
     await requireManager(tx, agencyId, actorUserId);
     const ws = await findClient(tx, agencyId, workspaceId);
+    // Read-only (billing): archiving would free a slot and restoring take one; neither while read-only.
+    await assertWritable(tx, agencyId);
     if (Boolean(ws.archivedAt) === archived) return ws;
     if (!archived) await assertCanAddClient(tx, agencyId);
     let row: ClientRef | undefined;

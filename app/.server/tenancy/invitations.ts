@@ -15,7 +15,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { asService, asUser, type Tx } from "../db/connection";
 import { InputError, LimitError, NotFoundError, fieldErrors } from "../errors";
-import { assertCanAddSeat, getAgencyLimits, limitErrorFrom } from "../billing/limits";
+import { assertCanAddSeat, assertWritable, getAgencyLimits, limitErrorFrom } from "../billing/limits";
 import { appBaseUrl, invitationMail, sendMail } from "../mail";
 import { logger } from "../logger";
 import { emailSchema, nameSchema, passwordSchema } from "./validation";
@@ -100,7 +100,7 @@ async function mailInvitation(ctx: MailContext, baseUrl: string): Promise<boolea
 async function assertSeatForInvitation(tx: Tx, agencyId: string) {
   await assertCanAddSeat(tx, agencyId);
   const limits = await getAgencyLimits(tx, agencyId);
-  const [{ used }] = await tx<{ used: number }[]>`select private.seats_in_use(${agencyId})::int as used`;
+  const [{ used }] = await tx<{ used: number }[]>`select private.agency_seats_in_use(${agencyId})::int as used`;
   if (used >= limits.seats) {
     throw new LimitError(
       `Your ${limits.planName} plan includes ${limits.seats} seats and all are in use or invited. Upgrade your plan on the Billing page, or revoke a pending invitation.`,
@@ -182,6 +182,8 @@ export async function inviteViewer(actorUserId: string, agencyId: string, worksp
     await requireManager(tx, agencyId, actorUserId);
     const [ws] = await tx`select 1 from public.workspaces where id = ${workspaceId} and agency_id = ${agencyId}`;
     if (!ws) throw new NotFoundError("Client not found");
+    // Viewers take no seat, but a read-only agency (billing) invites nobody.
+    await assertWritable(tx, agencyId);
     const [already] = await tx`
       select 1 from public.workspace_viewers v join public.users u on u.id = v.user_id
       where v.workspace_id = ${workspaceId} and lower(u.email) = ${email}`;
@@ -234,6 +236,7 @@ export async function resendInvitation(actorUserId: string, agencyId: string, in
   const result = await asUser(actorUserId, async (tx) => {
     await requireManager(tx, agencyId, actorUserId);
     const inv = await openInvitation(tx, agencyId, invitationId);
+    await assertWritable(tx, agencyId);
     const { token, tokenHash } = newToken();
     let expiresAt: Date;
     try {
@@ -369,7 +372,7 @@ export async function seatSummary(actorUserId: string, agencyId: string) {
   return asUser(actorUserId, async (tx) => {
     const limits = await getAgencyLimits(tx, agencyId);
     const [{ used, members }] = await tx<{ used: number; members: number }[]>`
-      select private.seats_in_use(${agencyId})::int as used,
+      select private.agency_seats_in_use(${agencyId})::int as used,
         (select count(*)::int from public.agency_members where agency_id = ${agencyId}) as members`;
     return { planName: limits.planName, seats: limits.seats, used, members, pending: used - members };
   });

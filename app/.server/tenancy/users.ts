@@ -37,8 +37,9 @@ export async function insertUser(tx: Tx, u: NewUser): Promise<{ id: string; emai
   const passwordHash = u.password ? await hashPassword(u.password) : null;
   try {
     const [row] = await tx<{ id: string; email: string }[]>`
-      insert into public.users (email, name, password_hash, facebook_user_id)
-      values (${u.email.toLowerCase()}, ${u.name ?? null}, ${passwordHash}, ${u.facebookUserId ?? null})
+      insert into public.users (email, name, password_hash, facebook_user_id, facebook_linked_at)
+      values (${u.email.toLowerCase()}, ${u.name ?? null}, ${passwordHash}, ${u.facebookUserId ?? null},
+        ${u.facebookUserId ? new Date() : null})
       returning id, email`;
     return row;
   } catch (err) {

@@ -1,12 +1,6 @@
 import { formatMetric, formatPercent } from "~/utils/format";
+import { platformLabel } from "~/utils/platforms";
 import type { RowMetrics } from "./campaign-table";
-
-const LABELS: Record<string, string> = {
-  facebook: "Facebook",
-  instagram: "Instagram",
-  audience_network: "Audience Network",
-  messenger: "Messenger",
-};
 
 /** Spend share and key numbers per publisher platform (plain HTML bars: no chart library needed). */
 export function PlatformBreakdown({ rows, currency }: { rows: { platform: string; metrics: RowMetrics }[]; currency: string }) {
@@ -19,7 +13,7 @@ export function PlatformBreakdown({ rows, currency }: { rows: { platform: string
         return (
           <li key={r.platform} data-platform={r.platform} data-value={r.metrics.spend ?? ""}>
             <div className="flex items-baseline justify-between gap-2 text-sm">
-              <span className="text-zinc-200">{LABELS[r.platform] ?? r.platform}</span>
+              <span className="text-zinc-200">{platformLabel(r.platform)}</span>
               <span className="tabular-nums text-zinc-300">
                 {formatMetric("spend", r.metrics.spend, currency)} <span className="text-xs text-zinc-500">({formatPercent(share)})</span>
               </span>

@@ -16,8 +16,10 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { label: "Overview", path: "", roles: ["owner", "admin", "member"], end: true },
   { label: "Clients", path: "clients", roles: ["owner", "admin", "member"] },
+  { label: "Alerts", path: "alerts", roles: ["owner", "admin", "member"] },
   { label: "Team", path: "team", roles: ["owner", "admin", "member"] },
   { label: "Audit", path: "audit", roles: ["owner", "admin"] },
+  { label: "Branding", path: "branding", roles: ["owner", "admin"] },
   { label: "Billing", path: "billing", roles: ["owner"] },
 ];
 

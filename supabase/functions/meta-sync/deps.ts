@@ -9,6 +9,7 @@ import { GraphClient } from "../../../app/.server/meta/graph.ts";
 import { RateGovernor } from "../../../app/.server/meta/governor.ts";
 import { readSecret } from "../../../app/.server/meta/vault.ts";
 import type { SyncDeps } from "../../../app/.server/sync/runner.ts";
+import { DEFAULT_META_API_VERSION } from "../../../app/.server/meta/versions.ts";
 
 export interface FunctionConfig {
   databaseUrl: string;
@@ -21,8 +22,8 @@ export interface FunctionConfig {
 export function configFromEnv(get: (k: string) => string | undefined = (k) => Deno.env.get(k)): FunctionConfig {
   const databaseUrl = get("SUPABASE_DB_URL") ?? get("DATABASE_URL");
   if (!databaseUrl) throw new Error("meta-sync needs SUPABASE_DB_URL (or DATABASE_URL)");
-  const apiVersion = get("META_API_VERSION") ?? "v24.0";
-  if (!/^v\d+\.\d+$/.test(apiVersion)) throw new Error("META_API_VERSION must look like v24.0");
+  const apiVersion = get("META_API_VERSION") ?? DEFAULT_META_API_VERSION;
+  if (!/^v\d+\.\d+$/.test(apiVersion)) throw new Error(`META_API_VERSION must look like ${DEFAULT_META_API_VERSION}`);
   return { databaseUrl, graphUrl: get("META_GRAPH_URL") ?? "https://graph.facebook.com", apiVersion, appSecret: get("META_APP_SECRET") };
 }
 

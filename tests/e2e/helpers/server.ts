@@ -1,7 +1,8 @@
 /**
  * Starts the real Spendlane server for browser tests, exactly as `npm start` runs it: the production
  * build (built once when missing or older than the sources), `node --import tsx server/index.ts`, a
- * fresh temporary DATA_DIR (embedded PGlite), demo mode (no META_APP_ID), on a free port. Resolves
+ * fresh temporary DATA_DIR (embedded PGlite), demo mode (SPENDLANE_DEMO=1, as `npm start` sets it on
+ * the embedded engine), on a free port. Resolves
  * once /login answers, with the demo login the server printed.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -66,6 +67,9 @@ export async function startServer(opts: { env?: Record<string, string>; timeoutM
     EMULATOR_PORT: String(emulatorPort),
     DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
+    SPENDLANE_DEMO: "1",
+    // its public origin, as a deployment sets it (links in mail, CSRF); the browser uses this URL
+    APP_URL: `http://127.0.0.1:${port}`,
     ...opts.env,
   };
   let out = "";
