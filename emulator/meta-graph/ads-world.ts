@@ -220,13 +220,19 @@ export function splitToAds(seed: string, set: AdSet, day: number, v: UnitValues)
   return splitUnit(v, set.ads.map((a, i) => ({ w: w[i]!, cpm: a.cpm, ctr: a.ctr, cvr: a.cvr })));
 }
 
-const CREDIT_COUNTS = ["c1", "c7", "c28", "v1", "ev1"] as const;
-function splitCreditBy(c: Credit, purchases: number[], values: number[], split: (total: number, w: number[]) => number[]): Credit[] {
-  const out: Credit[] = purchases.map(() => ({ c1: 0, c7: 0, c28: 0, v1: 0, ev1: 0, c1Value: 0, c7Value: 0, c28Value: 0, v1Value: 0, ev1Value: 0 }));
-  for (const k of CREDIT_COUNTS) {
-    split(c[k], purchases).forEach((x, i) => (out[i]![k] = x));
-    const vk = `${k}Value` as const;
-    split(c[vk], values).forEach((x, i) => (out[i]![vk] = x));
-  }
-  return out;
+/**
+ * Splits a unit's attribution credit consistently with its purchases split: 1d_view by purchases,
+ * 7d_click = purchases - 1d_view, 1d_click within 7d_click, 28d_click = 7d_click + a share of the
+ * extra, engaged view by purchases; each value follows its count. Every field sums exactly.
+ */
+function splitCreditBy(c: Credit, purchases: number[], _values: number[], split: (total: number, w: number[]) => number[]): Credit[] {
+  const v1 = splitIntRaw(c.v1, purchases);
+  const c7 = purchases.map((p, i) => p - v1[i]!);
+  const c1 = splitIntRaw(c.c1, c7);
+  const extra = splitIntRaw(c.c28 - c.c7, c7);
+  const c28 = c7.map((x, i) => x + extra[i]!);
+  const ev1 = splitIntRaw(c.ev1, purchases);
+  const val = (total: number, counts: number[]) => (counts.some((x) => x > 0) ? splitIntRaw(total, counts) : split(total, purchases));
+  const [c1V, c7V, c28V, v1V, ev1V] = [val(c.c1Value, c1), val(c.c7Value, c7), val(c.c28Value, c28), val(c.v1Value, v1), val(c.ev1Value, ev1)];
+  return purchases.map((_, i) => ({ c1: c1[i]!, c7: c7[i]!, c28: c28[i]!, v1: v1[i]!, ev1: ev1[i]!, c1Value: c1V[i]!, c7Value: c7V[i]!, c28Value: c28V[i]!, v1Value: v1V[i]!, ev1Value: ev1V[i]! }));
 }
