@@ -42,7 +42,8 @@ async function logIn(page: Page) {
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.resolve(import.meta.dirname, "../../cli/bin.mjs"), ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", DATA_DIR: server.dataDir, LOG_LEVEL: "silent" },
+      // the same deployment as the server: its data folder and its public URL (links in the digest)
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", DATA_DIR: server.dataDir, APP_URL: server.url, LOG_LEVEL: "silent" },
     });
     let stdout = "";
     let stderr = "";
