@@ -2,6 +2,7 @@ import { unzipSync, strFromU8 } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asService, sql } from "../../app/.server/db/connection";
 import { EXPORT_FILES } from "../../app/.server/security/export";
+import { parseCsvRows } from "../helpers/csv";
 import { createAgencyFixture, createUser } from "../helpers/factories";
 import { sessionCookieFor } from "../helpers/session";
 import { closeVite, startTestServer, type TestServer } from "./security-harness";
@@ -15,26 +16,10 @@ afterAll(async () => {
   await closeVite();
 });
 
-/** RFC 4180 reader for the test (quoted fields, doubled quotes, newlines inside quotes). */
+/** CSV text as records keyed by the header row. */
 function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\n") row.push(field), rows.push(row), (row = []), (field = "");
-    else if (c !== "\r") field += c;
-  }
-  if (field || row.length) row.push(field), rows.push(row);
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ""])));
+  const [header, ...body] = parseCsvRows(text);
+  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ""])));
 }
 
 async function seedFacts(agencyId: string, workspaceId: string, spend: string) {

@@ -6,20 +6,10 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import { Skeleton } from "~/components/dashboard/skeleton";
 import { Badge, Card, CardTitle } from "~/components/ui";
 import { formatDate, formatMoney } from "~/utils/format";
+import type { PacingSummary } from "~/.server/alerts/views";
 
-export interface PacingLine {
-  currency: string;
-  status: "on_track" | "under" | "over" | null;
-  ratio: number | null;
-  spendToDate: number;
-  expectedToDate: number;
-  budget: number;
-  projected: number;
-  today: string;
-  elapsedDays: number;
-  daysInMonth: number;
-  budgetFromDaily: boolean;
-}
+/** One currency's pacing as the loaders send it (the server's summary, serialised). */
+export type PacingLine = PacingSummary;
 
 const LABEL = { on_track: "On track", under: "Under", over: "Over" } as const;
 const TONE = { on_track: "green", under: "amber", over: "red" } as const;
