@@ -1,7 +1,8 @@
 /**
  * The Meta error taxonomy: every failure of a Graph call becomes one MetaApiError with a `kind` that
  * tells the caller what to do (re-authorise, wait, shrink the request, retry, give up). Codes follow
- * /work/shared/reference/meta-marketing-api.md §6–§7.
+ * Meta's published error reference (OAuth 190, throttling 4/17/613/80000-80014, transient 1/2);
+ * docs/meta-app-setup.md lists the ones we act on.
  *
  * Runtime-agnostic (no Node-only APIs): the same module runs in the Deno edge function.
  * A MetaApiError's message never carries a token, an appsecret_proof or a URL's query string.
