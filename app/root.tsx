@@ -6,12 +6,11 @@ import { useNonce } from "./nonce";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: stylesheet },
-  // Inline SVG icon: no extra request, no external asset.
-  {
-    rel: "icon",
-    type: "image/svg+xml",
-    href: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='8' fill='%232563eb'/%3E%3Cpath d='M8 21l5-6 4 3 7-8' stroke='white' stroke-width='2.5' fill='none' stroke-linecap='round' stroke-linejoin='round'/%3E%3C/svg%3E",
-  },
+  // public/ (served from the app's own origin, allowed by the CSP's 'self'); drawn by scripts/make-icons.mjs
+  { rel: "icon", href: "/favicon.ico", sizes: "48x48" },
+  { rel: "icon", type: "image/svg+xml", href: "/favicon.svg" },
+  { rel: "apple-touch-icon", href: "/apple-touch-icon.png" },
+  { rel: "manifest", href: "/site.webmanifest" },
 ];
 
 export const meta: MetaFunction = () => [{ title: "Spendlane" }, { name: "description", content: "Live Meta ads dashboards for agencies and their clients." }];

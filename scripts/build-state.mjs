@@ -12,11 +12,12 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** True when build/server/index.js is missing or older than anything under app/. */
+/** True when build/server/index.js is missing or older than anything under app/ or public/ (copied into build/client). */
 export function buildIsStale(root) {
   const marker = path.join(root, "build/server/index.js");
   const built = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
-  return built < newestMtime(path.join(root, "app"));
+  const pub = path.join(root, "public");
+  return built < Math.max(newestMtime(path.join(root, "app")), fs.existsSync(pub) ? newestMtime(pub) : 0);
 }
 
 /** Arguments for `node` that run the Remix production build. */

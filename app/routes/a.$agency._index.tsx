@@ -8,6 +8,8 @@ import { agencyOverview } from "~/.server/reporting/dashboard";
 import { overviewPacing, sortByPacing } from "~/.server/alerts/views";
 import { PacingBadge } from "~/components/alerts/pacing";
 import { setClientArchived } from "~/.server/tenancy/clients";
+import { setupChecklist } from "~/.server/tenancy/setup";
+import { SetupChecklist } from "~/components/setup/checklist";
 import { Delta } from "~/components/dashboard/kpi";
 import { RangePicker } from "~/components/dashboard/range-picker";
 import { Sparkline } from "~/components/dashboard/sparkline";
@@ -30,13 +32,19 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     throw redirect(`/a/${agency.slug}/w/${ws.slug}`);
   }
   const url = new URL(request.url);
-  const [view, pacing] = await Promise.all([agencyOverview({ userId: user.id, agencyId: agency.id, url }), overviewPacing(user.id, agency.id)]);
+  const canManage = role === "owner" || role === "admin";
+  const [view, pacing, setup] = await Promise.all([
+    agencyOverview({ userId: user.id, agencyId: agency.id, url }),
+    overviewPacing(user.id, agency.id),
+    // the first-run checklist is for those who can do its steps
+    canManage ? setupChecklist(user.id, agency) : null,
+  ]);
   // pacing is sorted here (its figures come from the alerts module), the other columns by the overview
   const byPacing = url.searchParams.get("sort") === "pacing";
   const dir = url.searchParams.get("dir") === "asc" ? "asc" : "desc";
   const rows = byPacing ? sortByPacing(view.rows, pacing, dir) : view.rows;
   const query: Omit<typeof view.query, "sort"> & { sort?: string } = byPacing ? { ...view.query, sort: "pacing", dir } : view.query;
-  return { ...view, rows, query, pacing, agency, canManage: role === "owner" || role === "admin", now: Date.now() };
+  return { ...view, rows, query, pacing, agency, canManage, setup: setup && !setup.complete ? setup : null, now: Date.now() };
 }
 
 const archiveSchema = z.object({ intent: z.enum(["archive", "restore"]), workspaceId: z.uuid() });
@@ -91,11 +99,13 @@ export default function AgencyOverview() {
         description={`${formatDateRange(d.range.since, d.range.until)} · every client, per currency`}
         actions={
           <div className="flex items-center gap-3 text-xs text-zinc-400">
-            <LiveDot connected={live.connected} />
+            {/* with no client there is nothing to keep live: no "Offline" next to an empty list */}
+            {d.total > 0 ? <LiveDot connected={live.connected} /> : null}
             {d.canManage ? <ButtonLink to={`${base}/clients`} size="sm">Add client</ButtonLink> : null}
           </div>
         }
       />
+      {d.setup ? <SetupChecklist steps={d.setup.steps} done={d.setup.done} /> : null}
       {d.notices.map((n) => (
         <Alert key={n} tone="warning">{n}</Alert>
       ))}

@@ -62,14 +62,18 @@ export default function Clients() {
             <Card flush>
               <ul className="divide-y divide-zinc-800" aria-label="Client workspaces">
                 {clients.map((c) => (
-                  <li key={c.id} className="flex items-center justify-between gap-3 px-5 py-3">
-                    <div className="min-w-0">
-                      <Link to={`${base}/w/${c.slug}`} className="block truncate font-medium text-zinc-100 hover:text-blue-300">
-                        {c.name}
-                      </Link>
-                      <p className="text-xs text-zinc-500">Added {dateFmt.format(new Date(c.createdAt))}</p>
-                    </div>
-                    {c.archivedAt ? <Badge>Archived</Badge> : null}
+                  <li key={c.id} data-client={c.slug}>
+                    {/* the whole row opens the client's workspace */}
+                    <Link to={`${base}/w/${c.slug}`} className="group flex items-center justify-between gap-3 px-5 py-3 hover:bg-zinc-800/40 focus-visible:bg-zinc-800/40">
+                      <span className="min-w-0">
+                        <span className="block truncate font-medium text-zinc-100 group-hover:text-blue-300">{c.name}</span>
+                        <span className="block text-xs text-zinc-500">Added {dateFmt.format(new Date(c.createdAt))}</span>
+                      </span>
+                      <span className="flex shrink-0 items-center gap-2">
+                        {c.archivedAt ? <Badge>Archived</Badge> : null}
+                        <span aria-hidden className="text-zinc-500 group-hover:text-zinc-300">→</span>
+                      </span>
+                    </Link>
                   </li>
                 ))}
               </ul>

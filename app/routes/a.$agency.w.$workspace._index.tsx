@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import type { ShouldRevalidateFunction } from "@remix-run/react";
-import { Await, Link, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
+import { Await, Link, useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { lazy, Suspense, useEffect, useState } from "react";
 import { requireWorkspace } from "~/.server/auth";
 import { workspaceDashboard } from "~/.server/reporting/dashboard";
@@ -251,7 +251,20 @@ function ReachUnavailable({ reason }: { reason: string }) {
 }
 
 function ChartPanel({ daily, currency }: { daily: Data["groups"][number]["daily"]; currency: string }) {
-  const [metric, setMetric] = useState<MetricKey>("spend");
+  // the chart's metric lives in the URL (?metric=roas), so a link or a reload shows the same chart;
+  // changing it is local (LOCAL_PARAMS: no reload of the numbers)
+  const [params, setParams] = useSearchParams();
+  const asked = params.get("metric") as MetricKey | null;
+  const metric: MetricKey = asked && CHART_METRICS.includes(asked) ? asked : "spend";
+  const setMetric = (m: MetricKey) =>
+    setParams(
+      (p) => {
+        if (m === "spend") p.delete("metric");
+        else p.set("metric", m);
+        return p;
+      },
+      { replace: true, preventScrollReset: true },
+    );
   // the chart is a browser-only island: SVG measured against the real layout, loaded after first paint
   const [mounted, setMounted] = useState(false);
   useEffect(() => setMounted(true), []);

@@ -73,7 +73,10 @@ export function adSetsOf(seed: string, c: Campaign): AdSet[] {
   const hit = cache.get(c);
   if (hit) return hit;
   const r = rngFor(seed, "adsets", c.id);
-  const n = 2 + Math.floor(r() * 5); // 2..6 (a big client has ~5 ad sets per campaign)
+  // 2..6 (a big client has ~5 ad sets per campaign); a demo campaign says how many it has (the draw
+  // is made anyway, so generated worlds stay as they were)
+  const drawn = 2 + Math.floor(r() * 5);
+  const n = c.adsPerSet?.length ?? drawn;
   const goals = GOALS[c.objective] ?? ["LINK_CLICKS"];
   const sets: AdSet[] = [];
   for (let i = 0; i < n; i++) {
@@ -94,7 +97,8 @@ export function adSetsOf(seed: string, c: Campaign): AdSet[] {
       skew: r(),
       ads: [],
     };
-    const k = 1 + Math.floor(r() * 5); // 1..5 ads
+    const drawnAds = 1 + Math.floor(r() * 5); // 1..5 ads
+    const k = c.adsPerSet?.[i] ?? drawnAds;
     for (let j = 0; j < k; j++) {
       const ar = rngFor(seed, "ad", id, j);
       set.ads.push({

@@ -7,6 +7,8 @@ export async function runEmulatorCli(args: { port: number; seed?: string; host?:
     port: args.port,
     host: args.host,
     seed: args.seed,
+    // the seed "demo" is the demo's world (what `npm start` runs against)
+    ...(args.seed === "demo" ? { world: { profile: "demo" as const } } : {}),
     log: (line) => process.stderr.write(`[meta-emulator] ${line}\n`),
   });
   process.stdout.write(JSON.stringify({ url: running.url, port: running.port }) + "\n");

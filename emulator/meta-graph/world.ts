@@ -1,4 +1,5 @@
 import { dayNum, rngFor, localMidnightMs } from "./util";
+import { DEMO_ACCOUNTS, buildDemoCampaign, type DemoAccountTemplate } from "./demo-world";
 
 /**
  * Publisher platforms the emulator delivers on. Meta's list is open-ended (threads since 2025, position
@@ -68,6 +69,8 @@ export interface Campaign {
   freq: number;
   audiencePool: number; // U_c for the reach model
   bidStrategy: string;
+  /** ads per ad set (its length: the ad sets); unset: drawn from the seed (ads-world.ts) */
+  adsPerSet?: number[];
 }
 
 export interface User {
@@ -91,6 +94,8 @@ export interface World {
 export interface WorldSpec {
   accounts?: number;
   campaignsPerAccount?: number;
+  /** "demo": the hand-written healthy account mix of the demo (demo-world.ts) instead of the generated one */
+  profile?: "demo";
 }
 
 interface AccountTemplate {
@@ -166,8 +171,10 @@ export function campaignId(ai: number, ci: number): string {
 export function buildWorld(seed: string, spec?: WorldSpec): World {
   const anchor = dayNum(WORLD_ANCHOR);
   const businesses = BUSINESSES.map(([id, name]) => ({ id, name }));
-  let templates: AccountTemplate[];
-  if (spec && (spec.accounts != null || spec.campaignsPerAccount != null)) {
+  let templates: Array<AccountTemplate & { demo?: DemoAccountTemplate }>;
+  if (spec?.profile === "demo") {
+    templates = DEMO_ACCOUNTS.map((d) => ({ ...d, campaigns: d.campaigns.length, demo: d }));
+  } else if (spec && (spec.accounts != null || spec.campaignsPerAccount != null)) {
     const n = Math.max(1, Math.min(500, spec.accounts ?? DEFAULT_ACCOUNTS.length));
     templates = [];
     for (let i = 0; i < n; i++) {
@@ -218,7 +225,7 @@ export function buildWorld(seed: string, spec?: WorldSpec): World {
       attributionSetting: t.attribution ?? ["7d_click", "1d_view"],
     };
     for (let ci = 0; ci < t.campaigns; ci++) {
-      const c = buildCampaign(seed, acct, ai, ci, anchor);
+      const c = t.demo ? buildDemoCampaign(seed, acct, t.demo.campaigns[ci]!, ai, ci, t.demo.aovUsd, campaignId(ai, ci)) : buildCampaign(seed, acct, ai, ci, anchor);
       acct.campaigns.push(c);
       campaignsById.set(c.id, c);
     }

@@ -17,11 +17,18 @@ interface WorldAccount {
   account_status: number;
 }
 
-/** Which emulator accounts each demo client gets, by currency: Acme runs two (USD and EUR), Kumo is JPY. */
-const PLAN: Record<string, string[]> = {
-  "acme-outdoor": ["USD", "EUR"],
-  "blue-harbor-coffee": ["GBP"],
-  "kumo-tea": ["JPY"],
+/**
+ * Which emulator accounts each demo client gets, by currency: Acme runs two (USD and EUR), Kumo is
+ * JPY. Hudson Legal shows the state a client is in when Meta stops accepting its connection's token
+ * (a password change, an expired session): its token is expired in the emulator right after the
+ * account is attached, so its first sync meets Meta's error 190 and the product asks to reconnect,
+ * through the same path a real expiry takes.
+ */
+const PLAN: Record<string, { currencies: string[]; reauth?: boolean }> = {
+  "acme-outdoor": { currencies: ["USD", "EUR"] },
+  "blue-harbor-coffee": { currencies: ["GBP"] },
+  "kumo-tea": { currencies: ["JPY"] },
+  "hudson-legal": { currencies: ["USD"], reauth: true },
 };
 
 async function emulatorJson<T>(base: string, path: string, init?: RequestInit): Promise<T> {
@@ -41,7 +48,7 @@ export async function connectDemo(input: { emulatorUrl: string; workspaceIds: Re
   };
   let attached = 0;
   let queued = 0;
-  for (const [slug, currencies] of Object.entries(PLAN)) {
+  for (const [slug, { currencies, reauth }] of Object.entries(PLAN)) {
     const workspaceId = input.workspaceIds[slug];
     if (!workspaceId) continue;
     const wanted = currencies.map(pick);
@@ -54,15 +61,28 @@ export async function connectDemo(input: { emulatorUrl: string; workspaceIds: Re
     // stored last time means nothing to it now. Connecting again with the same Meta user reconnects
     // the existing connection in place (same id, accounts and history).
     let connectionId: string;
+    let token: string;
     {
       const tok = await emulatorJson<{ access_token: string }>(input.emulatorUrl, "/tokens", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ systemUser: true }),
       });
-      connectionId = (await connectSystemUser({ workspaceId, actorUserId: input.ownerUserId, token: tok.access_token })).connectionId;
+      token = tok.access_token;
+      connectionId = (await connectSystemUser({ workspaceId, actorUserId: input.ownerUserId, token })).connectionId;
       await asService((tx) => tx`update public.ad_accounts set sync_status = 'pending', sync_error = null
         where connection_id = ${connectionId} and sync_status = 'needs_reauth'`);
+    }
+    if (reauth) {
+      // attached while the token was good; from now on Meta answers 190 to it
+      for (const metaAccountId of wanted.filter((m) => !state.accounts.some((a) => a.meta_account_id === m))) {
+        await asService((tx) => attachAdAccount(tx, { workspaceId, connectionId, metaAccountId, actorUserId: input.ownerUserId }));
+        attached++;
+      }
+      await emulatorJson(input.emulatorUrl, "/tokens/expire", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ access_token: token }) });
+      const ids = await asService((tx) => tx<{ id: string }[]>`select id from public.ad_accounts where connection_id = ${connectionId}`);
+      for (const { id } of ids) if (await requestSync(id, "backfill")) queued++;
+      continue;
     }
     for (const metaAccountId of wanted) {
       const existing = state.accounts.find((a) => a.meta_account_id === metaAccountId);

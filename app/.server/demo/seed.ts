@@ -12,6 +12,8 @@ export const DEMO_CLIENTS = [
   { name: "Acme Outdoor", slug: "acme-outdoor" },
   { name: "Blue Harbor Coffee", slug: "blue-harbor-coffee" },
   { name: "Kumo Tea Japan", slug: "kumo-tea" },
+  // its Meta connection needs re-authorisation (demo/connect.ts)
+  { name: "Hudson Legal", slug: "hudson-legal" },
 ] as const;
 
 export async function seedDemo(): Promise<{ agencyId: string; workspaceIds: Record<string, string>; created: boolean }> {

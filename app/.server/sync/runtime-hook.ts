@@ -11,6 +11,8 @@ import { logger } from "../logger";
 import { startWorker, stopWorker } from "./scheduler";
 
 const log = logger.child({ module: "sync" });
+/** the demo's hand-written account mix (emulator/meta-graph/demo-world.ts) */
+const DEMO_WORLD = { profile: "demo" } as const;
 
 export async function startDemoEmulator(): Promise<{ url: string; close: () => Promise<void> }> {
   // Imported lazily: only demo mode loads the emulator.
@@ -18,11 +20,11 @@ export async function startDemoEmulator(): Promise<{ url: string; close: () => P
   const wanted = Number(process.env.EMULATOR_PORT || 4010);
   let running;
   try {
-    running = await startEmulator({ port: wanted, seed: "demo" });
+    running = await startEmulator({ port: wanted, seed: "demo", world: DEMO_WORLD });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
     log.warn({ port: wanted }, "emulator port taken; using a random port");
-    running = await startEmulator({ port: 0, seed: "demo" });
+    running = await startEmulator({ port: 0, seed: "demo", world: DEMO_WORLD });
   }
   process.env.META_GRAPH_URL = running.url;
   process.env.META_WEB_URL = running.url;
