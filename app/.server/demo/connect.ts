@@ -81,7 +81,8 @@ export async function connectDemo(input: { emulatorUrl: string; workspaceIds: Re
       }
       await emulatorJson(input.emulatorUrl, "/tokens/expire", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ access_token: token }) });
       const ids = await asService((tx) => tx<{ id: string }[]>`select id from public.ad_accounts where connection_id = ${connectionId}`);
-      for (const { id } of ids) if (await requestSync(id, "backfill")) queued++;
+      // ahead of the other backfills: it fails at its first call, and the state shows at once
+      for (const { id } of ids) if (await requestSync(id, "backfill", { priority: 6 })) queued++;
       continue;
     }
     for (const metaAccountId of wanted) {
