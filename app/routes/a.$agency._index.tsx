@@ -112,6 +112,8 @@ export default function AgencyOverview() {
       {result && "error" in result ? <Alert tone="error">{result.error}</Alert> : null}
       {result && "ok" in result ? <Alert tone="success">{result.ok}</Alert> : null}
 
+      {/* a new agency: no range or search over nothing */}
+      {d.total > 0 || d.query.q ? (
       <div className="flex flex-col gap-3 lg:flex-row lg:items-end lg:justify-between">
         <RangePicker range={d.range.preset} compare={d.range.compare} since={d.range.since} until={d.range.until} keep={keep} />
         <Form method="get" role="search" className="flex gap-2">
@@ -123,6 +125,7 @@ export default function AgencyOverview() {
           <button type="submit" className="rounded-lg border border-zinc-700 px-3 text-sm text-zinc-300 hover:bg-zinc-800">Search</button>
         </Form>
       </div>
+      ) : null}
 
       {d.totals.length > 0 ? (
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label="Totals by currency">
@@ -209,7 +212,7 @@ export default function AgencyOverview() {
           </table>
         </div>
       )}
-      <p className="text-xs text-zinc-500">
+      <p className={cx("text-xs text-zinc-500", d.total === 0 && !d.query.archived && "hidden")}>
         {d.rows.length} of {d.total} clients shown. Money is never added across currencies.{" "}
         {d.query.archived ? (
           <Link to={`?${new URLSearchParams([...params.entries()].filter(([k]) => k !== "archived"))}`} className="text-blue-400 hover:underline">Hide archived</Link>
