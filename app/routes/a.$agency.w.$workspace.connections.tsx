@@ -218,10 +218,12 @@ export default function Connections() {
                   <ul className="divide-y divide-zinc-800 rounded-lg border border-zinc-800" aria-label="Attached ad accounts">
                     {c.adAccounts.map((a) => (
                       <li key={a.id} className="flex items-center justify-between gap-3 px-4 py-2 text-sm">
-                        <span className="min-w-0 truncate text-zinc-200">
-                          {a.name} <span className="text-xs text-zinc-500">{a.metaAccountId} · {a.currency} · {a.timezoneName}</span>
+                        {/* name and id on their own lines at 375 px rather than cut off */}
+                        <span className="min-w-0 text-zinc-200">
+                          <span className="block truncate">{a.name}</span>
+                          <span className="block break-all text-xs text-zinc-500">{a.metaAccountId} · {a.currency} · {a.timezoneName}</span>
                         </span>
-                        <span className="flex items-center gap-2">
+                        <span className="flex shrink-0 items-center gap-2">
                           <Badge tone={a.syncStatus === "ok" ? "green" : a.syncStatus === "needs_reauth" || a.syncStatus === "error" ? "amber" : "neutral"}>{a.syncStatus}</Badge>
                           {canManage ? (
                             <Form method="post" onSubmit={(e) => !confirm(`Remove ${a.name} and its stored numbers from this client?`) && e.preventDefault()}>
@@ -318,7 +320,9 @@ function Picker({ picker, busy }: { picker: { connectionId: string; accounts: (M
           <li key={a.id}>
             <label className="flex items-center gap-2 text-sm text-zinc-300">
               <input type="checkbox" name="accounts" value={a.id} disabled={a.attached} className="rounded border-zinc-700 bg-zinc-900" />
-              {a.name} <span className="text-xs text-zinc-500">{a.id} · {a.currency} · {a.timezone}</span>
+              <span className="min-w-0">
+                {a.name} <span className="break-all text-xs text-zinc-500">{a.id} · {a.currency} · {a.timezone}</span>
+              </span>
               {a.attached ? <Badge>attached</Badge> : null}
             </label>
           </li>

@@ -130,9 +130,9 @@ export default function WorkspaceSettings() {
           </CardTitle>
           <Form method="post" className="mt-3 flex flex-wrap items-end gap-3">
             <input type="hidden" name="intent" value="attribution" />
-            <label className="flex flex-col gap-1 text-sm text-zinc-300">
+            <label className="flex min-w-0 max-w-full flex-col gap-1 text-sm text-zinc-300">
               Conversions count
-              <select name="attribution" defaultValue={attribution} className="rounded-md border border-zinc-800 bg-zinc-950 px-3 py-2 text-sm text-zinc-100" data-testid="attribution-select">
+              <select name="attribution" defaultValue={attribution} className="max-w-full rounded-md border border-zinc-800 bg-zinc-950 px-3 py-2 text-sm text-zinc-100" data-testid="attribution-select">
                 {attributionOptions.map((o) => (
                   <option key={o.value} value={o.value}>
                     {o.label}
