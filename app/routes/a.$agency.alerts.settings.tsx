@@ -67,7 +67,7 @@ export default function AlertSettings() {
       <PageHeader title="Alert settings" description="Which alerts reach you by email, and when. In-app alerts always show on the Alerts page." />
       {result?.ok ? <Alert tone="success">{result.ok}</Alert> : null}
       {result && "error" in result && result.error ? <Alert tone="error" title={result.error}>{Object.values(fields).join(" ")}</Alert> : null}
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
           <CardTitle description="Immediately: one email per alert when it opens. Digest: one email a day at your hour.">Your emails</CardTitle>
           <Form method="post" className="space-y-4">

@@ -101,7 +101,7 @@ export default function Billing() {
           </Alert>
         ) : null}
 
-        <div className="grid gap-6 lg:grid-cols-3">
+        <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
           <Card>
             <CardTitle>Current plan</CardTitle>
             <div className="flex items-center gap-2">

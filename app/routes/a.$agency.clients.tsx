@@ -54,7 +54,7 @@ export default function Clients() {
           Added {addedClient.name}. <Link to={`${base}/w/${addedClient.slug}`} className="underline">Open its workspace</Link> to connect Meta ad accounts.
         </Alert>
       ) : null}
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="lg:col-span-2">
           {clients.length === 0 ? (
             <EmptyState title="No clients yet">{canAdd ? "Add your first client to connect its Meta ad accounts." : "An owner or admin can add clients."}</EmptyState>

@@ -100,7 +100,7 @@ export default function Team() {
           {result.limit ? <Link to={`/a/${agency.slug}/billing`} className="underline">Upgrade on the Billing page</Link> : null}
         </Alert>
       ) : null}
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Card className="p-0">
             <ul className="divide-y divide-zinc-800" aria-label="Members">

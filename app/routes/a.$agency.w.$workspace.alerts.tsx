@@ -63,7 +63,7 @@ export default function WorkspaceGoals() {
     <div className="space-y-6">
       {d.saved && !r ? <Alert tone="success">Targets for {d.saved.slice(0, 3)} apply from {d.saved.slice(4)}.</Alert> : null}
       {r?.error ? <Alert tone="error" title={r.error}>{Object.values(r.fields).join(" ")}</Alert> : null}
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         {d.canManage && d.currencies.length > 0 ? (
           <Card>
             <CardTitle description="Per currency group. A change applies from its date; earlier months keep the targets they had.">Set targets</CardTitle>

@@ -267,7 +267,7 @@ export default function Connections() {
         )}
 
         {canManage ? (
-          <div className="grid gap-6 lg:grid-cols-2">
+          <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
             <Card>
               <CardTitle description="Opens Meta's login; you choose what Spendlane may read (ads_read, business_management).">Connect with Facebook</CardTitle>
               {metaReady ? (

@@ -56,7 +56,7 @@ export default function Reports() {
         </Alert>
       ) : null}
 
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
           <CardTitle description="What a report shows, in which order, for which period.">Templates</CardTitle>
           {templates.length === 0 ? (

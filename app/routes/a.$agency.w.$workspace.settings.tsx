@@ -123,7 +123,7 @@ export default function WorkspaceSettings() {
       />
       {result?.ok ? <Alert tone={result.warn ? "warning" : "success"} className="mb-4">{result.ok}</Alert> : null}
       {otherError ? <div className="mb-4">{otherError}</div> : null}
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
           <CardTitle description="Which conversions the dashboard counts: within how many days after a click or a view of an ad. Meta stopped reporting the 7-day and 28-day view windows on 2026-01-12. Changing it re-reads conversions from Meta; spend does not change.">
             Attribution window

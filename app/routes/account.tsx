@@ -98,7 +98,7 @@ export default function Account() {
     <main className="mx-auto max-w-4xl px-4 py-8 sm:px-6">
       <p className="mb-4 text-sm"><Link to="/a" className="text-blue-400 hover:underline">← Back to Spendlane</Link></p>
       <PageHeader title="Account" description={`Signed in as ${user.email}`} />
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
           <CardTitle description="Changing it signs out your other sessions.">Password</CardTitle>
           <Form method="post" className="space-y-3" noValidate>
