@@ -94,14 +94,15 @@ export const DEMO_ACCOUNTS: DemoAccountTemplate[] = [
       { name: "New Year Sale 2026", objective: "OUTCOME_SALES", status: "ARCHIVED", budgetUsd: 140, roas: 3.3, start: "2025-12-26", end: "2026-01-12" },
     ],
   },
+  // 1-day click attribution credits about three quarters of the purchases: targets set higher to match
   {
     name: "Blue Harbor Coffee UK", ...LONDON, ...ACTIVE, business: 1, attribution: ["1d_click"], aovUsd: 52,
     campaigns: [
-      { name: "Coffee Subscriptions · Always-on", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 90, roas: 2.6, start: "2024-05-01" },
-      { name: "Prospecting · Interests Coffee", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 55, roas: 1.6, start: "2025-07-01" },
-      { name: "Retargeting · Basket 14d", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 20, roas: 4.0, start: "2024-10-01" },
+      { name: "Coffee Subscriptions · Always-on", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 90, roas: 3.3, start: "2024-05-01" },
+      { name: "Prospecting · Interests Coffee", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 55, roas: 2.1, start: "2025-07-01" },
+      { name: "Retargeting · Basket 14d", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 20, roas: 4.4, start: "2024-10-01" },
       { name: "Local Awareness · Cafés", objective: "OUTCOME_AWARENESS", status: "ACTIVE", budgetUsd: 25, start: "2025-03-15" },
-      { name: "Christmas Gifting 2025", objective: "OUTCOME_SALES", status: "ARCHIVED", budgetUsd: 110, roas: 3.0, start: "2025-11-25", end: "2025-12-22" },
+      { name: "Christmas Gifting 2025", objective: "OUTCOME_SALES", status: "ARCHIVED", budgetUsd: 110, roas: 3.6, start: "2025-11-25", end: "2025-12-22" },
     ],
   },
   {
