@@ -273,7 +273,7 @@ function ChartPanel({ daily, currency }: { daily: Data["groups"][number]["daily"
   return (
     <div>
       <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
-        <h3 className="text-base font-semibold text-zinc-100">Daily {label.toLowerCase()}</h3>
+        <h3 className="text-base font-semibold text-zinc-100">Daily {/^[A-Z]+$/.test(label) ? label : label.toLowerCase()}</h3>
         <label className="text-xs text-zinc-400">
           <span className="sr-only">Chart metric</span>
           <select value={metric} onChange={(e) => setMetric(e.target.value as MetricKey)} className="rounded-lg border border-zinc-700 bg-zinc-900 px-2 py-1 text-sm text-zinc-100" data-testid="chart-metric">
