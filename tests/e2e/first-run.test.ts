@@ -94,12 +94,12 @@ describe("first run", () => {
     await p.getByRole("button", { name: "Approve as Alice Martin" }).click();
     await p.waitForURL((u) => u.pathname === "/a/lakeside-media/w/harbor-bikes/connections");
 
-    // 3. attach an ad account (the smallest of the demo's: three campaigns)
+    // 3. attach an ad account (a small one of the demo's: five campaigns)
     const picker = p.getByRole("form", { name: "Choose ad accounts" });
     await picker.waitFor();
-    await picker.getByRole("checkbox", { name: /Hudson Legal NY/ }).check();
+    await picker.getByRole("checkbox", { name: /Blue Harbor Coffee UK/ }).check();
     await picker.getByRole("button", { name: "Attach selected" }).click();
-    await p.getByRole("list", { name: "Attached ad accounts" }).getByText("Hudson Legal NY").waitFor();
+    await p.getByRole("list", { name: "Attached ad accounts" }).getByText("Blue Harbor Coffee UK").waitFor();
 
     // 4. first numbers: the backfill's first chunk lands (it queues behind the demo's own backfills)
     await expect
