@@ -198,7 +198,7 @@ export default function Connections() {
               </div>
               {c.health === "needs_reauth" ? (
                 <Alert tone="warning" title="Needs re-authorisation">
-                  {c.healthReason}. {c.kind === "oauth" ? "Reconnect with the same Facebook login to keep syncing." : "Paste a new system-user token below."}
+                  {c.healthReason?.replace(/\.$/, "")}. {c.kind === "oauth" ? "Reconnect with the same Facebook login to keep syncing." : "Paste a new system-user token below."}
                   {canManage && c.kind === "oauth" ? (
                     <Form method="post" className="mt-3">
                       <input type="hidden" name="intent" value="reconnect" />
@@ -217,11 +217,11 @@ export default function Connections() {
                 ) : (
                   <ul className="divide-y divide-zinc-800 rounded-lg border border-zinc-800" aria-label="Attached ad accounts">
                     {c.adAccounts.map((a) => (
-                      <li key={a.id} className="flex items-center justify-between gap-3 px-4 py-2 text-sm">
-                        {/* name and id on their own lines at 375 px rather than cut off */}
-                        <span className="min-w-0 text-zinc-200">
-                          <span className="block truncate">{a.name}</span>
-                          <span className="block break-all text-xs text-zinc-500">{a.metaAccountId} · {a.currency} · {a.timezoneName}</span>
+                      <li key={a.id} className="flex flex-wrap items-center justify-between gap-x-3 gap-y-1 px-4 py-2 text-sm">
+                        {/* at 375 px the status and Detach move below the name instead of squeezing it */}
+                        <span className="min-w-0 flex-1 basis-48 text-zinc-200">
+                          <span className="block break-words">{a.name}</span>
+                          <span className="block break-words text-xs text-zinc-500">{a.metaAccountId} · {a.currency} · {a.timezoneName}</span>
                         </span>
                         <span className="flex shrink-0 items-center gap-2">
                           <Badge tone={a.syncStatus === "ok" ? "green" : a.syncStatus === "needs_reauth" || a.syncStatus === "error" ? "amber" : "neutral"}>{a.syncStatus}</Badge>
@@ -321,7 +321,7 @@ function Picker({ picker, busy }: { picker: { connectionId: string; accounts: (M
             <label className="flex items-center gap-2 text-sm text-zinc-300">
               <input type="checkbox" name="accounts" value={a.id} disabled={a.attached} className="rounded border-zinc-700 bg-zinc-900" />
               <span className="min-w-0">
-                {a.name} <span className="break-all text-xs text-zinc-500">{a.id} · {a.currency} · {a.timezone}</span>
+                {a.name} <span className="break-words text-xs text-zinc-500">{a.id} · {a.currency} · {a.timezone}</span>
               </span>
               {a.attached ? <Badge>attached</Badge> : null}
             </label>
