@@ -41,7 +41,7 @@ export async function publishEvent(tx: Queryable, event: SpendlaneEvent): Promis
   // Both in the caller's transaction: NOTIFY for our SSE bus, and on a Supabase database a
   // realtime.send to the private topic workspace:<id> (a no-op elsewhere; migration 0110).
   await tx`select pg_notify(${EVENTS_CHANNEL}, ${payload}),
-    private.broadcast_workspace_event(${event.workspaceId}::uuid, ${event.type}, ${JSON.stringify(browserPayload(event))}::jsonb)`;
+    private.broadcast_workspace_event(${event.workspaceId}::uuid, ${event.type}, ${JSON.stringify(browserPayload(event))}::text::jsonb)`;
   const hooks = (globalThis as Record<string, unknown>)[LOCAL_PUBLISH_HOOK] as Set<() => void> | undefined;
   if (hooks) for (const nudge of hooks) nudge();
 }
