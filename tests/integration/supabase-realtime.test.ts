@@ -127,7 +127,7 @@ describe("Supabase Realtime broadcast (stand-in, supabase-js)", () => {
     expect(data).toEqual({ workspaceId: wsA1!.id, version: 3 });
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const { id: _pid, ...progress } = ownerSub.events[1]!.payload;
-    expect(progress).toEqual({ workspaceId: wsA1!.id, adAccountId: "11111111-1111-4111-8111-111111111111", progress: 42.5 });
+    expect(progress).toEqual({ workspaceId: wsA1!.id, adAccountId: "11111111-1111-4111-8111-111111111111", progress: 42.5, status: "running" });
     // nothing else arrived (no version 999, 7 or 8) after the poll interval passed several times
     await new Promise((r) => setTimeout(r, 200));
     expect(viewerSub.events.map((e) => e.payload.version ?? e.payload.progress)).toEqual([3, 42.5]);

@@ -31,7 +31,13 @@ export function browserPayload(
 ): Record<string, unknown> {
   return event.type === "data"
     ? { workspaceId: event.workspaceId, version: event.version }
-    : { workspaceId: event.workspaceId, adAccountId: event.adAccountId, progress: event.progress, status: event.status };
+    : {
+        workspaceId: event.workspaceId,
+        adAccountId: event.adAccountId,
+        progress: event.progress,
+        // as the SSE bus fills it in (bus.ts): a chunk's progress event names no status
+        status: event.status ?? (event.progress >= 100 ? "succeeded" : "running"),
+      };
 }
 
 export async function publishEvent(tx: Queryable, event: SpendlaneEvent): Promise<void> {
