@@ -1,16 +1,17 @@
 /**
  * Meta API calls per account-day: a 13-month backfill and an incremental pass of one ad account with
- * 50 campaigns, against the in-process emulator (default page size 500, async reports for ranges over
+ * 50 campaigns, against the in-process emulator (the sync's default page size, async reports for ranges over
  * 7 days), into an in-memory PGlite database.
  * Every pass reads ad x day x platform rows; backfill and restatement passes also read the four audience
  * breakdown families per ad set (ADR 0080); incremental passes do not.
- *   npx tsx bench/api-calls.ts [--campaigns 50] [--months 13] [--page-size 500]   -> bench/results/api-calls.json
+ *   npx tsx bench/api-calls.ts [--campaigns 50] [--months 13] [--page-size 5000]   -> bench/results/api-calls.json
  */
 import fs from "node:fs";
 import { startEmbedded } from "../app/.server/db/embedded";
 import { configureDatabase, closeDatabase, sql } from "../app/.server/db/connection";
 import { migrate } from "../app/.server/db/migrate";
 import { emulator, connectTenant, sync, control } from "../tests/integration/sync-helpers";
+import { DEFAULT_PAGE_SIZE } from "../app/.server/sync/runner";
 
 process.env.VAULT_KEY ??= Buffer.alloc(32, 3).toString("base64");
 process.env.SESSION_SECRET ??= "bench-session-secret-0123456789abcdefghij";
@@ -24,14 +25,14 @@ const arg = (name: string, dflt: number) => {
 };
 const CAMPAIGNS = arg("campaigns", 50);
 const MONTHS = arg("months", 13);
-const PAGE = arg("page-size", 500);
+const PAGE = arg("page-size", DEFAULT_PAGE_SIZE);
 const emu = await emulator({ world: { accounts: 1, campaignsPerAccount: CAMPAIGNS } });
 try {
   const t = await connectTenant(emu, { n: 1, backfillMonths: MONTHS });
   const a = t.accounts[0]!;
   const measure = async (kind: "backfill" | "incremental" | "restatement") => {
     await control(emu, "POST", "/calls/reset");
-    const r = await sync(emu, { adAccountId: a.id, kind }, { breakdownHistoryDays: 400, pageSize: PAGE });
+    const r = await sync(emu, { adAccountId: a.id, kind }, { breakdownHistoryDays: 400, pageSize: PAGE, graphTimeoutMs: 30_000 /* production's bound: the in-process emulator computes reports on its POST */ });
     if (r.status !== "succeeded") throw new Error(`${kind}: ${r.status} ${r.error}`);
     const calls = await control(emu, "GET", "/calls");
     const emulatorCalls = calls.total;

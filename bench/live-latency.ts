@@ -5,6 +5,10 @@
  *
  * - PostgreSQL: a fresh database `spendlane_live_bench`; the built server LISTENs; the writer is this
  *   process (a third party to the server, like a worker on another machine).
+ * - Supabase (LIVE_ENGINES includes "supabase"): a fresh Supabase-shaped PostgreSQL database
+ *   (`spendlane_supabase_live_bench`, tests/fixtures/supabase/shape.sql), the Realtime stand-in
+ *   (emulator/supabase-realtime) and SUPABASE_* set, so the page subscribes with supabase-js to the
+ *   private channel and the event travels realtime.send → realtime.messages → stand-in → browser.
  * - PGlite: a temporary data folder served by the built server; this process writes through the
  *   server's socket (like `spendlane sync` from a shell), so NOTIFY does not reach the server and the
  *   server's 500 ms poll finds the change: the embedded engine's worst case. (The in-process worker
@@ -29,8 +33,10 @@ export function summary(xs: number[]) {
   return { n: xs.length, p50: r(pct(xs, 50)), p95: r(pct(xs, 95)), max: r(Math.max(...xs)), mean: r(xs.reduce((a, b) => a + b, 0) / xs.length) };
 }
 
+type Engine = "postgres" | "pglite" | "supabase";
+
 export interface LiveWorld {
-  engine: "postgres" | "pglite";
+  engine: Engine;
   base: string;
   server: ChildProcess;
   /** The writer's connection (PostgreSQL directly, or the PGlite server's socket). */
@@ -45,15 +51,27 @@ export interface LiveWorld {
  * A database with one agency, `workspaces` clients (one ad account each, a few facts) and `users`
  * members with session cookies, served by the real built server.
  */
-export async function startLiveWorld(engine: "postgres" | "pglite", opts: { workspaces?: number; users?: number; db?: string } = {}): Promise<LiveWorld> {
+export async function startLiveWorld(engine: Engine, opts: { workspaces?: number; users?: number; db?: string } = {}): Promise<LiveWorld> {
   if (!fs.existsSync(path.join(root, "build/server/index.js"))) throw new Error("Build first: npx remix vite:build");
   process.env.SESSION_SECRET = SESSION_SECRET;
   process.env.VAULT_KEY = VAULT_KEY;
   process.env.LOG_LEVEL ??= "silent";
-  const dbName = opts.db ?? "spendlane_live_bench";
+  const dbName = opts.db ?? (engine === "supabase" ? "spendlane_supabase_live_bench" : "spendlane_live_bench");
   let databaseUrl: string | undefined;
   let dataDir: string | undefined;
-  if (engine === "postgres") {
+  let realtime: { close(): Promise<void> } | undefined;
+  let supabaseEnv: Record<string, string> = {};
+  if (engine === "supabase") {
+    const { createSupabaseShapedDatabase } = await import("../scripts/supabase-shaped-db.mjs");
+    databaseUrl = await createSupabaseShapedDatabase(dbName, BENCH_PG);
+    const { startRealtimeStandIn } = await import("../emulator/supabase-realtime");
+    const { SignJWT } = await import("jose");
+    const jwtSecret = "live-bench-supabase-jwt-secret-0123456789abcdef";
+    const standIn = await startRealtimeStandIn({ databaseUrl: databaseUrl!, jwtSecret });
+    realtime = standIn;
+    const anonKey = await new SignJWT({ role: "anon" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setExpirationTime("1d").sign(new TextEncoder().encode(jwtSecret));
+    supabaseEnv = { SUPABASE_URL: standIn.url, SUPABASE_ANON_KEY: anonKey, SUPABASE_JWT_SECRET: jwtSecret };
+  } else if (engine === "postgres") {
     const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
     await admin.unsafe(`drop database if exists ${dbName} with (force)`);
     await admin.unsafe(`create database ${dbName}`);
@@ -104,6 +122,7 @@ export async function startLiveWorld(engine: "postgres" | "pglite", opts: { work
     // the watchers must not queue real syncs against Meta during the benchmark
     REFRESH_ACTIVE_SECONDS: "86400",
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: "", DATA_DIR: dataDir! }),
+    ...supabaseEnv,
   });
   let writerUrl = databaseUrl;
   if (!writerUrl) {
@@ -124,6 +143,7 @@ export async function startLiveWorld(engine: "postgres" | "pglite", opts: { work
       await sql.end({ timeout: 2 });
       server.kill("SIGTERM");
       await new Promise((r) => server.once("exit", r));
+      await realtime?.close();
       if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
       if (databaseUrl) {
         const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
@@ -153,7 +173,13 @@ export async function commitChunk(sql: postgres.Sql, ws: { id: string; accountId
   return { version, committedAt: Date.now() };
 }
 
-async function measure(engine: "postgres" | "pglite", changes: number) {
+const FEEDS: Record<Engine, string> = {
+  postgres: "LISTEN/NOTIFY",
+  pglite: "poll every 500 ms (writer in another process)",
+  supabase: "realtime.send -> Realtime stand-in (50 ms poll of realtime.messages) -> supabase-js private channel",
+};
+
+async function measure(engine: Engine, changes: number) {
   const { chromium } = await import("playwright-core");
   const world = await startLiveWorld(engine);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
@@ -192,7 +218,7 @@ async function measure(engine: "postgres" | "pglite", changes: number) {
       await new Promise((r) => setTimeout(r, 1300));
     }
     const navigations = await page.evaluate(() => performance.getEntriesByType("navigation").length);
-    return { engine, feed: engine === "postgres" ? "LISTEN/NOTIFY" : "poll every 500 ms (writer in another process)", ...summary(latencies), misses, navigations, samplesMs: latencies };
+    return { engine, feed: FEEDS[engine], ...summary(latencies), misses, navigations, samplesMs: latencies };
   } finally {
     await browser.close();
     await world.stop();
@@ -202,22 +228,28 @@ async function measure(engine: "postgres" | "pglite", changes: number) {
 async function main() {
   const changes = Number(process.env.LIVE_CHANGES ?? 30);
   const results = [];
-  for (const engine of ["postgres", "pglite"] as const) {
+  const engines = (process.env.LIVE_ENGINES ?? "postgres,pglite,supabase").split(",") as Engine[];
+  for (const engine of engines) {
     process.stderr.write(`live-latency: ${engine}...\n`);
     const r = await measure(engine, changes);
     process.stderr.write(`  p50 ${r.p50} ms, p95 ${r.p95} ms, misses ${r.misses}\n`);
     results.push(r);
   }
+  // A run of some engines keeps the others' last figures (each result carries its own date).
+  const file = path.join(root, "bench/results/live-latency.json");
+  const previous = fs.existsSync(file) ? ((JSON.parse(fs.readFileSync(file, "utf8")) as { date?: string; results?: { engine: Engine; date?: string }[] }) ?? {}) : {};
+  const kept = (previous.results ?? []).filter((r) => !engines.includes(r.engine)).map((r) => ({ date: previous.date, ...r }));
+  const now = new Date().toISOString();
   const out = {
     benchmark: "live-latency",
     description: "commit of a sync chunk -> KPI data-value changed in Chromium (built server, one page)",
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, load1: os.loadavg()[0] },
     targetP95Ms: 1000,
-    results,
+    results: [...kept, ...results.map((r) => ({ date: now, ...r }))],
   };
   fs.mkdirSync(path.join(root, "bench/results"), { recursive: true });
-  fs.writeFileSync(path.join(root, "bench/results/live-latency.json"), JSON.stringify(out, null, 2) + "\n");
+  fs.writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
   process.stdout.write(JSON.stringify(results.map(({ samplesMs, ...r }) => r), null, 2) + "\n");
 }
 

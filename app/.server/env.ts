@@ -55,6 +55,16 @@ export const envSchema = z.object({
     .refine((v) => !/^\s*true\s*$/i.test(v), "name the proxies (addresses, CIDR ranges, loopback/uniquelocal) or a hop count, not true")
     .transform((v): string | number | false => (/^\s*false\s*$/i.test(v) ? false : /^\s*\d+\s*$/.test(v) ? Number(v) : v))
     .optional(),
+  /**
+   * Supabase deployment (ADR 0110): with all three set, browsers get live updates through Supabase
+   * Realtime private channels instead of SSE. The anon/publishable key is public (it reaches the
+   * browser); the JWT secret signs the short-lived Realtime tokens and never leaves the server.
+   */
+  SUPABASE_URL: z.string().url().optional(),
+  SUPABASE_ANON_KEY: z.string().min(20).optional(),
+  SUPABASE_JWT_SECRET: z.string().min(32).optional(),
+  /** Lifetime of a Realtime token; the browser refreshes it at half-life, membership changes apply then. */
+  SUPABASE_REALTIME_TOKEN_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RUN_WORKER: bool.optional(),
   REFRESH_ACTIVE_SECONDS: z.coerce.number().int().min(5).default(900),
@@ -128,6 +138,10 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     // to choose (security/origin.ts). Only the local demo may go without.
     if (e.NODE_ENV === "production" && !e.SPENDLANE_DEMO && !e.APP_URL) missing.push("APP_URL");
     if (missing.length) throw new Error(`Refusing to start in production without: ${missing.join(", ")}`);
+  }
+  const supabase = [e.SUPABASE_URL, e.SUPABASE_ANON_KEY, e.SUPABASE_JWT_SECRET];
+  if (supabase.some(Boolean) && !supabase.every(Boolean)) {
+    throw new Error("Supabase Realtime needs SUPABASE_URL, SUPABASE_ANON_KEY and SUPABASE_JWT_SECRET together");
   }
   if (!e.SESSION_SECRET || !e.VAULT_KEY) throw new Error("SESSION_SECRET and VAULT_KEY are required");
   return { ...e, SESSION_SECRET: e.SESSION_SECRET, VAULT_KEY: e.VAULT_KEY };

@@ -9,9 +9,13 @@
  *   page revalidates once: events sent while disconnected are not replayed. A stream the server
  *   refused (401/404: EventSource gives up) is reopened with a growing delay, up to five minutes.
  * - KPI cards whose `data-value` changed because of a live reload get a short highlight.
+ * - On a Supabase deployment (`realtime` given by the loader) the same events come from Supabase
+ *   Realtime private channels instead (app/lib/live-supabase.ts, loaded only then); the handling
+ *   above is shared.
  */
 import { useRevalidator } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
+import type { SupabaseLiveConfig } from "~/lib/live-supabase";
 
 export interface LiveProgress {
   workspaceId: string;
@@ -34,6 +38,8 @@ export interface LiveOptions {
   minIntervalMs?: number;
   /** Root whose `[data-value]` elements are highlighted when a live reload changes them. */
   highlightRoot?: () => HTMLElement | null;
+  /** Supabase Realtime instead of SSE (from the loader; null or absent elsewhere). Needs workspaceIds. */
+  realtime?: SupabaseLiveConfig | null;
 }
 
 /** Tailwind classes of the highlight (listed here so the build keeps them). */
@@ -93,8 +99,54 @@ export function useLiveUpdates(opts: LiveOptions): LiveState {
     }
   }, [revalidator.state]);
 
+  const onProgress = (raw: unknown) => {
+    const p = raw as LiveProgress;
+    if (!p || typeof p.adAccountId !== "string") return;
+    setProgress((prev) => ({ ...prev, [p.adAccountId]: p }));
+    if (p.status !== "running" && p.status !== "queued") scheduleRef.current();
+  };
+  const onProgressRef = useRef(onProgress);
+  onProgressRef.current = onProgress;
+
+  const realtime = opts.realtime ?? null;
+  const realtimeKey = realtime ? `${realtime.url} ${[...new Set(opts.workspaceIds ?? [])].sort().join(",")}` : null;
   useEffect(() => {
-    if (!url || typeof EventSource === "undefined") return;
+    if (!realtime || !realtimeKey) return;
+    const ids = [...new Set(opts.workspaceIds ?? [])].sort();
+    const joined = new Set<string>();
+    const everJoined = new Set<string>();
+    let disposed = false;
+    let close: (() => void) | undefined;
+    void import("~/lib/live-supabase").then(({ connectSupabaseLive }) => {
+      if (disposed) return;
+      close = connectSupabaseLive(realtime, ids, {
+        onJoined(id) {
+          joined.add(id);
+          setConnected(true);
+          // a rejoin after a lost connection: nothing was replayed, so reload once
+          if (everJoined.has(id)) scheduleRef.current();
+          everJoined.add(id);
+        },
+        onLost(id) {
+          joined.delete(id);
+          if (joined.size === 0) setConnected(false);
+        },
+        onData: () => scheduleRef.current(),
+        onProgress: (p) => onProgressRef.current(p),
+      });
+    });
+    return () => {
+      disposed = true;
+      close?.();
+      clearTimeout(timer.current);
+      timer.current = undefined;
+      setConnected(false);
+    };
+    // realtimeKey names the config and the workspace set: the only inputs that need a new subscription
+  }, [realtimeKey]);
+
+  useEffect(() => {
+    if (realtime || !url || typeof EventSource === "undefined") return;
     let source: EventSource | null = null;
     let reopen: ReturnType<typeof setTimeout> | undefined;
     let backoff = 2000;
@@ -121,9 +173,7 @@ export function useLiveUpdates(opts: LiveOptions): LiveState {
       source.addEventListener("data", () => scheduleRef.current());
       source.addEventListener("progress", (e) => {
         try {
-          const p = JSON.parse((e as MessageEvent<string>).data) as LiveProgress;
-          setProgress((prev) => ({ ...prev, [p.adAccountId]: p }));
-          if (p.status !== "running" && p.status !== "queued") scheduleRef.current();
+          onProgressRef.current(JSON.parse((e as MessageEvent<string>).data));
         } catch {
           // a malformed frame is ignored; the next one carries the current state
         }
@@ -138,7 +188,7 @@ export function useLiveUpdates(opts: LiveOptions): LiveState {
       source?.close();
       setConnected(false);
     };
-  }, [url]);
+  }, [url, realtimeKey]);
 
   // Highlight values that a live reload changed: compare each [data-value] with what it showed before.
   useEffect(() => {

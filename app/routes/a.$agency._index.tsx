@@ -18,6 +18,7 @@ import { Alert, RouteErrorAlert, ButtonLink, Card, cx, EmptyState, PageHeader } 
 import { formatCount, formatDateRange, formatMetric, formatRelativeTime } from "~/utils/format";
 import { LiveDot } from "~/components/live/live";
 import { useLiveUpdates } from "~/hooks/useLiveUpdates";
+import { realtimeConfig } from "~/.server/realtime/supabase-token";
 import { useCarriedQuery } from "~/components/dashboard/carried-query";
 
 /** This page holds its own live stream (the agency layout then opens none for the bell). */
@@ -44,7 +45,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const dir = url.searchParams.get("dir") === "asc" ? "asc" : "desc";
   const rows = byPacing ? sortByPacing(view.rows, pacing, dir) : view.rows;
   const query: Omit<typeof view.query, "sort"> & { sort?: string } = byPacing ? { ...view.query, sort: "pacing", dir } : view.query;
-  return { ...view, rows, query, pacing, agency, canManage, setup: setup && !setup.complete ? setup : null, now: Date.now() };
+  return { ...view, rows, query, pacing, agency, canManage, setup: setup && !setup.complete ? setup : null, now: Date.now(), realtime: realtimeConfig() };
 }
 
 const archiveSchema = z.object({ intent: z.enum(["archive", "restore"]), workspaceId: z.uuid() });
@@ -81,7 +82,7 @@ export default function AgencyOverview() {
   const [params] = useSearchParams();
   const nav = useNavigation();
   // Every client of the agency the user may see: a data event reloads the overview's numbers.
-  const live = useLiveUpdates({ agency: d.agency.slug });
+  const live = useLiveUpdates({ agency: d.agency.slug, workspaceIds: d.rows.map((r) => r.id), realtime: d.realtime });
   const base = `/a/${d.agency.slug}`;
   const sort = d.query.sort ?? "name";
   const dir = d.query.dir ?? (sort === "name" ? "asc" : "desc");

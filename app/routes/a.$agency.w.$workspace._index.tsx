@@ -16,6 +16,7 @@ import { Alert, RouteErrorAlert, Button, ButtonLink, Card, CardTitle, cx, EmptyS
 import { formatDateRange, formatMetric, formatRelativeTime, METRIC_BY_NAME, type MetricKey } from "~/utils/format";
 import { LiveDot, LiveSyncProgress, UpdatedAgo } from "~/components/live/live";
 import { useLiveUpdates } from "~/hooks/useLiveUpdates";
+import { realtimeConfig } from "~/.server/realtime/supabase-token";
 
 // The chart library loads after first paint; KPIs and tables are plain server-rendered HTML.
 const DailyChart = lazy(() => import("~/components/dashboard/daily-chart"));
@@ -29,7 +30,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     workspaceDashboard({ userId: user.id, workspaceId: workspace.id, url: new URL(request.url), isStaff: role !== "viewer" }),
     workspacePacing(user.id, agency.id, workspace.id),
   ]);
-  return { ...view, pacing, now: Date.now(), workspaceId: workspace.id, agencySlug: agency.slug, workspaceSlug: workspace.slug, isStaff: role !== "viewer", canManage };
+  return { ...view, pacing, now: Date.now(), workspaceId: workspace.id, agencySlug: agency.slug, workspaceSlug: workspace.slug, isStaff: role !== "viewer", canManage, realtime: realtimeConfig() };
 }
 
 // Sorting and searching the campaign table happen on data the page already has.
@@ -57,7 +58,7 @@ export default function WorkspaceDashboard() {
   const d = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   // New numbers and sync progress arrive over GET /events; data events reload this page's loaders.
-  const live = useLiveUpdates({ workspaceIds: [d.workspaceId] });
+  const live = useLiveUpdates({ workspaceIds: [d.workspaceId], realtime: d.realtime });
   const loading = navigation.state === "loading" && navigation.location?.pathname === `/a/${d.agencySlug}/w/${d.workspaceSlug}`;
   const base = `/a/${d.agencySlug}/w/${d.workspaceSlug}`;
   const exportQuery = new URLSearchParams({

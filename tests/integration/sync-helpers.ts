@@ -79,7 +79,7 @@ export async function connectTenant(emu: RunningEmulator, opts: { accounts?: str
 }
 
 /** Sync dependencies pointed at the emulator, with fast retries and polls for tests. */
-export function testDeps(emu: Pick<RunningEmulator, "url">, overrides: Partial<SyncDeps> & { governor?: RateGovernor; maxRetries?: number } = {}): SyncDeps {
+export function testDeps(emu: Pick<RunningEmulator, "url">, overrides: Partial<SyncDeps> & { governor?: RateGovernor; maxRetries?: number; graphTimeoutMs?: number } = {}): SyncDeps {
   const governor = overrides.governor ?? new RateGovernor({ pauseMs: 200, slowIntervalMs: 5 });
   return {
     sql: sql(),
@@ -94,7 +94,7 @@ export function testDeps(emu: Pick<RunningEmulator, "url">, overrides: Partial<S
         retryMaxDelayMs: 50,
         maxRetries: overrides.maxRetries ?? 4,
         maxRateLimitWaitMs: 5_000,
-        timeoutMs: 3_000,
+        timeoutMs: overrides.graphTimeoutMs ?? 3_000,
       }),
     getToken: async (tx, connectionId) => {
       const [c] = await tx<{ token_secret_id: string | null; status: string }[]>`select token_secret_id, status from public.meta_connections where id = ${connectionId}`;

@@ -6,6 +6,7 @@ import path from "node:path";
 import { configureDatabase, closeDatabase } from "./connection";
 import { startEmbedded, type EmbeddedDatabase } from "./embedded";
 import { migrate } from "./migrate";
+import { installRealtimePolicies } from "../realtime/supabase";
 
 export interface BootedDatabase {
   url: string;
@@ -29,7 +30,10 @@ export async function bootDatabase(opts: {
   }
   // PGlite serialises transactions across socket connections; a small pool is enough there.
   const sql = configureDatabase(url, { max: opts.maxConnections ?? (embedded ? 4 : 10) });
-  if (opts.runMigrations !== false) await migrate(sql);
+  if (opts.runMigrations !== false) {
+    await migrate(sql);
+    await installRealtimePolicies(sql);
+  }
   return {
     url,
     engine: embedded ? "pglite" : "postgres",

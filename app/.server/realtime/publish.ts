@@ -22,11 +22,32 @@ export type SpendlaneEvent =
 /** A transaction (from asService or the sync core) or the pool. */
 type Queryable = import("postgres").Sql | import("postgres").TransactionSql;
 
+/**
+ * What a browser receives for an event, on every transport (SSE `data:` line, Realtime broadcast
+ * payload): ids, a version, a progress figure. The run id stays server-side.
+ */
+export function browserPayload(
+  event: Extract<SpendlaneEvent, { type: "data" }> | Omit<Extract<SpendlaneEvent, { type: "progress" }>, "runId">,
+): Record<string, unknown> {
+  return event.type === "data"
+    ? { workspaceId: event.workspaceId, version: event.version }
+    : {
+        workspaceId: event.workspaceId,
+        adAccountId: event.adAccountId,
+        progress: event.progress,
+        // as the SSE bus fills it in (bus.ts): a chunk's progress event names no status
+        status: event.status ?? (event.progress >= 100 ? "succeeded" : "running"),
+      };
+}
+
 export async function publishEvent(tx: Queryable, event: SpendlaneEvent): Promise<void> {
   // Postgres caps a NOTIFY payload at 8000 bytes; ours are a few dozen, so a larger one is a bug.
   const payload = JSON.stringify(event);
   if (payload.length > 1000) throw new Error(`event payload too large (${payload.length} bytes)`);
-  await tx`select pg_notify(${EVENTS_CHANNEL}, ${payload})`;
+  // Both in the caller's transaction: NOTIFY for our SSE bus, and on a Supabase database a
+  // realtime.send to the private topic workspace:<id> (a no-op elsewhere; migration 0110).
+  await tx`select pg_notify(${EVENTS_CHANNEL}, ${payload}),
+    private.broadcast_workspace_event(${event.workspaceId}::uuid, ${event.type}, ${JSON.stringify(browserPayload(event))}::text::jsonb)`;
   const hooks = (globalThis as Record<string, unknown>)[LOCAL_PUBLISH_HOOK] as Set<() => void> | undefined;
   if (hooks) for (const nudge of hooks) nudge();
 }

@@ -15,6 +15,7 @@ import { getUser } from "../auth/session";
 import { logger } from "../logger";
 import { getBus, type BusEvent, type EventBus, type Subscription } from "./bus";
 import { watchWorkspaces } from "./watchers";
+import { browserPayload } from "./publish";
 
 export type StreamScope = { kind: "workspaces"; ids: string[] } | { kind: "agency"; agencyId: string };
 
@@ -66,11 +67,7 @@ export async function visibleWorkspaceIds(userId: string, scope: StreamScope): P
 }
 
 function frame(event: BusEvent): string {
-  const data =
-    event.type === "data"
-      ? { workspaceId: event.workspaceId, version: event.version }
-      : { workspaceId: event.workspaceId, adAccountId: event.adAccountId, progress: event.progress, status: event.status };
-  return `event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`;
+  return `event: ${event.type}\ndata: ${JSON.stringify(browserPayload(event))}\n\n`;
 }
 
 /**

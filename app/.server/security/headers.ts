@@ -12,8 +12,11 @@ export function createNonce(): string {
   return randomBytes(16).toString("base64");
 }
 
-export function contentSecurityPolicy(opts: { nonce?: string; metaWebUrl?: string; development?: boolean } = {}): string {
+export function contentSecurityPolicy(opts: { nonce?: string; metaWebUrl?: string; development?: boolean; supabaseUrl?: string | null } = {}): string {
   const metaOrigin = new URL(opts.metaWebUrl ?? env().META_WEB_URL).origin;
+  // Supabase deployments: the browser opens Realtime's websocket on the project's origin (ADR 0110).
+  const supabaseUrl = opts.supabaseUrl === undefined ? (env().SUPABASE_JWT_SECRET ? env().SUPABASE_URL : undefined) : opts.supabaseUrl;
+  const supabase = supabaseUrl ? ` ${new URL(supabaseUrl).origin} ${new URL(supabaseUrl).origin.replace(/^http/, "ws")}` : "";
   // `npm run dev` only: Vite's client opens a websocket on its own port.
   const devSockets = (opts.development ?? env().NODE_ENV === "development") ? " ws://localhost:* ws://127.0.0.1:*" : "";
   const script = opts.nonce ? `script-src 'self' 'nonce-${opts.nonce}' 'strict-dynamic'` : "script-src 'self'";
@@ -22,7 +25,7 @@ export function contentSecurityPolicy(opts: { nonce?: string; metaWebUrl?: strin
     script,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
-    `connect-src 'self'${devSockets}`,
+    `connect-src 'self'${supabase}${devSockets}`,
     "frame-ancestors 'none'",
     // the Meta OAuth dialog is reached by a form post / redirect from our pages
     `form-action 'self' ${metaOrigin}`,
