@@ -131,13 +131,6 @@ export async function listConnections(userId: string, workspaceId: string, now =
   });
 }
 
-/** Ad accounts of the workspace that lost their connection (after a disconnect without deletion). */
-export async function listOrphanAccounts(userId: string, workspaceId: string) {
-  return asUser(userId, (tx) => tx<{ id: string; meta_account_id: string; name: string; currency: string }[]>`
-    select id, meta_account_id, name, currency from public.ad_accounts
-    where workspace_id = ${workspaceId} and connection_id is null order by name`);
-}
-
 // ----------------------------------------------------------------------------- tokens (service)
 
 /**

@@ -65,7 +65,6 @@ export type MetricName = keyof Metrics;
 // Labels, kinds and the "a rise is bad" flag are display facts the browser needs too: they live in
 // app/utils/format.ts (shared) and are re-exported here so server code has one import.
 export { METRICS, METRIC_BY_NAME, type MetricDisplay as MetricDef } from "../../utils/format";
-export const METRIC_NAMES: MetricName[] = ["spend", "impressions", "reach", "frequency", "clicks", "link_clicks", "ctr", "cpc", "cpm", "conversions", "cpa", "conversion_value", "roas"];
 
 function ratio(num: number, den: number, scale = 1): number | null {
   return den === 0 ? null : (num / den) * scale;

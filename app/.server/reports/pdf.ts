@@ -11,7 +11,8 @@ import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
 import { formatDate, formatDateRange, formatDelta, formatMetric, formatMoney, METRIC_BY_NAME } from "../../utils/format";
 import { delta } from "../reporting/metrics";
-import { PLATFORM_LABELS, type CurrencyReport } from "../reporting/workspace";
+import { type CurrencyReport } from "../reporting/workspace";
+import { platformLabel } from "../../utils/platforms";
 import { cleanText, currencyGroups, type ReportDocument } from "./document";
 import { HEADLINE_METRICS, TABLE_METRICS, type SectionKind } from "./sections";
 
@@ -88,7 +89,7 @@ const SECTION_RENDERERS: Record<Exclude<SectionKind, "commentary">, SectionRende
   campaigns: (pdf, doc, g, named) =>
     table(pdf, doc, g, named, "Campaigns", g.campaigns.map((c) => ({ label: c.name, metrics: c.metrics }))),
   platforms: (pdf, doc, g, named) =>
-    table(pdf, doc, g, named, "Platforms", g.platforms.map((p) => ({ label: PLATFORM_LABELS[p.platform] ?? p.platform, metrics: p.metrics }))),
+    table(pdf, doc, g, named, "Platforms", g.platforms.map((p) => ({ label: platformLabel(p.platform), metrics: p.metrics }))),
 };
 
 function contentWidth(pdf: Doc) {
