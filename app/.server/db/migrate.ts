@@ -1,7 +1,9 @@
 /**
- * Applies supabase/migrations/*.sql in name order, each once, each in its own transaction, tracked
- * in private.schema_migrations. An advisory lock makes concurrent runners (two app processes booting
- * at once) wait for each other instead of racing. Safe to run any number of times.
+ * Applies supabase/migrations/*.sql in name order, each once, tracked in private.schema_migrations
+ * with its checksum (an applied file that changed afterwards stops the run). All pending files run in
+ * one transaction, each in its own savepoint: a failing file rolls the whole run back, so a database
+ * is never left half-migrated. The transaction holds an advisory lock, so concurrent runners (two app
+ * processes booting at once) wait for each other instead of racing. Safe to run any number of times.
  */
 import fs from "node:fs";
 import path from "node:path";
