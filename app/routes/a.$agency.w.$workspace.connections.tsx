@@ -2,20 +2,14 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { forbidden, notFound, requireWorkspace, type WorkspaceAccess } from "~/.server/auth";
-import { asService } from "~/.server/db/connection";
 import { InputError, LimitError, NotFoundError } from "~/.server/errors";
 import { logger } from "~/.server/logger";
 import { MetaApiError } from "~/.server/meta/errors";
-import {
-  attachAndBackfill,
-  connectSystemUser,
-  detachAdAccount,
-  disconnect,
-  listAvailableAdAccounts,
-  listConnections,
-  startConnect,
-  type MetaAdAccount,
-} from "~/.server/meta/connections";
+import { disconnectConnection, listAvailableAdAccounts, removeAdAccount } from "~/.server/connections/accounts";
+import { attachAndBackfill } from "~/.server/connections/attach-and-sync";
+import { connectSystemUser, startConnect } from "~/.server/connections/connect";
+import { listConnections } from "~/.server/connections/read";
+import type { MetaAdAccount } from "~/.server/meta/ad-accounts";
 import { metaConfigured } from "~/.server/meta/oauth";
 import { configuredVersionStatus } from "~/.server/meta/version-health";
 import { Alert, Badge, Button, Card, CardTitle, EmptyState, Field, FormErrorSummary, PageHeader } from "~/components/ui";
@@ -136,10 +130,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return redirect(`${here}?attached=${input.accounts.length}`);
       }
       case "detach":
-        await asService((tx) => detachAdAccount(tx, { workspaceId, adAccountId: input.adAccountId, actorUserId: actor }));
+        await removeAdAccount({ workspaceId, adAccountId: input.adAccountId, actorUserId: actor });
         return redirect(here);
       case "disconnect":
-        await asService((tx) => disconnect(tx, { workspaceId, connectionId: input.connectionId, deleteData: input.deleteData === "on", actorUserId: actor }));
+        await disconnectConnection({ workspaceId, connectionId: input.connectionId, deleteData: input.deleteData === "on", actorUserId: actor });
         return redirect(`${here}?disconnected=1`);
     }
   } catch (err) {
