@@ -28,18 +28,6 @@ const MAX_TABLE_ROWS = 40;
 
 type Doc = PDFKit.PDFDocument;
 
-/** Whether pdfkit can embed these image bytes (used to validate logo uploads). */
-export function pdfCanEmbedImage(bytes: Buffer): boolean {
-  try {
-    // openImage is public pdfkit API (decodes without drawing) but missing from @types/pdfkit
-    const doc = new PDFDocument({ autoFirstPage: false }) as PDFKit.PDFDocument & { openImage(src: Buffer): unknown };
-    doc.openImage(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function comparisonLabel(doc: ReportDocument): string | null {
   const p = doc.report.range.previous;
   if (!p) return null;
