@@ -11,7 +11,8 @@ import { attachAdAccount, disconnect } from "../../app/.server/connections/accou
 import { attachAndBackfill } from "../../app/.server/connections/attach-and-sync";
 import { connectionHealth } from "../../app/.server/connections/model";
 import { listConnections } from "../../app/.server/connections/read";
-import { getConnectionToken, markNeedsReauth } from "../../app/.server/meta/token-store";
+import { markNeedsReauth } from "../../app/.server/meta/connection-client";
+import { getConnectionToken } from "../../app/.server/meta/token-store";
 import { MetaApiError } from "../../app/.server/meta/errors";
 import { loader as connectionsLoader, action as connectionsAction } from "../../app/routes/a.$agency.w.$workspace.connections";
 import { loader as callbackLoader } from "../../app/routes/meta.callback";

@@ -9,7 +9,8 @@ import { InputError, NotFoundError } from "../errors";
 import { assertWritable } from "../billing/limits";
 import { listMetaAdAccounts, readAccountDetails, type AccountDetails, type MetaAdAccount } from "../meta/ad-accounts";
 import { graphClientFromEnv } from "../meta/graph";
-import { auditMeta, getConnectionToken, withConnectionClient, type ConnectionStatus } from "../meta/token-store";
+import { withConnectionClient } from "../meta/connection-client";
+import { auditMeta, getConnectionToken, type ConnectionStatus } from "../meta/token-store";
 import { deleteSecret } from "../meta/vault";
 import { metaAccountIdSchema } from "./model";
 

@@ -8,7 +8,8 @@ import { asService } from "../db/connection";
 import { InputError, NotFoundError } from "../errors";
 import { readAccountDetails, type AccountDetails } from "../meta/ad-accounts";
 import { isMetaApiError } from "../meta/errors";
-import { withConnectionClient, type ConnectionStatus } from "../meta/token-store";
+import { withConnectionClient } from "../meta/connection-client";
+import type { ConnectionStatus } from "../meta/token-store";
 import { requestSync } from "../sync/scheduler";
 import { attachAdAccount, parseMetaAccountId, type AttachedAccount } from "./accounts";
 

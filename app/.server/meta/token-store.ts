@@ -1,15 +1,17 @@
 /**
  * The token store of Meta connections (service path only: the vault is unreachable for
- * `authenticated`): the token of an active connection for sync, "needs re-authorisation" when Meta
- * refuses it, and a Graph client that notices the refusal.
+ * `authenticated`): the token of an active connection for sync, and "needs re-authorisation" when
+ * Meta refuses it. Shared by the Node worker and the Supabase edge function (Deno), so it imports no
+ * logger and no connection pool: callers pass their transaction and, to log, their logger.
  */
-import { asService, type Tx } from "../db/connection";
-import { logger } from "../logger";
-import { MetaApiError, isMetaApiError } from "./errors";
-import { graphClientFromEnv, type GraphClient } from "./graph";
+import type { Tx } from "../db/connection";
+import { MetaApiError } from "./errors";
 import { readSecret } from "./vault";
 
-const log = logger.child({ module: "meta.connections" });
+/** The slice of a logger markNeedsReauth uses (pino in Node, JSON lines on the edge). */
+export interface WarnLog {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
 
 export type ConnectionStatus = "active" | "needs_reauth" | "disconnected";
 
@@ -40,7 +42,7 @@ export async function getConnectionToken(tx: Tx, connectionId: string): Promise<
  * Meta refused the connection's token (190, revoked, expired): the connection and its accounts show
  * "needs re-authorisation" and sync stops using it until someone reconnects. Idempotent.
  */
-export async function markNeedsReauth(tx: Tx, connectionId: string, reason: string): Promise<void> {
+export async function markNeedsReauth(tx: Tx, connectionId: string, reason: string, log?: WarnLog): Promise<void> {
   const safeReason = reason.slice(0, 300);
   const [c] = await tx<{ agency_id: string; workspace_id: string; was: ConnectionStatus }[]>`
     update public.meta_connections m set status = 'needs_reauth', status_reason = ${safeReason}, updated_at = now()
@@ -51,17 +53,6 @@ export async function markNeedsReauth(tx: Tx, connectionId: string, reason: stri
     where connection_id = ${connectionId} and sync_status <> 'needs_reauth'`;
   if (c) {
     await auditMeta(tx, c.agency_id, null, "meta.needs_reauth", { connectionId, workspaceId: c.workspace_id, reason: safeReason });
-    log.warn({ connectionId, workspaceId: c.workspace_id }, "Meta connection needs re-authorisation");
-  }
-}
-
-/** A Graph client for a connection's token; a 190 on any call flips the connection to needs_reauth. */
-export async function withConnectionClient<T>(connectionId: string, fn: (graph: GraphClient) => Promise<T>): Promise<T> {
-  const token = await asService((tx) => getConnectionToken(tx, connectionId));
-  try {
-    return await fn(graphClientFromEnv(token));
-  } catch (err) {
-    if (isMetaApiError(err, "token_invalid")) await asService((tx) => markNeedsReauth(tx, connectionId, err.metaMessage ?? err.message));
-    throw err;
+    log?.warn({ connectionId, workspaceId: c.workspace_id }, "Meta connection needs re-authorisation");
   }
 }

@@ -7,7 +7,7 @@
  *   EVENTS_CHANNEL. postgres.js reconnects a dropped listener by itself and calls `onlisten` again;
  *   after every reconnect we catch up by reading data_versions / sync progress of the watched
  *   workspaces once, so a notification lost while the connection was down still reaches the browser.
- * - "poll" (embedded PGlite): NOTIFY through pglite-socket reaches no listener (ARCHITECTURE.md), so
+ * - "poll" (embedded PGlite): NOTIFY through pglite-socket reaches no listener (ADR 0050), so
  *   one cheap statement every `pollMs` reads the versions and sync progress of every workspace that
  *   has a subscriber and emits what changed since the last read. A writer in this same process
  *   (publishEvent) nudges an immediate read; PGlite serialises transactions across connections, so

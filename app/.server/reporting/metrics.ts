@@ -1,7 +1,7 @@
 /**
  * The one place that defines every metric Spendlane shows, from stored facts.
  *
- * Rules (ARCHITECTURE.md, "Numbers that match Ads Manager"):
+ * Rules (numbers match Ads Manager to the cent or are absent; ADR 0015 and 0020):
  * - additive facts (spend, impressions, clicks, link clicks, conversions, conversion value) are summed
  *   in SQL as numeric, so money is exact; they reach TypeScript as decimal strings (`Sums`) and become
  *   numbers only at the very end, for display and JSON;

@@ -10,7 +10,8 @@
 import { asService, type Tx } from "../db/connection";
 import { NotFoundError } from "../errors";
 import { graphClientFromEnv } from "../meta/graph";
-import { getConnectionToken, markNeedsReauth } from "../meta/token-store";
+import { markNeedsReauth } from "../meta/connection-client";
+import { getConnectionToken } from "../meta/token-store";
 import { isMetaApiError } from "../meta/errors";
 import { accountToday, assertDay, RESTATEMENT_DAYS, addDays } from "./planner";
 import { ALL_CAMPAIGN_STATUSES, type GraphPort } from "./runner";
