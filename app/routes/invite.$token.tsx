@@ -7,7 +7,7 @@ import {
   landingPath,
   previewInvitation,
   statusMessage,
-} from "~/.server/tenancy/invitations";
+} from "~/.server/tenancy/invitation-accept";
 import { expectedFailure } from "~/.server/tenancy/members";
 import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
