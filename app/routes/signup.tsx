@@ -2,10 +2,10 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { createUserSession, getUser } from "~/.server/auth";
 import { clearPendingFacebook, completeFacebookSignUp, readPendingFacebook, signUp } from "~/.server/auth/accounts";
-import { TRIAL_DAYS } from "~/.server/billing/plans";
 import { InputError } from "~/.server/errors";
 import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
+import { TRIAL_DAYS } from "~/utils/trial";
 
 export const meta: MetaFunction = () => [{ title: "Create your agency · Spendlane" }];
 
@@ -13,7 +13,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (await getUser(request)) throw redirect("/a");
   const pending = await readPendingFacebook(request);
   // Only what the form shows: the Facebook id stays in the signed cookie.
-  return { facebook: pending ? { name: pending.name, email: pending.email } : null, trialDays: TRIAL_DAYS };
+  return { facebook: pending ? { name: pending.name, email: pending.email } : null };
 }
 
 const FIELDS = ["name", "email", "password", "agencyName", "agencySlug"];
@@ -47,7 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function SignUp() {
-  const { facebook, trialDays } = useLoaderData<typeof loader>();
+  const { facebook } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const v = (result?.values ?? {}) as Record<string, string>;
@@ -77,7 +77,7 @@ export default function SignUp() {
     );
   }
   return (
-    <AuthShell title="Create your agency" subtitle={`Start a ${trialDays}-day trial. No card needed.`} footer={footer}>
+    <AuthShell title="Create your agency" subtitle={`Start a ${TRIAL_DAYS}-day trial. No card needed.`} footer={footer}>
       <Form method="post" className="space-y-4" noValidate>
         <FormErrorSummary error={result?.error} fields={f} visibleFields={FIELDS} />
         <Field label="Your name" name="name" autoComplete="name" required maxLength={120} defaultValue={v.name} error={f.name} />

@@ -17,8 +17,7 @@ export const planChoiceSchema = z.object({
   interval: z.enum(BILLING_INTERVALS, { error: "Choose monthly or yearly" }).default("month"),
 });
 
-/** Days a trial lasts: new agencies get trial_ends_at = now() + TRIAL_DAYS (tenancy/agencies.ts), signup says so. */
-export const TRIAL_DAYS = 14;
+export { TRIAL_DAYS } from "../../utils/trial";
 /** Days a past_due agency keeps full access before it turns read-only. */
 export const GRACE_DAYS = 7;
 
