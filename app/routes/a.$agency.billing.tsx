@@ -4,7 +4,6 @@ import { z } from "zod";
 import { requireAgencyRole } from "~/.server/auth";
 import { getBillingOverview, openPortal, startCheckout } from "~/.server/billing/account";
 import { PaymentProviderError } from "~/.server/billing/stripe";
-import { env } from "~/.server/env";
 import { InputError } from "~/.server/errors";
 import { Alert, Badge, Button, Card, CardTitle, PageHeader, cx } from "~/components/ui";
 import { formatStripeAmount } from "~/utils/stripe-money";

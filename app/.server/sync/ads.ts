@@ -163,7 +163,7 @@ export async function writeAdFactsBatched(sql: import("postgres").Sql, input: Ad
 }
 
 async function insertAdRows(tx: Tx, input: AdFactsInput): Promise<number> {
-  const { adAccountId: acc, workspaceId: ws, range, window } = input;
+  const { adAccountId: acc, workspaceId: ws, range } = input;
   inRange(range, input.rows);
   if (input.rows.length === 0) return 0;
   const byKey = new Map<string, AdFactRow>();
@@ -229,7 +229,7 @@ export async function replaceBreakdownFactsBatched(sql: import("postgres").Sql, 
 }
 
 async function insertBreakdownRows(tx: Tx, input: BreakdownInput): Promise<number> {
-  const { adAccountId: acc, workspaceId: ws, range, window, family } = input;
+  const { adAccountId: acc, workspaceId: ws, range, family } = input;
   inRange(range, input.rows);
   if (input.rows.length === 0) return 0;
   const byKey = new Map<string, BreakdownRow>();

@@ -13,7 +13,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import { asService, asUser, type Tx } from "../db/connection";
+import { asUser, type Tx } from "../db/connection";
 import { InputError, LimitError, NotFoundError, fieldErrors } from "../errors";
 import { assertCanAddSeat, assertWritable, getAgencyLimits, limitErrorFrom } from "../billing/limits";
 import { appBaseUrl, invitationMail, sendMail } from "../mail";
