@@ -9,9 +9,8 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAgencyRole } from "~/.server/auth";
-import { InputError } from "~/.server/errors";
+import { expectedFailure, InputError } from "~/.server/errors";
 import { MAX_LOGO_BYTES, readBranding, saveBranding } from "~/.server/reports/branding";
-import { expectedFailure } from "~/.server/tenancy/members";
 import { Alert, Button, Card, CardTitle, Field, PageHeader, Select } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Branding · Spendlane" }];

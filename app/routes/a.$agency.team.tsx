@@ -2,10 +2,10 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { requireAgencyRole } from "~/.server/auth";
-import { InputError, fieldErrors } from "~/.server/errors";
+import { expectedFailure, fieldErrors, InputError } from "~/.server/errors";
 import { appBaseUrl } from "~/.server/mail";
 import { inviteMember, listOpenInvitations, resendInvitation, revokeInvitation, seatSummary } from "~/.server/tenancy/invitations";
-import { changeMemberRole, expectedFailure, listMembers, removeMember, transferOwnership } from "~/.server/tenancy/members";
+import { changeMemberRole, listMembers, removeMember, transferOwnership } from "~/.server/tenancy/members";
 import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader, Select } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Team · Spendlane" }];

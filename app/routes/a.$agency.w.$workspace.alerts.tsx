@@ -4,7 +4,7 @@ import { forbidden, requireWorkspace } from "~/.server/auth";
 import { RULES, RULE_LABELS } from "~/.server/alerts/rules";
 import { addTarget, listAlerts, listTargets, parseAlertFilter } from "~/.server/alerts/service";
 import { currenciesOf } from "~/.server/alerts/views";
-import { expectedFailure } from "~/.server/tenancy/members";
+import { expectedFailure } from "~/.server/errors";
 import { AlertFilters, AlertList } from "~/components/alerts/alert-list";
 import { Alert, Button, Card, CardTitle, Field, RouteErrorAlert } from "~/components/ui";
 import { useLiveUpdates } from "~/hooks/useLiveUpdates";

@@ -2,11 +2,10 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { forbidden, notFound, requireWorkspace } from "~/.server/auth";
-import { InputError, fieldErrors } from "~/.server/errors";
+import { expectedFailure, fieldErrors, InputError } from "~/.server/errors";
 import { appBaseUrl } from "~/.server/mail";
 import { deleteClient, listViewers, renameClient, revokeViewer, setClientArchived } from "~/.server/tenancy/clients";
 import { inviteViewer, listOpenInvitations, resendInvitation, revokeInvitation } from "~/.server/tenancy/invitations";
-import { expectedFailure } from "~/.server/tenancy/members";
 import { getWorkspaceAttribution, setWorkspaceAttribution } from "~/.server/sync/attribution-choice";
 import { ATTRIBUTION_OPTIONS } from "~/.server/meta/attribution";
 import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader } from "~/components/ui";

@@ -8,8 +8,7 @@ import { facebookLoginEnabled } from "~/.server/auth/facebook";
 import { linkedIdentities, unlinkFacebook } from "~/.server/auth/identities";
 import { appBaseUrl } from "~/.server/mail";
 import { TooManyAttemptsError, clientIp } from "~/.server/security/rate-limit";
-import { InputError, fieldErrors } from "~/.server/errors";
-import { expectedFailure } from "~/.server/tenancy/members";
+import { expectedFailure, fieldErrors, InputError } from "~/.server/errors";
 import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Account · Spendlane" }];
