@@ -18,6 +18,13 @@ export const ALL_CAMPAIGN_STATUSES = ["ACTIVE", "PAUSED", "ARCHIVED", "DELETED",
 const DONE = new Set(["Job Completed"]);
 const FAILED = new Set(["Job Failed", "Job Skipped"]);
 
+/**
+ * Rows per insights page. Result pages are most of a backfill's calls (ad x day x platform rows and
+ * the age x gender family are large), so pages are as big as Meta serves; a page Meta finds too big
+ * answers "reduce the amount of data", which the reader's split path already handles (ADR 0080).
+ */
+export const DEFAULT_PAGE_SIZE = 5000;
+
 /** A chunk of a run's checkpoint: the ad facts of a range, or (part "breakdowns") its audience facts. */
 export type ChunkRange = DayRange & { part?: "breakdowns" };
 
@@ -165,6 +172,8 @@ export class RangeReader<T = AdFactRow> {
   private async waitForReport(id: string): Promise<void> {
     const deadline = Date.now() + this.o.timeout;
     let delay = this.o.pollMin;
+    // A report is never done the moment it is created: a first poll right away is a wasted call.
+    await this.o.sleep(delay);
     for (;;) {
       const r = await this.graph.get<ReportRunStatus>(id, { fields: REPORT_RUN_FIELDS }, undefined, { accountId: this.actId });
       const status = String(r?.async_status ?? "");

@@ -30,7 +30,7 @@ import { refreshCreativeImages } from "./creatives";
 import { refreshAccountStatus } from "./account-status";
 import { parseAttributionChoice } from "../meta/attribution";
 import { refreshAccountAttribution } from "./attribution";
-import { RangeReader, adRead, breakdownRead, type ChunkRange } from "./range-reader";
+import { DEFAULT_PAGE_SIZE, RangeReader, adRead, breakdownRead, type ChunkRange } from "./range-reader";
 import { LeaseLostError, stopWithStatus } from "./stop";
 import {
   acquireLease,
@@ -47,7 +47,7 @@ import {
 import type { AccountRow, GraphPort, SyncDeps, SyncRequest, SyncResult } from "./types";
 
 export type { GraphPort, SyncDeps, SyncLogger, SyncRequest, SyncResult, SyncStatus } from "./types";
-export { ALL_CAMPAIGN_STATUSES, RangeReader, adRead, breakdownRead, type ReadSpec } from "./range-reader";
+export { ALL_CAMPAIGN_STATUSES, DEFAULT_PAGE_SIZE, RangeReader, adRead, breakdownRead, type ReadSpec } from "./range-reader";
 
 /** Runs one sync of one ad account to the end (or to a clear stop). Never throws for Meta errors. */
 export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncResult> {
@@ -133,7 +133,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
     // the windows it was read with. A `conversions` run (the choice changed) re-reads whole chunks here:
     // campaign facts are sums of ad rows, so the ad rows must carry the new windows too.
     const attribution = parseAttributionChoice(account.attribution_windows);
-    const readerOptions = { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500, attribution, log: deps.log };
+    const readerOptions = { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? DEFAULT_PAGE_SIZE, attribution, log: deps.log };
     const reader = new RangeReader(graph, account.meta_account_id, readerOptions, adRead(attribution));
     // Breakdowns change slowly and cost four reads a chunk: planned for every pass but the frequent incremental one.
     const breakdownReaders = (Object.keys(BREAKDOWN_READS) as BreakdownFamily[]).map((family) => ({ family, reader: new RangeReader(graph!, account.meta_account_id, readerOptions, breakdownRead(family, attribution)) }));
@@ -193,13 +193,12 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
         if (leaseLost || !(await renewLease(tx, account.id, owner, leaseMs))) throw new LeaseLostError();
       };
       if (chunk.part === "breakdowns") {
-        // Each family is read in full, then written in bounded transactions; the checkpoint moves on
+        // The four families' async reports run at once (Meta works on them in parallel; each waits
+        // for its own report), then each is written in bounded transactions; the checkpoint moves on
         // once all four are stored (a run stopped midway re-reads the chunk; replace keeps it exact).
+        const families = await Promise.all(breakdownReaders.map(async (b) => ({ family: b.family, rows: await patiently(() => b.reader.readRange(range)) })));
         let written = 0;
-        for (const b of breakdownReaders) {
-          const rows = await patiently(() => b.reader.readRange(range));
-          written += await replaceBreakdownFactsBatched(sql, { ...target, family: b.family, rows }, guard);
-        }
+        for (const f of families) written += await replaceBreakdownFactsBatched(sql, { ...target, family: f.family, rows: f.rows }, guard);
         const calls = graph.calls - callsBefore;
         callsBefore = graph.calls;
         await sql.begin(async (tx) => {

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { asUser, type Tx } from "../db/connection";
 import type { StaffRole } from "../auth/guards";
-import { ForbiddenError, InputError, LimitError, NotFoundError } from "../errors";
+import { ForbiddenError, InputError, NotFoundError } from "../errors";
 
 export const agencyRoleSchema = z.enum(["owner", "admin", "member"], { error: "Choose owner, admin or member" });
 
