@@ -2,7 +2,8 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { forbidden, notFound, requireWorkspace, type WorkspaceAccess } from "~/.server/auth";
-import { InputError, LimitError, NotFoundError } from "~/.server/errors";
+import { expectedFailure, NotFoundError } from "~/.server/errors";
+import { parseForm } from "~/.server/forms";
 import { logger } from "~/.server/logger";
 import { MetaApiError } from "~/.server/meta/errors";
 import { disconnectConnection, listAvailableAdAccounts, removeAdAccount } from "~/.server/connections/accounts";
@@ -102,13 +103,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   // Owners and admins manage connections: members get 403, viewers and outsiders 404.
   const access = await guardManage(request, params);
   const form = await request.formData();
-  const parsed = actionSchema.safeParse({ ...Object.fromEntries(form), accounts: form.getAll("accounts") });
-  if (!parsed.success) return data({ error: parsed.error.issues[0].message, fields: {} as Record<string, string> }, { status: 400 });
-  const input = parsed.data;
   const here = `/a/${access.agency.slug}/w/${access.workspace.slug}/connections`;
   const actor = access.user.id;
   const workspaceId = access.workspace.id;
   try {
+    const input = parseForm(actionSchema, { ...Object.fromEntries(form), accounts: form.getAll("accounts") as string[] });
     switch (input.intent) {
       case "connect":
       case "reconnect":
@@ -137,14 +136,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return redirect(`${here}?disconnected=1`);
     }
   } catch (err) {
+    // A connection or account that is gone is the page's 404, not a form message.
     if (err instanceof NotFoundError) notFound();
-    if (err instanceof InputError) return data({ error: err.message, fields: err.fields }, { status: 400 });
-    if (err instanceof LimitError) return data({ error: err.message, fields: {} as Record<string, string> }, { status: 402 });
     if (err instanceof MetaApiError) {
       logger.warn({ err, workspaceId }, "Meta call failed in connections action");
       return data({ error: pickerError(err), fields: {} as Record<string, string> }, { status: 502 });
     }
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ error: failure.error, fields: failure.fields }, { status: failure.status });
   }
 }
 

@@ -2,7 +2,8 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { forbidden, notFound, requireWorkspace } from "~/.server/auth";
-import { expectedFailure, fieldErrors, InputError } from "~/.server/errors";
+import { expectedFailure } from "~/.server/errors";
+import { echoValues, parseForm } from "~/.server/forms";
 import { appBaseUrl } from "~/.server/mail";
 import { deleteClient, listViewers, renameClient, revokeViewer, setClientArchived } from "~/.server/tenancy/clients";
 import { inviteViewer, listOpenInvitations, resendInvitation, revokeInvitation } from "~/.server/tenancy/invitations";
@@ -57,11 +58,9 @@ const DONE: Record<string, string> = {
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, agency, workspace } = await requireManager(request, params);
   const form = Object.fromEntries(await request.formData());
-  const values = { email: String(form.email ?? "").slice(0, 254), name: String(form.name ?? "").slice(0, 200) };
+  const values = echoValues(form, { email: 254, name: 200 });
   try {
-    const parsed = intentSchema.safeParse(form);
-    if (!parsed.success) throw new InputError("Check the form", fieldErrors(parsed.error.issues));
-    const input = parsed.data;
+    const input = parseForm(intentSchema, form, "Check the form");
     const baseUrl = appBaseUrl(request);
     let emailSent = true;
     switch (input.intent) {

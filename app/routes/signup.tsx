@@ -2,7 +2,8 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { createUserSession, getUser } from "~/.server/auth";
 import { clearPendingFacebook, completeFacebookSignUp, readPendingFacebook, signUp } from "~/.server/auth/accounts";
-import { InputError } from "~/.server/errors";
+import { expectedFailure } from "~/.server/errors";
+import { echoValues } from "~/.server/forms";
 import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
 import { TRIAL_DAYS } from "~/utils/trial";
@@ -36,13 +37,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const { userId } = await signUp(values);
     return redirect("/a", { headers: { "Set-Cookie": await createUserSession(request, userId) } });
   } catch (err) {
-    if (err instanceof InputError) {
-      // Echo back what was typed (never the password) so a correction does not mean retyping.
-      const echo = { name: form.get("name"), email: form.get("email"), agencyName: form.get("agencyName"), agencySlug: form.get("agencySlug") };
-      const safe = Object.fromEntries(Object.entries(echo).map(([k, v]) => [k, typeof v === "string" ? v.slice(0, 300) : ""]));
-      return data({ error: err.message, fields: err.fields, values: safe }, { status: 400 });
-    }
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    // Echo back what was typed (never the password) so a correction does not mean retyping.
+    const values = echoValues(form, { name: 300, email: 300, agencyName: 300, agencySlug: 300 });
+    return data({ error: failure.error, fields: failure.fields, values }, { status: failure.status });
   }
 }
 
