@@ -13,16 +13,20 @@ import type { ConnectionStatus } from "../meta/token-store";
 import { requestSync } from "../sync/scheduler";
 import { attachAdAccount, parseMetaAccountId, type AttachedAccount } from "./accounts";
 
-/**
- * Reads the account from Meta (outside any transaction), attaches it in its own transaction, then
- * queues its backfill. `queued` is false when a backfill of the account was already queued.
- */
-export async function attachAndBackfill(input: {
+interface AttachInput {
   workspaceId: string;
   connectionId: string;
   metaAccountId: string;
   actorUserId?: string | null;
-}): Promise<AttachedAccount & { queued: boolean }> {
+}
+
+/** Reads the account from Meta (outside any transaction), attaches it in its own transaction, then queues its backfill. */
+export async function attachAndBackfill(input: AttachInput): Promise<AttachedAccount> {
+  return (await attachAndQueue(input)).attached;
+}
+
+/** attachAndBackfill, also saying whether a backfill was queued (false: one was queued already). */
+export async function attachAndQueue(input: AttachInput): Promise<{ attached: AttachedAccount; queued: boolean }> {
   const metaAccountId = parseMetaAccountId(input.metaAccountId);
   const [c] = await asService((tx) => tx<{ status: ConnectionStatus }[]>`
     select status from public.meta_connections where id = ${input.connectionId} and workspace_id = ${input.workspaceId}`);
@@ -40,7 +44,7 @@ export async function attachAndBackfill(input: {
     throw err;
   }
   const attached = await asService((tx) => attachAdAccount(tx, { ...input, metaAccountId }, details));
-  return { ...attached, queued: await queueBackfill(attached.adAccountId) };
+  return { attached, queued: await queueBackfill(attached.adAccountId) };
 }
 
 /** Queues the backfill of an account attached earlier whose backfill never finished (deduplicated per account). */

@@ -6,7 +6,7 @@
  */
 import { asService } from "../db/connection";
 import { logger } from "../logger";
-import { attachAndBackfill, queueBackfill } from "../connections/attach-and-sync";
+import { attachAndQueue, queueBackfill } from "../connections/attach-and-sync";
 import { connectSystemUser } from "../connections/connect";
 
 const log = logger.child({ module: "demo" });
@@ -68,7 +68,7 @@ export async function connectDemo(input: { emulatorUrl: string; workspaceIds: Re
       const existing = state.accounts.find((a) => a.meta_account_id === metaAccountId);
       if (!existing) {
         // The same path as the connections page: attach, then queue the backfill.
-        if ((await attachAndBackfill({ workspaceId, connectionId, metaAccountId, actorUserId: input.ownerUserId })).queued) queued++;
+        if ((await attachAndQueue({ workspaceId, connectionId, metaAccountId, actorUserId: input.ownerUserId })).queued) queued++;
         attached++;
       } else if (!existing.backfilled_since && (await queueBackfill(existing.id))) {
         // Attached on an earlier start whose backfill never finished: queue it again (deduplicated).
