@@ -198,7 +198,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
         // once all four are stored (a run stopped midway re-reads the chunk; replace keeps it exact).
         const families = await Promise.all(breakdownReaders.map(async (b) => ({ family: b.family, rows: await patiently(() => b.reader.readRange(range)) })));
         let written = 0;
-        for (const f of families) written += await replaceBreakdownFactsBatched(sql, { ...target, family: f.family, rows: f.rows }, guard);
+        for (const f of families) written += await replaceBreakdownFactsBatched(sql, { ...target, family: f.family, rows: f.rows }, guard, deps.writeBatchRows);
         const calls = graph.calls - callsBefore;
         callsBefore = graph.calls;
         await sql.begin(async (tx) => {
@@ -217,7 +217,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
       const rows = await patiently(() => reader.readRange(range));
       const calls = graph.calls - callsBefore;
       callsBefore = graph.calls;
-      const written = await writeAdFactsBatched(sql, { ...target, rows }, guard);
+      const written = await writeAdFactsBatched(sql, { ...target, rows }, guard, deps.writeBatchRows);
       await sql.begin(async (tx) => {
         await guard(tx);
         const names = new Map<string, CampaignRow>();

@@ -41,6 +41,11 @@ export interface SyncDeps {
   breakdownHistoryDays?: number;
   /** Fetches creative images into our database after object syncs (absent: images are not fetched). */
   creativeImages?: CreativeImageOptions;
+  /**
+   * Fact rows per write transaction (default 5000). The embedded engine has one connection, so every
+   * page request waits behind the transaction in progress: smaller ones keep pages answering.
+   */
+  writeBatchRows?: number;
   /** Called after each committed chunk (tests use it to kill a worker mid-backfill). */
   onChunk?: (info: { runId: string; range: DayRange; rows: number; remaining: number }) => void | Promise<void>;
   /** Called once a run has ended and committed, whatever its outcome (alerts evaluate here). */
