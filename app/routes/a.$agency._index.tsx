@@ -3,7 +3,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { z } from "zod";
 import { requireAgency, requireAgencyRole } from "~/.server/auth";
 import { viewerWorkspaces } from "~/.server/auth/shell";
-import { InputError, LimitError, NotFoundError } from "~/.server/errors";
+import { expectedFailure, NotFoundError } from "~/.server/errors";
+import { parseForm } from "~/.server/forms";
 import { agencyOverview } from "~/.server/reporting/dashboard";
 import { overviewPacing, sortByPacing } from "~/.server/alerts/views";
 import { PacingBadge } from "~/components/alerts/pacing";
@@ -44,15 +45,17 @@ const archiveSchema = z.object({ intent: z.enum(["archive", "restore"]), workspa
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, agency } = await requireAgencyRole(request, params.agency, ["owner", "admin"]);
-  const parsed = archiveSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return data({ error: "Choose a client to archive or restore" }, { status: 400 });
+  const form = await request.formData();
   try {
-    const ws = await setClientArchived(user.id, agency.id, parsed.data.workspaceId, parsed.data.intent === "archive");
-    return { ok: `${ws.name} ${parsed.data.intent === "archive" ? "archived" : "restored"}` };
+    const input = parseForm(archiveSchema, form, "Choose a client to archive or restore");
+    const ws = await setClientArchived(user.id, agency.id, input.workspaceId, input.intent === "archive");
+    return { ok: `${ws.name} ${input.intent === "archive" ? "archived" : "restored"}` };
   } catch (err) {
+    // A client that is gone (or never was this agency's) is the page's 404, not a form message.
     if (err instanceof NotFoundError) throw new Response("Not found", { status: 404 });
-    if (err instanceof InputError || err instanceof LimitError) return data({ error: err.message }, { status: err.status });
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ error: failure.error }, { status: failure.status });
   }
 }
 

@@ -2,20 +2,15 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { forbidden, notFound, requireWorkspace, type WorkspaceAccess } from "~/.server/auth";
-import { asService } from "~/.server/db/connection";
-import { InputError, LimitError, NotFoundError } from "~/.server/errors";
+import { expectedFailure, NotFoundError } from "~/.server/errors";
+import { parseForm } from "~/.server/forms";
 import { logger } from "~/.server/logger";
 import { MetaApiError } from "~/.server/meta/errors";
-import {
-  attachAndBackfill,
-  connectSystemUser,
-  detachAdAccount,
-  disconnect,
-  listAvailableAdAccounts,
-  listConnections,
-  startConnect,
-  type MetaAdAccount,
-} from "~/.server/meta/connections";
+import { disconnectConnection, listAvailableAdAccounts, removeAdAccount } from "~/.server/connections/accounts";
+import { attachAndBackfill } from "~/.server/connections/attach-and-sync";
+import { connectSystemUser, startConnect } from "~/.server/connections/connect";
+import { listConnections } from "~/.server/connections/read";
+import type { MetaAdAccount } from "~/.server/meta/ad-accounts";
 import { metaConfigured } from "~/.server/meta/oauth";
 import { configuredVersionStatus } from "~/.server/meta/version-health";
 import { Alert, Badge, Button, Card, CardTitle, EmptyState, Field, FormErrorSummary, PageHeader } from "~/components/ui";
@@ -108,13 +103,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   // Owners and admins manage connections: members get 403, viewers and outsiders 404.
   const access = await guardManage(request, params);
   const form = await request.formData();
-  const parsed = actionSchema.safeParse({ ...Object.fromEntries(form), accounts: form.getAll("accounts") });
-  if (!parsed.success) return data({ error: parsed.error.issues[0].message, fields: {} as Record<string, string> }, { status: 400 });
-  const input = parsed.data;
   const here = `/a/${access.agency.slug}/w/${access.workspace.slug}/connections`;
   const actor = access.user.id;
   const workspaceId = access.workspace.id;
   try {
+    const input = parseForm(actionSchema, { ...Object.fromEntries(form), accounts: form.getAll("accounts") as string[] });
     switch (input.intent) {
       case "connect":
       case "reconnect":
@@ -136,21 +129,22 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return redirect(`${here}?attached=${input.accounts.length}`);
       }
       case "detach":
-        await asService((tx) => detachAdAccount(tx, { workspaceId, adAccountId: input.adAccountId, actorUserId: actor }));
+        await removeAdAccount({ workspaceId, adAccountId: input.adAccountId, actorUserId: actor });
         return redirect(here);
       case "disconnect":
-        await asService((tx) => disconnect(tx, { workspaceId, connectionId: input.connectionId, deleteData: input.deleteData === "on", actorUserId: actor }));
+        await disconnectConnection({ workspaceId, connectionId: input.connectionId, deleteData: input.deleteData === "on", actorUserId: actor });
         return redirect(`${here}?disconnected=1`);
     }
   } catch (err) {
+    // A connection or account that is gone is the page's 404, not a form message.
     if (err instanceof NotFoundError) notFound();
-    if (err instanceof InputError) return data({ error: err.message, fields: err.fields }, { status: 400 });
-    if (err instanceof LimitError) return data({ error: err.message, fields: {} as Record<string, string> }, { status: 402 });
     if (err instanceof MetaApiError) {
       logger.warn({ err, workspaceId }, "Meta call failed in connections action");
       return data({ error: pickerError(err), fields: {} as Record<string, string> }, { status: 502 });
     }
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ error: failure.error, fields: failure.fields }, { status: failure.status });
   }
 }
 

@@ -2,11 +2,11 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { forbidden, notFound, requireWorkspace } from "~/.server/auth";
-import { InputError, fieldErrors } from "~/.server/errors";
+import { expectedFailure } from "~/.server/errors";
+import { echoValues, parseForm } from "~/.server/forms";
 import { appBaseUrl } from "~/.server/mail";
 import { deleteClient, listViewers, renameClient, revokeViewer, setClientArchived } from "~/.server/tenancy/clients";
 import { inviteViewer, listOpenInvitations, resendInvitation, revokeInvitation } from "~/.server/tenancy/invitations";
-import { expectedFailure } from "~/.server/tenancy/members";
 import { getWorkspaceAttribution, setWorkspaceAttribution } from "~/.server/sync/attribution-choice";
 import { ATTRIBUTION_OPTIONS } from "~/.server/meta/attribution";
 import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader } from "~/components/ui";
@@ -58,11 +58,9 @@ const DONE: Record<string, string> = {
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, agency, workspace } = await requireManager(request, params);
   const form = Object.fromEntries(await request.formData());
-  const values = { email: String(form.email ?? "").slice(0, 254), name: String(form.name ?? "").slice(0, 200) };
+  const values = echoValues(form, { email: 254, name: 200 });
   try {
-    const parsed = intentSchema.safeParse(form);
-    if (!parsed.success) throw new InputError("Check the form", fieldErrors(parsed.error.issues));
-    const input = parsed.data;
+    const input = parseForm(intentSchema, form, "Check the form");
     const baseUrl = appBaseUrl(request);
     let emailSent = true;
     switch (input.intent) {

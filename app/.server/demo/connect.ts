@@ -6,8 +6,8 @@
  */
 import { asService } from "../db/connection";
 import { logger } from "../logger";
-import { attachAdAccount, connectSystemUser } from "../meta/connections";
-import { requestSync } from "../sync/scheduler";
+import { attachAndQueue, queueBackfill } from "../connections/attach-and-sync";
+import { connectSystemUser } from "../connections/connect";
 
 const log = logger.child({ module: "demo" });
 
@@ -66,13 +66,14 @@ export async function connectDemo(input: { emulatorUrl: string; workspaceIds: Re
     }
     for (const metaAccountId of wanted) {
       const existing = state.accounts.find((a) => a.meta_account_id === metaAccountId);
-      let adAccountId = existing?.id;
       if (!existing) {
-        adAccountId = (await asService((tx) => attachAdAccount(tx, { workspaceId, connectionId, metaAccountId, actorUserId: input.ownerUserId }))).adAccountId;
+        // The same path as the connections page: attach, then queue the backfill.
+        if ((await attachAndQueue({ workspaceId, connectionId, metaAccountId, actorUserId: input.ownerUserId })).queued) queued++;
         attached++;
+      } else if (!existing.backfilled_since && (await queueBackfill(existing.id))) {
+        // Attached on an earlier start whose backfill never finished: queue it again (deduplicated).
+        queued++;
       }
-      // Queued after the attach committed (see attachAndBackfill); deduplicated per account.
-      if (!existing?.backfilled_since && (await requestSync(adAccountId!, "backfill"))) queued++;
     }
   }
   log.info({ attached, queued }, "demo workspaces connected to the Meta emulator");

@@ -5,6 +5,7 @@
  *
  * Runtime-agnostic (no Node APIs): the Deno edge function uses it through the sync core.
  */
+import { MetaDataError } from "./errors";
 export const CONVERSION_ACTION_PRIORITY = [
   "offsite_conversion.fb_pixel_purchase",
   "omni_purchase",
@@ -30,7 +31,7 @@ function pick(list: ReadonlyArray<ActionStat> | undefined | null): { type: Conve
     if (hit) {
       const value = String(hit.value);
       // Money and counts stay decimal strings end to end; anything else is a contract break, not data.
-      if (!DECIMAL.test(value)) throw new Error(`Meta sent a non-numeric value for ${type}: ${JSON.stringify(value).slice(0, 40)}`);
+      if (!DECIMAL.test(value)) throw new MetaDataError(`Meta sent a non-numeric value for ${type}: ${JSON.stringify(value).slice(0, 40)}`);
       return { type, value };
     }
   }

@@ -16,6 +16,7 @@
  *   metrics when aggregating across attribution settings).
  */
 import { CONVERSION_ACTION_PRIORITY, type ActionStat } from "./actions";
+import { MetaDataError } from "./errors";
 
 export const ATTRIBUTION_WINDOWS = ["1d_click", "7d_click", "28d_click", "1d_view", "1d_ev"] as const;
 export type AttributionWindow = (typeof ATTRIBUTION_WINDOWS)[number];
@@ -108,7 +109,7 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 export function addDecimals(values: readonly string[]): string {
   let scale = 0;
   for (const v of values) {
-    if (!DECIMAL.test(v)) throw new Error(`Meta sent a non-numeric attribution value: ${JSON.stringify(v).slice(0, 40)}`);
+    if (!DECIMAL.test(v)) throw new MetaDataError(`Meta sent a non-numeric attribution value: ${JSON.stringify(v).slice(0, 40)}`);
     scale = Math.max(scale, v.split(".")[1]?.length ?? 0);
   }
   let total = 0n;
