@@ -85,7 +85,7 @@ export default function WorkspaceDashboard() {
           </span>
           <span title="Dates are days in the ad account's time zone">TZ {d.timezones.length > 1 ? d.timezones.join(", ") : d.range.timezone}</span>
           <span title={formatRelativeTime(d.lastSynced, d.now)}>
-            <UpdatedAgo at={d.lastSynced} serverNow={d.now} prefix="Synced" />
+            <UpdatedAgo at={d.lastSynced} serverNow={d.now} prefix="Synced" syncing={d.syncing || d.state.kind === "backfill"} />
           </span>
           <LiveDot connected={live.connected} />
           {d.isStaff && d.accounts.length > 0 ? <RefreshButton action={`${base}/refresh`} syncing={d.syncing} /> : null}

@@ -9,7 +9,7 @@ import { inviteViewer, listOpenInvitations, resendInvitation, revokeInvitation }
 import { expectedFailure } from "~/.server/tenancy/members";
 import { getWorkspaceAttribution, setWorkspaceAttribution } from "~/.server/sync/attribution-choice";
 import { ATTRIBUTION_OPTIONS } from "~/.server/meta/attribution";
-import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader } from "~/components/ui";
+import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader, RouteErrorAlert } from "~/components/ui";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.workspace.name} settings · Spendlane` : "Spendlane" }];
 
@@ -227,5 +227,16 @@ export default function WorkspaceSettings() {
         </div>
       </div>
     </>
+  );
+}
+
+export function ErrorBoundary() {
+  // a member who opens this page is refused plainly (403); nothing went wrong, so nothing is logged
+  return (
+    <RouteErrorAlert
+      notFound="This client does not exist, or you do not have access to it."
+      forbidden="Only owners and admins of the agency manage clients. Ask one of them to change this client's settings."
+      failed="The client settings could not be loaded"
+    />
   );
 }
