@@ -12,6 +12,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 240_000,
+    // Retrying reads wait for an outcome; 5 s (the default) is too short for a page to answer while the
+    // demo backfill runs on a loaded two-core machine (CI's auth test failed at exactly that wait).
+    expect: { poll: { timeout: 30_000, interval: 100 } },
     env: {
       LOG_LEVEL: "silent",
       CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

@@ -5,7 +5,7 @@ import { Emulator, EmulatorOptions } from "./emulator";
 export { Emulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_SCOPES, DEFAULT_LOGIN_CONFIGS, appsecretProof } from "./emulator";
 export type { EmulatorOptions, AsyncJobConfig, LoginConfig, Fault } from "./emulator";
 export { CONVERSION_ACTION_PRIORITY, pickConversion } from "./conversions";
-export { DEFAULT_LIMITS } from "./ratelimit";
+export { ACCESS_TIER_LIMITS, DEFAULT_LIMITS } from "./ratelimit";
 export type { LimitsConfig } from "./ratelimit";
 export type { WorldSpec } from "./world";
 

@@ -32,6 +32,27 @@ export const DEFAULT_LIMITS: LimitsConfig = {
   extendBlockOnCall: false,
 };
 
+/**
+ * Meta's two Marketing API access tiers (Meta's "Marketing API Rate Limiting"): the ad-account score is
+ * max 60 points (decay 300 s, block 300 s) on Limited/development access and 9,000 (decay 300 s, block
+ * 60 s) on Full/standard access, read = 1 point, write = 3; the hourly business-use-case quotas start at
+ * 600/300 (insights/management) on Limited and 190,000/100,000 on Full, plus a per-active-ad part not
+ * modelled here. DEFAULT_LIMITS above sits between the tiers so tests reach the limits quickly; the
+ * demo runs as an agency's production app does, on Full access.
+ */
+export const ACCESS_TIER_LIMITS = {
+  development_access: {
+    accessTier: "development_access",
+    accountScore: { max: 60, windowSeconds: 300, blockSeconds: 300, readPoints: 1, writePoints: 3 },
+    buc: { ads_insights: 600, ads_management: 300, windowSeconds: 3600 },
+  },
+  standard_access: {
+    accessTier: "standard_access",
+    accountScore: { max: 9000, windowSeconds: 300, blockSeconds: 60, readPoints: 1, writePoints: 3 },
+    buc: { ads_insights: 190_000, ads_management: 100_000, windowSeconds: 3600 },
+  },
+} satisfies Record<string, DeepPartial<LimitsConfig>>;
+
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 export function mergeLimits(base: LimitsConfig, patch?: DeepPartial<LimitsConfig>): LimitsConfig {

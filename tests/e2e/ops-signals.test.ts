@@ -41,6 +41,8 @@ async function npmStart(): Promise<Tree> {
     SHUTDOWN_TIMEOUT_MS: String(BOUND_MS),
     METRICS_TOKEN,
     SPENDLANE_DEMO: "1",
+    // a short history, as the other browser tests use (tests/e2e/helpers/server.ts says why)
+    BACKFILL_MONTHS: "2",
     // the web process runs the sync worker on both engines (PostgreSQL's default is separate workers)
     RUN_WORKER: "1",
   });

@@ -234,7 +234,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
     // the windows it was read with. A `conversions` run (the choice changed) re-reads whole chunks here:
     // campaign facts are sums of ad rows, so the ad rows must carry the new windows too.
     const attribution = parseAttributionChoice(account.attribution_windows);
-    const readerOptions = { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? 500, attribution, log: deps.log };
+    const readerOptions = { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? DEFAULT_PAGE_SIZE, attribution, log: deps.log };
     const reader = new RangeReader(graph, account.meta_account_id, readerOptions, adRead(attribution));
     // Breakdowns change slowly and cost four reads a chunk: planned for every pass but the frequent incremental one.
     const breakdownReaders = (Object.keys(BREAKDOWN_READS) as BreakdownFamily[]).map((family) => ({ family, reader: new RangeReader(graph!, account.meta_account_id, readerOptions, breakdownRead(family, attribution)) }));
@@ -292,13 +292,12 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
         if (leaseLost || !(await renewLease(tx, account.id, owner, leaseMs))) throw new LeaseLostError();
       };
       if (chunk.part === "breakdowns") {
-        // Each family is read in full, then written in bounded transactions; the checkpoint moves on
+        // The four families' async reports run at once (Meta works on them in parallel; each waits
+        // for its own report), then each is written in bounded transactions; the checkpoint moves on
         // once all four are stored (a run stopped midway re-reads the chunk; replace keeps it exact).
+        const families = await Promise.all(breakdownReaders.map(async (b) => ({ family: b.family, rows: await patiently(() => b.reader.readRange(range)) })));
         let written = 0;
-        for (const b of breakdownReaders) {
-          const rows = await patiently(() => b.reader.readRange(range));
-          written += await replaceBreakdownFactsBatched(sql, { ...target, family: b.family, rows }, guard);
-        }
+        for (const f of families) written += await replaceBreakdownFactsBatched(sql, { ...target, family: f.family, rows: f.rows }, guard);
         const calls = graph.calls - callsBefore;
         callsBefore = graph.calls;
         await sql.begin(async (tx) => {
@@ -431,6 +430,13 @@ async function stopWithStatus(deps: SyncDeps, account: AccountRow, run: RunRow |
   return { ...result, status: "failed", error: text };
 }
 
+/**
+ * Rows per insights page. Result pages are most of a backfill's calls (ad x day x platform rows and
+ * the age x gender family are large), so pages are as big as Meta serves; a page Meta finds too big
+ * answers "reduce the amount of data", which the reader's split path already handles (ADR 0080).
+ */
+export const DEFAULT_PAGE_SIZE = 5000;
+
 interface ReaderOptions {
   sleep: (ms: number) => Promise<void>;
   pollMin: number;
@@ -561,6 +567,8 @@ export class RangeReader<T = AdFactRow> {
   private async waitForReport(id: string): Promise<void> {
     const deadline = Date.now() + this.o.timeout;
     let delay = this.o.pollMin;
+    // A report is never done the moment it is created: a first poll right away is a wasted call.
+    await this.o.sleep(delay);
     for (;;) {
       const r = await this.graph.get<ReportRunStatus>(id, { fields: REPORT_RUN_FIELDS }, undefined, { accountId: this.actId });
       const status = String(r?.async_status ?? "");

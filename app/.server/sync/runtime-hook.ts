@@ -14,15 +14,17 @@ const log = logger.child({ module: "sync" });
 
 export async function startDemoEmulator(): Promise<{ url: string; close: () => Promise<void> }> {
   // Imported lazily: only demo mode loads the emulator.
-  const { startEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET } = await import("../../../emulator/meta-graph/index");
+  const { startEmulator, ACCESS_TIER_LIMITS, DEFAULT_APP_ID, DEFAULT_APP_SECRET } = await import("../../../emulator/meta-graph/index");
   const wanted = Number(process.env.EMULATOR_PORT || 4010);
+  // The demo plays an agency's production app, which has Meta's Full (standard) access tier.
+  const limits = ACCESS_TIER_LIMITS.standard_access;
   let running;
   try {
-    running = await startEmulator({ port: wanted, seed: "demo" });
+    running = await startEmulator({ port: wanted, seed: "demo", limits });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
     log.warn({ port: wanted }, "emulator port taken; using a random port");
-    running = await startEmulator({ port: 0, seed: "demo" });
+    running = await startEmulator({ port: 0, seed: "demo", limits });
   }
   process.env.META_GRAPH_URL = running.url;
   process.env.META_WEB_URL = running.url;

@@ -2,7 +2,7 @@
  * Starts the real Spendlane server for browser tests, exactly as `npm start` runs it: the production
  * build (built once when missing or older than the sources), `node --import tsx server/index.ts`, a
  * fresh temporary DATA_DIR (embedded PGlite), demo mode (SPENDLANE_DEMO=1, as `npm start` sets it on
- * the embedded engine), on a free port. Resolves
+ * the embedded engine) with a 2-month backfill, on a free port. Resolves
  * once /login answers, with the demo login the server printed.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -68,6 +68,10 @@ export async function startServer(opts: { env?: Record<string, string>; timeoutM
     DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
     SPENDLANE_DEMO: "1",
+    // Browser tests exercise pages over recent ranges, not history depth (the 13-month backfill with
+    // ads is covered by tests/integration/sync-backfill.test.ts and measured in bench/):
+    // a 2-month demo backfill ends in about a minute instead of several on a busy machine.
+    BACKFILL_MONTHS: "2",
     // its public origin, as a deployment sets it (links in mail, CSRF); the browser uses this URL
     APP_URL: `http://127.0.0.1:${port}`,
     ...opts.env,
