@@ -9,7 +9,7 @@ export function useResetOnSuccess<T>(result: T | undefined, succeeded: (r: T) =>
   const ref = useRef<HTMLFormElement>(null);
   useEffect(() => {
     if (result && succeeded(result)) ref.current?.reset();
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- runs once per action result
+    // runs once per action result (a new object per submission), not when `succeeded` changes identity
   }, [result]);
   return ref;
 }

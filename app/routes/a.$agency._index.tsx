@@ -223,9 +223,9 @@ export default function AgencyOverview() {
       <p className="text-xs text-zinc-500">
         {d.rows.length} of {d.total} clients shown. Money is never added across currencies.{" "}
         {d.query.archived ? (
-          <Link to={`?${new URLSearchParams([...params.entries()].filter(([k]) => k !== "archived"))}`} className="text-blue-400 hover:underline">Hide archived</Link>
+          <Link to={`?${new URLSearchParams([...params.entries()].filter(([k]) => k !== "archived"))}`} className="text-blue-400 underline hover:text-blue-300">Hide archived</Link>
         ) : (
-          <Link to={`?${new URLSearchParams([...params.entries(), ["archived", "1"]])}`} className="text-blue-400 hover:underline">Show archived</Link>
+          <Link to={`?${new URLSearchParams([...params.entries(), ["archived", "1"]])}`} className="text-blue-400 underline hover:text-blue-300">Show archived</Link>
         )}
       </p>
     </div>

@@ -179,13 +179,20 @@ describe("controls and wording", () => {
 
     await page.getByTestId("chart-metric").first().selectOption("ctr");
     await poll(() => page.locator("[data-chart-title]").first().innerText()).toBe("Daily CTR");
+    await page.getByTestId("chart-metric").first().selectOption("spend");
+    await poll(() => page.locator("[data-chart-title]").first().innerText()).toBe("Daily spend");
     const chart = page.locator(".recharts-wrapper").first();
     await chart.waitFor();
-    const b = (await chart.boundingBox())!;
-    await page.mouse.move(b.x + b.width * 0.6, b.y + b.height * 0.5);
     const tip = page.locator("[data-chart-tooltip]").first();
-    await poll(() => tip.isVisible()).toBe(true);
-    expect(await tip.innerText()).toMatch(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [A-Z][a-z]{2} \d{1,2}\nCTR: \d+\.\d\d%$/);
+    // hover across the plot until the tooltip shows (recharts reacts to mouse movement inside the plot)
+    await poll(async () => {
+      const b = (await chart.boundingBox())!;
+      await page.mouse.move(b.x + 2, b.y + 2);
+      await page.mouse.move(b.x + b.width * 0.6, b.y + b.height * 0.4, { steps: 8 });
+      return tip.isVisible();
+    }).toBe(true);
+    // a readable day and the exact amount ("$2,345.67", not "$2.3K")
+    expect(await tip.innerText()).toMatch(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [A-Z][a-z]{2} \d{1,2}\n+Spend: \$[\d,]+\.\d\d$/);
   });
 
   it("a search labels the total row as all campaigns", async () => {
