@@ -33,6 +33,24 @@ async function logIn(p: Page, email: string, password: string) {
   await p.waitForURL((u) => u.pathname !== "/login");
 }
 
+/**
+ * Opens a client dashboard and waits for its spend card to hold a number. Navigates again on each
+ * try: while the demo backfill runs, a 13-month page on a loaded machine can take a while to answer.
+ */
+async function openWithSpend(url: string) {
+  await expect
+    .poll(
+      async () => {
+        await page.goto(url);
+        const card = page.locator('[data-metric="spend"]').first();
+        await card.waitFor({ timeout: 60_000 });
+        return num(await card.getAttribute("data-value")) ?? 0;
+      },
+      { timeout: 150_000, interval: 1000 },
+    )
+    .toBeGreaterThan(0);
+}
+
 /** Every headline value on the page that does not fit its box (scrollWidth > clientWidth). */
 async function truncatedKpis(p: Page) {
   return p.locator("[data-kpi-value]").evaluateAll((els) =>
@@ -85,8 +103,7 @@ describe("layout", () => {
     for (const width of [1440, 1024, 375]) {
       await page.setViewportSize({ width, height: 900 });
       for (const path of [JPY_CLIENT, USD_CLIENT]) {
-        await page.goto(`${path}${q}`);
-        await poll(async () => num(await page.locator('[data-metric="spend"]').first().getAttribute("data-value")) ?? 0).toBeGreaterThan(0);
+        await openWithSpend(`${path}${q}`);
         // reach and frequency cards (or their "not available" note) have settled too
         await poll(() => page.locator('[data-metric="reach"]').count()).toBeGreaterThan(0);
         expect(await page.locator("[data-kpi-value]").count()).toBeGreaterThanOrEqual(10);
@@ -98,11 +115,10 @@ describe("layout", () => {
       await page.goto(`${AGENCY}?range=last_28d`);
       await poll(() => page.locator('[data-client="kumo-tea"]').count()).toBeGreaterThan(0);
       await screenshot(page, `polish-overview-${width}`);
-      await page.goto(`${JPY_CLIENT}?range=last_28d`);
-      await poll(async () => num(await page.locator('[data-metric="spend"]').first().getAttribute("data-value")) ?? 0).toBeGreaterThan(0);
+      await openWithSpend(`${JPY_CLIENT}?range=last_28d`);
       await screenshot(page, `polish-kumo-tea-${width}`);
     }
-  }, 240_000);
+  }, 480_000);
 
   it("the campaign table keeps name and spend in view at every width, with a scroll cue", async () => {
     for (const width of [1440, 1024, 375]) {
