@@ -120,7 +120,8 @@ export async function workspaceDashboard(opts: { userId: string; workspaceId: st
     accounts: context.accounts.map((a: AccountInfo) => ({ id: a.id, name: a.name, metaAccountId: a.meta_account_id, currency: a.currency, timezone: a.timezone_name })),
     timezones: [...new Set(context.accounts.map((a) => a.timezone_name))],
     state: pageState(context, opts.isStaff),
-    syncing: context.accounts.some((a) => a.sync_status === "syncing"),
+    // A queued sync (pending) counts: Refresh would only join it, and numbers are still arriving.
+    syncing: context.accounts.some((a) => a.sync_status === "syncing" || a.sync_status === "pending"),
     lastSynced,
     groups,
     reach,

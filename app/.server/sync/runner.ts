@@ -87,6 +87,11 @@ export interface SyncDeps {
   breakdownHistoryDays?: number;
   /** Fetches creative images into our database after object syncs (absent: images are not fetched). */
   creativeImages?: CreativeImageOptions;
+  /**
+   * Fact rows per write transaction (default 5000). The embedded engine has one connection, so every
+   * page request waits behind the transaction in progress: smaller ones keep pages answering.
+   */
+  writeBatchRows?: number;
   /** Called after each committed chunk (tests use it to kill a worker mid-backfill). */
   onChunk?: (info: { runId: string; range: DayRange; rows: number; remaining: number }) => void | Promise<void>;
   /** Called once a run has ended and committed, whatever its outcome (alerts evaluate here). */
@@ -297,7 +302,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
         // once all four are stored (a run stopped midway re-reads the chunk; replace keeps it exact).
         const families = await Promise.all(breakdownReaders.map(async (b) => ({ family: b.family, rows: await patiently(() => b.reader.readRange(range)) })));
         let written = 0;
-        for (const f of families) written += await replaceBreakdownFactsBatched(sql, { ...target, family: f.family, rows: f.rows }, guard);
+        for (const f of families) written += await replaceBreakdownFactsBatched(sql, { ...target, family: f.family, rows: f.rows }, guard, deps.writeBatchRows);
         const calls = graph.calls - callsBefore;
         callsBefore = graph.calls;
         await sql.begin(async (tx) => {
@@ -316,7 +321,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
       const rows = await patiently(() => reader.readRange(range));
       const calls = graph.calls - callsBefore;
       callsBefore = graph.calls;
-      const written = await writeAdFactsBatched(sql, { ...target, rows }, guard);
+      const written = await writeAdFactsBatched(sql, { ...target, rows }, guard, deps.writeBatchRows);
       await sql.begin(async (tx) => {
         await guard(tx);
         const names = new Map<string, CampaignRow>();

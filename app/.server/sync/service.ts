@@ -24,6 +24,8 @@ export function nodeSyncDeps(overrides: Partial<SyncDeps> = {}): SyncDeps {
     leaseMs: env().SYNC_LEASE_SECONDS * 1000,
     // Meta's CDN, plus the Graph origin itself when that is the emulator (demo, tests)
     creativeImages: { allowedHosts: [...META_CDN_HOSTS, new URL(env().META_GRAPH_URL).host] },
+    // the embedded engine serves pages over the same single connection (see SyncDeps.writeBatchRows)
+    writeBatchRows: env().DATABASE_URL ? 5000 : 1000,
     ...overrides,
   };
 }
