@@ -1,5 +1,6 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useResetOnSuccess } from "~/hooks/useResetOnSuccess";
 import { z } from "zod";
 import { requireAgencyRole } from "~/.server/auth";
 import { expectedFailure } from "~/.server/errors";
@@ -85,6 +86,7 @@ const ROLE_TONE = { owner: "blue", admin: "green", member: "neutral" } as const;
 export default function Team() {
   const { agency, me, role, manage, members, invitations, seats } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const inviteForm = useResetOnSuccess(result, (r) => r.intent === "invite" && !!r.ok);
   const busy = useNavigation().state === "submitting";
   const isOwner = role === "owner";
   return (
@@ -183,7 +185,7 @@ export default function Team() {
         {manage ? (
           <Card>
             <CardTitle description="They get an email with a link to join.">Invite a teammate</CardTitle>
-            <Form method="post" className="space-y-4" noValidate>
+            <Form ref={inviteForm} method="post" className="space-y-4" noValidate>
               <input type="hidden" name="intent" value="invite" />
               {result?.intent === "invite" && result.error ? (
                 <Alert tone="error" title={result.error}>

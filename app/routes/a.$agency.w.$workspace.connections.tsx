@@ -13,7 +13,7 @@ import { listConnections } from "~/.server/connections/read";
 import type { MetaAdAccount } from "~/.server/meta/ad-accounts";
 import { metaConfigured } from "~/.server/meta/oauth";
 import { configuredVersionStatus } from "~/.server/meta/version-health";
-import { Alert, Badge, Button, Card, CardTitle, EmptyState, Field, FormErrorSummary, PageHeader } from "~/components/ui";
+import { Alert, Badge, Button, Card, CardTitle, EmptyState, Field, FormErrorSummary, PageHeader, ConfirmAction, buttonClass } from "~/components/ui";
 import { appBaseUrl } from "~/.server/mail";
 
 export const meta: MetaFunction = () => [{ title: "Meta connections · Spendlane" }];
@@ -212,8 +212,9 @@ export default function Connections() {
                   <ul className="divide-y divide-zinc-800 rounded-lg border border-zinc-800" aria-label="Attached ad accounts">
                     {c.adAccounts.map((a) => (
                       <li key={a.id} className="flex items-center justify-between gap-3 px-4 py-2 text-sm">
-                        <span className="min-w-0 truncate text-zinc-200">
-                          {a.name} <span className="text-xs text-zinc-500">{a.metaAccountId} · {a.currency} · {a.timezoneName}</span>
+                        {/* names wrap rather than truncate: two accounts of one brand differ at the end */}
+                        <span className="min-w-0 [overflow-wrap:anywhere] text-zinc-200" data-account-name>
+                          {a.name} <span className="block text-xs text-zinc-400">{a.metaAccountId} · {a.currency} · {a.timezoneName}</span>
                         </span>
                         <span className="flex items-center gap-2">
                           <Badge tone={a.syncStatus === "ok" ? "green" : a.syncStatus === "needs_reauth" || a.syncStatus === "error" ? "amber" : "neutral"}>{a.syncStatus}</Badge>
@@ -241,15 +242,22 @@ export default function Connections() {
                   ) : (
                     <span />
                   )}
-                  <Form method="post" className="flex items-center gap-3">
-                    <input type="hidden" name="intent" value="disconnect" />
+                  {/* disconnecting asks first; deleting the stored numbers is a choice inside the confirmation */}
+                  <Form method="post">
                     <input type="hidden" name="connectionId" value={c.id} />
-                    <label className="flex items-center gap-2 text-xs text-zinc-400">
-                      <input type="checkbox" name="deleteData" className="rounded border-zinc-700 bg-zinc-900" /> also delete this client's Meta data
-                    </label>
-                    <Button type="submit" size="sm" variant="danger" busy={busy("disconnect")} busyLabel="Disconnecting…">
-                      Disconnect
-                    </Button>
+                    <ConfirmAction
+                      label={busy("disconnect") ? "Disconnecting…" : "Disconnect"}
+                      title="Disconnect this Meta connection?"
+                      confirmLabel="Disconnect"
+                      value="disconnect"
+                      testId="disconnect"
+                      triggerClassName={buttonClass("danger", "sm")}
+                    >
+                      <p>Syncing stops for its ad accounts and our copy of the token is deleted. The numbers already synced stay unless you choose otherwise.</p>
+                      <label className="mt-2 flex items-center gap-2">
+                        <input type="checkbox" name="deleteData" className="rounded border-zinc-700 bg-zinc-900" /> Also delete this client's Meta data
+                      </label>
+                    </ConfirmAction>
                   </Form>
                 </div>
               ) : null}

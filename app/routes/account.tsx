@@ -143,7 +143,7 @@ export default function Account() {
             </div>
           </Card>
         ) : null}
-        <Card className="lg:col-span-2">
+        <Card className="scroll-mt-6 lg:col-span-2" id="sessions">
           <CardTitle description="Where your account is signed in. Times in UTC.">Sessions</CardTitle>
           {notice("signout-others")}
           <ul className="mt-2 divide-y divide-zinc-800" aria-label="Sessions">

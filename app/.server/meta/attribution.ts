@@ -141,7 +141,8 @@ function pick(list: ReadonlyArray<ActionStat> | null | undefined): ActionStat | 
 
 /**
  * Conversions and their value of one insights row under a choice (the action type by the priority
- * list of actions.ts, never summed across types), as exact decimal strings.
+ * list of actions.ts, never summed across types), as exact decimal strings. The value is the counted
+ * type's, under the same windows (ADR 0130): no count, no value.
  */
 export function conversionsUnder(
   actions: ReadonlyArray<ActionStat> | null | undefined,
@@ -149,6 +150,7 @@ export function conversionsUnder(
   choice: AttributionChoice,
 ): { conversions: string; conversionValue: string } {
   const c = pick(actions);
-  const v = pick(actionValues);
-  return { conversions: c ? statUnder(c, choice) : "0", conversionValue: v ? statUnder(v, choice) : "0" };
+  if (!c) return { conversions: "0", conversionValue: "0" };
+  const v = actionValues?.find((a) => a.action_type === c.action_type);
+  return { conversions: statUnder(c, choice), conversionValue: v ? statUnder(v, choice) : "0" };
 }
