@@ -10,7 +10,8 @@ export default defineConfig({
     pool: "forks",
     poolOptions: { forks: { singleFork: true } },
     fileParallelism: false,
-    testTimeout: 120_000,
+    // Guards against hangs, not speed checks (a loaded two-core machine once took 116 s for team.test.ts).
+    testTimeout: 300_000,
     hookTimeout: 240_000,
     // Retrying reads wait for an outcome; 5 s (the default) is too short for a page to answer while the
     // demo backfill runs on a loaded two-core machine (CI's auth test failed at exactly that wait).

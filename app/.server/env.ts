@@ -153,6 +153,14 @@ export function env() {
   cached ??= parseEnv();
   return cached;
 }
+/**
+ * Parses the environment and makes it the process's: start-up (runtime.ts) calls this once, after
+ * demo mode put its emulator's URL into process.env, so an earlier env() cannot leave a stale parse.
+ */
+export function loadEnv() {
+  cached = parseEnv();
+  return cached;
+}
 /** Tests change process.env between suites; this drops the cached parse. */
 export function resetEnvForTests() {
   cached = undefined;

@@ -58,3 +58,24 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { code?: string; constraint_name?: string };
   return e?.code === "23505" && (!constraint || e.constraint_name === constraint);
 }
+
+export interface ExpectedFailure {
+  status: number;
+  error: string;
+  fields: Record<string, string>;
+  /** set for plan limits: the page shows an upgrade link to billing */
+  limit?: string;
+}
+
+/**
+ * The expected errors of every concern, shaped for a route action's `data(...)`; undefined for
+ * anything unexpected (the route rethrows it: logged, answered 500). 404s become a form message
+ * here because the page itself exists; the ids in the form are what was not found.
+ */
+export function expectedFailure(err: unknown): ExpectedFailure | undefined {
+  if (err instanceof InputError) return { status: 400, error: err.message, fields: err.fields };
+  if (err instanceof LimitError) return { status: 402, error: err.message, fields: {}, limit: err.limit };
+  if (err instanceof ForbiddenError) return { status: 403, error: err.message, fields: {} };
+  if (err instanceof NotFoundError) return { status: 404, error: err.message, fields: {} };
+  return undefined;
+}

@@ -4,13 +4,14 @@
  * start hook here; nothing else starts services.
  */
 import type { Express } from "express";
-import { parseEnv, resetEnvForTests, type Env } from "./env";
+import { loadEnv, type parseEnv } from "./env";
 import { bootDatabase } from "./db/boot";
 import { seedDemo, DEMO_LOGIN } from "./demo/seed";
 import { logger } from "./logger";
 import { configureBus, stopBus } from "./realtime/bus";
 import { startWatchers, stopWatchers } from "./realtime/watchers";
-import { startDemoEmulator, startSyncServices } from "./sync/runtime-hook";
+import { connectDemoWorkspaces, startDemoEmulator } from "./demo/start";
+import { startWorker, stopWorker } from "./sync/scheduler";
 import { logVersionHealth } from "./meta/version-health";
 import { registerReportWorker } from "./reports/jobs";
 import { observeGraphCalls } from "./meta/graph";
@@ -44,26 +45,40 @@ export async function startRuntime(opts: { role: "web" | "worker" }): Promise<Ru
   // Demo: the built-in Meta emulator must be up (and its URL in the environment) before env is parsed.
   const emulator = demo && opts.role === "web" ? await startDemoEmulator() : undefined;
   if (emulator) stops.push(emulator.close);
-  const env0: Env = parseEnv();
-  const db = await bootDatabase({ databaseUrl: env0.DATABASE_URL, dataDir: env0.DATA_DIR });
+  // Parsed once, here, after the emulator's URL is in place: env() answers with this from now on.
+  const env = loadEnv();
+  const db = await bootDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR });
   stops.push(() => db.close());
   logger.info({ engine: db.engine }, "database ready");
-  resetEnvForTests();
-  const env = parseEnv();
   // Meta API version health (ADR 0070): a warning from 60 days before expiry, an error after it.
   const versionWarning = logVersionHealth(env.META_API_VERSION, logger);
   if (versionWarning) banner.push(versionWarning);
-  if (demo && opts.role === "web") {
-    const seeded = await seedDemo();
+  const seeded = emulator ? await seedDemo() : undefined;
+  if (seeded) {
     banner.push(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`);
     logger.info({ created: seeded.created }, "demo data ready");
   }
   // Reports: their queues join whichever worker this process runs (below).
   registerReportWorker();
-  // Sync: demo connections + backfills, and the queue worker (in-process on the embedded default).
-  const sync = await startSyncServices({ role: opts.role, engine: db.engine, runWorker: env.RUN_WORKER, emulatorUrl: emulator?.url });
-  stops.push(sync.stop);
-  banner.push(...sync.banner);
+  // Sync: the queue worker, always for `spendlane worker` and in the web process on the embedded
+  // engine (or RUN_WORKER=1), so `npm start` alone keeps data fresh.
+  const worker = opts.role === "worker" || (env.RUN_WORKER ?? db.engine === "pglite");
+  let connecting: Promise<void> | undefined;
+  if (emulator && seeded) {
+    banner.push(`Meta emulator (demo data): ${emulator.url}`);
+    // Demo connections + backfills in the background (a few seconds; the server serves meanwhile).
+    // The worker starts after the demo tokens are fresh, so no job runs with a stale one.
+    connecting = connectDemoWorkspaces({ emulatorUrl: emulator.url, ...seeded })
+      .then(() => (worker ? startWorker() : undefined))
+      .catch((err) => logger.error({ err }, "the sync worker did not start"));
+  } else if (worker) {
+    await startWorker();
+  }
+  if (worker) banner.push("Sync worker: running in this process");
+  stops.push(async (timeoutMs) => {
+    await connecting;
+    await stopWorker(timeoutMs);
+  });
   if (opts.role === "web") {
     // Live updates: one LISTEN connection (or the PGlite poll) per process, started on the first
     // stream; watched workspaces are kept fresh every REFRESH_ACTIVE_SECONDS.

@@ -3,7 +3,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { z } from "zod";
 import { requireAgency, requireAgencyRole } from "~/.server/auth";
 import { viewerWorkspaces } from "~/.server/auth/shell";
-import { InputError, LimitError, NotFoundError } from "~/.server/errors";
+import { expectedFailure, NotFoundError } from "~/.server/errors";
+import { parseForm } from "~/.server/forms";
 import { agencyOverview } from "~/.server/reporting/dashboard";
 import { overviewPacing, sortByPacing } from "~/.server/alerts/views";
 import { PacingBadge } from "~/components/alerts/pacing";
@@ -14,7 +15,7 @@ import { Delta } from "~/components/dashboard/kpi";
 import { RangePicker } from "~/components/dashboard/range-picker";
 import { Sparkline } from "~/components/dashboard/sparkline";
 import { SyncBadge } from "~/components/dashboard/status";
-import { Alert, RouteErrorAlert, ButtonLink, Card, cx, EmptyState, PageHeader } from "~/components/ui";
+import { Alert, ConfirmAction, RouteErrorAlert, ButtonLink, Card, cx, EmptyState, PageHeader } from "~/components/ui";
 import { formatCount, formatDateRange, formatMetric, formatRelativeTime } from "~/utils/format";
 import { LiveDot } from "~/components/live/live";
 import { useLiveUpdates } from "~/hooks/useLiveUpdates";
@@ -52,15 +53,18 @@ const archiveSchema = z.object({ intent: z.enum(["archive", "restore"]), workspa
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, agency } = await requireAgencyRole(request, params.agency, ["owner", "admin"]);
-  const parsed = archiveSchema.safeParse(Object.fromEntries(await request.formData()));
-  if (!parsed.success) return data({ error: "Choose a client to archive or restore" }, { status: 400 });
+  const form = await request.formData();
   try {
-    const ws = await setClientArchived(user.id, agency.id, parsed.data.workspaceId, parsed.data.intent === "archive");
-    return { ok: `${ws.name} ${parsed.data.intent === "archive" ? "archived" : "restored"}` };
+    const input = parseForm(archiveSchema, form, "Choose a client to archive or restore");
+    const ws = await setClientArchived(user.id, agency.id, input.workspaceId, input.intent === "archive");
+    const archived = input.intent === "archive";
+    return { ok: `${ws.name} ${archived ? "archived." : "restored."}`, undo: archived ? input.workspaceId : null };
   } catch (err) {
+    // A client that is gone (or never was this agency's) is the page's 404, not a form message.
     if (err instanceof NotFoundError) throw new Response("Not found", { status: 404 });
-    if (err instanceof InputError || err instanceof LimitError) return data({ error: err.message }, { status: err.status });
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ error: failure.error }, { status: failure.status });
   }
 }
 
@@ -111,7 +115,17 @@ export default function AgencyOverview() {
         <Alert key={n} tone="warning">{n}</Alert>
       ))}
       {result && "error" in result ? <Alert tone="error">{result.error}</Alert> : null}
-      {result && "ok" in result ? <Alert tone="success">{result.ok}</Alert> : null}
+      {result && "ok" in result ? (
+        <Alert tone="success">
+          {result.ok}
+          {result.undo ? (
+            <Form method="post" preventScrollReset className="ml-2 inline">
+              <input type="hidden" name="workspaceId" value={result.undo} />
+              <button type="submit" name="intent" value="restore" className="font-medium underline">Undo</button>
+            </Form>
+          ) : null}
+        </Alert>
+      ) : null}
 
       {/* a new agency: no range or search over nothing */}
       {d.total > 0 || d.query.q ? (
@@ -132,7 +146,7 @@ export default function AgencyOverview() {
         <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label="Totals by currency">
           {d.totals.map((t) => (
             <Card key={t.currency} className="p-4" data-total-currency={t.currency} data-value={t.spend}>
-              <p className="text-xs font-medium uppercase tracking-wide text-zinc-500">
+              <p className="text-xs font-medium uppercase tracking-wide text-zinc-400">
                 {t.currency} · {t.clients} {t.clients === 1 ? "client" : "clients"}
               </p>
               <p className="mt-1 text-2xl font-semibold tabular-nums text-zinc-50">{formatMetric("spend", t.spend, t.currency)}</p>
@@ -180,8 +194,10 @@ export default function AgencyOverview() {
                           {r.name}
                         </Link>
                       ) : (
-                        <span className="sr-only">{r.name}</span>
+                        // a second currency of the same client: named, so the row reads on its own
+                        <span className="block truncate text-zinc-400" data-currency-line={l?.currency}>{r.name}</span>
                       )}
+                      {r.lines.length > 1 && l ? <span className="text-xs text-zinc-400"> {l.currency}</span> : null}
                       {i === 0 && r.archived ? <span className="text-xs text-zinc-500">Archived</span> : null}
                     </th>
                     <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-200" data-value={l?.spend ?? ""}>{l ? formatMetric("spend", l.spend, l.currency) : "—"}</td>
@@ -192,16 +208,24 @@ export default function AgencyOverview() {
                     <td className="whitespace-nowrap px-3 py-2 text-right" data-testid="pacing-cell">{l ? <PacingBadge line={d.pacing[r.id]?.find((p) => p.currency === l.currency)} /> : "—"}</td>
                     <td className="px-3 py-1">{l ? <Sparkline values={l.sparkline} label={`Daily spend of ${r.name}`} /> : null}</td>
                     <td className="whitespace-nowrap px-3 py-2">{i === 0 ? <SyncBadge state={r.state} /> : null}</td>
-                    <td className="whitespace-nowrap px-3 py-2 text-xs text-zinc-400">{i === 0 ? formatRelativeTime(r.lastSyncedAt, d.now) : null}</td>
+                    <td className="whitespace-nowrap px-3 py-2 text-xs text-zinc-400" data-last-synced>
+                      {/* during a first import the numbers already fill in: say so, not "never" */}
+                      {i !== 0 ? null : r.lastSyncedAt ? formatRelativeTime(r.lastSyncedAt, d.now) : r.state.kind === "syncing" ? "First import running" : "Not yet"}
+                    </td>
                     {d.canManage ? (
                       <td className="whitespace-nowrap px-3 py-2 text-right">
                         {i === 0 ? (
                           <Form method="post" preventScrollReset>
                             <input type="hidden" name="workspaceId" value={r.id} />
-                            <button type="submit" name="intent" value={r.archived ? "restore" : "archive"} className="rounded-md px-2 py-1 text-xs text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100">
-                              {r.archived ? "Restore" : "Archive"}
-                              <span className="sr-only"> {r.name}</span>
-                            </button>
+                            {r.archived ? (
+                              <button type="submit" name="intent" value="restore" className="rounded-md px-2 py-1 text-xs text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100">
+                                Restore<span className="sr-only"> {r.name}</span>
+                              </button>
+                            ) : (
+                              <ConfirmAction label="Archive" srLabel={r.name} title={`Archive ${r.name}?`} confirmLabel="Archive client" value="archive" testId={`archive-${r.slug}`} triggerClassName="rounded-md px-2 py-1 text-xs text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100">
+                                Syncing stops and the client leaves this list. Its numbers stay, and you can restore it at any time.
+                              </ConfirmAction>
+                            )}
                           </Form>
                         ) : null}
                       </td>
@@ -216,9 +240,9 @@ export default function AgencyOverview() {
       <p className={cx("text-xs text-zinc-500", d.total === 0 && !d.query.archived && "hidden")}>
         {d.rows.length} of {d.total} clients shown. Money is never added across currencies.{" "}
         {d.query.archived ? (
-          <Link to={`?${new URLSearchParams([...params.entries()].filter(([k]) => k !== "archived"))}`} className="text-blue-400 hover:underline">Hide archived</Link>
+          <Link to={`?${new URLSearchParams([...params.entries()].filter(([k]) => k !== "archived"))}`} className="text-blue-400 underline hover:text-blue-300">Hide archived</Link>
         ) : (
-          <Link to={`?${new URLSearchParams([...params.entries(), ["archived", "1"]])}`} className="text-blue-400 hover:underline">Show archived</Link>
+          <Link to={`?${new URLSearchParams([...params.entries(), ["archived", "1"]])}`} className="text-blue-400 underline hover:text-blue-300">Show archived</Link>
         )}
       </p>
     </div>

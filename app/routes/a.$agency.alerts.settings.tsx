@@ -3,7 +3,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { requireAgencyRole } from "~/.server/auth";
 import { RULES, RULE_LABELS, DEFAULT_DELIVERY, BUDGET_RULES } from "~/.server/alerts/rules";
 import { getAgencySettings, getPreferences, saveAgencySettings, savePreferences, visibleClients } from "~/.server/alerts/service";
-import { expectedFailure } from "~/.server/tenancy/members";
+import { expectedFailure } from "~/.server/errors";
 import { Alert, Button, Card, CardTitle, Field, PageHeader, RouteErrorAlert } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Alert settings · Spendlane" }];

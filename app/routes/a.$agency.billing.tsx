@@ -4,8 +4,8 @@ import { z } from "zod";
 import { requireAgencyRole } from "~/.server/auth";
 import { getBillingOverview, openPortal, startCheckout } from "~/.server/billing/account";
 import { PaymentProviderError } from "~/.server/billing/stripe";
-import { env } from "~/.server/env";
-import { InputError } from "~/.server/errors";
+import { expectedFailure } from "~/.server/errors";
+import { parseForm } from "~/.server/forms";
 import { Alert, Badge, Button, Card, CardTitle, PageHeader, cx } from "~/components/ui";
 import { formatStripeAmount } from "~/utils/stripe-money";
 import { appBaseUrl } from "~/.server/mail";
@@ -26,20 +26,22 @@ const actionSchema = z.discriminatedUnion("intent", [
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, agency } = await requireAgencyRole(request, params.agency, ["owner"]);
-  const parsed = actionSchema.safeParse(Object.fromEntries(await request.formData()));
+  const form = await request.formData();
   const appUrl = appBaseUrl(request);
   try {
-    if (!parsed.success) throw new InputError("Unknown billing action");
+    const input = parseForm(actionSchema, form, "Unknown billing action");
     const target =
-      parsed.data.intent === "checkout"
-        ? await startCheckout(user, agency.id, { planId: parsed.data.planId, interval: parsed.data.interval || undefined }, appUrl)
+      input.intent === "checkout"
+        ? await startCheckout(user, agency.id, { planId: input.planId, interval: input.interval || undefined }, appUrl)
         : await openPortal(user, agency.id, appUrl);
     // Stripe-hosted page (Checkout or the Customer Portal)
     return redirect(target.url);
   } catch (err) {
-    if (err instanceof InputError) return data({ error: err.message }, { status: 400 });
+    // Stripe being down is not the agency's mistake: 502, with Stripe's words (never a secret).
     if (err instanceof PaymentProviderError) return data({ error: err.message }, { status: 502 });
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ error: failure.error }, { status: failure.status });
   }
 }
 

@@ -9,10 +9,8 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAgencyRole } from "~/.server/auth";
-import { asUser } from "~/.server/db/connection";
-import { InputError } from "~/.server/errors";
-import { getBranding, MAX_LOGO_BYTES, saveBranding } from "~/.server/reports/branding";
-import { expectedFailure } from "~/.server/tenancy/members";
+import { expectedFailure, InputError } from "~/.server/errors";
+import { MAX_LOGO_BYTES, readBranding, saveBranding } from "~/.server/reports/branding";
 import { Alert, Button, Card, CardTitle, Field, PageHeader, Select } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Branding · Spendlane" }];
@@ -20,7 +18,7 @@ export const meta: MetaFunction = () => [{ title: "Branding · Spendlane" }];
 // White label of client reports (emails, PDFs, share pages): owners and admins.
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency } = await requireAgencyRole(request, params.agency, ["owner", "admin"]);
-  const b = await asUser(user.id, (tx) => getBranding(tx, agency.id));
+  const b = await readBranding(user.id, agency.id);
   return {
     agency: { slug: agency.slug, name: agency.name },
     branding: {

@@ -3,7 +3,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { z } from "zod";
 import { requireAgencyRole } from "~/.server/auth";
 import { listClientWorkspaces } from "~/.server/auth/shell";
-import { InputError, LimitError, fieldErrors } from "~/.server/errors";
+import { expectedFailure } from "~/.server/errors";
+import { echoValues, parseForm } from "~/.server/forms";
 import { createClient } from "~/.server/tenancy/clients";
 import { Alert, Badge, Button, Card, CardTitle, EmptyState, Field, FormErrorSummary, PageHeader } from "~/components/ui";
 
@@ -23,17 +24,15 @@ const addClientSchema = z.object({
 export async function action({ request, params }: ActionFunctionArgs) {
   // Owners and admins add clients; the guard answers 403 to members, RLS would refuse them anyway.
   const { user, agency } = await requireAgencyRole(request, params.agency, ["owner", "admin"]);
-  const form = Object.fromEntries(await request.formData());
-  const parsed = addClientSchema.safeParse(form);
-  const echo = { name: String(form.name ?? "").slice(0, 200), slug: String(form.slug ?? "").slice(0, 100) };
+  const form = await request.formData();
+  const echo = echoValues(form, { name: 200, slug: 100 });
   try {
-    if (!parsed.success) throw new InputError("Check the client details", fieldErrors(parsed.error.issues));
-    const ws = await createClient(user.id, agency.id, parsed.data);
+    const ws = await createClient(user.id, agency.id, parseForm(addClientSchema, form, "Check the client details"));
     return redirect(`/a/${agency.slug}/clients?added=${encodeURIComponent(ws.slug)}`);
   } catch (err) {
-    if (err instanceof InputError) return data({ error: err.message, fields: err.fields, values: echo }, { status: 400 });
-    if (err instanceof LimitError) return data({ error: err.message, fields: {} as Record<string, string>, values: echo }, { status: 402 });
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ error: failure.error, fields: failure.fields, values: echo }, { status: failure.status });
   }
 }
 

@@ -1,11 +1,13 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useResetOnSuccess } from "~/hooks/useResetOnSuccess";
 import { z } from "zod";
 import { requireAgencyRole } from "~/.server/auth";
-import { InputError, fieldErrors } from "~/.server/errors";
+import { expectedFailure } from "~/.server/errors";
+import { echoValues, parseForm } from "~/.server/forms";
 import { appBaseUrl } from "~/.server/mail";
 import { inviteMember, listOpenInvitations, resendInvitation, revokeInvitation, seatSummary } from "~/.server/tenancy/invitations";
-import { changeMemberRole, expectedFailure, listMembers, removeMember, transferOwnership } from "~/.server/tenancy/members";
+import { changeMemberRole, listMembers, removeMember, transferOwnership } from "~/.server/tenancy/members";
 import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader, Select } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Team · Spendlane" }];
@@ -44,11 +46,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   // Members may look at the team but change nothing: 403 here, RLS underneath.
   const { user, agency } = await requireAgencyRole(request, params.agency, ["owner", "admin"]);
   const form = Object.fromEntries(await request.formData());
-  const echo = { email: String(form.email ?? "").slice(0, 254), role: String(form.role ?? "member").slice(0, 20) };
+  const echo = echoValues(form, { email: 254, role: 20 }, { role: "member" });
   try {
-    const parsed = intentSchema.safeParse(form);
-    if (!parsed.success) throw new InputError("Check the form", fieldErrors(parsed.error.issues));
-    const input = parsed.data;
+    const input = parseForm(intentSchema, form, "Check the form");
     const baseUrl = appBaseUrl(request);
     let emailSent = true;
     switch (input.intent) {
@@ -86,6 +86,7 @@ const ROLE_TONE = { owner: "blue", admin: "green", member: "neutral" } as const;
 export default function Team() {
   const { agency, me, role, manage, members, invitations, seats } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const inviteForm = useResetOnSuccess(result, (r) => r.intent === "invite" && !!r.ok);
   const busy = useNavigation().state === "submitting";
   const isOwner = role === "owner";
   return (
@@ -184,7 +185,7 @@ export default function Team() {
         {manage ? (
           <Card>
             <CardTitle description="They get an email with a link to join.">Invite a teammate</CardTitle>
-            <Form method="post" className="space-y-4" noValidate>
+            <Form ref={inviteForm} method="post" className="space-y-4" noValidate>
               <input type="hidden" name="intent" value="invite" />
               {result?.intent === "invite" && result.error ? (
                 <Alert tone="error" title={result.error}>

@@ -88,20 +88,13 @@ function Shell({ data, children }: { data: LayoutData; children: ReactNode }) {
             <Logo />
           </Link>
           <AgencySwitcher current={agency} agencies={agencies} />
-          {role === "viewer" ? <Badge tone="blue">Client view</Badge> : null}
-          <div className="ml-auto flex items-center gap-2">
+          {role === "viewer" ? <Badge tone="blue" className="shrink-0 whitespace-nowrap">Client view</Badge> : null}
+          <div className="ml-auto flex shrink-0 items-center gap-2">
             {role !== "viewer" || alertCount > 0 ? <AlertBell count={alertCount} href={`${base}/alerts`} /> : null}
-            <span className="hidden text-sm text-zinc-400 sm:inline" title={user.email}>
-              {user.name ?? user.email}
-            </span>
-            <Form method="post" action="/logout">
-              <button type="submit" className="rounded-md px-2.5 py-1.5 text-sm text-zinc-400 hover:bg-zinc-900 hover:text-zinc-100">
-                Log out
-              </button>
-            </Form>
+            <UserMenu user={user} />
           </div>
         </div>
-        <nav aria-label="Agency" className="mx-auto flex max-w-7xl gap-1 overflow-x-auto px-4 pb-2 sm:px-6">
+        <nav aria-label="Agency" className="mx-auto flex max-w-7xl flex-wrap gap-1 px-4 pb-2 sm:px-6">
           {items.map((i) => (
             <NavLink key={i.to} to={i.to} end={i.end} prefetch="intent" className={navClass}>
               {i.label}
@@ -117,11 +110,12 @@ function Shell({ data, children }: { data: LayoutData; children: ReactNode }) {
 
 /** A disclosure menu (native <details>): works without JavaScript and with the keyboard. */
 function AgencySwitcher({ current, agencies }: { current: { slug: string; name: string }; agencies: { slug: string; name: string; role: string }[] }) {
-  if (agencies.length <= 1) return <span className="min-w-0 truncate text-sm font-semibold text-zinc-100">{current.name}</span>;
+  // the agency name wraps rather than truncates: on a phone it is the page's context
+  if (agencies.length <= 1) return <span className="min-w-0 text-sm font-semibold leading-tight text-zinc-100 [overflow-wrap:anywhere]" data-agency-name>{current.name}</span>;
   return (
     <details className="relative min-w-0">
-      <summary className="flex cursor-pointer list-none items-center gap-1 truncate rounded-md px-2 py-1 text-sm font-semibold text-zinc-100 hover:bg-zinc-900">
-        <span className="truncate">{current.name}</span>
+      <summary className="flex cursor-pointer list-none items-center gap-1 rounded-md px-2 py-1 text-sm font-semibold text-zinc-100 hover:bg-zinc-900">
+        <span className="leading-tight [overflow-wrap:anywhere]" data-agency-name>{current.name}</span>
         <span aria-hidden="true" className="text-zinc-500">▾</span>
         <span className="sr-only">Switch agency</span>
       </summary>
@@ -134,11 +128,40 @@ function AgencySwitcher({ current, agencies }: { current: { slug: string; name: 
               className={cx("flex items-center justify-between rounded-md px-3 py-2 text-sm hover:bg-zinc-800", a.slug === current.slug ? "text-zinc-50" : "text-zinc-300")}
             >
               <span className="truncate">{a.name}</span>
-              <span className="ml-2 text-xs text-zinc-500">{a.role}</span>
+              <span className="ml-2 text-xs text-zinc-400">{a.role}</span>
             </Link>
           </li>
         ))}
       </ul>
+    </details>
+  );
+}
+
+/**
+ * The signed-in person: a disclosure menu (native <details>, like the agency switcher) with the
+ * account page, its sessions, and log out. On a phone only the initials show.
+ */
+function UserMenu({ user }: { user: { name: string | null; email: string } }) {
+  const label = user.name ?? user.email;
+  const initials = label.split(/[\s@.]+/).filter(Boolean).slice(0, 2).map((w) => w[0]!.toUpperCase()).join("");
+  const item = "block rounded-md px-3 py-2 text-sm text-zinc-200 hover:bg-zinc-800";
+  return (
+    <details className="relative" data-user-menu>
+      <summary className="flex cursor-pointer list-none items-center gap-2 rounded-md px-1.5 py-1 text-sm text-zinc-300 hover:bg-zinc-900 [&::-webkit-details-marker]:hidden">
+        <span aria-hidden="true" className="flex h-7 w-7 items-center justify-center rounded-full bg-zinc-800 text-xs font-semibold text-zinc-100">{initials}</span>
+        <span className="hidden max-w-[12rem] truncate sm:inline">{label}</span>
+        <span className="sr-only">Account menu for {label}</span>
+      </summary>
+      <div className="absolute right-0 z-30 mt-1 w-60 rounded-lg border border-zinc-800 bg-zinc-900 p-1 shadow-xl">
+        <p className="px-3 py-2 text-xs text-zinc-400 [overflow-wrap:anywhere]">
+          Signed in as <span className="text-zinc-200">{user.email}</span>
+        </p>
+        <Link to="/account" className={item}>Account settings</Link>
+        <Link to="/account#sessions" className={item}>Sessions</Link>
+        <Form method="post" action="/logout">
+          <button type="submit" className={cx(item, "w-full text-left")}>Log out</button>
+        </Form>
+      </div>
     </details>
   );
 }

@@ -86,7 +86,7 @@ export default function WorkspaceDashboard() {
           </span>
           <span title="Dates are days in the ad account's time zone">TZ {d.timezones.length > 1 ? d.timezones.join(", ") : d.range.timezone}</span>
           <span title={formatRelativeTime(d.lastSynced, d.now)}>
-            <UpdatedAgo at={d.lastSynced} serverNow={d.now} prefix="Synced" />
+            <UpdatedAgo at={d.lastSynced} serverNow={d.now} prefix="Synced" syncing={d.syncing || d.state.kind === "backfill"} />
           </span>
           <LiveDot connected={live.connected} />
           {d.isStaff && d.accounts.length > 0 ? <RefreshButton action={`${base}/refresh`} syncing={d.syncing} /> : null}
@@ -274,7 +274,7 @@ function ChartPanel({ daily, currency }: { daily: Data["groups"][number]["daily"
   return (
     <div>
       <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
-        <h3 className="text-base font-semibold text-zinc-100">Daily {/^[A-Z]+$/.test(label) ? label : label.toLowerCase()}</h3>
+        <h3 className="text-base font-semibold text-zinc-100" data-chart-title>{chartTitle(label)}</h3>
         <label className="text-xs text-zinc-400">
           <span className="sr-only">Chart metric</span>
           <select value={metric} onChange={(e) => setMetric(e.target.value as MetricKey)} className="rounded-lg border border-zinc-700 bg-zinc-900 px-2 py-1 text-sm text-zinc-100" data-testid="chart-metric">
@@ -296,6 +296,11 @@ function ChartPanel({ daily, currency }: { daily: Data["groups"][number]["daily"
       </p>
     </div>
   );
+}
+
+/** "Daily spend", "Daily CTR": acronyms keep their capitals. */
+function chartTitle(label: string) {
+  return `Daily ${label === label.toUpperCase() ? label : label.toLowerCase()}`;
 }
 
 export function ErrorBoundary() {

@@ -3,23 +3,14 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { forbidden, requireWorkspace } from "~/.server/auth";
 import { RULES, RULE_LABELS } from "~/.server/alerts/rules";
 import { addTarget, listAlerts, listTargets, parseAlertFilter } from "~/.server/alerts/service";
-import { asUser } from "~/.server/db/connection";
-import { loadWorkspaceContext } from "~/.server/reporting/workspace";
-import { todayIn } from "~/.server/reporting/dates";
-import { expectedFailure } from "~/.server/tenancy/members";
+import { currenciesOf } from "~/.server/alerts/views";
+import { expectedFailure } from "~/.server/errors";
 import { AlertFilters, AlertList } from "~/components/alerts/alert-list";
 import { Alert, Button, Card, CardTitle, Field, RouteErrorAlert } from "~/components/ui";
 import { useLiveUpdates } from "~/hooks/useLiveUpdates";
 import { formatMoney } from "~/utils/format";
 
 export const meta: MetaFunction = () => [{ title: "Goals and alerts · Spendlane" }];
-
-async function currenciesOf(userId: string, workspaceId: string) {
-  const ctx = await asUser(userId, (tx) => loadWorkspaceContext(tx, workspaceId));
-  const groups = new Map<string, string>();
-  for (const a of ctx.accounts) if (!groups.has(a.currency)) groups.set(a.currency, a.timezone_name);
-  return [...groups.entries()].map(([currency, timezone]) => ({ currency, today: todayIn(timezone) }));
-}
 
 export const handle = { liveStream: true };
 

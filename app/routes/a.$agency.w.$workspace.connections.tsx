@@ -2,23 +2,18 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { forbidden, notFound, requireWorkspace, type WorkspaceAccess } from "~/.server/auth";
-import { asService } from "~/.server/db/connection";
-import { InputError, LimitError, NotFoundError } from "~/.server/errors";
+import { expectedFailure, NotFoundError } from "~/.server/errors";
+import { parseForm } from "~/.server/forms";
 import { logger } from "~/.server/logger";
 import { MetaApiError } from "~/.server/meta/errors";
-import {
-  attachAndBackfill,
-  connectSystemUser,
-  detachAdAccount,
-  disconnect,
-  listAvailableAdAccounts,
-  listConnections,
-  startConnect,
-  type MetaAdAccount,
-} from "~/.server/meta/connections";
+import { disconnectConnection, listAvailableAdAccounts, removeAdAccount } from "~/.server/connections/accounts";
+import { attachAndBackfill } from "~/.server/connections/attach-and-sync";
+import { connectSystemUser, startConnect } from "~/.server/connections/connect";
+import { listConnections } from "~/.server/connections/read";
+import type { MetaAdAccount } from "~/.server/meta/ad-accounts";
 import { metaConfigured } from "~/.server/meta/oauth";
 import { configuredVersionStatus } from "~/.server/meta/version-health";
-import { Alert, Badge, Button, Card, CardTitle, EmptyState, Field, FormErrorSummary, PageHeader } from "~/components/ui";
+import { Alert, Badge, Button, Card, CardTitle, EmptyState, Field, FormErrorSummary, PageHeader, ConfirmAction, buttonClass } from "~/components/ui";
 import { appBaseUrl } from "~/.server/mail";
 
 export const meta: MetaFunction = () => [{ title: "Meta connections · Spendlane" }];
@@ -108,13 +103,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   // Owners and admins manage connections: members get 403, viewers and outsiders 404.
   const access = await guardManage(request, params);
   const form = await request.formData();
-  const parsed = actionSchema.safeParse({ ...Object.fromEntries(form), accounts: form.getAll("accounts") });
-  if (!parsed.success) return data({ error: parsed.error.issues[0].message, fields: {} as Record<string, string> }, { status: 400 });
-  const input = parsed.data;
   const here = `/a/${access.agency.slug}/w/${access.workspace.slug}/connections`;
   const actor = access.user.id;
   const workspaceId = access.workspace.id;
   try {
+    const input = parseForm(actionSchema, { ...Object.fromEntries(form), accounts: form.getAll("accounts") as string[] });
     switch (input.intent) {
       case "connect":
       case "reconnect":
@@ -136,21 +129,22 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return redirect(`${here}?attached=${input.accounts.length}`);
       }
       case "detach":
-        await asService((tx) => detachAdAccount(tx, { workspaceId, adAccountId: input.adAccountId, actorUserId: actor }));
+        await removeAdAccount({ workspaceId, adAccountId: input.adAccountId, actorUserId: actor });
         return redirect(here);
       case "disconnect":
-        await asService((tx) => disconnect(tx, { workspaceId, connectionId: input.connectionId, deleteData: input.deleteData === "on", actorUserId: actor }));
+        await disconnectConnection({ workspaceId, connectionId: input.connectionId, deleteData: input.deleteData === "on", actorUserId: actor });
         return redirect(`${here}?disconnected=1`);
     }
   } catch (err) {
+    // A connection or account that is gone is the page's 404, not a form message.
     if (err instanceof NotFoundError) notFound();
-    if (err instanceof InputError) return data({ error: err.message, fields: err.fields }, { status: 400 });
-    if (err instanceof LimitError) return data({ error: err.message, fields: {} as Record<string, string> }, { status: 402 });
     if (err instanceof MetaApiError) {
       logger.warn({ err, workspaceId }, "Meta call failed in connections action");
       return data({ error: pickerError(err), fields: {} as Record<string, string> }, { status: 502 });
     }
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ error: failure.error, fields: failure.fields }, { status: failure.status });
   }
 }
 
@@ -218,10 +212,10 @@ export default function Connections() {
                   <ul className="divide-y divide-zinc-800 rounded-lg border border-zinc-800" aria-label="Attached ad accounts">
                     {c.adAccounts.map((a) => (
                       <li key={a.id} className="flex flex-wrap items-center justify-between gap-x-3 gap-y-1 px-4 py-2 text-sm">
-                        {/* at 375 px the status and Detach move below the name instead of squeezing it */}
-                        <span className="min-w-0 flex-1 basis-48 text-zinc-200">
-                          <span className="block break-words">{a.name}</span>
-                          <span className="block break-words text-xs text-zinc-500">{a.metaAccountId} · {a.currency} · {a.timezoneName}</span>
+                        {/* names wrap rather than truncate (two accounts of one brand differ at the end); at 375 px
+                            the status and Detach move below the name instead of squeezing it */}
+                        <span className="min-w-0 flex-1 basis-48 [overflow-wrap:anywhere] text-zinc-200" data-account-name>
+                          {a.name} <span className="block text-xs text-zinc-400">{a.metaAccountId} · {a.currency} · {a.timezoneName}</span>
                         </span>
                         <span className="flex shrink-0 items-center gap-2">
                           <Badge tone={a.syncStatus === "ok" ? "green" : a.syncStatus === "needs_reauth" || a.syncStatus === "error" ? "amber" : "neutral"}>{a.syncStatus}</Badge>
@@ -249,15 +243,22 @@ export default function Connections() {
                   ) : (
                     <span />
                   )}
-                  <Form method="post" className="flex items-center gap-3">
-                    <input type="hidden" name="intent" value="disconnect" />
+                  {/* disconnecting asks first; deleting the stored numbers is a choice inside the confirmation */}
+                  <Form method="post">
                     <input type="hidden" name="connectionId" value={c.id} />
-                    <label className="flex items-center gap-2 text-xs text-zinc-400">
-                      <input type="checkbox" name="deleteData" className="rounded border-zinc-700 bg-zinc-900" /> also delete this client's Meta data
-                    </label>
-                    <Button type="submit" size="sm" variant="danger" busy={busy("disconnect")} busyLabel="Disconnecting…">
-                      Disconnect
-                    </Button>
+                    <ConfirmAction
+                      label={busy("disconnect") ? "Disconnecting…" : "Disconnect"}
+                      title="Disconnect this Meta connection?"
+                      confirmLabel="Disconnect"
+                      value="disconnect"
+                      testId="disconnect"
+                      triggerClassName={buttonClass("danger", "sm")}
+                    >
+                      <p>Syncing stops for its ad accounts and our copy of the token is deleted. The numbers already synced stay unless you choose otherwise.</p>
+                      <label className="mt-2 flex items-center gap-2">
+                        <input type="checkbox" name="deleteData" className="rounded border-zinc-700 bg-zinc-900" /> Also delete this client's Meta data
+                      </label>
+                    </ConfirmAction>
                   </Form>
                 </div>
               ) : null}

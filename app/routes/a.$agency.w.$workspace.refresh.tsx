@@ -5,7 +5,7 @@
  */
 import { data, type ActionFunctionArgs } from "@remix-run/node";
 import { notFound, requireWorkspace } from "~/.server/auth";
-import { InputError, LimitError } from "~/.server/errors";
+import { expectedFailure } from "~/.server/errors";
 import { queueWorkspaceRefresh } from "~/.server/sync/refresh";
 
 export async function loader() {
@@ -21,8 +21,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const accounts = await queueWorkspaceRefresh(user.id, workspace.id);
     return data({ ok: true as const, accounts });
   } catch (err) {
-    if (err instanceof InputError) return data({ ok: false as const, error: err.message }, { status: 400 });
-    if (err instanceof LimitError) return data({ ok: false as const, error: err.message }, { status: 402 });
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ ok: false as const, error: failure.error }, { status: failure.status });
   }
 }

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { useState } from "react";
 import { notFound, requireWorkspace } from "~/.server/auth";
 import { reportsAction, reportsPage } from "~/.server/reports/page";
-import { expectedFailure } from "~/.server/tenancy/members";
+import { expectedFailure } from "~/.server/errors";
 import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader, Select } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Reports · Spendlane" }];

@@ -1,15 +1,16 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useResetOnSuccess } from "~/hooks/useResetOnSuccess";
 import { z } from "zod";
 import { forbidden, notFound, requireWorkspace } from "~/.server/auth";
-import { InputError, fieldErrors } from "~/.server/errors";
+import { expectedFailure } from "~/.server/errors";
+import { echoValues, parseForm } from "~/.server/forms";
 import { appBaseUrl } from "~/.server/mail";
 import { deleteClient, listViewers, renameClient, revokeViewer, setClientArchived } from "~/.server/tenancy/clients";
 import { inviteViewer, listOpenInvitations, resendInvitation, revokeInvitation } from "~/.server/tenancy/invitations";
-import { expectedFailure } from "~/.server/tenancy/members";
 import { getWorkspaceAttribution, setWorkspaceAttribution } from "~/.server/sync/attribution-choice";
 import { ATTRIBUTION_OPTIONS } from "~/.server/meta/attribution";
-import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader } from "~/components/ui";
+import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader, RouteErrorAlert } from "~/components/ui";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.workspace.name} settings · Spendlane` : "Spendlane" }];
 
@@ -58,11 +59,9 @@ const DONE: Record<string, string> = {
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, agency, workspace } = await requireManager(request, params);
   const form = Object.fromEntries(await request.formData());
-  const values = { email: String(form.email ?? "").slice(0, 254), name: String(form.name ?? "").slice(0, 200) };
+  const values = echoValues(form, { email: 254, name: 200 });
   try {
-    const parsed = intentSchema.safeParse(form);
-    if (!parsed.success) throw new InputError("Check the form", fieldErrors(parsed.error.issues));
-    const input = parsed.data;
+    const input = parseForm(intentSchema, form, "Check the form");
     const baseUrl = appBaseUrl(request);
     let emailSent = true;
     switch (input.intent) {
@@ -106,6 +105,7 @@ const dateFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "
 export default function WorkspaceSettings() {
   const { agency, workspace, isOwner, viewers, invitations, attribution, attributionOptions } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const inviteForm = useResetOnSuccess(result, (r) => r.intent === "invite" && !!r.ok);
   const busy = useNavigation().state === "submitting";
   const err = (intent: string) =>
     result?.error && result.intent === intent ? (
@@ -148,7 +148,12 @@ export default function WorkspaceSettings() {
         <Card>
           <CardTitle description="Client viewers see this client's dashboard read-only, nothing else. They do not use seats.">Client access</CardTitle>
           {viewers.length === 0 ? (
-            <p className="text-sm text-zinc-500">Nobody from the client has access yet.</p>
+            <p className="text-sm text-zinc-400" data-testid="client-access-state">
+              {/* a pending invitation is not access yet, but it is not "nobody" either */}
+              {invitations.some((i) => !i.expired)
+                ? "Nobody from the client has accepted an invitation yet."
+                : "Nobody from the client has access yet."}
+            </p>
           ) : (
             <ul className="divide-y divide-zinc-800" aria-label="Client viewers">
               {viewers.map((v) => (
@@ -167,7 +172,9 @@ export default function WorkspaceSettings() {
             </ul>
           )}
           {invitations.length ? (
-            <ul className="mt-4 divide-y divide-zinc-800 border-t border-zinc-800" aria-label="Pending client invitations">
+            <>
+            <p className="mt-4 text-xs font-medium uppercase tracking-wide text-zinc-400">Invited, not accepted yet</p>
+            <ul className="mt-1 divide-y divide-zinc-800 border-t border-zinc-800" aria-label="Pending client invitations">
               {invitations.map((i) => (
                 <li key={i.id} className="flex items-center gap-3 py-2">
                   <div className="min-w-0 flex-1">
@@ -187,8 +194,9 @@ export default function WorkspaceSettings() {
                 </li>
               ))}
             </ul>
+            </>
           ) : null}
-          <Form method="post" className="mt-4 space-y-3" noValidate>
+          <Form ref={inviteForm} method="post" className="mt-4 space-y-3" noValidate>
             <input type="hidden" name="intent" value="invite" />
             {err("invite")}
             <Field label="Invite a client viewer by email" name="email" type="email" required defaultValue={result?.intent === "invite" ? result?.values?.email : undefined} error={result?.intent === "invite" ? result.fields?.email : undefined} />
@@ -227,5 +235,16 @@ export default function WorkspaceSettings() {
         </div>
       </div>
     </>
+  );
+}
+
+export function ErrorBoundary() {
+  // a member who opens this page is refused plainly (403); nothing went wrong, so nothing is logged
+  return (
+    <RouteErrorAlert
+      notFound="This client does not exist, or you do not have access to it."
+      forbidden="Only owners and admins of the agency manage clients. Ask one of them to change this client's settings."
+      failed="The client settings could not be loaded"
+    />
   );
 }

@@ -8,8 +8,8 @@ import { facebookLoginEnabled } from "~/.server/auth/facebook";
 import { linkedIdentities, unlinkFacebook } from "~/.server/auth/identities";
 import { appBaseUrl } from "~/.server/mail";
 import { TooManyAttemptsError, clientIp } from "~/.server/security/rate-limit";
-import { InputError, fieldErrors } from "~/.server/errors";
-import { expectedFailure } from "~/.server/tenancy/members";
+import { expectedFailure } from "~/.server/errors";
+import { parseForm } from "~/.server/forms";
 import { Alert, Badge, Button, Card, CardTitle, Field, PageHeader } from "~/components/ui";
 
 export const meta: MetaFunction = () => [{ title: "Account · Spendlane" }];
@@ -45,9 +45,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = Object.fromEntries(await request.formData());
   const intent = String(form.intent ?? "");
   try {
-    const parsed = intentSchema.safeParse(form);
-    if (!parsed.success) throw new InputError("Check the form", fieldErrors(parsed.error.issues));
-    const input = parsed.data;
+    const input = parseForm(intentSchema, form, "Check the form");
     let ok: string;
     if (input.intent === "password") {
       const { sessionsEnded } = await changePassword(user.id, user.sessionId, input, { ip: clientIp(context) });
@@ -145,7 +143,7 @@ export default function Account() {
             </div>
           </Card>
         ) : null}
-        <Card className="lg:col-span-2">
+        <Card className="scroll-mt-6 lg:col-span-2" id="sessions">
           <CardTitle description="Where your account is signed in. Times in UTC.">Sessions</CardTitle>
           {notice("signout-others")}
           <ul className="mt-2 divide-y divide-zinc-800" aria-label="Sessions">

@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type Loa
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { destroyUserSession } from "~/.server/auth";
 import { confirmEmailChange, previewEmailChange } from "~/.server/auth/email-change";
-import { expectedFailure } from "~/.server/tenancy/members";
+import { expectedFailure } from "~/.server/errors";
 import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { LinkedIdentityChoice } from "~/components/account/linked-identity-choice";
 import { Alert, AuthShell, Button, FormErrorSummary } from "~/components/ui";

@@ -2,7 +2,7 @@ import { data, type ActionFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { requestPasswordReset } from "~/.server/auth/password-reset";
 import { appBaseUrl } from "~/.server/mail";
-import { expectedFailure } from "~/.server/tenancy/members";
+import { expectedFailure } from "~/.server/errors";
 import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field } from "~/components/ui";
 

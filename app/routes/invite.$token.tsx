@@ -7,8 +7,8 @@ import {
   landingPath,
   previewInvitation,
   statusMessage,
-} from "~/.server/tenancy/invitations";
-import { expectedFailure } from "~/.server/tenancy/members";
+} from "~/.server/tenancy/invitation-accept";
+import { expectedFailure } from "~/.server/errors";
 import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
 

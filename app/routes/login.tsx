@@ -3,7 +3,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { getUser, createUserSession, safeRedirect } from "~/.server/auth";
 import { authenticatePassword } from "~/.server/auth/authenticator";
 import { facebookLoginEnabled } from "~/.server/auth/facebook";
-import { InputError } from "~/.server/errors";
+import { expectedFailure } from "~/.server/errors";
+import { echoValues } from "~/.server/forms";
 import { beginLoginAttempt } from "~/.server/security/login-limits";
 import { clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
@@ -38,10 +39,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     headers.append("Set-Cookie", await attempt.succeeded());
     return redirect(redirectTo, { headers });
   } catch (err) {
-    if (err instanceof InputError) {
-      return data({ error: err.message, fields: err.fields, email: String(form.get("email") ?? "").slice(0, 254) }, { status: 400 });
-    }
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    return data({ error: failure.error, fields: failure.fields, email: echoValues(form, { email: 254 }).email }, { status: failure.status });
   }
 }
 

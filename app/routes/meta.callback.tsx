@@ -3,7 +3,8 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { requireUser } from "~/.server/auth";
 import { InputError, NotFoundError } from "~/.server/errors";
 import { logger } from "~/.server/logger";
-import { completeConnect, connectionsPath, MetaConnectDenied } from "~/.server/meta/connections";
+import { completeConnect, MetaConnectDenied } from "~/.server/connections/connect";
+import { connectionsPath } from "~/.server/connections/read";
 import { MetaApiError } from "~/.server/meta/errors";
 import { Alert, AuthShell } from "~/components/ui";
 

@@ -2,9 +2,11 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { createUserSession, getUser } from "~/.server/auth";
 import { clearPendingFacebook, completeFacebookSignUp, readPendingFacebook, signUp } from "~/.server/auth/accounts";
-import { InputError } from "~/.server/errors";
+import { expectedFailure } from "~/.server/errors";
+import { echoValues } from "~/.server/forms";
 import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
+import { TRIAL_DAYS } from "~/utils/trial";
 
 export const meta: MetaFunction = () => [{ title: "Create your agency · Spendlane" }];
 
@@ -35,13 +37,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const { userId } = await signUp(values);
     return redirect("/a", { headers: { "Set-Cookie": await createUserSession(request, userId) } });
   } catch (err) {
-    if (err instanceof InputError) {
-      // Echo back what was typed (never the password) so a correction does not mean retyping.
-      const echo = { name: form.get("name"), email: form.get("email"), agencyName: form.get("agencyName"), agencySlug: form.get("agencySlug") };
-      const safe = Object.fromEntries(Object.entries(echo).map(([k, v]) => [k, typeof v === "string" ? v.slice(0, 300) : ""]));
-      return data({ error: err.message, fields: err.fields, values: safe }, { status: 400 });
-    }
-    throw err;
+    const failure = expectedFailure(err);
+    if (!failure) throw err;
+    // Echo back what was typed (never the password) so a correction does not mean retyping.
+    const values = echoValues(form, { name: 300, email: 300, agencyName: 300, agencySlug: 300 });
+    return data({ error: failure.error, fields: failure.fields, values }, { status: failure.status });
   }
 }
 
@@ -76,7 +76,7 @@ export default function SignUp() {
     );
   }
   return (
-    <AuthShell title="Create your agency" subtitle="Start a 14-day trial. No card needed." footer={footer}>
+    <AuthShell title="Create your agency" subtitle={`Start a ${TRIAL_DAYS}-day trial. No card needed.`} footer={footer}>
       <Form method="post" className="space-y-4" noValidate>
         <FormErrorSummary error={result?.error} fields={f} visibleFields={FIELDS} />
         <Field label="Your name" name="name" autoComplete="name" required maxLength={120} defaultValue={v.name} error={f.name} />

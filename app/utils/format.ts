@@ -131,6 +131,13 @@ export function formatDate(ymd: string, opts: { short?: boolean } = {}): string 
   return (opts.short ? shortDateFmt : dateFmt).format(new Date(`${ymd}T00:00:00Z`));
 }
 
+const dayFmt = new Intl.DateTimeFormat(LOCALE, { weekday: "short", month: "short", day: "numeric", timeZone: "UTC" });
+
+/** "2026-11-15" -> "Sun, Nov 15": a chart day people can read without counting. */
+export function formatDay(ymd: string): string {
+  return dayFmt.format(new Date(`${ymd}T00:00:00Z`));
+}
+
 export function formatDateRange(since: string, until: string): string {
   if (since === until) return formatDate(since);
   if (since.slice(0, 4) === until.slice(0, 4)) return `${formatDate(since, { short: true })} – ${formatDate(until)}`;

@@ -6,7 +6,8 @@
 import type { Command } from "commander";
 import { asService } from "../../app/.server/db/connection";
 import { InputError } from "../../app/.server/errors";
-import { attachAndBackfill, connectWithToken } from "../../app/.server/meta/connections";
+import { attachAndBackfill } from "../../app/.server/connections/attach-and-sync";
+import { connectWithToken } from "../../app/.server/connections/connect";
 import { rotateVaultKeys } from "../../app/.server/meta/vault";
 import { withDatabase } from "../context";
 import { printJson } from "../output";

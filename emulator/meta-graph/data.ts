@@ -195,8 +195,11 @@ function scale(v: UnitValues, f: number, r: (x: number) => number): void {
   v.link = r(v.link * f);
   v.lpv = r(v.lpv * f);
   v.engagement = r(v.engagement * f);
-  v.purchases = r(v.purchases * f);
-  v.purchaseValue = r(v.purchaseValue * f);
+  // the value follows the scaled count (the unit's average order value): a partly elapsed "today"
+  // must not show a purchase value next to 0 purchases
+  const purchases = r(v.purchases * f);
+  v.purchaseValue = v.purchases > 0 ? Math.round((v.purchaseValue * purchases) / v.purchases) : 0;
+  v.purchases = purchases;
   v.leads = r(v.leads * f);
   v.addToCart = r(v.addToCart * f);
   v.reach = r(v.reach * f);

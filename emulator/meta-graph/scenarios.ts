@@ -15,8 +15,20 @@
  */
 import { createHmac } from "node:crypto";
 import { dayNum, dayStr } from "./util";
-import type { Emulator } from "./emulator";
-import { PLATFORMS, type AdAccount } from "./world";
+import type { DataModel } from "./data";
+import { PLATFORMS, type AdAccount, type World } from "./world";
+
+/** What scenarios need of the emulator: an interface here, so this module does not import emulator.ts back. */
+export interface ScenarioHost {
+  readonly model: DataModel;
+  readonly world: World;
+  readonly appSecret: string;
+  dataVersion: number;
+  nowMs(): number;
+  account(idOrAct: string): AdAccount | undefined;
+  issueToken(userId: string, type: "USER" | "SYSTEM_USER", expiresInSeconds: number | null): { token: string; userId: string; type: string; expiresAt: number };
+}
+type Emulator = ScenarioHost;
 
 interface Res {
   status: number;

@@ -55,6 +55,8 @@ describe("auth in the browser", () => {
     await page.waitForURL(/\/a\/erin-media$/);
     await expect.poll(() => page.getByRole("navigation", { name: "Agency" }).getByRole("link", { name: "Clients" }).isVisible()).toBe(true);
 
+    // log out lives in the user menu
+    await page.locator("[data-user-menu] > summary").click();
     await page.getByRole("button", { name: "Log out" }).click();
     await page.waitForURL(/\/login$/);
     await page.goto("/a/erin-media/clients");

@@ -44,6 +44,8 @@ describe("Continue with Facebook", () => {
     await page.getByLabel("Agency name").fill("Martin Performance");
     await page.getByRole("button", { name: "Create agency" }).click();
     await page.waitForURL(/\/a\/martin-performance$/);
+    // log out lives in the user menu
+    await page.locator("[data-user-menu] > summary").click();
     await page.getByRole("button", { name: "Log out" }).click();
     await page.waitForURL(/\/login$/);
 

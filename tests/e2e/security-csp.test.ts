@@ -67,7 +67,7 @@ describe("content security policy in the browser", () => {
     expect(await flag("__handler")).toBe(false);
 
     await page.evaluate(() => {
-      document.write("<p>injected</p><script>window.__injected = true<\/script>");
+      document.write("<p>injected</p><script>window.__injected = true</script>");
       document.close();
     });
     await expect.poll(() => violations.some((v) => /inline script/i.test(v)), POLL).toBe(true);

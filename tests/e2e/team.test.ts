@@ -138,8 +138,9 @@ describe("team e2e", () => {
 
     // the owner sees both acceptances in the audit log
     await owner.goto(`/a/${agency}/audit`);
-    await expect.poll(() => owner.getByText("accepted an invitation (admin)").count(), POLL).toBe(1);
-    await expect.poll(() => owner.getByText("accepted an invitation (viewer)").count(), POLL).toBe(1);
+    // as sentences that name the person and the client (ADR 0130)
+    await expect.poll(() => owner.getByText("New Admin joined the agency as admin.").count(), POLL).toBe(1);
+    await expect.poll(() => owner.getByText(`Client Person accepted the invitation to view ${ws1.name}.`).count(), POLL).toBe(1);
     await screenshot(owner, "team-audit");
   });
 });

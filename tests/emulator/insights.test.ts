@@ -357,3 +357,33 @@ describe("data over time", () => {
     expect(bad.error).toBeTruthy();
   });
 });
+
+describe("conversion value goes with its count", () => {
+  // "Today" scales a day by the elapsed fraction: the count rounds down, and the value must follow it
+  it.each([ACT_US, ACT_JP, ACT_EU])("%s: no row has a purchase value without purchases, per window too", async (act) => {
+    let rows = 0;
+    for (const [preset, level] of [["today", "campaign"], ["today", "adset"], ["today", "ad"], ["yesterday", "ad"], ["last_7d", "campaign"]]) {
+      for (const windows of [undefined, '["1d_click","1d_view"]']) {
+        const data = await ins(act, {
+          level: level!,
+          date_preset: preset,
+          time_increment: "1",
+          fields: "campaign_id,adset_id,ad_id,actions,action_values",
+          filtering: ALL_STATUSES,
+          ...(windows ? { action_attribution_windows: windows } : {}),
+        });
+        for (const r of data) {
+          rows++;
+          for (const type of CONVERSION_ACTION_PRIORITY) {
+            const count = r.actions?.find((a: any) => a.action_type === type);
+            const value = r.action_values?.find((a: any) => a.action_type === type);
+            for (const k of ["value", "1d_click", "1d_view"]) {
+              if (Number(value?.[k] ?? 0) > 0) expect(Number(count?.[k] ?? 0), `${preset} ${level} ${r.ad_id ?? r.adset_id ?? r.campaign_id} ${r.date_start} ${type} ${k}`).toBeGreaterThan(0);
+            }
+          }
+        }
+      }
+    }
+    expect(rows).toBeGreaterThan(10);
+  });
+});

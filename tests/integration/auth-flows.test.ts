@@ -28,7 +28,8 @@ import * as accountRoute from "../../app/routes/account";
 import * as confirmRoute from "../../app/routes/confirm-email.$token";
 import { requestPasswordReset } from "../../app/.server/auth/password-reset";
 import { firstLink, listOutbox } from "../../app/.server/mail";
-import { acceptInvitation, inviteMember } from "../../app/.server/tenancy/invitations";
+import { acceptInvitation } from "../../app/.server/tenancy/invitation-accept";
+import { inviteMember } from "../../app/.server/tenancy/invitations";
 import { startEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph";
 import { TEST_PASSWORD, createAgencyFixture, createUser, uniq } from "../helpers/factories";
 

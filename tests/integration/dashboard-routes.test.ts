@@ -163,13 +163,14 @@ describe("agency overview", () => {
     const bad = await requestAs(f.admin.id, "/", { method: "POST", body: new URLSearchParams({ intent: "archive", workspaceId: "x" }) });
     expect((await run(overview.action as Handler, bad, { agency: f.agency.slug })).status).toBe(400);
     const ok = await run(overview.action as Handler, await requestAs(f.admin.id, "/", { method: "POST", body: body("archive") }), { agency: f.agency.slug });
-    expect(ok.data).toEqual({ ok: "Client 3 archived" });
+    // the confirmation says what happened and offers an undo (a restore of the same client)
+    expect(ok.data).toEqual({ ok: "Client 3 archived.", undo: f.workspaces[2].id });
     const list = await run(overview.loader as Handler, await get(f.member.id, "/"), { agency: f.agency.slug });
     expect(list.data.rows.map((x: { slug: string }) => x.slug)).not.toContain("client-3");
     const withArchived = await run(overview.loader as Handler, await get(f.member.id, "/?archived=1"), { agency: f.agency.slug });
     expect(withArchived.data.rows.find((x: { slug: string }) => x.slug === "client-3")?.archived).toBe(true);
     const restored = await run(overview.action as Handler, await requestAs(f.owner.id, "/", { method: "POST", body: body("restore") }), { agency: f.agency.slug });
-    expect(restored.data).toEqual({ ok: "Client 3 restored" });
+    expect(restored.data).toEqual({ ok: "Client 3 restored.", undo: null });
   });
 });
 

@@ -136,6 +136,35 @@ describe("dashboard numbers = emulator ground truth", () => {
     }
   }, 120_000);
 
+  it("a range with no delivery in our numbers has no reach or frequency, even where Meta has some", async () => {
+    const saved = { url: process.env.META_GRAPH_URL, secret: process.env.META_APP_SECRET };
+    process.env.META_GRAPH_URL = emu.url;
+    process.env.META_APP_SECRET = DEFAULT_APP_SECRET;
+    resetEnvForTests();
+    try {
+      const usd = t.accounts.find((a) => a.currency === "USD")!;
+      // January 2025 is outside the 2-month backfill: Meta (the emulator) delivered then, we hold nothing.
+      const tr = await control<{ impressions: number; reach: number }>(emu, "GET", `/truth?account=${usd.metaAccountId}&since=2025-01-01&until=2025-01-31`);
+      expect(tr.impressions).toBeGreaterThan(0);
+      expect(tr.reach).toBeGreaterThan(0);
+      const view = await workspaceDashboard({ userId: memberId, workspaceId: t.workspaceId, url: new URL("http://x/?since=2025-01-01&until=2025-01-31&compare=none"), isStaff: true, now: NOW });
+      const g = view.groups.find((x) => x.currency === "USD")!;
+      expect(g.totals.impressions).toBe(0);
+      // Meta's reach beside our 0 impressions was the "Reach 392,195, Frequency 2.50" of an empty month
+      const reach = await view.reach;
+      expect(reach.USD).toEqual({ status: "unavailable", reason: expect.stringMatching(/^No delivery/) });
+      // and the emulator itself never invents reach: before the first campaign there is none
+      const empty = await control<{ impressions: number; reach: number }>(emu, "GET", `/truth?account=${usd.metaAccountId}&since=2023-09-01&until=2023-09-30`);
+      expect(empty).toMatchObject({ impressions: 0, reach: 0 });
+    } finally {
+      process.env.META_GRAPH_URL = saved.url;
+      process.env.META_APP_SECRET = saved.secret;
+      if (saved.url === undefined) delete process.env.META_GRAPH_URL;
+      if (saved.secret === undefined) delete process.env.META_APP_SECRET;
+      resetEnvForTests();
+    }
+  }, 60_000);
+
   it("the CLI prints the same numbers", async () => {
     const r = { since: "2026-10-25", until: "2026-11-08" };
     const out = await new Promise<string>((resolve, reject) =>

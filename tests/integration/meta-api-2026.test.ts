@@ -13,7 +13,7 @@ import { loadWorkspaceReport, parseRangeParams, trimDecimal } from "../../app/.s
 import { setWorkspaceAttribution } from "../../app/.server/sync/attribution-choice";
 import { fetchRangeReach } from "../../app/.server/sync/reach";
 import { findDueAccounts } from "../../app/.server/sync/due";
-import { connectWithToken, startConnect } from "../../app/.server/meta/connections";
+import { connectWithToken, startConnect } from "../../app/.server/connections/connect";
 import { graphClientFromEnv } from "../../app/.server/meta/graph";
 import { DEFAULT_META_API_VERSION } from "../../app/.server/meta/versions";
 import { resetEnvForTests } from "../../app/.server/env";

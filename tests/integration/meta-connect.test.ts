@@ -7,15 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asService } from "../../app/.server/db/connection";
 import { resetEnvForTests } from "../../app/.server/env";
 import { readSecret } from "../../app/.server/meta/vault";
-import {
-  attachAdAccount,
-  attachAndBackfill,
-  connectionHealth,
-  disconnect,
-  getConnectionToken,
-  listConnections,
-  markNeedsReauth,
-} from "../../app/.server/meta/connections";
+import { attachAdAccount, disconnect } from "../../app/.server/connections/accounts";
+import { attachAndBackfill } from "../../app/.server/connections/attach-and-sync";
+import { connectionHealth } from "../../app/.server/connections/model";
+import { listConnections } from "../../app/.server/connections/read";
+import { markNeedsReauth } from "../../app/.server/meta/connection-client";
+import { getConnectionToken } from "../../app/.server/meta/token-store";
 import { MetaApiError } from "../../app/.server/meta/errors";
 import { loader as connectionsLoader, action as connectionsAction } from "../../app/routes/a.$agency.w.$workspace.connections";
 import { loader as callbackLoader } from "../../app/routes/meta.callback";

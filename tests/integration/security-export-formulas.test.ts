@@ -25,7 +25,7 @@ afterAll(async () => {
 
 const payload = fc
   .tuple(fc.constantFrom(...FORMULA_STARTS), fc.constantFrom("cmd|' /C calc'!A0", "HYPERLINK(\"http://evil.example\",\"x\")", "1+1", "SUM(A1:A9)", "2", ""), fc.string({ maxLength: 12 }))
-  .map(([start, body, tail]) => `${start}${body}${tail}`.replace(/\u0000/g, "").slice(0, 100) || "=1");
+  .map(([start, body, tail]) => `${start}${body}${tail}`.replaceAll("\u0000", "").slice(0, 100) || "=1");
 
 async function seed(p: string[]) {
   const fx = await createAgencyFixture({ workspaces: 1 });

@@ -51,8 +51,14 @@ describe("conversion priority", async () => {
       { action_type: "purchase", value: "3" },
       { action_type: "onsite_web_purchase", value: "2" },
     ];
-    const values = [{ action_type: "purchase", value: "120.50" }];
-    expect(pickConversions(actions, values)).toEqual({ conversions: "3", conversionValue: "120.50", actionType: "omni_purchase" });
+    const values = [
+      { action_type: "purchase", value: "120.50" },
+      { action_type: "omni_purchase", value: "99.10" },
+    ];
+    expect(pickConversions(actions, values)).toEqual({ conversions: "3", conversionValue: "99.10", actionType: "omni_purchase" });
+    // the value is the counted type's: another type's value, or a value without a count, is not used
+    expect(pickConversions(actions, [{ action_type: "purchase", value: "120.50" }])).toEqual({ conversions: "3", conversionValue: "0", actionType: "omni_purchase" });
+    expect(pickConversions(undefined, values)).toEqual({ conversions: "0", conversionValue: "0", actionType: null });
     expect(pickConversions(undefined, undefined)).toEqual({ conversions: "0", conversionValue: "0", actionType: null });
     expect(() => pickConversions([{ action_type: "purchase", value: "1e3" }], [])).toThrow(/non-numeric/);
   });

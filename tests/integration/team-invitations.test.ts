@@ -2,16 +2,14 @@ import { describe, it, expect } from "vitest";
 import { asService, asUser } from "../../app/.server/db/connection";
 import { ForbiddenError, InputError, LimitError, NotFoundError } from "../../app/.server/errors";
 import {
-  acceptInvitation,
-  acceptInvitationWithNewAccount,
   hashToken,
   inviteMember,
   inviteViewer,
   listOpenInvitations,
-  previewInvitation,
   resendInvitation,
   revokeInvitation,
 } from "../../app/.server/tenancy/invitations";
+import { acceptInvitation, acceptInvitationWithNewAccount, previewInvitation } from "../../app/.server/tenancy/invitation-accept";
 import { listOutbox, firstLink } from "../../app/.server/mail";
 import { createAgencyFixture, createUser, uniq } from "../helpers/factories";
 

@@ -186,6 +186,8 @@ describe("audit page", () => {
     await run(settings.action as Handler, await post(f.owner.id, `/a/${f.agency.slug}/w/${f.workspaces[0].slug}/settings`, { intent: "archive" }), { ...params, workspace: f.workspaces[0].slug });
     const page = await run(audit.loader as Handler, await requestAs(f.admin.id, path), params);
     expect(page.body.entries[0]).toMatchObject({ action: "client.archive", actorEmail: f.owner.email });
+    // a sentence naming the person and the client, not the code
+    expect(page.body.entries[0].sentence).toMatch(/^.+ archived the client Client 1\.$/);
     expect((await run(audit.loader as Handler, await requestAs(f.member.id, path), params)).status).toBe(403);
     expect((await run(audit.loader as Handler, await requestAs(f.viewer.id, path), params)).status).toBe(404);
     expect((await run(audit.loader as Handler, await requestAs(null, path), params)).status).toBe(302);

@@ -56,6 +56,9 @@ describe("attribution choices", () => {
     // a window Meta sent no key for counts zero
     expect(conversionsUnder(actions, values, ["28d_click"])).toEqual({ conversions: "0", conversionValue: "0" });
     expect(conversionsUnder(undefined, undefined, ["7d_click"])).toEqual({ conversions: "0", conversionValue: "0" });
+    // value and count from the same type: a value with no count (or of another type) is not shown
+    expect(conversionsUnder(undefined, values, null)).toEqual({ conversions: "0", conversionValue: "0" });
+    expect(conversionsUnder(actions.slice(0, 2), values, null)).toEqual({ conversions: "9", conversionValue: "0" });
   });
 
   it("addDecimals is exact", () => {

@@ -4,7 +4,8 @@
  * the projection from today to the month's end). Read as the user (RLS).
  */
 import { asUser } from "../db/connection";
-import { eachDay } from "../reporting/dates";
+import { eachDay, todayIn } from "../reporting/dates";
+import { loadWorkspaceContext } from "../reporting/workspace";
 import { loadPacing, type Pacing } from "./pacing";
 
 export interface PacingSummary {
@@ -81,4 +82,12 @@ export async function workspacePacing(userId: string, agencyId: string, workspac
     }
     return out;
   });
+}
+
+/** The workspace's currencies (one per group, in first-seen order) with today in each group's zone, for the target form. */
+export async function currenciesOf(userId: string, workspaceId: string): Promise<{ currency: string; today: string }[]> {
+  const ctx = await asUser(userId, (tx) => loadWorkspaceContext(tx, workspaceId));
+  const groups = new Map<string, string>();
+  for (const a of ctx.accounts) if (!groups.has(a.currency)) groups.set(a.currency, a.timezone_name);
+  return [...groups.entries()].map(([currency, timezone]) => ({ currency, today: todayIn(timezone) }));
 }

@@ -7,6 +7,7 @@
  * No transaction is held open across a Stripe call.
  */
 import type Stripe from "stripe";
+import type { SessionUser } from "../auth/session";
 import { asService, asUser } from "../db/connection";
 import { InputError, NotFoundError, fieldErrors } from "../errors";
 import { logger } from "../logger";
@@ -133,18 +134,15 @@ async function auditAsUser(userId: string, agencyId: string, action: string, tar
     values (${agencyId}, ${userId}, ${action}, ${tx.json(target)})`);
 }
 
-export interface SessionUser {
-  id: string;
-  email: string;
-  name?: string | null;
-}
+/** The signed-in user as far as billing needs it (Stripe's customer email and name). */
+type BillingUser = Pick<SessionUser, "id" | "email" | "name">;
 
 /**
  * Subscribe (Checkout) or change plan (Portal, confirming the new price on the live subscription).
  * Returns the Stripe-hosted URL to redirect to.
  */
 export async function startCheckout(
-  user: SessionUser,
+  user: BillingUser,
   agencyId: string,
   input: { planId?: unknown; interval?: unknown },
   appUrl: string,
@@ -195,7 +193,7 @@ export async function startCheckout(
 }
 
 /** The Customer Portal: payment methods, invoices, cancellation. */
-export async function openPortal(user: SessionUser, agencyId: string, appUrl: string): Promise<{ url: string }> {
+export async function openPortal(user: BillingUser, agencyId: string, appUrl: string): Promise<{ url: string }> {
   const stripe = requireStripe();
   const agency = await readAgency(user.id, agencyId);
   const customer = await ensureCustomer(stripe, agency, user);

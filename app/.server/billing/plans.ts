@@ -17,8 +17,7 @@ export const planChoiceSchema = z.object({
   interval: z.enum(BILLING_INTERVALS, { error: "Choose monthly or yearly" }).default("month"),
 });
 
-/** Days a trial lasts (agencies.trial_ends_at defaults to now() + 14 days in the schema). */
-export const TRIAL_DAYS = 14;
+export { TRIAL_DAYS } from "../../utils/trial";
 /** Days a past_due agency keeps full access before it turns read-only. */
 export const GRACE_DAYS = 7;
 

@@ -18,15 +18,6 @@ import { env } from "../env";
 import { logger } from "../logger";
 import { planForPriceId, PURCHASABLE_PLAN_IDS } from "./plans";
 
-export const HANDLED_EVENTS = [
-  "checkout.session.completed",
-  "customer.subscription.created",
-  "customer.subscription.updated",
-  "customer.subscription.deleted",
-  "invoice.paid",
-  "invoice.payment_failed",
-] as const;
-
 export interface WebhookResult {
   status: number;
   body: { received: boolean; duplicate?: boolean; outcome?: string; error?: string };

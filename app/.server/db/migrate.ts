@@ -11,8 +11,10 @@
  * Databases migrated before this ledger kept private.schema_migrations (name, checksum); its rows
  * are carried over once and the old table dropped, so there is never a second history.
  *
- * An advisory lock makes concurrent runners (two app processes booting at once) wait for each other
- * instead of racing. Safe to run any number of times.
+ * All pending files run in one transaction, each in its own savepoint: a failing file rolls the whole
+ * run back, so a database is never left half-migrated. The transaction holds an advisory lock, so
+ * concurrent runners (two app processes booting at once) wait for each other instead of racing. Safe
+ * to run any number of times.
  */
 import fs from "node:fs";
 import path from "node:path";

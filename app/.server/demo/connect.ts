@@ -6,8 +6,8 @@
  */
 import { asService } from "../db/connection";
 import { logger } from "../logger";
-import { attachAdAccount, connectSystemUser } from "../meta/connections";
-import { requestSync } from "../sync/scheduler";
+import { attachAndQueue, queueBackfill } from "../connections/attach-and-sync";
+import { connectSystemUser } from "../connections/connect";
 
 const log = logger.child({ module: "demo" });
 
@@ -48,10 +48,13 @@ export async function connectDemo(input: { emulatorUrl: string; workspaceIds: Re
   };
   let attached = 0;
   let queued = 0;
-  for (const [slug, { currencies, reauth }] of Object.entries(PLAN)) {
+  // Accounts are picked in PLAN order; the client needing re-authorisation is then connected first,
+  // so its failing job is queued ahead of the backfills and its state shows within seconds.
+  const plan = Object.entries(PLAN).map(([slug, p]) => ({ slug, reauth: !!p.reauth, wanted: p.currencies.map(pick) }));
+  plan.sort((a, b) => Number(b.reauth) - Number(a.reauth));
+  for (const { slug, reauth, wanted } of plan) {
     const workspaceId = input.workspaceIds[slug];
     if (!workspaceId) continue;
-    const wanted = currencies.map(pick);
     const state = await asService(async (tx) => {
       const accounts = await tx<{ id: string; meta_account_id: string; backfilled_since: Date | null }[]>`
         select id, meta_account_id, backfilled_since from public.ad_accounts where workspace_id = ${workspaceId}`;
@@ -74,26 +77,27 @@ export async function connectDemo(input: { emulatorUrl: string; workspaceIds: Re
         where connection_id = ${connectionId} and sync_status = 'needs_reauth'`);
     }
     if (reauth) {
-      // attached while the token was good; from now on Meta answers 190 to it
-      for (const metaAccountId of wanted.filter((m) => !state.accounts.some((a) => a.meta_account_id === m))) {
-        await asService((tx) => attachAdAccount(tx, { workspaceId, connectionId, metaAccountId, actorUserId: input.ownerUserId }));
-        attached++;
+      // attached (and its backfill queued) while the token was good; from now on Meta answers 190
+      for (const metaAccountId of wanted) {
+        const existing = state.accounts.find((a) => a.meta_account_id === metaAccountId);
+        if (!existing) {
+          if ((await attachAndQueue({ workspaceId, connectionId, metaAccountId, actorUserId: input.ownerUserId })).queued) queued++;
+          attached++;
+        } else if (await queueBackfill(existing.id)) queued++;
       }
       await emulatorJson(input.emulatorUrl, "/tokens/expire", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ access_token: token }) });
-      const ids = await asService((tx) => tx<{ id: string }[]>`select id from public.ad_accounts where connection_id = ${connectionId}`);
-      // ahead of the other backfills: it fails at its first call, and the state shows at once
-      for (const { id } of ids) if (await requestSync(id, "backfill", { priority: 6 })) queued++;
       continue;
     }
     for (const metaAccountId of wanted) {
       const existing = state.accounts.find((a) => a.meta_account_id === metaAccountId);
-      let adAccountId = existing?.id;
       if (!existing) {
-        adAccountId = (await asService((tx) => attachAdAccount(tx, { workspaceId, connectionId, metaAccountId, actorUserId: input.ownerUserId }))).adAccountId;
+        // The same path as the connections page: attach, then queue the backfill.
+        if ((await attachAndQueue({ workspaceId, connectionId, metaAccountId, actorUserId: input.ownerUserId })).queued) queued++;
         attached++;
+      } else if (!existing.backfilled_since && (await queueBackfill(existing.id))) {
+        // Attached on an earlier start whose backfill never finished: queue it again (deduplicated).
+        queued++;
       }
-      // Queued after the attach committed (see attachAndBackfill); deduplicated per account.
-      if (!existing?.backfilled_since && (await requestSync(adAccountId!, "backfill"))) queued++;
     }
   }
   log.info({ attached, queued }, "demo workspaces connected to the Meta emulator");

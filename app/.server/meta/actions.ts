@@ -1,10 +1,12 @@
 /**
  * Which Meta action types count as a conversion. Meta reports one purchase under several action types
  * at once (pixel, omni, purchase, onsite), so they overlap and must never be summed: the FIRST type
- * of this list present in a row wins, for the count and for the value alike.
+ * of this list present in a row's `actions` wins, and the value is that same type's (ADR 0130), so a
+ * value never stands beside a count of another type, or beside no count at all.
  *
  * Runtime-agnostic (no Node APIs): the Deno edge function uses it through the sync core.
  */
+import { MetaDataError } from "./errors";
 export const CONVERSION_ACTION_PRIORITY = [
   "offsite_conversion.fb_pixel_purchase",
   "omni_purchase",
@@ -30,7 +32,7 @@ function pick(list: ReadonlyArray<ActionStat> | undefined | null): { type: Conve
     if (hit) {
       const value = String(hit.value);
       // Money and counts stay decimal strings end to end; anything else is a contract break, not data.
-      if (!DECIMAL.test(value)) throw new Error(`Meta sent a non-numeric value for ${type}: ${JSON.stringify(value).slice(0, 40)}`);
+      if (!DECIMAL.test(value)) throw new MetaDataError(`Meta sent a non-numeric value for ${type}: ${JSON.stringify(value).slice(0, 40)}`);
       return { type, value };
     }
   }
@@ -39,13 +41,14 @@ function pick(list: ReadonlyArray<ActionStat> | undefined | null): { type: Conve
 
 /**
  * Conversions and conversion value of one insights row, as exact decimal strings ("0" when none).
- * The count and the value are picked independently by the same priority, as Ads Manager does.
+ * The type is chosen on the count; the value is the same type's entry of `action_values`.
  */
 export function pickConversions(
   actions: ReadonlyArray<ActionStat> | undefined | null,
   actionValues: ReadonlyArray<ActionStat> | undefined | null,
 ): { conversions: string; conversionValue: string; actionType: ConversionActionType | null } {
   const c = pick(actions);
-  const v = pick(actionValues);
-  return { conversions: c?.value ?? "0", conversionValue: v?.value ?? "0", actionType: c?.type ?? v?.type ?? null };
+  if (!c) return { conversions: "0", conversionValue: "0", actionType: null };
+  const v = pick(actionValues?.filter((a) => a.action_type === c.type));
+  return { conversions: c.value, conversionValue: v?.value ?? "0", actionType: c.type };
 }

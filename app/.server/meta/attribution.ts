@@ -16,6 +16,7 @@
  *   metrics when aggregating across attribution settings).
  */
 import { CONVERSION_ACTION_PRIORITY, type ActionStat } from "./actions";
+import { MetaDataError } from "./errors";
 
 export const ATTRIBUTION_WINDOWS = ["1d_click", "7d_click", "28d_click", "1d_view", "1d_ev"] as const;
 export type AttributionWindow = (typeof ATTRIBUTION_WINDOWS)[number];
@@ -108,7 +109,7 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 export function addDecimals(values: readonly string[]): string {
   let scale = 0;
   for (const v of values) {
-    if (!DECIMAL.test(v)) throw new Error(`Meta sent a non-numeric attribution value: ${JSON.stringify(v).slice(0, 40)}`);
+    if (!DECIMAL.test(v)) throw new MetaDataError(`Meta sent a non-numeric attribution value: ${JSON.stringify(v).slice(0, 40)}`);
     scale = Math.max(scale, v.split(".")[1]?.length ?? 0);
   }
   let total = 0n;
@@ -140,7 +141,8 @@ function pick(list: ReadonlyArray<ActionStat> | null | undefined): ActionStat | 
 
 /**
  * Conversions and their value of one insights row under a choice (the action type by the priority
- * list of actions.ts, never summed across types), as exact decimal strings.
+ * list of actions.ts, never summed across types), as exact decimal strings. The value is the counted
+ * type's, under the same windows (ADR 0130): no count, no value.
  */
 export function conversionsUnder(
   actions: ReadonlyArray<ActionStat> | null | undefined,
@@ -148,6 +150,7 @@ export function conversionsUnder(
   choice: AttributionChoice,
 ): { conversions: string; conversionValue: string } {
   const c = pick(actions);
-  const v = pick(actionValues);
-  return { conversions: c ? statUnder(c, choice) : "0", conversionValue: v ? statUnder(v, choice) : "0" };
+  if (!c) return { conversions: "0", conversionValue: "0" };
+  const v = actionValues?.find((a) => a.action_type === c.action_type);
+  return { conversions: statUnder(c, choice), conversionValue: v ? statUnder(v, choice) : "0" };
 }

@@ -59,6 +59,18 @@ export class MetaApiError extends Error {
   }
 }
 
+/**
+ * Meta answered, but with data we will not store (a row without its campaign id, a non-numeric
+ * amount, a day outside the requested range): the sync fails with this message instead of writing
+ * numbers we cannot vouch for. A data problem, not a bug, so the run ends "failed" rather than throwing.
+ */
+export class MetaDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MetaDataError";
+  }
+}
+
 export function isMetaApiError(err: unknown, kind?: MetaErrorKind): err is MetaApiError {
   return err instanceof MetaApiError && (kind === undefined || err.kind === kind);
 }

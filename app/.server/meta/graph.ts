@@ -17,6 +17,7 @@ import { z } from "zod";
 import { MetaApiError, classifyGraphError, networkError, redactSecrets } from "./errors";
 import { RateGovernor } from "./governor";
 import { env } from "../env";
+import pRetry from "p-retry";
 
 export interface GraphCall {
   path: string;
@@ -188,26 +189,28 @@ export class GraphClient {
     const accountId = options?.accountId ?? /\/(act_\d+)(?:\/|$)/.exec(url.pathname)?.[1];
     const proof = await this.appsecretProof();
     const sleep = o.sleep ?? defaultSleep;
-    for (let attempt = 0; ; attempt++) {
-      let error: MetaApiError;
-      try {
-        return await this.once(method, url, params, schema, proof, accountId, options?.timeoutMs ?? o.timeoutMs);
-      } catch (err) {
-        if (!(err instanceof MetaApiError)) throw err;
-        error = err;
-      }
-      if (error.kind === "rate_limited") o.governor?.penalize(accountId, error.retryAfterMs ?? 0);
-      const canRetry =
-        attempt < o.maxRetries &&
-        (error.kind === "transient" || (error.kind === "rate_limited" && (error.retryAfterMs ?? 0) <= o.maxRateLimitWaitMs));
-      if (!canRetry) throw error;
-      // Full jitter: spreads retries of many workers instead of synchronising them.
-      const backoff = Math.random() * Math.min(o.retryMaxDelayMs, o.retryBaseMs * 2 ** attempt);
-      const wait = error.kind === "rate_limited" ? Math.max(backoff, error.retryAfterMs ?? 0) : backoff;
-      // With a governor the rate-limit pause happens in beforeCall; don't wait twice.
-      if (!(error.kind === "rate_limited" && o.governor)) await sleep(wait);
-      else if (backoff > 0) await sleep(backoff);
-    }
+    const retryable = (err: unknown): err is MetaApiError =>
+      err instanceof MetaApiError &&
+      (err.kind === "transient" || (err.kind === "rate_limited" && (err.retryAfterMs ?? 0) <= o.maxRateLimitWaitMs));
+    return pRetry(() => this.once(method, url, params, schema, proof, accountId, options?.timeoutMs ?? o.timeoutMs), {
+      retries: o.maxRetries,
+      // The waits are ours (below): full jitter, Meta's retry-after, the governor, an injectable sleep.
+      minTimeout: 0,
+      maxTimeout: 0,
+      shouldRetry: (err) => retryable(err),
+      onFailedAttempt: async (error) => {
+        if (!(error instanceof MetaApiError)) return;
+        if (error.kind === "rate_limited") o.governor?.penalize(accountId, error.retryAfterMs ?? 0);
+        if (error.retriesLeft <= 0 || !retryable(error)) return;
+        // Full jitter: spreads retries of many workers instead of synchronising them.
+        const attempt = error.attemptNumber - 1;
+        const backoff = Math.random() * Math.min(o.retryMaxDelayMs, o.retryBaseMs * 2 ** attempt);
+        const wait = error.kind === "rate_limited" ? Math.max(backoff, error.retryAfterMs ?? 0) : backoff;
+        // With a governor the rate-limit pause happens in beforeCall; don't wait twice.
+        if (!(error.kind === "rate_limited" && o.governor)) await sleep(wait);
+        else if (backoff > 0) await sleep(backoff);
+      },
+    });
   }
 
   private async once<T>(

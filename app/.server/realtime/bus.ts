@@ -7,7 +7,7 @@
  *   EVENTS_CHANNEL. postgres.js reconnects a dropped listener by itself and calls `onlisten` again;
  *   after every reconnect we catch up by reading data_versions / sync progress of the watched
  *   workspaces once, so a notification lost while the connection was down still reaches the browser.
- * - "poll" (embedded PGlite): NOTIFY through pglite-socket reaches no listener (ARCHITECTURE.md), so
+ * - "poll" (embedded PGlite): NOTIFY through pglite-socket reaches no listener (ADR 0050), so
  *   one cheap statement every `pollMs` reads the versions and sync progress of every workspace that
  *   has a subscriber and emits what changed since the last read. A writer in this same process
  *   (publishEvent) nudges an immediate read; PGlite serialises transactions across connections, so
@@ -20,55 +20,14 @@ import postgres from "postgres";
 import { z } from "zod";
 import { databaseUrl } from "../db/connection";
 import { logger } from "../logger";
+import { notification, type BusEvent, type BusMode, type BusOptions, type PollRow, type Subscription } from "./bus-events";
 import { EVENTS_CHANNEL, LOCAL_PUBLISH_HOOK } from "./publish";
 
-export type BusEvent =
-  | { type: "data"; workspaceId: string; version: number }
-  | { type: "progress"; workspaceId: string; adAccountId: string; progress: number; status: string };
-
-export type BusMode = "listen" | "poll";
-
-export interface BusOptions {
-  url: string;
-  /** Omitted: "poll" on PGlite (detected from version()), "listen" elsewhere. */
-  mode?: BusMode;
-  pollMs?: number;
-  /** Listen mode: how often the listener proves it still hears the channel (self-notification). */
-  watchdogMs?: number;
-  /** Shown in pg_stat_activity (tests find their listener by it). */
-  applicationName?: string;
-}
-
-export interface Subscription {
-  /** Replaces the workspace set (after an access re-check). */
-  update(workspaceIds: Iterable<string>): void;
-  close(): void;
-}
+export type { BusEvent, BusMode, BusOptions, Subscription } from "./bus-events";
 
 type Listener = (event: BusEvent) => void;
 
 const log = logger.child({ module: "realtime-bus" });
-
-const uuid = z.string().uuid();
-// Anything on the channel is parsed before it is trusted: a malformed payload is dropped, not thrown.
-const notification = z.discriminatedUnion("type", [
-  // the bus's own liveness probe (see watchdog); every process hears every probe and ignores others'
-  z.object({ type: z.literal("ping"), bus: uuid }),
-  z.object({ type: z.literal("data"), workspaceId: uuid, version: z.number().int().nonnegative() }),
-  z.object({
-    type: z.literal("progress"),
-    workspaceId: uuid,
-    adAccountId: uuid,
-    runId: uuid.optional(),
-    progress: z.number().min(0).max(100),
-    status: z.string().max(32).optional(),
-  }),
-]);
-
-interface PollRow {
-  versions: { w: string; v: string }[];
-  accounts: { w: string; a: string; run: string | null; p: string | null; s: string | null }[];
-}
 
 export class EventBus {
   readonly mode: Promise<BusMode>;

@@ -4,7 +4,7 @@
  * small and never carry a secret: ids, a version number, a progress figure.
  *
  * Runtime-agnostic (the Deno edge function publishes through it too). On the embedded engine NOTIFY
- * reaches no listener (see ARCHITECTURE.md); readers there poll data_versions and sync_runs instead.
+ * reaches no listener (ADR 0050); readers there poll data_versions and sync_runs instead.
  */
 export const EVENTS_CHANNEL = "spendlane_events";
 

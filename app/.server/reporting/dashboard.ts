@@ -6,7 +6,6 @@
 import { z } from "zod";
 import { asUser } from "../db/connection";
 import { InputError } from "../errors";
-import { logger } from "../logger";
 import { parseRangeParams, PRESET_LABELS, resolveRange, type RangeParams } from "./dates";
 import { delta, type Metrics } from "./metrics";
 import { getAgencyOverview, overviewSorts, sortAndFilter } from "./overview";

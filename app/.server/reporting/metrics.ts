@@ -1,7 +1,7 @@
 /**
  * The one place that defines every metric Spendlane shows, from stored facts.
  *
- * Rules (ARCHITECTURE.md, "Numbers that match Ads Manager"):
+ * Rules (numbers match Ads Manager to the cent or are absent; ADR 0015 and 0020):
  * - additive facts (spend, impressions, clicks, link clicks, conversions, conversion value) are summed
  *   in SQL as numeric, so money is exact; they reach TypeScript as decimal strings (`Sums`) and become
  *   numbers only at the very end, for display and JSON;
@@ -65,7 +65,6 @@ export type MetricName = keyof Metrics;
 // Labels, kinds and the "a rise is bad" flag are display facts the browser needs too: they live in
 // app/utils/format.ts (shared) and are re-exported here so server code has one import.
 export { METRICS, METRIC_BY_NAME, type MetricDisplay as MetricDef } from "../../utils/format";
-export const METRIC_NAMES: MetricName[] = ["spend", "impressions", "reach", "frequency", "clicks", "link_clicks", "ctr", "cpc", "cpm", "conversions", "cpa", "conversion_value", "roas"];
 
 function ratio(num: number, den: number, scale = 1): number | null {
   return den === 0 ? null : (num / den) * scale;

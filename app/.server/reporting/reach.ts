@@ -34,6 +34,14 @@ function frequencyOf(reach: number, impressions: number | null | undefined, fall
   return reach > 0 ? (impressions ?? fallbackImpressions) / reach : null;
 }
 
+/**
+ * No delivery in our numbers for the range (nothing spent, nobody shown an ad, or history not synced
+ * that far back): reach and frequency are absent. Showing Meta's reach beside 0 impressions would be a
+ * number that does not add up (frequency = impressions / reach).
+ */
+const NO_DELIVERY: ReachResult = { status: "unavailable", reason: "No delivery in this range: no reach or frequency" };
+const noDelivery = (g: Report["byCurrency"][string]) => Number(g.totalsSums.impressions) === 0;
+
 /** Reach per currency group from what the sync already stored for exactly this range (under the caller's RLS). */
 export async function getRangeReach(tx: Tx, ctx: WorkspaceContext, report: Report): Promise<Record<string, ReachResult>> {
   const out: Record<string, ReachResult> = {};
@@ -43,6 +51,10 @@ export async function getRangeReach(tx: Tx, ctx: WorkspaceContext, report: Repor
         status: "unavailable",
         reason: g.accounts.length === 0 ? "No ad account" : "Reach is per ad account: filter by one account to see it",
       };
+      continue;
+    }
+    if (noDelivery(g)) {
+      out[g.currency] = NO_DELIVERY;
       continue;
     }
     const account = g.accounts[0];
@@ -69,7 +81,7 @@ export async function completeReachLive(
 ): Promise<Record<string, ReachResult>> {
   const out = { ...stored };
   for (const g of Object.values(report.byCurrency)) {
-    if (out[g.currency]?.status === "ok" || g.accounts.length !== 1) continue;
+    if (out[g.currency]?.status === "ok" || g.accounts.length !== 1 || noDelivery(g)) continue;
     const account = g.accounts[0];
     const r = report.range;
     const key = `reach:${ctx.workspaceId}:v${ctx.version}:${account.id}:${r.since}_${r.until}:live`;

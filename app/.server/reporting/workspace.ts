@@ -9,11 +9,10 @@ import { cached } from "./cache";
 import { eachDay, rangeKey, resolveRange, type DateRange, type RangeParams, type ResolvedRange } from "./dates";
 import { metricsFromSums, pickSums, withholdConversions, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
 import { reportAttribution, type ReportAttribution } from "./attribution";
-import { PLATFORM_LABELS, comparePlatforms } from "../../utils/platforms";
+import { comparePlatforms } from "../../utils/platforms";
 
 // Publisher platforms are open-ended (Threads since 2025, more may come): meta/platforms.ts labels the
 // known ones and orders them; any other platform appears under its own name.
-export { PLATFORM_LABELS };
 
 
 export interface AccountInfo {

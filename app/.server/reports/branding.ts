@@ -8,10 +8,10 @@
  * raster formats are what both browsers and the PDF library render.
  */
 import { z } from "zod";
-import { asUser, type Tx } from "../db/connection";
+import { asService, asUser, type Tx } from "../db/connection";
 import { InputError, LimitError, fieldErrors } from "../errors";
 import { isTimeZone } from "./periods";
-import { pdfCanEmbedImage } from "./pdf";
+import { pdfCanEmbedImage } from "./pdf-image";
 
 export const MAX_LOGO_BYTES = 256 * 1024;
 export const DEFAULT_BRAND_COLOR = "#2563eb";
@@ -31,6 +31,16 @@ export interface Branding {
   planAllowsWhiteLabel: boolean;
   /** the footer is shown unless the agency removed it on a plan that allows that */
   poweredBy: boolean;
+}
+
+/** The branding page's read: the agency's branding as RLS lets `userId` see it. */
+export function readBranding(userId: string, agencyId: string): Promise<Branding> {
+  return asUser(userId, (tx) => getBranding(tx, agencyId));
+}
+
+/** The agency's logo for a live share link (service path: the link was checked by the caller). */
+export async function readShareLogo(agencyId: string): Promise<Branding["logo"]> {
+  return (await asService((tx) => getBranding(tx, agencyId))).logo;
 }
 
 /** The agency's branding with defaults where it has set nothing. Works under asUser and asService. */

@@ -11,7 +11,8 @@ import { createRequire } from "node:module";
 import PDFDocument from "pdfkit";
 import { formatDate, formatDateRange, formatDelta, formatMetric, formatMoney, METRIC_BY_NAME } from "../../utils/format";
 import { delta } from "../reporting/metrics";
-import { PLATFORM_LABELS, type CurrencyReport } from "../reporting/workspace";
+import { type CurrencyReport } from "../reporting/workspace";
+import { platformLabel } from "../../utils/platforms";
 import { cleanText, currencyGroups, type ReportDocument } from "./document";
 import { HEADLINE_METRICS, TABLE_METRICS, type SectionKind } from "./sections";
 
@@ -26,18 +27,6 @@ const RULE = "#e4e4e7";
 const MAX_TABLE_ROWS = 40;
 
 type Doc = PDFKit.PDFDocument;
-
-/** Whether pdfkit can embed these image bytes (used to validate logo uploads). */
-export function pdfCanEmbedImage(bytes: Buffer): boolean {
-  try {
-    // openImage is public pdfkit API (decodes without drawing) but missing from @types/pdfkit
-    const doc = new PDFDocument({ autoFirstPage: false }) as PDFKit.PDFDocument & { openImage(src: Buffer): unknown };
-    doc.openImage(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function comparisonLabel(doc: ReportDocument): string | null {
   const p = doc.report.range.previous;
@@ -88,7 +77,7 @@ const SECTION_RENDERERS: Record<Exclude<SectionKind, "commentary">, SectionRende
   campaigns: (pdf, doc, g, named) =>
     table(pdf, doc, g, named, "Campaigns", g.campaigns.map((c) => ({ label: c.name, metrics: c.metrics }))),
   platforms: (pdf, doc, g, named) =>
-    table(pdf, doc, g, named, "Platforms", g.platforms.map((p) => ({ label: PLATFORM_LABELS[p.platform] ?? p.platform, metrics: p.metrics }))),
+    table(pdf, doc, g, named, "Platforms", g.platforms.map((p) => ({ label: platformLabel(p.platform), metrics: p.metrics }))),
 };
 
 function contentWidth(pdf: Doc) {

@@ -6,7 +6,7 @@
 import { asService } from "../db/connection";
 import { formatDate, formatDateRange, formatDelta, formatMetric, deltaTone, METRIC_BY_NAME } from "../../utils/format";
 import { delta } from "../reporting/metrics";
-import { PLATFORM_LABELS } from "../reporting/workspace";
+import { PLATFORM_LABELS } from "../../utils/platforms";
 import { cleanText, currencyGroups, loadReportDocument, type ReportDocument } from "./document";
 import { comparisonLabel } from "./pdf";
 import { HEADLINE_METRICS, TABLE_METRICS, type SectionKind } from "./sections";

@@ -14,6 +14,7 @@ import type { ActionStat } from "../meta/actions";
 import { attributionKey, conversionsUnder, type AttributionChoice } from "../meta/attribution";
 import { currencyOffset } from "../meta/currency";
 import type { DayRange } from "./planner";
+import { MetaDataError } from "../meta/errors";
 
 type Tx = import("postgres").TransactionSql;
 
@@ -78,22 +79,22 @@ const ID = /^\d{1,32}$/;
 function num(v: unknown, re: RegExp, field: string): string {
   if (v === undefined || v === null || v === "") return "0";
   const s = String(v);
-  if (!re.test(s)) throw new Error(`Meta sent an invalid ${field}: ${JSON.stringify(s).slice(0, 40)}`);
+  if (!re.test(s)) throw new MetaDataError(`Meta sent an invalid ${field}: ${JSON.stringify(s).slice(0, 40)}`);
   return s;
 }
 function id(v: unknown, field: string): string {
-  if (typeof v !== "string" || !ID.test(v)) throw new Error(`Meta sent an insights row without a valid ${field}`);
+  if (typeof v !== "string" || !ID.test(v)) throw new MetaDataError(`Meta sent an insights row without a valid ${field}`);
   return v;
 }
 function label(v: unknown, field: string): string {
-  if (typeof v !== "string" || v === "" || v.length > 200) throw new Error(`Meta sent an insights row without a valid ${field}`);
+  if (typeof v !== "string" || v === "" || v.length > 200) throw new MetaDataError(`Meta sent an insights row without a valid ${field}`);
   return v;
 }
 
 function metrics(r: Record<string, unknown>, choice: AttributionChoice): Metrics & { date: string } {
   const date = r.date_start;
-  if (typeof date !== "string" || !DAY.test(date)) throw new Error("Meta sent an insights row without a valid date_start");
-  if (r.date_stop && r.date_stop !== date) throw new Error("Meta sent a multi-day row where daily rows were requested");
+  if (typeof date !== "string" || !DAY.test(date)) throw new MetaDataError("Meta sent an insights row without a valid date_start");
+  if (r.date_stop && r.date_stop !== date) throw new MetaDataError("Meta sent a multi-day row where daily rows were requested");
   const conv = conversionsUnder(r.actions as ActionStat[] | undefined, r.action_values as ActionStat[] | undefined, choice);
   return {
     date,
@@ -127,7 +128,7 @@ export function toBreakdownRow(family: BreakdownFamily, r: Record<string, unknow
 }
 
 function inRange(range: DayRange, rows: Array<{ date: string }>): void {
-  for (const r of rows) if (r.date < range.since || r.date > range.until) throw new Error(`Meta returned a row for ${r.date}, outside the requested range ${range.since}..${range.until}`);
+  for (const r of rows) if (r.date < range.since || r.date > range.until) throw new MetaDataError(`Meta returned a row for ${r.date}, outside the requested range ${range.since}..${range.until}`);
 }
 
 const metricJson = (r: Metrics) => ({ w: r.attribution, s: r.spend, i: r.impressions, k: r.clicks, l: r.linkClicks, cv: r.conversions, v: r.conversionValue });
@@ -162,7 +163,7 @@ export async function writeAdFactsBatched(sql: import("postgres").Sql, input: Ad
 }
 
 async function insertAdRows(tx: Tx, input: AdFactsInput): Promise<number> {
-  const { adAccountId: acc, workspaceId: ws, range, window } = input;
+  const { adAccountId: acc, workspaceId: ws, range } = input;
   inRange(range, input.rows);
   if (input.rows.length === 0) return 0;
   const byKey = new Map<string, AdFactRow>();
@@ -228,7 +229,7 @@ export async function replaceBreakdownFactsBatched(sql: import("postgres").Sql, 
 }
 
 async function insertBreakdownRows(tx: Tx, input: BreakdownInput): Promise<number> {
-  const { adAccountId: acc, workspaceId: ws, range, window, family } = input;
+  const { adAccountId: acc, workspaceId: ws, range, family } = input;
   inRange(range, input.rows);
   if (input.rows.length === 0) return 0;
   const byKey = new Map<string, BreakdownRow>();

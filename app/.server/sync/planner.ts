@@ -91,7 +91,7 @@ export interface PlanInput {
   since?: string;
 }
 
-export interface Plan {
+export interface SyncPlan {
   kind: SyncKind;
   today: string;
   range: DayRange;
@@ -108,7 +108,7 @@ export interface Plan {
  * - restatement: the last 28 days, in one chunk (Meta keeps changing them);
  * - conversions: the stored range again, conversion fields only (the attribution choice changed).
  */
-export function planSync(p: PlanInput): Plan {
+export function planSync(p: PlanInput): SyncPlan {
   const today = accountToday(p.timeZone, p.now);
   const oldest = backfillStart(today, p.backfillMonths);
   if (p.since) {

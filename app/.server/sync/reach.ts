@@ -10,10 +10,13 @@
 import { asService, type Tx } from "../db/connection";
 import { NotFoundError } from "../errors";
 import { graphClientFromEnv } from "../meta/graph";
-import { getConnectionToken, markNeedsReauth } from "../meta/connections";
+import { markNeedsReauth } from "../meta/connection-client";
+import { getConnectionToken } from "../meta/token-store";
 import { isMetaApiError } from "../meta/errors";
 import { accountToday, assertDay, RESTATEMENT_DAYS, addDays } from "./planner";
-import { ALL_CAMPAIGN_STATUSES, type GraphPort } from "./runner";
+import { ALL_CAMPAIGN_STATUSES } from "./range-reader";
+import type { GraphPort } from "./types";
+import { MetaDataError } from "../meta/errors";
 
 export interface RangeReach {
   /**
@@ -84,7 +87,7 @@ export async function fetchRangeReach(
   if (row && row.reach === undefined) return { reach: null, impressions, fetchedAt: now, cached: false };
   // no row at all: no delivery in the range, nobody reached
   const reach = row?.reach ?? "0";
-  if (!/^\d+$/.test(reach) || !/^\d+$/.test(impressions)) throw new Error("Meta sent a non-integer reach or impressions");
+  if (!/^\d+$/.test(reach) || !/^\d+$/.test(impressions)) throw new MetaDataError("Meta sent a non-integer reach or impressions");
   const [saved] = await asService((q) => q<{ fetched_at: Date }[]>`
     insert into public.insights_reach (ad_account_id, workspace_id, meta_campaign_id, publisher_platform, since, until, reach, impressions, fetched_at)
     values (${acct.id}, ${acct.workspace_id}, ${campaign}, ${platform}, ${since}, ${until}, ${reach}, ${impressions}, now())

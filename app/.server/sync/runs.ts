@@ -63,13 +63,6 @@ export async function releaseLease(q: Q, adAccountId: string, owner: string): Pr
     where id = ${adAccountId} and sync_lease_owner = ${owner}`;
 }
 
-/** When the account's current lease (if any) runs out. */
-export async function leaseState(q: Q, adAccountId: string): Promise<{ owner: string | null; until: Date | null }> {
-  const [r] = await q<{ owner: string | null; until: Date | null }[]>`
-    select sync_lease_owner as owner, sync_lease_until as until from public.ad_accounts where id = ${adAccountId}`;
-  return r ?? { owner: null, until: null };
-}
-
 /**
  * The newest unfinished run of the account whose owner is gone, to resume from its checkpoint.
  * Backfill-type runs resume across kinds that read the same window (backfill and full).
@@ -132,7 +125,3 @@ export async function finishRun(
     where id = ${runId}`;
 }
 
-/** Recent runs of an account (newest first), for status displays and the CLI. */
-export async function listRuns(q: Q, adAccountId: string, limit = 20): Promise<RunRow[]> {
-  return q<RunRow[]>`select * from public.sync_runs where ad_account_id = ${adAccountId} order by created_at desc limit ${limit}`;
-}

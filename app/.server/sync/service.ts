@@ -5,7 +5,8 @@
  */
 import { sql } from "../db/connection";
 import { graphClientFromEnv } from "../meta/graph";
-import { getConnectionToken, markNeedsReauth } from "../meta/connections";
+import { markNeedsReauth } from "../meta/connection-client";
+import { getConnectionToken } from "../meta/token-store";
 import { logger } from "../logger";
 import { evaluateAfterSync } from "../alerts/evaluate";
 import { env } from "../env";

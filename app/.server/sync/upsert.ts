@@ -10,6 +10,7 @@
 import type { ActionStat } from "../meta/actions";
 import { attributionKey, conversionsUnder, type AttributionChoice, type AttributionKey } from "../meta/attribution";
 import type { DayRange } from "./planner";
+import { MetaDataError } from "../meta/errors";
 
 /** One insights row as Meta returns it at level=campaign, breakdowns=publisher_platform, time_increment=1. */
 export interface MetaInsightsRow {
@@ -53,7 +54,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 function num(v: unknown, re: RegExp, field: string): string {
   if (v === undefined || v === null || v === "") return "0";
   const s = String(v);
-  if (!re.test(s)) throw new Error(`Meta sent an invalid ${field}: ${JSON.stringify(s).slice(0, 40)}`);
+  if (!re.test(s)) throw new MetaDataError(`Meta sent an invalid ${field}: ${JSON.stringify(s).slice(0, 40)}`);
   return s;
 }
 
@@ -62,10 +63,10 @@ function num(v: unknown, re: RegExp, field: string): string {
  * `choice`: the attribution windows the row was requested with (null: the ad account's own setting).
  */
 export function toFactRow(r: MetaInsightsRow, choice: AttributionChoice = null): FactRow {
-  if (!r.campaign_id || !/^\d+$/.test(r.campaign_id)) throw new Error("Meta sent an insights row without a valid campaign_id");
-  if (!r.date_start || !DAY.test(r.date_start)) throw new Error("Meta sent an insights row without a valid date_start");
-  if (r.date_stop && r.date_stop !== r.date_start) throw new Error("Meta sent a multi-day row where daily rows were requested");
-  if (!r.publisher_platform) throw new Error("Meta sent an insights row without publisher_platform");
+  if (!r.campaign_id || !/^\d+$/.test(r.campaign_id)) throw new MetaDataError("Meta sent an insights row without a valid campaign_id");
+  if (!r.date_start || !DAY.test(r.date_start)) throw new MetaDataError("Meta sent an insights row without a valid date_start");
+  if (r.date_stop && r.date_stop !== r.date_start) throw new MetaDataError("Meta sent a multi-day row where daily rows were requested");
+  if (!r.publisher_platform) throw new MetaDataError("Meta sent an insights row without publisher_platform");
   const conv = conversionsUnder(r.actions, r.action_values, choice);
   return {
     campaignId: r.campaign_id,
@@ -105,7 +106,7 @@ export async function replaceFacts(tx: Tx, input: ReplaceInput): Promise<{ delet
   const { adAccountId, workspaceId, range } = input;
   for (const r of input.rows) {
     if (r.date < range.since || r.date > range.until) {
-      throw new Error(`Meta returned a row for ${r.date}, outside the requested range ${range.since}..${range.until}`);
+      throw new MetaDataError(`Meta returned a row for ${r.date}, outside the requested range ${range.since}..${range.until}`);
     }
   }
   const rows = dedupeFacts(input.rows);

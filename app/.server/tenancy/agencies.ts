@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Tx } from "../db/connection";
+import { TRIAL_DAYS } from "../billing/plans";
 import { InputError, fieldErrors, isUniqueViolation } from "../errors";
 import { nameSchema, slugSchema, slugify } from "./validation";
 
@@ -20,7 +21,8 @@ export async function insertAgencyWithOwner(
     const slug = attempt === 0 ? base : `${base.slice(0, 44)}-${attempt + 1}`;
     try {
       const [agency] = await tx.savepoint((sp) => sp<{ id: string; slug: string; name: string }[]>`
-        insert into public.agencies (name, slug) values (${parsed.data.name}, ${slug}) returning id, slug, name`);
+        insert into public.agencies (name, slug, trial_ends_at) values (${parsed.data.name}, ${slug}, now() + make_interval(days => ${TRIAL_DAYS}))
+        returning id, slug, name`);
       await tx`insert into public.agency_members (agency_id, user_id, role) values (${agency.id}, ${ownerUserId}, 'owner')`;
       return agency;
     } catch (err) {

@@ -7,9 +7,9 @@
  */
 import { z } from "zod";
 import { asUser, type Tx } from "../db/connection";
-import { ForbiddenError, InputError, LimitError, NotFoundError } from "../errors";
+import type { StaffRole } from "../auth/guards";
+import { ForbiddenError, InputError, NotFoundError } from "../errors";
 
-export type AgencyRole = "owner" | "admin" | "member";
 export const agencyRoleSchema = z.enum(["owner", "admin", "member"], { error: "Choose owner, admin or member" });
 
 /** Postgres errors raised by our triggers and definer functions carry a hint; map them to messages. */
@@ -41,14 +41,14 @@ export function mapDbError(err: unknown): never {
 }
 
 /** The actor's role in the agency, or null when not a member (viewers and outsiders). */
-export async function roleOf(tx: Tx, agencyId: string, userId: string): Promise<AgencyRole | null> {
-  const [row] = await tx<{ role: AgencyRole }[]>`
+export async function roleOf(tx: Tx, agencyId: string, userId: string): Promise<StaffRole | null> {
+  const [row] = await tx<{ role: StaffRole }[]>`
     select role from public.agency_members where agency_id = ${agencyId} and user_id = ${userId}`;
   return row?.role ?? null;
 }
 
 /** Throws unless the actor is an owner or admin (NotFound for outsiders: no existence oracle). */
-export async function requireManager(tx: Tx, agencyId: string, userId: string, roles: AgencyRole[] = ["owner", "admin"]) {
+export async function requireManager(tx: Tx, agencyId: string, userId: string, roles: StaffRole[] = ["owner", "admin"]) {
   const role = await roleOf(tx, agencyId, userId);
   if (!role) throw new NotFoundError();
   if (!roles.includes(role)) throw new ForbiddenError(roles.length === 1 ? "Only an owner can do that" : "Only owners and admins can do that");
@@ -113,7 +113,7 @@ export interface MemberRow {
   userId: string;
   email: string;
   name: string | null;
-  role: AgencyRole;
+  role: StaffRole;
   createdAt: Date;
 }
 
@@ -132,7 +132,7 @@ export async function listMembers(actorUserId: string, agencyId: string): Promis
  * Changes another member's role. Owners and admins may; only owners touch owners (promote to or
  * demote from owner); nobody changes their own role; the last owner cannot be demoted.
  */
-export async function changeMemberRole(actorUserId: string, agencyId: string, targetUserId: string, newRole: AgencyRole) {
+export async function changeMemberRole(actorUserId: string, agencyId: string, targetUserId: string, newRole: StaffRole) {
   const role = agencyRoleSchema.parse(newRole);
   return asUser(actorUserId, async (tx) => {
     const actorRole = await requireManager(tx, agencyId, actorUserId);
@@ -190,23 +190,3 @@ export async function transferOwnership(actorUserId: string, agencyId: string, t
   });
 }
 
-export interface ExpectedFailure {
-  status: number;
-  error: string;
-  fields: Record<string, string>;
-  /** set for plan limits: the page shows an upgrade link to billing */
-  limit?: string;
-}
-
-/**
- * The expected errors of this concern, shaped for a route action's `data(...)`; undefined for
- * anything unexpected (the route rethrows it: logged, answered 500). 404s become a form message
- * here because the page itself exists; the ids in the form are what was not found.
- */
-export function expectedFailure(err: unknown): ExpectedFailure | undefined {
-  if (err instanceof InputError) return { status: 400, error: err.message, fields: err.fields };
-  if (err instanceof LimitError) return { status: 402, error: err.message, fields: {}, limit: err.limit };
-  if (err instanceof ForbiddenError) return { status: 403, error: err.message, fields: {} };
-  if (err instanceof NotFoundError) return { status: 404, error: err.message, fields: {} };
-  return undefined;
-}

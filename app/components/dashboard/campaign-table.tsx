@@ -1,4 +1,5 @@
 import { Form, Link, useSearchParams } from "@remix-run/react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { cx } from "~/components/ui";
 import { formatMetric, METRIC_BY_NAME, type MetricKey } from "~/utils/format";
 import { useCarriedQuery } from "./carried-query";
@@ -36,7 +37,7 @@ const statusTone: Record<string, string> = {
   ACTIVE: "text-emerald-400",
   PAUSED: "text-zinc-400",
   ARCHIVED: "text-zinc-500",
-  DELETED: "text-zinc-600",
+  DELETED: "text-zinc-500",
 };
 
 export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]; totals: RowMetrics; currency: string }) {
@@ -55,21 +56,25 @@ export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]
     next.set("dir", nextDir);
     return `?${next.toString()}#campaigns`;
   };
-  const header = (key: string, label: string, numeric: boolean) => (
+  const header = (key: string, label: string, numeric: boolean, extra?: string) => (
     <th
       key={key}
       scope="col"
       aria-sort={activeKey === key ? (activeDir === "asc" ? "ascending" : "descending") : undefined}
-      className={cx("whitespace-nowrap px-3 py-2 font-medium", numeric ? "text-right" : "text-left", key === "name" && "sticky left-0 z-10 bg-zinc-900")}
+      className={cx("whitespace-nowrap px-3 py-2 font-medium", numeric ? "text-right" : "text-left", extra)}
     >
       <Link to={hrefFor(key)} preventScrollReset replace className="inline-flex items-center gap-1 rounded hover:text-zinc-100" data-sort={key}>
         {label}
-        <span aria-hidden="true" className="text-zinc-600">{activeKey === key ? (activeDir === "asc" ? "↑" : "↓") : ""}</span>
+        <span aria-hidden="true" className="text-zinc-400">{activeKey === key ? (activeDir === "asc" ? "↑" : "↓") : ""}</span>
       </Link>
     </th>
   );
   const keep = [...params.entries()].filter(([k]) => k !== "q");
   const carried = useCarriedQuery();
+  const shadows = useScrollShadows();
+  // name and spend stay in view while the other columns scroll sideways (sticky, with a shadow edge)
+  const stickyName = "sticky left-0 z-10 w-[var(--name-col)] min-w-[var(--name-col)] max-w-[var(--name-col)]";
+  const stickySpend = "sticky left-[var(--name-col)] z-10 shadow-[6px_0_6px_-6px_rgba(0,0,0,0.9)]";
   return (
     <div id="campaigns">
       <Form method="get" preventScrollReset replace className="mb-3 flex max-w-sm gap-2" role="search">
@@ -87,53 +92,83 @@ export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]
         />
         <button type="submit" className="rounded-lg border border-zinc-700 px-3 text-sm text-zinc-300 hover:bg-zinc-800">Search</button>
       </Form>
-      <div className="relative overflow-x-auto rounded-xl border border-zinc-800">
-        <table className="min-w-full text-sm" data-testid={`campaign-table-${currency}`}>
-          <thead className="border-b border-zinc-800 bg-zinc-900 text-xs text-zinc-400">
-            <tr>
-              {header("name", "Campaign", false)}
-              {header("status", "Status", false)}
-              {TABLE_METRICS.map((m) => header(m, METRIC_BY_NAME[m].label, true))}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-zinc-800/70">
-            {shown.length === 0 ? (
+      <div className="relative rounded-xl border border-zinc-800 [--name-col:8.5rem] sm:[--name-col:14rem]">
+        <div ref={shadows.ref} onScroll={shadows.update} className="overflow-x-auto rounded-xl" data-scroll-container>
+          <table className="min-w-full text-sm" data-testid={`campaign-table-${currency}`}>
+            <thead className="border-b border-zinc-800 bg-zinc-900 text-xs text-zinc-400">
               <tr>
-                <td colSpan={TABLE_METRICS.length + 2} className="px-3 py-6 text-center text-zinc-500">
-                  {q ? `No campaign matches “${q}”.` : "No campaign delivered in this range."}
-                </td>
+                {header("name", "Campaign", false, cx(stickyName, "bg-zinc-900"))}
+                {header("spend", METRIC_BY_NAME.spend.label, true, cx(stickySpend, "bg-zinc-900"))}
+                {header("status", "Status", false)}
+                {TABLE_METRICS.filter((m) => m !== "spend").map((m) => header(m, METRIC_BY_NAME[m].label, true))}
               </tr>
-            ) : (
-              shown.map((r) => (
-                <tr key={r.id} className="hover:bg-zinc-900/60" data-campaign={r.id}>
-                  <th scope="row" className="sticky left-0 max-w-[16rem] truncate bg-zinc-950 px-3 py-2 text-left font-normal text-zinc-100" title={r.name}>
-                    {/* drill down to the campaign's ad sets, keeping range, comparison and account */}
-                    <Link to={`campaigns/${r.id}${carried}`} className="hover:text-blue-300 hover:underline">{r.name}</Link>
-                  </th>
-                  <td className={cx("whitespace-nowrap px-3 py-2 text-xs", statusTone[r.status ?? ""] ?? "text-zinc-400")}>{r.status?.toLowerCase() ?? "—"}</td>
-                  {TABLE_METRICS.map((m) => (
-                    <td key={m} className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300" data-value={r.metrics[m] ?? ""}>
-                      {formatMetric(m, r.metrics[m], currency)}
-                    </td>
-                  ))}
+            </thead>
+            <tbody className="divide-y divide-zinc-800/70">
+              {shown.length === 0 ? (
+                <tr>
+                  <td colSpan={TABLE_METRICS.length + 2} className="px-3 py-6 text-center text-zinc-400">
+                    {q ? `No campaign matches “${q}”.` : "No campaign delivered in this range."}
+                  </td>
                 </tr>
-              ))
-            )}
-          </tbody>
-          <tfoot className="border-t border-zinc-700 bg-zinc-900 font-medium text-zinc-100">
-            <tr>
-              <th scope="row" className="sticky left-0 bg-zinc-900 px-3 py-2 text-left">Total</th>
-              <td className="px-3 py-2 text-xs text-zinc-500">{rows.length} campaigns</td>
-              {TABLE_METRICS.map((m) => (
-                <td key={m} className="whitespace-nowrap px-3 py-2 text-right tabular-nums" data-total={m} data-value={totals[m] ?? ""}>
-                  {formatMetric(m, totals[m], currency)}
-                </td>
-              ))}
-            </tr>
-          </tfoot>
-        </table>
+              ) : (
+                shown.map((r) => (
+                  <tr key={r.id} className="hover:bg-zinc-900/60" data-campaign={r.id}>
+                    <th scope="row" className={cx(stickyName, "truncate bg-zinc-950 px-3 py-2 text-left font-normal text-zinc-100")} title={r.name}>
+                      {/* drill down to the campaign's ad sets, keeping range, comparison and account */}
+                      <Link to={`campaigns/${r.id}${carried}`} className="hover:text-blue-300 hover:underline">{r.name}</Link>
+                    </th>
+                    {TABLE_METRICS.map((m) => {
+                      const cell = (
+                        <td key={m} className={cx("whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300", m === "spend" && cx(stickySpend, "bg-zinc-950"))} data-value={r.metrics[m] ?? ""} data-col={m}>
+                          {formatMetric(m, r.metrics[m], currency)}
+                        </td>
+                      );
+                      return m === "spend"
+                        ? [cell, <td key="status" className={cx("whitespace-nowrap px-3 py-2 text-xs", statusTone[r.status ?? ""] ?? "text-zinc-400")}>{r.status?.toLowerCase() ?? "—"}</td>]
+                        : cell;
+                    })}
+                  </tr>
+                ))
+              )}
+            </tbody>
+            <tfoot className="border-t border-zinc-700 bg-zinc-900 font-medium text-zinc-100">
+              <tr>
+                {/* a search narrows the rows, not the total: say so on the row itself */}
+                <th scope="row" className={cx(stickyName, "bg-zinc-900 px-3 py-2 text-left")} data-total-label>
+                  {q ? `All ${rows.length} campaigns` : "Total"}
+                </th>
+                {TABLE_METRICS.map((m) => {
+                  const cell = (
+                    <td key={m} className={cx("whitespace-nowrap px-3 py-2 text-right tabular-nums", m === "spend" && cx(stickySpend, "bg-zinc-900"))} data-total={m} data-value={totals[m] ?? ""}>
+                      {formatMetric(m, totals[m], currency)}
+                    </td>
+                  );
+                  return m === "spend" ? [cell, <td key="count" className="whitespace-nowrap px-3 py-2 text-xs text-zinc-400">{rows.length} campaigns</td>] : cell;
+                })}
+              </tr>
+            </tfoot>
+          </table>
+        </div>
+        {/* scroll cues: a shade on the side that has more columns */}
+        <div aria-hidden="true" data-scroll-shadow="right" className={cx("pointer-events-none absolute inset-y-0 right-0 w-8 rounded-r-xl bg-gradient-to-l from-black/70 to-transparent transition-opacity", shadows.right ? "opacity-100" : "opacity-0")} />
       </div>
-      {q ? <p className="mt-2 text-xs text-zinc-500">The total row covers every campaign, not only the matches.</p> : null}
+      {q ? <p className="mt-2 text-xs text-zinc-400">The last row totals all {rows.length} campaigns, not only the matches.</p> : null}
     </div>
   );
+}
+
+/** Whether a horizontally scrolling box has more content to its right (re-measured on scroll and resize). */
+function useScrollShadows() {
+  const ref = useRef<HTMLDivElement>(null);
+  const [right, setRight] = useState(false);
+  const update = useCallback(() => {
+    const el = ref.current;
+    if (el) setRight(el.scrollLeft + el.clientWidth < el.scrollWidth - 1);
+  }, []);
+  useEffect(() => {
+    update();
+    window.addEventListener("resize", update);
+    return () => window.removeEventListener("resize", update);
+  }, [update]);
+  return { ref, right, update };
 }

@@ -46,19 +46,21 @@ export function KpiCard({
       data-currency={currency}
       data-value={value == null ? "" : String(value)}
     >
-      <p className="text-xs font-medium uppercase tracking-wide text-zinc-500">{def.label}</p>
-      <p className="mt-1 truncate text-xl font-semibold tabular-nums text-zinc-50 sm:text-2xl" title={formatMetric(metric, value, currency)}>
+      <p className="text-xs font-medium uppercase tracking-wide text-zinc-400">{def.label}</p>
+      {/* never truncated: the longest 13-month JPY/USD totals wrap at any width rather than hide digits */}
+      <p className="mt-1 text-lg font-semibold leading-tight tabular-nums text-zinc-50 [overflow-wrap:anywhere] sm:text-xl 2xl:text-2xl" data-kpi-value>
         {formatMetric(metric, value, currency)}
       </p>
       {compareLabel ? (
-        <p className="mt-1 flex flex-wrap items-baseline gap-x-2 text-xs text-zinc-500">
+        <p className="mt-1 flex flex-wrap items-baseline gap-x-2 text-xs text-zinc-400">
           <Delta value={delta ?? null} inverted={def.inverted} className="font-medium" />
-          <span className="truncate">
-            vs {formatMetric(metric, previous ?? null, currency, { compact: true })} {compareLabel}
+          {/* the previous value at the metric's own precision: "vs $1" beside a CPC of $0.72 reads as wrong */}
+          <span className="[overflow-wrap:anywhere]" data-previous={previous == null ? "" : String(previous)}>
+            vs {formatMetric(metric, previous ?? null, currency)} {compareLabel}
           </span>
         </p>
       ) : null}
-      {note ? <p className="mt-1 text-xs text-zinc-500">{note}</p> : null}
+      {note ? <p className="mt-1 text-xs text-zinc-400">{note}</p> : null}
     </div>
   );
 }

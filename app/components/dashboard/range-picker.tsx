@@ -63,7 +63,9 @@ export function RangePicker({
     if (form.current) submit(form.current, { preventScrollReset: true, replace: false });
   };
   return (
-    <Form ref={form} method="get" className="flex flex-wrap items-end gap-2" aria-label="Date range">
+    // keyed by the range in effect: the inputs are uncontrolled, so a new range (a preset applied on the
+    // server) remounts them and From/To always show the dates the numbers are for
+    <Form key={`${range}:${since}:${until}:${compare}:${account ?? ""}`} ref={form} method="get" className="flex flex-wrap items-end gap-2" aria-label="Date range">
       {Object.entries(keep).map(([k, v]) => (v ? <input key={k} type="hidden" name={k} value={v} /> : null))}
       <Labelled id={`${id}-range`} label="Range">
         <select id={`${id}-range`} name="range" defaultValue={range} onChange={onChange} className={selectClass}>

@@ -13,14 +13,15 @@ function parseTime(iso: string): number {
 }
 
 /** "updated 12 s ago", ticking in the browser. `serverNow` keeps the first render equal to the server's. */
-export function UpdatedAgo({ at, serverNow, prefix = "Updated" }: { at: string | null; serverNow: number; prefix?: string }) {
+export function UpdatedAgo({ at, serverNow, prefix = "Updated", syncing = false }: { at: string | null; serverNow: number; prefix?: string; /** a first import is running */ syncing?: boolean }) {
   const [now, setNow] = useState(serverNow);
   useEffect(() => {
     setNow(Date.now());
     const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
   }, [at]);
-  if (!at) return <span data-updated-ago="">{prefix} never</span>;
+  // numbers arrive chunk by chunk during the first import: "never" beside them would not be true
+  if (!at) return <span data-updated-ago="">{syncing ? "First import running" : `${prefix}: not yet`}</span>;
   const t = parseTime(at);
   const s = Math.max(0, Math.round((now - t) / 1000));
   const text = Number.isNaN(t) ? formatRelativeTime(at, now) : s < 60 ? `${s} s ago` : formatRelativeTime(at, now);

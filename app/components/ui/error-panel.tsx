@@ -38,14 +38,24 @@ export function ErrorPanel({ error, homeHref = "/", homeLabel = "Go to the start
 
 /**
  * The inline error for a route nested inside the app layout (the navigation stays usable): 404 says
- * what was not found, anything else that it could not be loaded. Details stay in the server log.
+ * what was not found, 403 what the role does not allow, another refusal (4xx) its plain reason;
+ * only a real failure (5xx) says it was logged, because only those are. Details stay in the server log.
  */
-export function RouteErrorAlert({ notFound, failed }: { notFound: string; failed: string }) {
+export function RouteErrorAlert({ notFound, failed, forbidden }: { notFound: string; failed: string; forbidden?: string }) {
   const error = useRouteError();
   const status = errorStatus(error);
+  if (status === 404) return <Alert tone="error" title="Not found">{notFound}</Alert>;
+  if (status === 403) {
+    return (
+      <Alert tone="warning" title="Not allowed">
+        <span data-status="403">{forbidden ?? MESSAGES[403]!.text}</span>
+      </Alert>
+    );
+  }
+  if (status < 500 && MESSAGES[status]) return <Alert tone="warning" title={MESSAGES[status]!.title}>{MESSAGES[status]!.text}</Alert>;
   return (
-    <Alert tone="error" title={status === 404 ? "Not found" : failed}>
-      {status === 404 ? notFound : "Try again in a moment. The error has been logged."}
+    <Alert tone="error" title={failed}>
+      Try again in a moment. The error has been logged.
     </Alert>
   );
 }

@@ -8,3 +8,4 @@ export { PageHeader, EmptyState } from "./page-header";
 export { NAV_ITEMS, navItemsFor, type NavItem, type NavRole } from "./nav";
 export { AuthShell, Logo } from "./auth-shell";
 export { ErrorPanel, RouteErrorAlert, errorStatus } from "./error-panel";
+export { ConfirmAction } from "./confirm";

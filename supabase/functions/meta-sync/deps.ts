@@ -1,13 +1,12 @@
 /**
  * The Deno wiring of the sync core (the same planner/runner/upsert modules the Node worker runs):
- * a Graph client without the Node env module, tokens read from the vault (Supabase Vault when
- * present), and the needs-reauth flag. Kept free of pino, pg-boss and Remix.
+ * a Graph client without the Node env module, and the token store the Node worker uses (tokens
+ * from the vault, the needs-reauth flag). Kept free of pino, pg-boss and Remix.
  */
 import postgres from "postgres";
-import type { TransactionSql } from "postgres";
 import { GraphClient } from "../../../app/.server/meta/graph.ts";
 import { RateGovernor } from "../../../app/.server/meta/governor.ts";
-import { readSecret } from "../../../app/.server/meta/vault.ts";
+import { getConnectionToken, markNeedsReauth } from "../../../app/.server/meta/token-store.ts";
 import type { SyncDeps } from "../../../app/.server/sync/runner.ts";
 import { DEFAULT_META_API_VERSION } from "../../../app/.server/meta/versions.ts";
 
@@ -32,32 +31,19 @@ export function connect(cfg: FunctionConfig) {
   return postgres(cfg.databaseUrl, { max: 3, prepare: false, onnotice: () => {}, connection: { application_name: "spendlane-meta-sync" } });
 }
 
-async function getToken(tx: TransactionSql, connectionId: string): Promise<string> {
-  const [c] = await tx<{ status: string; token_secret_id: string | null }[]>`
-    select status, token_secret_id from public.meta_connections where id = ${connectionId}`;
-  if (!c || c.status !== "active" || !c.token_secret_id) throw new Error("The Meta connection is not active");
-  return readSecret(tx as never, c.token_secret_id);
-}
-
-async function markNeedsReauth(tx: TransactionSql, connectionId: string, reason: string): Promise<void> {
-  const safe = reason.slice(0, 300);
-  await tx`update public.meta_connections set status = 'needs_reauth', status_reason = ${safe}, updated_at = now()
-    where id = ${connectionId} and status = 'active'`;
-  await tx`update public.ad_accounts set sync_status = 'needs_reauth', sync_error = ${safe}
-    where connection_id = ${connectionId} and sync_status <> 'needs_reauth'`;
-}
-
 export function denoSyncDeps(cfg: FunctionConfig, sql: ReturnType<typeof connect>, overrides: Partial<SyncDeps> = {}): SyncDeps {
   const governor = new RateGovernor();
+  const log: SyncDeps["log"] = {
+    info: (o, m) => console.log(JSON.stringify({ level: "info", msg: m, ...o })),
+    warn: (o, m) => console.warn(JSON.stringify({ level: "warn", msg: m, ...o })),
+  };
   return {
     sql,
     graphFor: (token) => new GraphClient({ accessToken: token, appSecret: cfg.appSecret, graphUrl: cfg.graphUrl, version: cfg.apiVersion, governor }),
-    getToken,
-    markNeedsReauth,
-    log: {
-      info: (o, m) => console.log(JSON.stringify({ level: "info", msg: m, ...o })),
-      warn: (o, m) => console.warn(JSON.stringify({ level: "warn", msg: m, ...o })),
-    },
+    // The same token store as the Node worker: expiry checked, the needs-reauth flip audited.
+    getToken: (tx, connectionId) => getConnectionToken(tx, connectionId),
+    markNeedsReauth: (tx, connectionId, reason) => markNeedsReauth(tx, connectionId, reason, log),
+    log,
     // An edge invocation has a wall-clock limit: sit out short rate-limit waits only.
     maxRateLimitWaitMs: 30_000,
     ...overrides,

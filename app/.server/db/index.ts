@@ -1,1 +1,0 @@
-export { asUser, asService, sql, configureDatabase, closeDatabase, type Sql, type Tx } from "./connection";
