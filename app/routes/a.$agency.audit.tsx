@@ -37,7 +37,8 @@ export default function Audit() {
                 <time className="w-44 shrink-0 text-xs text-zinc-400" dateTime={new Date(e.createdAt).toISOString()}>
                   {timeFmt.format(new Date(e.createdAt))}
                 </time>
-                <span className="min-w-0 flex-1 text-zinc-200" data-action={e.action}>{e.sentence}</span>
+                {/* at 375 px the sentence goes below the time; ids in parentheses may break */}
+                <span className="min-w-0 flex-1 basis-64 [overflow-wrap:anywhere] text-zinc-200" data-action={e.action}>{e.sentence}</span>
               </li>
             ))}
           </ol>
