@@ -5,8 +5,8 @@ import { DEMO_ACCOUNTS, buildDemoCampaign, type DemoAccountTemplate } from "./de
  * Publisher platforms the emulator delivers on. Meta's list is open-ended (threads since 2025, position
  * `threads_feed`); consumers must not assume these are all there is.
  */
-export const PLATFORMS = ["facebook", "instagram", "audience_network", "messenger", "threads"] as const;
-export type Platform = (typeof PLATFORMS)[number];
+import { PLATFORMS, type Platform } from "./platforms";
+export { PLATFORMS, type Platform } from "./platforms";
 
 export const CURRENCIES: Record<string, { offset: number; usdRate: number }> = {
   USD: { offset: 100, usdRate: 1 },
