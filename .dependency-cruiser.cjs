@@ -26,7 +26,8 @@ module.exports = {
     {
       name: "meta-is-a-leaf",
       severity: "error",
-      comment: "meta/ talks to Meta and keeps tokens; it uses only the database, env, logger and errors. Orchestration (attach, then sync) lives in connections/.",
+      comment:
+        "meta/ talks to Meta and keeps tokens; it uses only the database, env, logger and errors. Orchestration (attach, then sync) lives in connections/.",
       from: { path: "^app/\\.server/meta/" },
       to: { path: "^app/", pathNot: "^app/\\.server/(meta/|db/|env\\.ts$|logger\\.ts$|errors\\.ts$)" },
     },

@@ -32,14 +32,31 @@ try {
   const a = t.accounts[0]!;
   const measure = async (kind: "backfill" | "incremental" | "restatement") => {
     await control(emu, "POST", "/calls/reset");
-    const r = await sync(emu, { adAccountId: a.id, kind }, { breakdownHistoryDays: 400, pageSize: PAGE, graphTimeoutMs: 30_000 /* production's bound: the in-process emulator computes reports on its POST */ });
+    const r = await sync(
+      emu,
+      { adAccountId: a.id, kind },
+      { breakdownHistoryDays: 400, pageSize: PAGE, graphTimeoutMs: 30_000 /* production's bound: the in-process emulator computes reports on its POST */ },
+    );
     if (r.status !== "succeeded") throw new Error(`${kind}: ${r.status} ${r.error}`);
     const calls = await control(emu, "GET", "/calls");
     const emulatorCalls = calls.total;
-    return { kind, days: r.days, rows: r.rows, apiCalls: r.apiCalls, emulatorCalls, callsPerAccountDay: Number((emulatorCalls / r.days).toFixed(3)), byKind: calls.byKind, durationMs: r.durationMs };
+    return {
+      kind,
+      days: r.days,
+      rows: r.rows,
+      apiCalls: r.apiCalls,
+      emulatorCalls,
+      callsPerAccountDay: Number((emulatorCalls / r.days).toFixed(3)),
+      byKind: calls.byKind,
+      durationMs: r.durationMs,
+    };
   };
   const results = [await measure("backfill"), await measure("incremental"), await measure("restatement")];
-  const out = { measuredAt: new Date().toISOString(), setup: `1 ad account x ${CAMPAIGNS} campaigns (2-6 ad sets each, 1-5 ads per ad set) x 4 platforms, ${MONTHS}-month backfill, emulator seed sync-tests, page size ${PAGE}, async report runs for ranges > 7 days (30-day chunks); ad-level read on every pass, 4 breakdown reads per chunk on backfill and restatement`, results };
+  const out = {
+    measuredAt: new Date().toISOString(),
+    setup: `1 ad account x ${CAMPAIGNS} campaigns (2-6 ad sets each, 1-5 ads per ad set) x 4 platforms, ${MONTHS}-month backfill, emulator seed sync-tests, page size ${PAGE}, async report runs for ranges > 7 days (30-day chunks); ad-level read on every pass, 4 breakdown reads per chunk on backfill and restatement`,
+    results,
+  };
   fs.mkdirSync("bench/results", { recursive: true });
   fs.writeFileSync("bench/results/api-calls.json", JSON.stringify(out, null, 2) + "\n");
   console.log(JSON.stringify(out, null, 2));

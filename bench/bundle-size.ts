@@ -31,7 +31,9 @@ const gz = (file: string) => gzipSync(fs.readFileSync(path.join(root, "build/cli
 
 /** Entries on the workspace page: the client entry, root and the route chain down to the dashboard. */
 const routeKeys = Object.keys(manifest).filter((k) =>
-  /(^|\/)entry\.client|(^|\/)root\.tsx(\?|$)|routes\/a\.\$agency\.tsx(\?|$)|routes\/a\.\$agency\.w\.\$workspace\.tsx(\?|$)|routes\/a\.\$agency\.w\.\$workspace\._index\.tsx(\?|$)/.test(k),
+  /(^|\/)entry\.client|(^|\/)root\.tsx(\?|$)|routes\/a\.\$agency\.tsx(\?|$)|routes\/a\.\$agency\.w\.\$workspace\.tsx(\?|$)|routes\/a\.\$agency\.w\.\$workspace\._index\.tsx(\?|$)/.test(
+    k,
+  ),
 );
 // The Remix client entry is keyed by the dev package path; include every entry chunk.
 for (const [k, c] of Object.entries(manifest)) if (c.isEntry && !routeKeys.includes(k) && /entry/.test(k)) routeKeys.push(k);

@@ -108,7 +108,9 @@ async function main() {
     await tx`update public.data_versions set version = version + 1 where agency_id = ${ids.many}`;
   });
   await sql()`analyze`;
-  const manyRows = Number((await sql()`select count(*) from public.insights_daily d join public.workspaces w on w.id = d.workspace_id where w.agency_id = ${ids.many}`)[0].count);
+  const manyRows = Number(
+    (await sql()`select count(*) from public.insights_daily d join public.workspaces w on w.id = d.workspace_id where w.agency_id = ${ids.many}`)[0].count,
+  );
   const seedMs = Date.now() - seedStart;
   const cookie = (await createUserSession(new Request("http://localhost/login"), ids.owner)).split(";")[0];
   await db.close();

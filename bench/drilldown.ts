@@ -122,8 +122,19 @@ async function main() {
   const adset = await measure("adset", (i) => `${1001 + (i % CAMPAIGNS)}${1 + (i % 5)}`);
   const out = {
     measuredAt: new Date().toISOString(),
-    machine: `${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ""}, load ${os.loadavg().map((x) => x.toFixed(1)).join("/")}`,
-    setup: { campaigns: CAMPAIGNS, adSets: CAMPAIGNS * 5, ads: CAMPAIGNS * 15, adDayPlatformRows: rows, breakdownRows: bRows, otherClients: 300, seedSeconds: +(seedMs / 1000).toFixed(1) },
+    machine: `${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ""}, load ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join("/")}`,
+    setup: {
+      campaigns: CAMPAIGNS,
+      adSets: CAMPAIGNS * 5,
+      ads: CAMPAIGNS * 15,
+      adDayPlatformRows: rows,
+      breakdownRows: bRows,
+      otherClients: 300,
+      seedSeconds: +(seedMs / 1000).toFixed(1),
+    },
     budgets: { coldP99Ms: 150, warmP99Ms: 20 },
     campaignPage: campaign,
     adsetPage: adset,

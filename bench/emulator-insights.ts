@@ -34,10 +34,26 @@ async function main() {
 
   const scenarios: Array<{ name: string; params: Record<string, string> }> = [
     { name: "account, last_30d, all_days", params: { date_preset: "last_30d", fields: "spend,impressions,clicks,reach,ctr,cpc,cpm" } },
-    { name: "campaign level, last_7d, daily", params: { level: "campaign", date_preset: "last_7d", time_increment: "1", fields: "campaign_id,spend,impressions,clicks,reach,actions,action_values", limit: "500" } },
+    {
+      name: "campaign level, last_7d, daily",
+      params: {
+        level: "campaign",
+        date_preset: "last_7d",
+        time_increment: "1",
+        fields: "campaign_id,spend,impressions,clicks,reach,actions,action_values",
+        limit: "500",
+      },
+    },
     {
       name: "campaign level, last_28d, daily, publisher_platform",
-      params: { level: "campaign", date_preset: "last_28d", time_increment: "1", breakdowns: "publisher_platform", fields: "campaign_id,spend,impressions,reach,actions", limit: "500" },
+      params: {
+        level: "campaign",
+        date_preset: "last_28d",
+        time_increment: "1",
+        breakdowns: "publisher_platform",
+        fields: "campaign_id,spend,impressions,reach,actions",
+        limit: "500",
+      },
     },
   ];
   const durationMs = Number(process.env.BENCH_MS ?? 3000);
@@ -72,8 +88,12 @@ async function main() {
     const t = performance.now();
     while (performance.now() - t < durationMs / 2) {
       const r = await em.emulator.graph({
-        method: "GET", version: "v26.0", path: [accounts[n % accounts.length]!, "insights"],
-        params: { ...s.params, ...shifted(s.params, n + 1000), access_token }, headers: {}, baseUrl: em.url,
+        method: "GET",
+        version: "v26.0",
+        path: [accounts[n % accounts.length]!, "insights"],
+        params: { ...s.params, ...shifted(s.params, n + 1000), access_token },
+        headers: {},
+        baseUrl: em.url,
       });
       if (r.status !== 200) throw new Error(JSON.stringify(r.body));
       n++;

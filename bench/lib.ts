@@ -41,7 +41,17 @@ export async function startServer(env: Record<string, string>, opts: { stderr?: 
   const server = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/index.ts")], {
     cwd: root,
     // production outside the demo needs its public origin (APP_URL)
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), SPENDLANE_DEMO: "0", APP_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: "silent", SESSION_SECRET, VAULT_KEY, ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      SPENDLANE_DEMO: "0",
+      APP_URL: `http://127.0.0.1:${port}`,
+      LOG_LEVEL: "silent",
+      SESSION_SECRET,
+      VAULT_KEY,
+      ...env,
+    },
     stdio: ["ignore", "ignore", opts.stderr ?? "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;

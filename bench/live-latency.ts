@@ -69,7 +69,10 @@ export async function startLiveWorld(engine: Engine, opts: { workspaces?: number
     const jwtSecret = "live-bench-supabase-jwt-secret-0123456789abcdef";
     const standIn = await startRealtimeStandIn({ databaseUrl: databaseUrl!, jwtSecret });
     realtime = standIn;
-    const anonKey = await new SignJWT({ role: "anon" }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setExpirationTime("1d").sign(new TextEncoder().encode(jwtSecret));
+    const anonKey = await new SignJWT({ role: "anon" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setExpirationTime("1d")
+      .sign(new TextEncoder().encode(jwtSecret));
     supabaseEnv = { SUPABASE_URL: standIn.url, SUPABASE_ANON_KEY: anonKey, SUPABASE_JWT_SECRET: jwtSecret };
   } else if (engine === "postgres") {
     const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
@@ -196,7 +199,10 @@ async function measure(engine: Engine, changes: number) {
       const w = window as unknown as { __changes: { value: string; t: number }[] };
       w.__changes = [];
       const card = document.querySelector('[data-metric="spend"]')!;
-      new MutationObserver(() => w.__changes.push({ value: card.getAttribute("data-value") ?? "", t: Date.now() })).observe(card, { attributes: true, attributeFilter: ["data-value"] });
+      new MutationObserver(() => w.__changes.push({ value: card.getAttribute("data-value") ?? "", t: Date.now() })).observe(card, {
+        attributes: true,
+        attributeFilter: ["data-value"],
+      });
     });
     const latencies: number[] = [];
     let misses = 0;
@@ -237,7 +243,9 @@ async function main() {
   }
   // A run of some engines keeps the others' last figures (each result carries its own date).
   const file = path.join(root, "bench/results/live-latency.json");
-  const previous = fs.existsSync(file) ? ((JSON.parse(fs.readFileSync(file, "utf8")) as { date?: string; results?: { engine: Engine; date?: string }[] }) ?? {}) : {};
+  const previous = fs.existsSync(file)
+    ? ((JSON.parse(fs.readFileSync(file, "utf8")) as { date?: string; results?: { engine: Engine; date?: string }[] }) ?? {})
+    : {};
   const kept = (previous.results ?? []).filter((r) => !engines.includes(r.engine)).map((r) => ({ date: previous.date, ...r }));
   const now = new Date().toISOString();
   const out = {
@@ -250,7 +258,13 @@ async function main() {
   };
   fs.mkdirSync(path.join(root, "bench/results"), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
-  process.stdout.write(JSON.stringify(results.map(({ samplesMs, ...r }) => r), null, 2) + "\n");
+  process.stdout.write(
+    JSON.stringify(
+      results.map(({ samplesMs, ...r }) => r),
+      null,
+      2,
+    ) + "\n",
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -76,7 +76,10 @@ async function main() {
       workspaceData10conn: figures(warmData),
       warmThroughputVsHealthz: +(warmData.requests.average / healthz.requests.average).toFixed(3),
       workspacePage100conn30s: figures(load),
-      budget: { warmThroughputAtLeast30pctOfBare: warmData.requests.average / healthz.requests.average >= 0.3, zeroErrors: load.errors + load.timeouts + load.non2xx === 0 },
+      budget: {
+        warmThroughputAtLeast30pctOfBare: warmData.requests.average / healthz.requests.average >= 0.3,
+        zeroErrors: load.errors + load.timeouts + load.non2xx === 0,
+      },
     };
     fs.mkdirSync(path.join(root, "bench/results"), { recursive: true });
     fs.writeFileSync(path.join(root, "bench/results/load-workspace.json"), JSON.stringify(result, null, 2) + "\n");

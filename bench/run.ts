@@ -35,7 +35,10 @@ const only = (() => {
 function runOne(script: string, minutes: number): Promise<{ code: number | null; ms: number; timedOut: boolean }> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, LOG_LEVEL: "silent" } });
+    const child = spawn(process.execPath, ["--import", "tsx", script], {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, LOG_LEVEL: "silent" },
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -96,7 +99,13 @@ async function main() {
   const summary = {
     date: new Date().toISOString(),
     commit,
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, loadAverage1m: os.loadavg()[0] },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGB: +(os.totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+      loadAverage1m: os.loadavg()[0],
+    },
     durationSeconds: Math.round((Date.now() - started) / 1000),
     status,
     results,
@@ -109,7 +118,9 @@ async function main() {
     if (st.startsWith("not run now")) continue;
     for (const [k, v] of headline(results[name]).slice(0, 14)) rows.push(`  ${k.padEnd(52)} ${Number.isInteger(v) ? v : v.toFixed(3)}`);
   }
-  process.stdout.write(`\nBenchmarks on ${summary.machine.cpus} cores (${summary.machine.cpuModel}), commit ${commit}, ${summary.durationSeconds} s\n${rows.join("\n")}\n\nWrote bench/results.json\n`);
+  process.stdout.write(
+    `\nBenchmarks on ${summary.machine.cpus} cores (${summary.machine.cpuModel}), commit ${commit}, ${summary.durationSeconds} s\n${rows.join("\n")}\n\nWrote bench/results.json\n`,
+  );
   if (Object.values(status).some((s) => !s.startsWith("ok") && !s.startsWith("not run now"))) process.exitCode = 1;
 }
 

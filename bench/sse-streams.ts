@@ -115,7 +115,11 @@ async function main() {
       errors: errors.length,
       errorSamples: errors.slice(0, 5),
       deliveryLatencyMs: summary(latencies),
-      serverRssMb: { before: Math.round(rssBefore / 102.4) / 10, withStreams: Math.round(rssOpen / 102.4) / 10, perStreamKb: Math.round((rssOpen - rssBefore) / STREAMS) },
+      serverRssMb: {
+        before: Math.round(rssBefore / 102.4) / 10,
+        withStreams: Math.round(rssOpen / 102.4) / 10,
+        perStreamKb: Math.round((rssOpen - rssBefore) / STREAMS),
+      },
     };
     fs.mkdirSync(path.join(root, "bench/results"), { recursive: true });
     fs.writeFileSync(path.join(root, "bench/results/sse-streams.json"), JSON.stringify(out, null, 2) + "\n");

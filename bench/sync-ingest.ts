@@ -40,7 +40,10 @@ function makeRows(days: number): FactRow[] {
           linkClicks: String(5 + (n % 400)),
           conversions: purchases,
           conversionValue: `${(n % 700) * 3}.50`,
-          actions: [{ action_type: "link_click", value: String(5 + (n % 400)) }, { action_type: "omni_purchase", value: purchases }],
+          actions: [
+            { action_type: "link_click", value: String(5 + (n % 400)) },
+            { action_type: "omni_purchase", value: purchases },
+          ],
           actionValues: [{ action_type: "omni_purchase", value: `${(n % 700) * 3}.50` }],
           attribution: "7d_click,1d_view",
         });
@@ -54,8 +57,10 @@ async function tenant(sql: postgres.Sql, tag: string) {
     const [ag] = await tx`insert into public.agencies (name, slug) values ('Bench', ${`bench-${tag}-${Date.now() % 1e9}`}) returning id`;
     const [ws] = await tx`insert into public.workspaces (agency_id, name, slug) values (${ag!.id}, 'Client', 'client') returning id`;
     const mk = async (n: number) =>
-      (await tx`insert into public.ad_accounts (agency_id, workspace_id, meta_account_id, name, currency, timezone_name)
-        values (${ag!.id}, ${ws!.id}, ${`act_9${n}${Date.now() % 1e6}`}, 'Bench', 'USD', 'UTC') returning id`)[0]!.id as string;
+      (
+        await tx`insert into public.ad_accounts (agency_id, workspace_id, meta_account_id, name, currency, timezone_name)
+        values (${ag!.id}, ${ws!.id}, ${`act_9${n}${Date.now() % 1e6}`}, 'Bench', 'USD', 'UTC') returning id`
+      )[0]!.id as string;
     return { workspaceId: ws!.id as string, upsertAccount: await mk(1), copyAccount: await mk(2) };
   });
 }
@@ -79,7 +84,14 @@ async function measure(engine: string, url: string, days: number, withCopy = tru
     console.error(`${engine}: write path done (${rows.length} rows, ${Math.round(upsertMs)} ms)`);
     if (!withCopy) {
       // COPY FROM STDIN does not get through pglite-socket 0.2.17 (the socket closes: EPIPE).
-      return { engine, rows: rows.length, chunkDays: CHUNK_DAYS, upsertMs: Math.round(upsertMs), upsertRowsPerSec: Math.round(rows.length / (upsertMs / 1000)), copy: "not supported through pglite-socket" };
+      return {
+        engine,
+        rows: rows.length,
+        chunkDays: CHUNK_DAYS,
+        upsertMs: Math.round(upsertMs),
+        upsertRowsPerSec: Math.round(rows.length / (upsertMs / 1000)),
+        copy: "not supported through pglite-socket",
+      };
     }
     // COPY of the same rows (one stream, no conflict handling, no delete).
     const t1 = performance.now();
@@ -87,18 +99,43 @@ async function measure(engine: string, url: string, days: number, withCopy = tru
       impressions, clicks, link_clicks, conversions, conversion_value, actions, action_values) from stdin`.writable();
     const lines = function* () {
       for (const r of rows) {
-        yield [t.copyAccount, t.workspaceId, r.campaignId, r.date, r.platform, r.spend, r.impressions, r.clicks, r.linkClicks, r.conversions, r.conversionValue,
-          tsvEscape(JSON.stringify(r.actions)), tsvEscape(JSON.stringify(r.actionValues))].join("\t") + "\n";
+        yield (
+          [
+            t.copyAccount,
+            t.workspaceId,
+            r.campaignId,
+            r.date,
+            r.platform,
+            r.spend,
+            r.impressions,
+            r.clicks,
+            r.linkClicks,
+            r.conversions,
+            r.conversionValue,
+            tsvEscape(JSON.stringify(r.actions)),
+            tsvEscape(JSON.stringify(r.actionValues)),
+          ].join("\t") + "\n"
+        );
       }
     };
     await pipeline(Readable.from(lines()), writable as unknown as Writable);
     const copyMs = performance.now() - t1;
-    const [check] = await sql`select count(*) filter (where ad_account_id = ${t.upsertAccount})::int as a, count(*) filter (where ad_account_id = ${t.copyAccount})::int as b
+    const [check] =
+      await sql`select count(*) filter (where ad_account_id = ${t.upsertAccount})::int as a, count(*) filter (where ad_account_id = ${t.copyAccount})::int as b
       from public.insights_daily where ad_account_id in (${t.upsertAccount}, ${t.copyAccount})`;
     if (check!.a !== rows.length || check!.b !== rows.length) throw new Error(`row counts differ: ${JSON.stringify(check)} vs ${rows.length}`);
     const upsertRps = Math.round(rows.length / (upsertMs / 1000));
     const copyRps = Math.round(rows.length / (copyMs / 1000));
-    return { engine, rows: rows.length, chunkDays: CHUNK_DAYS, upsertMs: Math.round(upsertMs), copyMs: Math.round(copyMs), upsertRowsPerSec: upsertRps, copyRowsPerSec: copyRps, ratioToCopy: Number((upsertRps / copyRps).toFixed(3)) };
+    return {
+      engine,
+      rows: rows.length,
+      chunkDays: CHUNK_DAYS,
+      upsertMs: Math.round(upsertMs),
+      copyMs: Math.round(copyMs),
+      upsertRowsPerSec: upsertRps,
+      copyRowsPerSec: copyRps,
+      ratioToCopy: Number((upsertRps / copyRps).toFixed(3)),
+    };
   } finally {
     await sql.end({ timeout: 5 });
   }
@@ -119,7 +156,14 @@ const base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 
     const med = (xs: number[]) => xs.sort((a, b) => a - b)[1]!;
     const up = med(rounds.map((r) => r.upsertRowsPerSec));
     const cp = med(rounds.map((r) => r.copyRowsPerSec!));
-    results.push({ engine: "postgres", rows: rounds[0]!.rows, medianUpsertRowsPerSec: up, medianCopyRowsPerSec: cp, ratioToCopy: Number((up / cp).toFixed(3)), rounds });
+    results.push({
+      engine: "postgres",
+      rows: rounds[0]!.rows,
+      medianUpsertRowsPerSec: up,
+      medianCopyRowsPerSec: cp,
+      ratioToCopy: Number((up / cp).toFixed(3)),
+      rounds,
+    });
   } finally {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
@@ -133,7 +177,11 @@ const base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 
     await emb.stop();
   }
 }
-const out = { measuredAt: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => Number(x.toFixed(2))), node: process.version }, results };
+const out = {
+  measuredAt: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => Number(x.toFixed(2))), node: process.version },
+  results,
+};
 fs.mkdirSync("bench/results", { recursive: true });
 fs.writeFileSync("bench/results/sync-ingest.json", JSON.stringify(out, null, 2) + "\n");
 console.log(JSON.stringify(out, null, 2));

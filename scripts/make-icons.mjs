@@ -7,10 +7,16 @@ import { PNG } from "pngjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const BLUE = [0x25, 0x63, 0xeb];
-const LINE = [[8, 21], [13, 15], [17, 18], [24, 10]]; // in the 32-unit box of favicon.svg
+const LINE = [
+  [8, 21],
+  [13, 15],
+  [17, 18],
+  [24, 10],
+]; // in the 32-unit box of favicon.svg
 
 function segDist(px, py, [ax, ay], [bx, by]) {
-  const dx = bx - ax, dy = by - ay;
+  const dx = bx - ax,
+    dy = by - ay;
   const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)));
   return Math.hypot(px - ax - t * dx, py - ay - t * dy);
 }
@@ -21,20 +27,25 @@ function draw(size, { radius = 8, scale = 1 } = {}) {
   const ss = 4; // supersampling per axis
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      let bg = 0, fg = 0;
+      let bg = 0,
+        fg = 0;
       for (let sy = 0; sy < ss; sy++) {
         for (let sx = 0; sx < ss; sx++) {
-          const u = ((x + (sx + 0.5) / ss) / size) * 32, v = ((y + (sy + 0.5) / ss) / size) * 32;
-          const cx = Math.max(radius - u, 0, u - (32 - radius)), cy = Math.max(radius - v, 0, v - (32 - radius));
+          const u = ((x + (sx + 0.5) / ss) / size) * 32,
+            v = ((y + (sy + 0.5) / ss) / size) * 32;
+          const cx = Math.max(radius - u, 0, u - (32 - radius)),
+            cy = Math.max(radius - v, 0, v - (32 - radius));
           if (radius > 0 && Math.hypot(cx, cy) > radius) continue;
           bg++;
-          const mu = 16 + (u - 16) / scale, mv = 16 + (v - 16) / scale;
+          const mu = 16 + (u - 16) / scale,
+            mv = 16 + (v - 16) / scale;
           let d = Infinity;
           for (let i = 1; i < LINE.length; i++) d = Math.min(d, segDist(mu, mv, LINE[i - 1], LINE[i]));
           if (d <= 1.25) fg++;
         }
       }
-      const n = ss * ss, i = (y * size + x) * 4;
+      const n = ss * ss,
+        i = (y * size + x) * 4;
       const f = bg ? fg / bg : 0;
       for (let c = 0; c < 3; c++) png.data[i + c] = Math.round(BLUE[c] * (1 - f) + 255 * f);
       png.data[i + 3] = Math.round((bg / n) * 255);

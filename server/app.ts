@@ -79,7 +79,10 @@ function requestContext(req: ExpressRequest, res: ExpressResponse, next: NextFun
     };
     if (line.status >= 500) logger.error(line, "request");
     else logger.info(line, "request");
-    httpDuration.observe({ route: routeLabel(req.path, line.status), method: req.method, status: `${Math.floor(line.status / 100)}xx` }, line.durationMs / 1000);
+    httpDuration.observe(
+      { route: routeLabel(req.path, line.status), method: req.method, status: `${Math.floor(line.status / 100)}xx` },
+      line.durationMs / 1000,
+    );
   };
   res.on("finish", done);
   res.on("close", done);
@@ -94,11 +97,7 @@ function baselineHeaders(production: boolean) {
   };
 }
 
-export function createApp(
-  build: ServerBuild | (() => Promise<ServerBuild>),
-  runtime: AppRuntime,
-  options: AppOptions = {},
-): Express {
+export function createApp(build: ServerBuild | (() => Promise<ServerBuild>), runtime: AppRuntime, options: AppOptions = {}): Express {
   const production = runtime.env.NODE_ENV === "production";
   const app = express();
   app.disable("x-powered-by");
@@ -118,7 +117,8 @@ export function createApp(
     // Prometheus on the public port only with the bearer token (METRICS_PORT serves it internally).
     const token = runtime.env.METRICS_TOKEN;
     app.get("/metrics", (req, res, next) => {
-      if (!metricsAuthorized(req.get("authorization"), token)) return void res.status(401).set("WWW-Authenticate", "Bearer").type("text/plain").send("Unauthorized");
+      if (!metricsAuthorized(req.get("authorization"), token))
+        return void res.status(401).set("WWW-Authenticate", "Bearer").type("text/plain").send("Unauthorized");
       metricsText().then((m) => res.status(200).set("Cache-Control", "no-store").type(m.contentType).send(m.body), next);
     });
   }

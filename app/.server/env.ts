@@ -9,13 +9,9 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { DEFAULT_META_API_VERSION } from "./meta/versions";
 
-const bool = z
-  .enum(["1", "0", "true", "false", "yes", "no", ""])
-  .transform((v) => v === "1" || v === "true" || v === "yes");
+const bool = z.enum(["1", "0", "true", "false", "yes", "no", ""]).transform((v) => v === "1" || v === "true" || v === "yes");
 
-const base64Key = z
-  .string()
-  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded");
+const base64Key = z.string().refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded");
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -26,13 +22,19 @@ export const envSchema = z.object({
   SESSION_SECRET: z.string().min(32).optional(),
   /** AES-256-GCM key for the token vault when Supabase Vault is absent; `kid:base64,...` lists allow rotation. */
   VAULT_KEY: base64Key.optional(),
-  VAULT_KEY_ID: z.string().regex(/^[a-z0-9_-]{1,32}$/).default("k1"),
+  VAULT_KEY_ID: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,32}$/)
+    .default("k1"),
   /** Older keys still accepted for decryption: "kid:base64key,kid2:base64key2". */
   VAULT_OLD_KEYS: z.string().optional(),
   META_GRAPH_URL: z.string().url().default("https://graph.facebook.com"),
   META_WEB_URL: z.string().url().default("https://www.facebook.com"),
   /** Marketing API version; default the newest live one (meta/versions.ts, ADR 0070). */
-  META_API_VERSION: z.string().regex(/^v\d+\.\d+$/, "must look like v27.0").default(DEFAULT_META_API_VERSION),
+  META_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, "must look like v27.0")
+    .default(DEFAULT_META_API_VERSION),
   META_APP_ID: z.string().optional(),
   META_APP_SECRET: z.string().optional(),
   META_LOGIN_CONFIG_ID: z.string().optional(),

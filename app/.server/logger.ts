@@ -61,10 +61,7 @@ export function loggablePath(pathname: string): string {
 export function maskSecrets(text: string): string {
   return loggablePath(text)
     .replace(/\bEAA[A-Za-z0-9]{10,}\b/g, "EAA[redacted]")
-    .replace(
-      /((?:access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|code|token|signed_request|password)=)[^&\s"']+/gi,
-      "$1[redacted]",
-    )
+    .replace(/((?:access_token|input_token|fb_exchange_token|client_secret|appsecret_proof|code|token|signed_request|password)=)[^&\s"']+/gi, "$1[redacted]")
     .replace(/("(?:access_token|input_token|client_secret|appsecret_proof|code|token|password|signed_request)"\s*:\s*")[^"]*"/gi, '$1[redacted]"')
     .replace(/(Bearer|OAuth)\s+[A-Za-z0-9._~+/=-]{8,}/g, "$1 [redacted]")
     .replace(/\b(__session|__Host-[\w-]+|session|sid)=[^;\s"']+/g, "$1=[redacted]");

@@ -106,13 +106,19 @@ export default function AgencyOverview() {
           <div className="flex items-center gap-3 text-xs text-zinc-400">
             {/* with no client there is nothing to keep live: no "Offline" next to an empty list */}
             {d.total > 0 ? <LiveDot connected={live.connected} /> : null}
-            {d.canManage ? <ButtonLink to={`${base}/clients`} size="sm">Add client</ButtonLink> : null}
+            {d.canManage ? (
+              <ButtonLink to={`${base}/clients`} size="sm">
+                Add client
+              </ButtonLink>
+            ) : null}
           </div>
         }
       />
       {d.setup ? <SetupChecklist steps={d.setup.steps} done={d.setup.done} /> : null}
       {d.notices.map((n) => (
-        <Alert key={n} tone="warning">{n}</Alert>
+        <Alert key={n} tone="warning">
+          {n}
+        </Alert>
       ))}
       {result && "error" in result ? <Alert tone="error">{result.error}</Alert> : null}
       {result && "ok" in result ? (
@@ -121,7 +127,9 @@ export default function AgencyOverview() {
           {result.undo ? (
             <Form method="post" preventScrollReset className="ml-2 inline">
               <input type="hidden" name="workspaceId" value={result.undo} />
-              <button type="submit" name="intent" value="restore" className="font-medium underline">Undo</button>
+              <button type="submit" name="intent" value="restore" className="font-medium underline">
+                Undo
+              </button>
             </Form>
           ) : null}
         </Alert>
@@ -129,17 +137,34 @@ export default function AgencyOverview() {
 
       {/* a new agency: no range or search over nothing */}
       {d.total > 0 || d.query.q ? (
-      <div className="flex flex-col gap-3 lg:flex-row lg:items-end lg:justify-between">
-        <RangePicker range={d.range.preset} compare={d.range.compare} since={d.range.since} until={d.range.until} keep={keep} />
-        <Form method="get" role="search" className="flex gap-2">
-          {Object.entries({ range: params.get("range"), compare: params.get("compare"), since: params.get("since"), until: params.get("until"), sort: d.query.sort, dir: d.query.dir, archived: d.query.archived }).map(([k, v]) =>
-            v ? <input key={k} type="hidden" name={k} value={v} /> : null,
-          )}
-          <label htmlFor="client-search" className="sr-only">Search clients</label>
-          <input id="client-search" type="search" name="q" defaultValue={d.query.q ?? ""} placeholder="Search clients" className="w-full rounded-lg border border-zinc-700 bg-zinc-900 px-3 py-1.5 text-sm text-zinc-100 placeholder:text-zinc-500 lg:w-56" />
-          <button type="submit" className="rounded-lg border border-zinc-700 px-3 text-sm text-zinc-300 hover:bg-zinc-800">Search</button>
-        </Form>
-      </div>
+        <div className="flex flex-col gap-3 lg:flex-row lg:items-end lg:justify-between">
+          <RangePicker range={d.range.preset} compare={d.range.compare} since={d.range.since} until={d.range.until} keep={keep} />
+          <Form method="get" role="search" className="flex gap-2">
+            {Object.entries({
+              range: params.get("range"),
+              compare: params.get("compare"),
+              since: params.get("since"),
+              until: params.get("until"),
+              sort: d.query.sort,
+              dir: d.query.dir,
+              archived: d.query.archived,
+            }).map(([k, v]) => (v ? <input key={k} type="hidden" name={k} value={v} /> : null))}
+            <label htmlFor="client-search" className="sr-only">
+              Search clients
+            </label>
+            <input
+              id="client-search"
+              type="search"
+              name="q"
+              defaultValue={d.query.q ?? ""}
+              placeholder="Search clients"
+              className="w-full rounded-lg border border-zinc-700 bg-zinc-900 px-3 py-1.5 text-sm text-zinc-100 placeholder:text-zinc-500 lg:w-56"
+            />
+            <button type="submit" className="rounded-lg border border-zinc-700 px-3 text-sm text-zinc-300 hover:bg-zinc-800">
+              Search
+            </button>
+          </Form>
+        </div>
       ) : null}
 
       {d.totals.length > 0 ? (
@@ -162,7 +187,10 @@ export default function AgencyOverview() {
       ) : null}
 
       {d.rows.length === 0 ? (
-        <EmptyState title={d.query.q ? `No client matches “${d.query.q}”` : "No clients yet"} action={d.canManage && !d.query.q ? <ButtonLink to={`${base}/clients`}>Add client</ButtonLink> : undefined}>
+        <EmptyState
+          title={d.query.q ? `No client matches “${d.query.q}”` : "No clients yet"}
+          action={d.canManage && !d.query.q ? <ButtonLink to={`${base}/clients`}>Add client</ButtonLink> : undefined}
+        >
           {d.query.q ? null : "Add a client, then connect its Meta ad accounts."}
         </EmptyState>
       ) : (
@@ -171,16 +199,31 @@ export default function AgencyOverview() {
             <thead className="border-b border-zinc-800 bg-zinc-900 text-xs text-zinc-400">
               <tr>
                 {SORTS.map(([key, label]) => (
-                  <th key={key} scope="col" aria-sort={sort === key ? (dir === "asc" ? "ascending" : "descending") : undefined} className={cx("whitespace-nowrap px-3 py-2 font-medium", key === "name" ? "text-left" : "text-right")}>
+                  <th
+                    key={key}
+                    scope="col"
+                    aria-sort={sort === key ? (dir === "asc" ? "ascending" : "descending") : undefined}
+                    className={cx("whitespace-nowrap px-3 py-2 font-medium", key === "name" ? "text-left" : "text-right")}
+                  >
                     <Link to={sortHref(key)} preventScrollReset className="hover:text-zinc-100" data-sort={key}>
                       {label} <span aria-hidden="true">{sort === key ? (dir === "asc" ? "↑" : "↓") : ""}</span>
                     </Link>
                   </th>
                 ))}
-                <th scope="col" className="px-3 py-2 text-left font-medium">Trend</th>
-                <th scope="col" className="px-3 py-2 text-left font-medium">Status</th>
-                <th scope="col" className="whitespace-nowrap px-3 py-2 text-left font-medium">Last synced</th>
-                {d.canManage ? <th scope="col" className="px-3 py-2"><span className="sr-only">Actions</span></th> : null}
+                <th scope="col" className="px-3 py-2 text-left font-medium">
+                  Trend
+                </th>
+                <th scope="col" className="px-3 py-2 text-left font-medium">
+                  Status
+                </th>
+                <th scope="col" className="whitespace-nowrap px-3 py-2 text-left font-medium">
+                  Last synced
+                </th>
+                {d.canManage ? (
+                  <th scope="col" className="px-3 py-2">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-800/70">
@@ -195,22 +238,34 @@ export default function AgencyOverview() {
                         </Link>
                       ) : (
                         // a second currency of the same client: named, so the row reads on its own
-                        <span className="block truncate text-zinc-400" data-currency-line={l?.currency}>{r.name}</span>
+                        <span className="block truncate text-zinc-400" data-currency-line={l?.currency}>
+                          {r.name}
+                        </span>
                       )}
                       {r.lines.length > 1 && l ? <span className="text-xs text-zinc-400"> {l.currency}</span> : null}
                       {i === 0 && r.archived ? <span className="text-xs text-zinc-500">Archived</span> : null}
                     </th>
-                    <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-200" data-value={l?.spend ?? ""}>{l ? formatMetric("spend", l.spend, l.currency) : "—"}</td>
+                    <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-200" data-value={l?.spend ?? ""}>
+                      {l ? formatMetric("spend", l.spend, l.currency) : "—"}
+                    </td>
                     <td className="whitespace-nowrap px-3 py-2 text-right text-xs">{l ? <Delta value={l.change.spend} inverted={false} /> : "—"}</td>
                     <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300">{l ? formatCount(l.conversions) : "—"}</td>
                     <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300">{l ? formatMetric("cpa", l.cpa, l.currency) : "—"}</td>
                     <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300">{l ? formatMetric("roas", l.roas, l.currency) : "—"}</td>
-                    <td className="whitespace-nowrap px-3 py-2 text-right" data-testid="pacing-cell">{l ? <PacingBadge line={d.pacing[r.id]?.find((p) => p.currency === l.currency)} /> : "—"}</td>
+                    <td className="whitespace-nowrap px-3 py-2 text-right" data-testid="pacing-cell">
+                      {l ? <PacingBadge line={d.pacing[r.id]?.find((p) => p.currency === l.currency)} /> : "—"}
+                    </td>
                     <td className="px-3 py-1">{l ? <Sparkline values={l.sparkline} label={`Daily spend of ${r.name}`} /> : null}</td>
                     <td className="whitespace-nowrap px-3 py-2">{i === 0 ? <SyncBadge state={r.state} /> : null}</td>
                     <td className="whitespace-nowrap px-3 py-2 text-xs text-zinc-400" data-last-synced>
                       {/* during a first import the numbers already fill in: say so, not "never" */}
-                      {i !== 0 ? null : r.lastSyncedAt ? formatRelativeTime(r.lastSyncedAt, d.now) : r.state.kind === "syncing" ? "First import running" : "Not yet"}
+                      {i !== 0
+                        ? null
+                        : r.lastSyncedAt
+                          ? formatRelativeTime(r.lastSyncedAt, d.now)
+                          : r.state.kind === "syncing"
+                            ? "First import running"
+                            : "Not yet"}
                     </td>
                     {d.canManage ? (
                       <td className="whitespace-nowrap px-3 py-2 text-right">
@@ -218,11 +273,24 @@ export default function AgencyOverview() {
                           <Form method="post" preventScrollReset>
                             <input type="hidden" name="workspaceId" value={r.id} />
                             {r.archived ? (
-                              <button type="submit" name="intent" value="restore" className="rounded-md px-2 py-1 text-xs text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100">
+                              <button
+                                type="submit"
+                                name="intent"
+                                value="restore"
+                                className="rounded-md px-2 py-1 text-xs text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100"
+                              >
                                 Restore<span className="sr-only"> {r.name}</span>
                               </button>
                             ) : (
-                              <ConfirmAction label="Archive" srLabel={r.name} title={`Archive ${r.name}?`} confirmLabel="Archive client" value="archive" testId={`archive-${r.slug}`} triggerClassName="rounded-md px-2 py-1 text-xs text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100">
+                              <ConfirmAction
+                                label="Archive"
+                                srLabel={r.name}
+                                title={`Archive ${r.name}?`}
+                                confirmLabel="Archive client"
+                                value="archive"
+                                testId={`archive-${r.slug}`}
+                                triggerClassName="rounded-md px-2 py-1 text-xs text-zinc-400 hover:bg-zinc-800 hover:text-zinc-100"
+                              >
                                 Syncing stops and the client leaves this list. Its numbers stay, and you can restore it at any time.
                               </ConfirmAction>
                             )}
@@ -240,9 +308,13 @@ export default function AgencyOverview() {
       <p className={cx("text-xs text-zinc-500", d.total === 0 && !d.query.archived && "hidden")}>
         {d.rows.length} of {d.total} clients shown. Money is never added across currencies.{" "}
         {d.query.archived ? (
-          <Link to={`?${new URLSearchParams([...params.entries()].filter(([k]) => k !== "archived"))}`} className="text-blue-400 underline hover:text-blue-300">Hide archived</Link>
+          <Link to={`?${new URLSearchParams([...params.entries()].filter(([k]) => k !== "archived"))}`} className="text-blue-400 underline hover:text-blue-300">
+            Hide archived
+          </Link>
         ) : (
-          <Link to={`?${new URLSearchParams([...params.entries(), ["archived", "1"]])}`} className="text-blue-400 underline hover:text-blue-300">Show archived</Link>
+          <Link to={`?${new URLSearchParams([...params.entries(), ["archived", "1"]])}`} className="text-blue-400 underline hover:text-blue-300">
+            Show archived
+          </Link>
         )}
       </p>
     </div>

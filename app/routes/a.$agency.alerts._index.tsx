@@ -17,7 +17,10 @@ export const handle = { liveStream: true };
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role } = await requireAgency(request, params.agency);
   const filter = parseAlertFilter(new URL(request.url));
-  const [alerts, clients] = await Promise.all([listAlerts(user.id, agency.id, filter), role === "viewer" ? Promise.resolve([]) : visibleClients(user.id, agency.id)]);
+  const [alerts, clients] = await Promise.all([
+    listAlerts(user.id, agency.id, filter),
+    role === "viewer" ? Promise.resolve([]) : visibleClients(user.id, agency.id),
+  ]);
   return { agency, filter, alerts, clients, isStaff: role !== "viewer", rules: RULES.map((r) => ({ value: r, label: RULE_LABELS[r] })) };
 }
 
@@ -32,7 +35,11 @@ export default function AgencyAlerts() {
         actions={
           <div className="flex items-center gap-3 text-xs text-zinc-400">
             <LiveDot connected={live.connected} />
-            {d.isStaff ? <Link to={`/a/${d.agency.slug}/alerts/settings`} className="text-sm text-blue-400 hover:underline">Email settings</Link> : null}
+            {d.isStaff ? (
+              <Link to={`/a/${d.agency.slug}/alerts/settings`} className="text-sm text-blue-400 hover:underline">
+                Email settings
+              </Link>
+            ) : null}
           </div>
         }
       />

@@ -10,7 +10,11 @@ export const meta: MetaFunction = () => [{ title: "Alert settings · Spendlane" 
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, agency, role } = await requireAgencyRole(request, params.agency, ["owner", "admin", "member"]);
-  const [prefs, clients, agencySettings] = await Promise.all([getPreferences(user.id, agency.id), visibleClients(user.id, agency.id), getAgencySettings(user.id, agency.id)]);
+  const [prefs, clients, agencySettings] = await Promise.all([
+    getPreferences(user.id, agency.id),
+    visibleClients(user.id, agency.id),
+    getAgencySettings(user.id, agency.id),
+  ]);
   return {
     agency,
     prefs,
@@ -66,7 +70,11 @@ export default function AlertSettings() {
     <div className="space-y-6">
       <PageHeader title="Alert settings" description="Which alerts reach you by email, and when. In-app alerts always show on the Alerts page." />
       {result?.ok ? <Alert tone="success">{result.ok}</Alert> : null}
-      {result && "error" in result && result.error ? <Alert tone="error" title={result.error}>{Object.values(fields).join(" ")}</Alert> : null}
+      {result && "error" in result && result.error ? (
+        <Alert tone="error" title={result.error}>
+          {Object.values(fields).join(" ")}
+        </Alert>
+      ) : null}
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
           <CardTitle description="Immediately: one email per alert when it opens. Digest: one email a day at your hour.">Your emails</CardTitle>
@@ -96,9 +104,16 @@ export default function AlertSettings() {
               <tbody className="divide-y divide-zinc-800">
                 {d.rules.map((r) => (
                   <tr key={r.value}>
-                    <th scope="row" className="py-1.5 pr-2 text-left font-normal text-zinc-300">{r.label}</th>
+                    <th scope="row" className="py-1.5 pr-2 text-left font-normal text-zinc-300">
+                      {r.label}
+                    </th>
                     <td className="py-1.5 text-right">
-                      <select name={`rule.${r.value}`} defaultValue={d.prefs.rules[r.value as keyof typeof d.prefs.rules] ?? r.default} className={select} aria-label={`Email for ${r.label}`}>
+                      <select
+                        name={`rule.${r.value}`}
+                        defaultValue={d.prefs.rules[r.value as keyof typeof d.prefs.rules] ?? r.default}
+                        className={select}
+                        aria-label={`Email for ${r.label}`}
+                      >
                         <option value="immediate">Immediately</option>
                         <option value="digest">Daily digest</option>
                         <option value="off">Off</option>
@@ -108,7 +123,9 @@ export default function AlertSettings() {
                 ))}
               </tbody>
             </table>
-            <Button type="submit" disabled={busy}>Save my emails</Button>
+            <Button type="submit" disabled={busy}>
+              Save my emails
+            </Button>
           </Form>
         </Card>
         {d.canManage ? (
@@ -118,11 +135,34 @@ export default function AlertSettings() {
               <input type="hidden" name="intent" value="agency" />
               <label className="flex items-start gap-2 text-sm text-zinc-300">
                 <input type="checkbox" name="viewersGetBudgetAlerts" defaultChecked={d.agencySettings.viewersGetBudgetAlerts} className="mt-1" />
-                <span>Client viewers get budget alerts (projected over- or underspend) of their own client, in the app and by email. They never get other alerts.</span>
+                <span>
+                  Client viewers get budget alerts (projected over- or underspend) of their own client, in the app and by email. They never get other alerts.
+                </span>
               </label>
-              <Field label="Budget alert threshold (%)" name="pacingAlertPct" type="number" min={1} max={100} step="0.5" defaultValue={d.agencySettings.pacingAlertPct} error={fields.pacingAlertPct} hint="Projected month-end spend further than this from the budget raises an alert." />
-              <Field label="CPA / ROAS window (days)" name="targetWindowDays" type="number" min={1} max={28} defaultValue={d.agencySettings.targetWindowDays} error={fields.targetWindowDays} hint="Complete days the CPA and ROAS targets are judged over." />
-              <Button type="submit" disabled={busy}>Save agency settings</Button>
+              <Field
+                label="Budget alert threshold (%)"
+                name="pacingAlertPct"
+                type="number"
+                min={1}
+                max={100}
+                step="0.5"
+                defaultValue={d.agencySettings.pacingAlertPct}
+                error={fields.pacingAlertPct}
+                hint="Projected month-end spend further than this from the budget raises an alert."
+              />
+              <Field
+                label="CPA / ROAS window (days)"
+                name="targetWindowDays"
+                type="number"
+                min={1}
+                max={28}
+                defaultValue={d.agencySettings.targetWindowDays}
+                error={fields.targetWindowDays}
+                hint="Complete days the CPA and ROAS targets are judged over."
+              />
+              <Button type="submit" disabled={busy}>
+                Save agency settings
+              </Button>
             </Form>
           </Card>
         ) : null}

@@ -38,15 +38,25 @@ export default function Audit() {
                   {timeFmt.format(new Date(e.createdAt))}
                 </time>
                 {/* at 375 px the sentence goes below the time; ids in parentheses may break */}
-                <span className="min-w-0 flex-1 basis-64 [overflow-wrap:anywhere] text-zinc-200" data-action={e.action}>{e.sentence}</span>
+                <span className="min-w-0 flex-1 basis-64 [overflow-wrap:anywhere] text-zinc-200" data-action={e.action}>
+                  {e.sentence}
+                </span>
               </li>
             ))}
           </ol>
         </Card>
       )}
       <div className="mt-4 flex gap-4 text-sm">
-        {paged ? <Link to={`/a/${agency.slug}/audit`} className="text-blue-400 hover:underline">Newest</Link> : null}
-        {nextBefore ? <Link to={`/a/${agency.slug}/audit?before=${nextBefore}`} className="text-blue-400 hover:underline">Older entries</Link> : null}
+        {paged ? (
+          <Link to={`/a/${agency.slug}/audit`} className="text-blue-400 hover:underline">
+            Newest
+          </Link>
+        ) : null}
+        {nextBefore ? (
+          <Link to={`/a/${agency.slug}/audit?before=${nextBefore}`} className="text-blue-400 hover:underline">
+            Older entries
+          </Link>
+        ) : null}
       </div>
     </>
   );

@@ -87,12 +87,14 @@ export default function Billing() {
       <div className="space-y-6">
         {!d.limits.billingEnabled ? (
           <Alert tone="info" title="Billing is off on this installation">
-            No Stripe account is configured (STRIPE_SECRET_KEY), so nothing can be bought and nothing expires. Plan limits still apply; the
-            trial keeps Growth&apos;s limits.
+            No Stripe account is configured (STRIPE_SECRET_KEY), so nothing can be bought and nothing expires. Plan limits still apply; the trial keeps
+            Growth&apos;s limits.
           </Alert>
         ) : null}
         {params.get("checkout") === "success" ? (
-          <Alert tone="success" title="Thank you!">Your subscription is being activated; this page updates as soon as Stripe confirms it.</Alert>
+          <Alert tone="success" title="Thank you!">
+            Your subscription is being activated; this page updates as soon as Stripe confirms it.
+          </Alert>
         ) : null}
         {params.get("checkout") === "canceled" ? <Alert tone="info">Checkout was canceled; nothing was charged.</Alert> : null}
         {params.get("changed") ? <Alert tone="success">Plan change confirmed; the new limits apply as soon as Stripe reports it.</Alert> : null}
@@ -139,7 +141,11 @@ export default function Billing() {
         </div>
 
         <Card>
-          <CardTitle description={d.hasSubscription ? "Changing plan opens Stripe to confirm the new price; the difference is prorated." : "Subscribe through Stripe Checkout."}>
+          <CardTitle
+            description={
+              d.hasSubscription ? "Changing plan opens Stripe to confirm the new price; the difference is prorated." : "Subscribe through Stripe Checkout."
+            }
+          >
             {d.hasSubscription ? "Change plan" : "Choose a plan"}
           </CardTitle>
           <ul className="grid gap-4 md:grid-cols-3">

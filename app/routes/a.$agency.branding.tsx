@@ -66,7 +66,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
       },
       logo,
     );
-    return data({ ok: "Branding saved. New reports use it.", error: null as string | null, fields: {} as Record<string, string>, limit: undefined as string | undefined });
+    return data({
+      ok: "Branding saved. New reports use it.",
+      error: null as string | null,
+      fields: {} as Record<string, string>,
+      limit: undefined as string | undefined,
+    });
   } catch (err) {
     const failure = expectedFailure(err);
     if (!failure) throw err;
@@ -82,36 +87,80 @@ export default function Branding() {
   return (
     <>
       <PageHeader title="Branding" description="Your name, logo and colour on client reports: the emails, the PDFs and the web report behind each link." />
-      {result?.ok ? <Alert tone="success" className="mb-4">{result.ok}</Alert> : null}
+      {result?.ok ? (
+        <Alert tone="success" className="mb-4">
+          {result.ok}
+        </Alert>
+      ) : null}
       {result?.error ? (
         <Alert tone="error" className="mb-4" title={result.error}>
-          {result.limit ? <Link to={`/a/${agency.slug}/billing`} className="underline">Upgrade on the Billing page</Link> : null}
+          {result.limit ? (
+            <Link to={`/a/${agency.slug}/billing`} className="underline">
+              Upgrade on the Billing page
+            </Link>
+          ) : null}
         </Alert>
       ) : null}
       <Card className="max-w-2xl">
         <CardTitle>White label</CardTitle>
         <Form method="post" encType="multipart/form-data" className="space-y-4" noValidate>
-          <Field label="Display name" name="displayName" defaultValue={branding.displayName} placeholder={agency.name} maxLength={120} error={f("displayName")} hint="Shown as the sender and on every report. Empty: the agency's name." />
+          <Field
+            label="Display name"
+            name="displayName"
+            defaultValue={branding.displayName}
+            placeholder={agency.name}
+            maxLength={120}
+            error={f("displayName")}
+            hint="Shown as the sender and on every report. Empty: the agency's name."
+          />
           <div className="flex items-end gap-3">
-            <Field label="Brand colour" name="brandColor" defaultValue={branding.brandColor} pattern="#[0-9a-fA-F]{6}" error={f("brandColor")} hint="Hex, e.g. #2563eb" />
+            <Field
+              label="Brand colour"
+              name="brandColor"
+              defaultValue={branding.brandColor}
+              pattern="#[0-9a-fA-F]{6}"
+              error={f("brandColor")}
+              hint="Hex, e.g. #2563eb"
+            />
             <span className="mb-6 inline-block h-9 w-9 rounded-lg border border-zinc-700" style={{ background: branding.brandColor }} aria-hidden />
           </div>
-          <Field label="Reply-to address" name="replyTo" type="email" defaultValue={branding.replyTo} error={f("replyTo")} hint="Where a client's reply to a report goes." />
+          <Field
+            label="Reply-to address"
+            name="replyTo"
+            type="email"
+            defaultValue={branding.replyTo}
+            error={f("replyTo")}
+            hint="Where a client's reply to a report goes."
+          />
           <div className="space-y-1.5">
-            <label htmlFor="logo" className="block text-sm font-medium text-zinc-300">Logo</label>
+            <label htmlFor="logo" className="block text-sm font-medium text-zinc-300">
+              Logo
+            </label>
             {branding.logo ? <img src={branding.logo} alt="Current logo" className="h-10 rounded bg-white p-1" data-testid="current-logo" /> : null}
             <input id="logo" name="logo" type="file" accept="image/png,image/jpeg" className="block text-sm text-zinc-300" aria-describedby="logo-hint" />
-            <p id="logo-hint" className="text-xs text-zinc-500">PNG or JPEG, at most {maxLogoKb} KB.</p>
+            <p id="logo-hint" className="text-xs text-zinc-500">
+              PNG or JPEG, at most {maxLogoKb} KB.
+            </p>
             {f("logo") ? <p className="text-xs text-red-400">{f("logo")}</p> : null}
-            {branding.logo ? <label className="flex items-center gap-2 text-sm text-zinc-300"><input type="checkbox" name="removeLogo" /> Remove the logo</label> : null}
+            {branding.logo ? (
+              <label className="flex items-center gap-2 text-sm text-zinc-300">
+                <input type="checkbox" name="removeLogo" /> Remove the logo
+              </label>
+            ) : null}
           </div>
           <div className="grid grid-cols-2 gap-3">
-            <label className="text-sm text-zinc-300">Time zone of schedules
+            <label className="text-sm text-zinc-300">
+              Time zone of schedules
               <Select name="timezone" defaultValue={branding.timezone} className="mt-1">
-                {["UTC", ...timezones.filter((t) => t !== "UTC")].map((t) => <option key={t} value={t}>{t}</option>)}
+                {["UTC", ...timezones.filter((t) => t !== "UTC")].map((t) => (
+                  <option key={t} value={t}>
+                    {t}
+                  </option>
+                ))}
               </Select>
             </label>
-            <label className="text-sm text-zinc-300">PDF paper
+            <label className="text-sm text-zinc-300">
+              PDF paper
               <Select name="pageSize" defaultValue={branding.pageSize} className="mt-1">
                 <option value="A4">A4</option>
                 <option value="LETTER">Letter</option>
@@ -119,10 +168,17 @@ export default function Branding() {
             </label>
           </div>
           <label className="flex items-center gap-2 text-sm text-zinc-300">
-            <input type="checkbox" name="hidePoweredBy" defaultChecked={branding.hidePoweredBy} disabled={!branding.planAllowsWhiteLabel && !branding.hidePoweredBy} />
+            <input
+              type="checkbox"
+              name="hidePoweredBy"
+              defaultChecked={branding.hidePoweredBy}
+              disabled={!branding.planAllowsWhiteLabel && !branding.hidePoweredBy}
+            />
             Remove “Powered by Spendlane”{branding.planAllowsWhiteLabel ? "" : " (Growth and Scale plans)"}
           </label>
-          <Button type="submit" busy={busy} busyLabel="Saving…">Save branding</Button>
+          <Button type="submit" busy={busy} busyLabel="Saving…">
+            Save branding
+          </Button>
         </Form>
       </Card>
     </>

@@ -50,27 +50,38 @@ export default function Clients() {
       <PageHeader title="Clients" description="Each client gets its own workspace with its Meta ad accounts and a read-only view you can share." />
       {addedClient ? (
         <Alert tone="success" className="mb-4">
-          Added {addedClient.name}. <Link to={`${base}/w/${addedClient.slug}`} className="underline">Open its workspace</Link> to connect Meta ad accounts.
+          Added {addedClient.name}.{" "}
+          <Link to={`${base}/w/${addedClient.slug}`} className="underline">
+            Open its workspace
+          </Link>{" "}
+          to connect Meta ad accounts.
         </Alert>
       ) : null}
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="lg:col-span-2">
           {clients.length === 0 ? (
-            <EmptyState title="No clients yet">{canAdd ? "Add your first client to connect its Meta ad accounts." : "An owner or admin can add clients."}</EmptyState>
+            <EmptyState title="No clients yet">
+              {canAdd ? "Add your first client to connect its Meta ad accounts." : "An owner or admin can add clients."}
+            </EmptyState>
           ) : (
             <Card flush>
               <ul className="divide-y divide-zinc-800" aria-label="Client workspaces">
                 {clients.map((c) => (
                   <li key={c.id} data-client={c.slug}>
                     {/* the whole row opens the client's workspace */}
-                    <Link to={`${base}/w/${c.slug}`} className="group flex items-center justify-between gap-3 px-5 py-3 hover:bg-zinc-800/40 focus-visible:bg-zinc-800/40">
+                    <Link
+                      to={`${base}/w/${c.slug}`}
+                      className="group flex items-center justify-between gap-3 px-5 py-3 hover:bg-zinc-800/40 focus-visible:bg-zinc-800/40"
+                    >
                       <span className="min-w-0">
                         <span className="block truncate font-medium text-zinc-100 group-hover:text-blue-300">{c.name}</span>
                         <span className="block text-xs text-zinc-500">Added {dateFmt.format(new Date(c.createdAt))}</span>
                       </span>
                       <span className="flex shrink-0 items-center gap-2">
                         {c.archivedAt ? <Badge>Archived</Badge> : null}
-                        <span aria-hidden className="text-zinc-500 group-hover:text-zinc-300">→</span>
+                        <span aria-hidden className="text-zinc-500 group-hover:text-zinc-300">
+                          →
+                        </span>
                       </span>
                     </Link>
                   </li>
@@ -86,7 +97,14 @@ export default function Clients() {
             <Form key={added ?? "new"} method="post" className="space-y-4" noValidate>
               <FormErrorSummary error={result?.error} fields={result?.fields} visibleFields={["name", "slug"]} />
               <Field label="Client name" name="name" required maxLength={120} defaultValue={result?.values?.name} error={result?.fields?.name} />
-              <Field label="URL name (optional)" name="slug" maxLength={48} defaultValue={result?.values?.slug} error={result?.fields?.slug} hint="Derived from the name when empty." />
+              <Field
+                label="URL name (optional)"
+                name="slug"
+                maxLength={48}
+                defaultValue={result?.values?.slug}
+                error={result?.fields?.slug}
+                hint="Derived from the name when empty."
+              />
               <Button type="submit" busy={busy} busyLabel="Adding…">
                 Add client
               </Button>

@@ -95,10 +95,18 @@ export default function Team() {
         title="Team"
         description={`${seats.used} of ${seats.seats} seats in use on the ${seats.planName} plan (${seats.members} members, ${seats.pending} pending invitations). Client viewers are free.`}
       />
-      {result?.ok ? <Alert tone={result.warn ? "warning" : "success"} className="mb-4">{result.ok}</Alert> : null}
+      {result?.ok ? (
+        <Alert tone={result.warn ? "warning" : "success"} className="mb-4">
+          {result.ok}
+        </Alert>
+      ) : null}
       {result?.error && result.intent !== "invite" ? (
         <Alert tone="error" className="mb-4" title={result.error}>
-          {result.limit ? <Link to={`/a/${agency.slug}/billing`} className="underline">Upgrade on the Billing page</Link> : null}
+          {result.limit ? (
+            <Link to={`/a/${agency.slug}/billing`} className="underline">
+              Upgrade on the Billing page
+            </Link>
+          ) : null}
         </Alert>
       ) : null}
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
@@ -114,7 +122,9 @@ export default function Team() {
                       <p className="truncate font-medium text-zinc-100">
                         {m.name ?? m.email} {self ? <span className="text-xs text-zinc-500">(you)</span> : null}
                       </p>
-                      <p className="truncate text-xs text-zinc-500">{m.email} · since {dateFmt.format(new Date(m.createdAt))}</p>
+                      <p className="truncate text-xs text-zinc-500">
+                        {m.email} · since {dateFmt.format(new Date(m.createdAt))}
+                      </p>
                     </div>
                     <Badge tone={ROLE_TONE[m.role]}>{m.role}</Badge>
                     {canEdit ? (
@@ -127,18 +137,34 @@ export default function Team() {
                             <option value="admin">Admin</option>
                             <option value="member">Member</option>
                           </Select>
-                          <Button type="submit" size="sm" variant="secondary" disabled={busy}>Change</Button>
+                          <Button type="submit" size="sm" variant="secondary" disabled={busy}>
+                            Change
+                          </Button>
                         </Form>
-                        <Form method="post" onSubmit={(e) => { if (!confirm(`Remove ${m.email} from ${agency.name}?`)) e.preventDefault(); }}>
+                        <Form
+                          method="post"
+                          onSubmit={(e) => {
+                            if (!confirm(`Remove ${m.email} from ${agency.name}?`)) e.preventDefault();
+                          }}
+                        >
                           <input type="hidden" name="intent" value="remove" />
                           <input type="hidden" name="userId" value={m.userId} />
-                          <Button type="submit" size="sm" variant="ghost" disabled={busy}>Remove</Button>
+                          <Button type="submit" size="sm" variant="ghost" disabled={busy}>
+                            Remove
+                          </Button>
                         </Form>
                         {isOwner && m.role !== "owner" ? (
-                          <Form method="post" onSubmit={(e) => { if (!confirm(`Make ${m.email} the owner? You become an admin.`)) e.preventDefault(); }}>
+                          <Form
+                            method="post"
+                            onSubmit={(e) => {
+                              if (!confirm(`Make ${m.email} the owner? You become an admin.`)) e.preventDefault();
+                            }}
+                          >
                             <input type="hidden" name="intent" value="transfer" />
                             <input type="hidden" name="userId" value={m.userId} />
-                            <Button type="submit" size="sm" variant="ghost" disabled={busy}>Transfer ownership</Button>
+                            <Button type="submit" size="sm" variant="ghost" disabled={busy}>
+                              Transfer ownership
+                            </Button>
                           </Form>
                         ) : null}
                       </div>
@@ -168,12 +194,16 @@ export default function Team() {
                       <Form method="post">
                         <input type="hidden" name="intent" value="resend" />
                         <input type="hidden" name="invitationId" value={i.id} />
-                        <Button type="submit" size="sm" variant="secondary" disabled={busy}>Resend</Button>
+                        <Button type="submit" size="sm" variant="secondary" disabled={busy}>
+                          Resend
+                        </Button>
                       </Form>
                       <Form method="post">
                         <input type="hidden" name="intent" value="revoke" />
                         <input type="hidden" name="invitationId" value={i.id} />
-                        <Button type="submit" size="sm" variant="ghost" disabled={busy}>Revoke</Button>
+                        <Button type="submit" size="sm" variant="ghost" disabled={busy}>
+                          Revoke
+                        </Button>
                       </Form>
                     </li>
                   ))}
@@ -189,18 +219,26 @@ export default function Team() {
               <input type="hidden" name="intent" value="invite" />
               {result?.intent === "invite" && result.error ? (
                 <Alert tone="error" title={result.error}>
-                  {result.limit ? <Link to={`/a/${agency.slug}/billing`} className="underline">Upgrade on the Billing page</Link> : null}
+                  {result.limit ? (
+                    <Link to={`/a/${agency.slug}/billing`} className="underline">
+                      Upgrade on the Billing page
+                    </Link>
+                  ) : null}
                 </Alert>
               ) : null}
               <Field label="Email" name="email" type="email" required defaultValue={result?.values?.email} error={result?.fields?.email} />
               <div className="space-y-1.5">
-                <label htmlFor="invite-role" className="block text-sm font-medium text-zinc-300">Role</label>
+                <label htmlFor="invite-role" className="block text-sm font-medium text-zinc-300">
+                  Role
+                </label>
                 <Select id="invite-role" name="role" defaultValue={result?.values?.role ?? "member"}>
                   <option value="member">Member: works on all clients</option>
                   <option value="admin">Admin: also manages team and clients</option>
                 </Select>
               </div>
-              <Button type="submit" busy={busy} busyLabel="Sending…">Send invitation</Button>
+              <Button type="submit" busy={busy} busyLabel="Sending…">
+                Send invitation
+              </Button>
             </Form>
             <p className="mt-4 text-xs text-zinc-500">To share one client's dashboard read-only, invite a client viewer from that client's settings.</p>
           </Card>

@@ -88,7 +88,11 @@ function Shell({ data, children }: { data: LayoutData; children: ReactNode }) {
             <Logo />
           </Link>
           <AgencySwitcher current={agency} agencies={agencies} />
-          {role === "viewer" ? <Badge tone="blue" className="shrink-0 whitespace-nowrap">Client view</Badge> : null}
+          {role === "viewer" ? (
+            <Badge tone="blue" className="shrink-0 whitespace-nowrap">
+              Client view
+            </Badge>
+          ) : null}
           <div className="ml-auto flex shrink-0 items-center gap-2">
             {role !== "viewer" || alertCount > 0 ? <AlertBell count={alertCount} href={`${base}/alerts`} /> : null}
             <UserMenu user={user} />
@@ -111,12 +115,21 @@ function Shell({ data, children }: { data: LayoutData; children: ReactNode }) {
 /** A disclosure menu (native <details>): works without JavaScript and with the keyboard. */
 function AgencySwitcher({ current, agencies }: { current: { slug: string; name: string }; agencies: { slug: string; name: string; role: string }[] }) {
   // the agency name wraps rather than truncates: on a phone it is the page's context
-  if (agencies.length <= 1) return <span className="min-w-0 text-sm font-semibold leading-tight text-zinc-100 [overflow-wrap:anywhere]" data-agency-name>{current.name}</span>;
+  if (agencies.length <= 1)
+    return (
+      <span className="min-w-0 text-sm font-semibold leading-tight text-zinc-100 [overflow-wrap:anywhere]" data-agency-name>
+        {current.name}
+      </span>
+    );
   return (
     <details className="relative min-w-0">
       <summary className="flex cursor-pointer list-none items-center gap-1 rounded-md px-2 py-1 text-sm font-semibold text-zinc-100 hover:bg-zinc-900">
-        <span className="leading-tight [overflow-wrap:anywhere]" data-agency-name>{current.name}</span>
-        <span aria-hidden="true" className="text-zinc-500">▾</span>
+        <span className="leading-tight [overflow-wrap:anywhere]" data-agency-name>
+          {current.name}
+        </span>
+        <span aria-hidden="true" className="text-zinc-500">
+          ▾
+        </span>
         <span className="sr-only">Switch agency</span>
       </summary>
       <ul className="absolute left-0 z-20 mt-1 w-64 rounded-lg border border-zinc-800 bg-zinc-900 p-1 shadow-xl">
@@ -125,7 +138,10 @@ function AgencySwitcher({ current, agencies }: { current: { slug: string; name: 
             <Link
               to={`/a/${a.slug}`}
               aria-current={a.slug === current.slug ? "page" : undefined}
-              className={cx("flex items-center justify-between rounded-md px-3 py-2 text-sm hover:bg-zinc-800", a.slug === current.slug ? "text-zinc-50" : "text-zinc-300")}
+              className={cx(
+                "flex items-center justify-between rounded-md px-3 py-2 text-sm hover:bg-zinc-800",
+                a.slug === current.slug ? "text-zinc-50" : "text-zinc-300",
+              )}
             >
               <span className="truncate">{a.name}</span>
               <span className="ml-2 text-xs text-zinc-400">{a.role}</span>
@@ -143,12 +159,19 @@ function AgencySwitcher({ current, agencies }: { current: { slug: string; name: 
  */
 function UserMenu({ user }: { user: { name: string | null; email: string } }) {
   const label = user.name ?? user.email;
-  const initials = label.split(/[\s@.]+/).filter(Boolean).slice(0, 2).map((w) => w[0]!.toUpperCase()).join("");
+  const initials = label
+    .split(/[\s@.]+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0]!.toUpperCase())
+    .join("");
   const item = "block rounded-md px-3 py-2 text-sm text-zinc-200 hover:bg-zinc-800";
   return (
     <details className="relative" data-user-menu>
       <summary className="flex cursor-pointer list-none items-center gap-2 rounded-md px-1.5 py-1 text-sm text-zinc-300 hover:bg-zinc-900 [&::-webkit-details-marker]:hidden">
-        <span aria-hidden="true" className="flex h-7 w-7 items-center justify-center rounded-full bg-zinc-800 text-xs font-semibold text-zinc-100">{initials}</span>
+        <span aria-hidden="true" className="flex h-7 w-7 items-center justify-center rounded-full bg-zinc-800 text-xs font-semibold text-zinc-100">
+          {initials}
+        </span>
         <span className="hidden max-w-[12rem] truncate sm:inline">{label}</span>
         <span className="sr-only">Account menu for {label}</span>
       </summary>
@@ -156,10 +179,16 @@ function UserMenu({ user }: { user: { name: string | null; email: string } }) {
         <p className="px-3 py-2 text-xs text-zinc-400 [overflow-wrap:anywhere]">
           Signed in as <span className="text-zinc-200">{user.email}</span>
         </p>
-        <Link to="/account" className={item}>Account settings</Link>
-        <Link to="/account#sessions" className={item}>Sessions</Link>
+        <Link to="/account" className={item}>
+          Account settings
+        </Link>
+        <Link to="/account#sessions" className={item}>
+          Sessions
+        </Link>
         <Form method="post" action="/logout">
-          <button type="submit" className={cx(item, "w-full text-left")}>Log out</button>
+          <button type="submit" className={cx(item, "w-full text-left")}>
+            Log out
+          </button>
         </Form>
       </div>
     </details>

@@ -30,7 +30,17 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     workspaceDashboard({ userId: user.id, workspaceId: workspace.id, url: new URL(request.url), isStaff: role !== "viewer" }),
     workspacePacing(user.id, agency.id, workspace.id),
   ]);
-  return { ...view, pacing, now: Date.now(), workspaceId: workspace.id, agencySlug: agency.slug, workspaceSlug: workspace.slug, isStaff: role !== "viewer", canManage, realtime: realtimeConfig() };
+  return {
+    ...view,
+    pacing,
+    now: Date.now(),
+    workspaceId: workspace.id,
+    agencySlug: agency.slug,
+    workspaceSlug: workspace.slug,
+    isStaff: role !== "viewer",
+    canManage,
+    realtime: realtimeConfig(),
+  };
 }
 
 // Sorting and searching the campaign table happen on data the page already has.
@@ -94,69 +104,83 @@ export default function WorkspaceDashboard() {
       </div>
 
       {d.notices.map((n) => (
-        <Alert key={n} tone="warning">{n}</Alert>
+        <Alert key={n} tone="warning">
+          {n}
+        </Alert>
       ))}
       <StateBanner state={d.state} isStaff={d.isStaff} canManage={d.canManage} base={base} />
       {d.state.kind === "backfill" ? null : <LiveSyncProgress progress={live.progress} accounts={d.accounts} />}
 
-      {d.groups.length === 0 ? null : (
-        d.groups.map((g) => (
-          <section key={g.currency} aria-labelledby={`cur-${g.currency}`} className="space-y-6" data-currency-group={g.currency}>
-            <div className="flex flex-wrap items-baseline justify-between gap-2">
-              <div>
-                <h2 id={`cur-${g.currency}`} className="text-sm font-medium text-zinc-300">
-                  {g.currency} · {g.accounts.map((a) => a.name).join(", ")}
-                </h2>
-                <AttributionNote attribution={g.attribution} />
-              </div>
-              {d.isStaff ? (
-                <div className="flex gap-2 text-sm">
-                  <a href={`${base}/export/campaigns?${exportQuery}`} download className="rounded-md px-2 py-1 text-blue-400 hover:bg-zinc-900" data-export="campaigns">
-                    Export campaigns CSV
-                  </a>
-                  <a href={`${base}/export/daily?${exportQuery}`} download className="rounded-md px-2 py-1 text-blue-400 hover:bg-zinc-900" data-export="daily">
-                    Export daily CSV
-                  </a>
+      {d.groups.length === 0
+        ? null
+        : d.groups.map((g) => (
+            <section key={g.currency} aria-labelledby={`cur-${g.currency}`} className="space-y-6" data-currency-group={g.currency}>
+              <div className="flex flex-wrap items-baseline justify-between gap-2">
+                <div>
+                  <h2 id={`cur-${g.currency}`} className="text-sm font-medium text-zinc-300">
+                    {g.currency} · {g.accounts.map((a) => a.name).join(", ")}
+                  </h2>
+                  <AttributionNote attribution={g.attribution} />
                 </div>
-              ) : (
-                <a href={`${base}/export/campaigns?${exportQuery}`} download className="text-sm text-blue-400 hover:underline" data-export="campaigns">
-                  Export CSV
-                </a>
-              )}
-            </div>
-            <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-6">
-              {KPIS.map((m) => (
-                <KpiCard
-                  key={m}
-                  metric={m}
-                  value={g.totals[m as keyof typeof g.totals]}
-                  previous={g.previous?.[m as keyof typeof g.totals] ?? null}
-                  delta={g.deltas[m as keyof typeof g.deltas]}
-                  currency={g.currency}
-                  compareLabel={d.range.compareLabel}
-                />
-              ))}
-              <ReachCards reach={d.reach} currency={g.currency} />
-            </div>
-            {d.pacing.filter((p) => p.currency === g.currency).map(({ series, ...line }) => (
-              <PacingCard key={line.currency} line={line} series={series} />
-            ))}
-            <div className="grid gap-6 lg:grid-cols-3">
-              <Card className="lg:col-span-2">
-                <ChartPanel daily={g.daily} currency={g.currency} />
-              </Card>
-              <Card>
-                <CardTitle>Platforms</CardTitle>
-                <PlatformBreakdown rows={g.platforms} currency={g.currency} />
-              </Card>
-            </div>
-            <div>
-              <h3 className="mb-3 text-base font-semibold text-zinc-100">Campaigns</h3>
-              <CampaignTable rows={g.campaigns} totals={g.totals} currency={g.currency} />
-            </div>
-          </section>
-        ))
-      )}
+                {d.isStaff ? (
+                  <div className="flex gap-2 text-sm">
+                    <a
+                      href={`${base}/export/campaigns?${exportQuery}`}
+                      download
+                      className="rounded-md px-2 py-1 text-blue-400 hover:bg-zinc-900"
+                      data-export="campaigns"
+                    >
+                      Export campaigns CSV
+                    </a>
+                    <a
+                      href={`${base}/export/daily?${exportQuery}`}
+                      download
+                      className="rounded-md px-2 py-1 text-blue-400 hover:bg-zinc-900"
+                      data-export="daily"
+                    >
+                      Export daily CSV
+                    </a>
+                  </div>
+                ) : (
+                  <a href={`${base}/export/campaigns?${exportQuery}`} download className="text-sm text-blue-400 hover:underline" data-export="campaigns">
+                    Export CSV
+                  </a>
+                )}
+              </div>
+              <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-6">
+                {KPIS.map((m) => (
+                  <KpiCard
+                    key={m}
+                    metric={m}
+                    value={g.totals[m as keyof typeof g.totals]}
+                    previous={g.previous?.[m as keyof typeof g.totals] ?? null}
+                    delta={g.deltas[m as keyof typeof g.deltas]}
+                    currency={g.currency}
+                    compareLabel={d.range.compareLabel}
+                  />
+                ))}
+                <ReachCards reach={d.reach} currency={g.currency} />
+              </div>
+              {d.pacing
+                .filter((p) => p.currency === g.currency)
+                .map(({ series, ...line }) => (
+                  <PacingCard key={line.currency} line={line} series={series} />
+                ))}
+              <div className="grid gap-6 lg:grid-cols-3">
+                <Card className="lg:col-span-2">
+                  <ChartPanel daily={g.daily} currency={g.currency} />
+                </Card>
+                <Card>
+                  <CardTitle>Platforms</CardTitle>
+                  <PlatformBreakdown rows={g.platforms} currency={g.currency} />
+                </Card>
+              </div>
+              <div>
+                <h3 className="mb-3 text-base font-semibold text-zinc-100">Campaigns</h3>
+                <CampaignTable rows={g.campaigns} totals={g.totals} currency={g.currency} />
+              </div>
+            </section>
+          ))}
     </div>
   );
 }
@@ -165,10 +189,7 @@ function StateBanner({ state, isStaff, canManage, base }: { state: Data["state"]
   switch (state.kind) {
     case "not_connected":
       return (
-        <EmptyState
-          title="No Meta ad account connected yet"
-          action={canManage ? <ButtonLink to={`${base}/connections`}>Connect Meta</ButtonLink> : undefined}
-        >
+        <EmptyState title="No Meta ad account connected yet" action={canManage ? <ButtonLink to={`${base}/connections`}>Connect Meta</ButtonLink> : undefined}>
           {canManage
             ? "Connect the client's Meta ad accounts to see spend and results here."
             : isStaff
@@ -182,7 +203,9 @@ function StateBanner({ state, isStaff, canManage, base }: { state: Data["state"]
           {canManage ? (
             <>
               The Meta connection needs to be authorised again before new data can be synced.{" "}
-              <Link to={`${base}/connections`} className="font-medium underline">Reconnect Meta</Link>
+              <Link to={`${base}/connections`} className="font-medium underline">
+                Reconnect Meta
+              </Link>
             </>
           ) : isStaff ? (
             "The Meta connection needs to be authorised again by an owner or admin. The numbers below may be out of date."
@@ -217,15 +240,30 @@ function RefreshButton({ action, syncing }: { action: string; syncing: boolean }
       <Button type="submit" size="sm" variant="secondary" busy={busy} busyLabel="Queuing…" disabled={syncing} title={syncing ? "A sync is running" : undefined}>
         {syncing ? "Syncing…" : "Refresh"}
       </Button>
-      {fetcher.data?.error ? <span role="alert" className="text-xs text-amber-300">{fetcher.data.error}</span> : null}
-      {fetcher.data?.ok ? <span role="status" className="text-xs text-emerald-300">{fetcher.data.message ?? "Refresh queued"}</span> : null}
+      {fetcher.data?.error ? (
+        <span role="alert" className="text-xs text-amber-300">
+          {fetcher.data.error}
+        </span>
+      ) : null}
+      {fetcher.data?.ok ? (
+        <span role="status" className="text-xs text-emerald-300">
+          {fetcher.data.message ?? "Refresh queued"}
+        </span>
+      ) : null}
     </fetcher.Form>
   );
 }
 
 function ReachCards({ reach, currency }: { reach: Data["reach"]; currency: string }) {
   return (
-    <Suspense fallback={<><KpiSkeleton label="Reach" /><KpiSkeleton label="Frequency" /></>}>
+    <Suspense
+      fallback={
+        <>
+          <KpiSkeleton label="Reach" />
+          <KpiSkeleton label="Frequency" />
+        </>
+      }
+    >
       <Await resolve={reach} errorElement={<ReachUnavailable reason="Reach could not be loaded" />}>
         {(r) => {
           const x = r[currency];
@@ -274,12 +312,21 @@ function ChartPanel({ daily, currency }: { daily: Data["groups"][number]["daily"
   return (
     <div>
       <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
-        <h3 className="text-base font-semibold text-zinc-100" data-chart-title>{chartTitle(label)}</h3>
+        <h3 className="text-base font-semibold text-zinc-100" data-chart-title>
+          {chartTitle(label)}
+        </h3>
         <label className="text-xs text-zinc-400">
           <span className="sr-only">Chart metric</span>
-          <select value={metric} onChange={(e) => setMetric(e.target.value as MetricKey)} className="rounded-lg border border-zinc-700 bg-zinc-900 px-2 py-1 text-sm text-zinc-100" data-testid="chart-metric">
+          <select
+            value={metric}
+            onChange={(e) => setMetric(e.target.value as MetricKey)}
+            className="rounded-lg border border-zinc-700 bg-zinc-900 px-2 py-1 text-sm text-zinc-100"
+            data-testid="chart-metric"
+          >
             {CHART_METRICS.map((m) => (
-              <option key={m} value={m}>{METRIC_BY_NAME[m].label}</option>
+              <option key={m} value={m}>
+                {METRIC_BY_NAME[m].label}
+              </option>
             ))}
           </select>
         </label>
@@ -292,7 +339,8 @@ function ChartPanel({ daily, currency }: { daily: Data["groups"][number]["daily"
         <Skeleton className="h-64" label="chart" />
       )}
       <p className="sr-only">
-        {label} from {daily[0]?.date} to {daily[daily.length - 1]?.date}: total shown in the cards; peak {formatMetric(metric, Math.max(...data.map((x) => x.value ?? 0)), currency)}.
+        {label} from {daily[0]?.date} to {daily[daily.length - 1]?.date}: total shown in the cards; peak{" "}
+        {formatMetric(metric, Math.max(...data.map((x) => x.value ?? 0)), currency)}.
       </p>
     </div>
   );
@@ -312,8 +360,8 @@ function AttributionNote({ attribution }: { attribution: { label: string | null;
   if (attribution.mixed) {
     return (
       <p className="mt-1 text-xs text-amber-400" data-attribution="mixed">
-        Conversions n/a: these ad accounts' conversions use different attribution windows (or are being re-read after a change), and
-        different windows are never added up.
+        Conversions n/a: these ad accounts' conversions use different attribution windows (or are being re-read after a change), and different windows are never
+        added up.
       </p>
     );
   }

@@ -30,7 +30,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { user, workspace, canManage } = await requireWorkspace(request, params.agency, params.workspace);
   if (!canManage) forbidden();
   const form = Object.fromEntries(await request.formData());
-  const values = Object.fromEntries(["currency", "effectiveFrom", "monthlyBudget", "dailyBudget", "targetCpa", "targetRoas"].map((k) => [k, String(form[k] ?? "").slice(0, 40)]));
+  const values = Object.fromEntries(
+    ["currency", "effectiveFrom", "monthlyBudget", "dailyBudget", "targetCpa", "targetRoas"].map((k) => [k, String(form[k] ?? "").slice(0, 40)]),
+  );
   try {
     const currencies = (await currenciesOf(user.id, workspace.id)).map((c) => c.currency);
     await addTarget(user.id, workspace.id, values, currencies);
@@ -52,8 +54,16 @@ export default function WorkspaceGoals() {
   const v = (r?.values ?? {}) as Record<string, string>;
   return (
     <div className="space-y-6">
-      {d.saved && !r ? <Alert tone="success">Targets for {d.saved.slice(0, 3)} apply from {d.saved.slice(4)}.</Alert> : null}
-      {r?.error ? <Alert tone="error" title={r.error}>{Object.values(r.fields).join(" ")}</Alert> : null}
+      {d.saved && !r ? (
+        <Alert tone="success">
+          Targets for {d.saved.slice(0, 3)} apply from {d.saved.slice(4)}.
+        </Alert>
+      ) : null}
+      {r?.error ? (
+        <Alert tone="error" title={r.error}>
+          {Object.values(r.fields).join(" ")}
+        </Alert>
+      ) : null}
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         {d.canManage && d.currencies.length > 0 ? (
           <Card>
@@ -61,18 +71,35 @@ export default function WorkspaceGoals() {
             <Form method="post" className="grid grid-cols-2 gap-3">
               <label className="space-y-1.5 text-sm font-medium text-zinc-300">
                 <span className="block">Currency</span>
-                <select name="currency" defaultValue={v.currency ?? d.currencies[0]?.currency} className="block w-full rounded-lg border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100">
+                <select
+                  name="currency"
+                  defaultValue={v.currency ?? d.currencies[0]?.currency}
+                  className="block w-full rounded-lg border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100"
+                >
                   {d.currencies.map((c) => (
-                    <option key={c.currency} value={c.currency}>{c.currency}</option>
+                    <option key={c.currency} value={c.currency}>
+                      {c.currency}
+                    </option>
                   ))}
                 </select>
               </label>
-              <Field label="Applies from" name="effectiveFrom" type="date" required defaultValue={v.effectiveFrom ?? `${d.currencies[0]!.today.slice(0, 7)}-01`} error={r?.fields.effectiveFrom} />
+              <Field
+                label="Applies from"
+                name="effectiveFrom"
+                type="date"
+                required
+                defaultValue={v.effectiveFrom ?? `${d.currencies[0]!.today.slice(0, 7)}-01`}
+                error={r?.fields.effectiveFrom}
+              />
               <Field label="Monthly budget" name="monthlyBudget" inputMode="decimal" defaultValue={v.monthlyBudget} error={r?.fields.monthlyBudget} />
               <Field label="Daily budget (optional)" name="dailyBudget" inputMode="decimal" defaultValue={v.dailyBudget} error={r?.fields.dailyBudget} />
               <Field label="Target CPA (max)" name="targetCpa" inputMode="decimal" defaultValue={v.targetCpa} error={r?.fields.targetCpa} />
               <Field label="Target ROAS (min)" name="targetRoas" inputMode="decimal" defaultValue={v.targetRoas} error={r?.fields.targetRoas} />
-              <div className="col-span-2"><Button type="submit" disabled={busy}>Save targets</Button></div>
+              <div className="col-span-2">
+                <Button type="submit" disabled={busy}>
+                  Save targets
+                </Button>
+              </div>
             </Form>
           </Card>
         ) : null}
@@ -83,12 +110,20 @@ export default function WorkspaceGoals() {
           ) : (
             <table className="w-full text-sm" data-testid="target-history">
               <thead className="text-xs text-zinc-500">
-                <tr><th className="text-left font-medium">From</th><th className="text-right font-medium">Budget / month</th><th className="text-right font-medium">Daily</th><th className="text-right font-medium">CPA</th><th className="text-right font-medium">ROAS</th></tr>
+                <tr>
+                  <th className="text-left font-medium">From</th>
+                  <th className="text-right font-medium">Budget / month</th>
+                  <th className="text-right font-medium">Daily</th>
+                  <th className="text-right font-medium">CPA</th>
+                  <th className="text-right font-medium">ROAS</th>
+                </tr>
               </thead>
               <tbody className="divide-y divide-zinc-800">
                 {d.targets.map((t) => (
                   <tr key={t.id} className="text-zinc-300">
-                    <td className="py-1.5">{t.effectiveFrom} <span className="text-xs text-zinc-500">{t.currency}</span></td>
+                    <td className="py-1.5">
+                      {t.effectiveFrom} <span className="text-xs text-zinc-500">{t.currency}</span>
+                    </td>
                     <td className="text-right tabular-nums">{t.monthlyBudget ? formatMoney(Number(t.monthlyBudget), t.currency) : "—"}</td>
                     <td className="text-right tabular-nums">{t.dailyBudget ? formatMoney(Number(t.dailyBudget), t.currency) : "—"}</td>
                     <td className="text-right tabular-nums">{t.targetCpa ? formatMoney(Number(t.targetCpa), t.currency) : "—"}</td>

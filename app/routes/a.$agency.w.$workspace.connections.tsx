@@ -93,7 +93,10 @@ const actionSchema = z.discriminatedUnion("intent", [
   z.object({
     intent: z.literal("attach"),
     connectionId: uuid,
-    accounts: z.array(z.string().regex(/^act_\d{1,32}$/, "Invalid ad account id")).min(1, "Choose at least one ad account").max(50),
+    accounts: z
+      .array(z.string().regex(/^act_\d{1,32}$/, "Invalid ad account id"))
+      .min(1, "Choose at least one ad account")
+      .max(50),
   }),
   z.object({ intent: z.literal("detach"), adAccountId: uuid }),
   z.object({ intent: z.literal("disconnect"), connectionId: uuid, deleteData: z.literal("on").optional() }),
@@ -125,7 +128,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return redirect(`${here}?pick=${r.connectionId}&${r.reconnected ? "reconnected" : "connected"}=1`);
       }
       case "attach": {
-        for (const metaAccountId of input.accounts) await attachAndBackfill({ workspaceId, connectionId: input.connectionId, metaAccountId, actorUserId: actor });
+        for (const metaAccountId of input.accounts)
+          await attachAndBackfill({ workspaceId, connectionId: input.connectionId, metaAccountId, actorUserId: actor });
         return redirect(`${here}?attached=${input.accounts.length}`);
       }
       case "detach":
@@ -163,7 +167,10 @@ export default function Connections() {
       <div className="space-y-6">
         {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
         {apiVersion.state !== "ok" ? (
-          <Alert tone={apiVersion.state === "expiring" ? "warning" : "error"} title={apiVersion.state === "expiring" ? "Meta API version expires soon" : "Meta API version no longer works"}>
+          <Alert
+            tone={apiVersion.state === "expiring" ? "warning" : "error"}
+            title={apiVersion.state === "expiring" ? "Meta API version expires soon" : "Meta API version no longer works"}
+          >
             <span data-testid="api-version-status">{apiVersion.message}</span>
           </Alert>
         ) : null}
@@ -172,7 +179,9 @@ export default function Connections() {
 
         {live.length === 0 ? (
           <EmptyState title="No Meta connection yet">
-            {canManage ? "Connect the client's Meta login, or paste a Business Manager system-user token, then pick the ad accounts." : "Ask an owner or admin to connect Meta."}
+            {canManage
+              ? "Connect the client's Meta login, or paste a Business Manager system-user token, then pick the ad accounts."
+              : "Ask an owner or admin to connect Meta."}
           </EmptyState>
         ) : (
           live.map((c) => (
@@ -192,7 +201,8 @@ export default function Connections() {
               </div>
               {c.health === "needs_reauth" ? (
                 <Alert tone="warning" title="Needs re-authorisation">
-                  {c.healthReason?.replace(/\.$/, "")}. {c.kind === "oauth" ? "Reconnect with the same Facebook login to keep syncing." : "Paste a new system-user token below."}
+                  {c.healthReason?.replace(/\.$/, "")}.{" "}
+                  {c.kind === "oauth" ? "Reconnect with the same Facebook login to keep syncing." : "Paste a new system-user token below."}
                   {canManage && c.kind === "oauth" ? (
                     <Form method="post" className="mt-3">
                       <input type="hidden" name="intent" value="reconnect" />
@@ -215,10 +225,15 @@ export default function Connections() {
                         {/* names wrap rather than truncate (two accounts of one brand differ at the end); at 375 px
                             the status and Detach move below the name instead of squeezing it */}
                         <span className="min-w-0 flex-1 basis-48 [overflow-wrap:anywhere] text-zinc-200" data-account-name>
-                          {a.name} <span className="block text-xs text-zinc-400">{a.metaAccountId} · {a.currency} · {a.timezoneName}</span>
+                          {a.name}{" "}
+                          <span className="block text-xs text-zinc-400">
+                            {a.metaAccountId} · {a.currency} · {a.timezoneName}
+                          </span>
                         </span>
                         <span className="flex shrink-0 items-center gap-2">
-                          <Badge tone={a.syncStatus === "ok" ? "green" : a.syncStatus === "needs_reauth" || a.syncStatus === "error" ? "amber" : "neutral"}>{a.syncStatus}</Badge>
+                          <Badge tone={a.syncStatus === "ok" ? "green" : a.syncStatus === "needs_reauth" || a.syncStatus === "error" ? "amber" : "neutral"}>
+                            {a.syncStatus}
+                          </Badge>
                           {canManage ? (
                             <Form method="post" onSubmit={(e) => !confirm(`Remove ${a.name} and its stored numbers from this client?`) && e.preventDefault()}>
                               <input type="hidden" name="intent" value="detach" />
@@ -254,7 +269,9 @@ export default function Connections() {
                       testId="disconnect"
                       triggerClassName={buttonClass("danger", "sm")}
                     >
-                      <p>Syncing stops for its ad accounts and our copy of the token is deleted. The numbers already synced stay unless you choose otherwise.</p>
+                      <p>
+                        Syncing stops for its ad accounts and our copy of the token is deleted. The numbers already synced stay unless you choose otherwise.
+                      </p>
                       <label className="mt-2 flex items-center gap-2">
                         <input type="checkbox" name="deleteData" className="rounded border-zinc-700 bg-zinc-900" /> Also delete this client's Meta data
                       </label>
@@ -288,8 +305,22 @@ export default function Connections() {
               </CardTitle>
               <Form method="post" className="space-y-3" autoComplete="off">
                 <input type="hidden" name="intent" value="system_token" />
-                <Field label="System-user access token" name="token" type="password" required autoComplete="off" spellCheck={false} error={result?.fields?.token} />
-                <Button type="submit" variant="secondary" busy={busy("system_token")} busyLabel="Checking with Meta…" disabled={!metaReady || workspace.archived}>
+                <Field
+                  label="System-user access token"
+                  name="token"
+                  type="password"
+                  required
+                  autoComplete="off"
+                  spellCheck={false}
+                  error={result?.fields?.token}
+                />
+                <Button
+                  type="submit"
+                  variant="secondary"
+                  busy={busy("system_token")}
+                  busyLabel="Checking with Meta…"
+                  disabled={!metaReady || workspace.archived}
+                >
                   Connect token
                 </Button>
               </Form>
@@ -322,7 +353,10 @@ function Picker({ picker, busy }: { picker: { connectionId: string; accounts: (M
             <label className="flex items-center gap-2 text-sm text-zinc-300">
               <input type="checkbox" name="accounts" value={a.id} disabled={a.attached} className="rounded border-zinc-700 bg-zinc-900" />
               <span className="min-w-0">
-                {a.name} <span className="break-words text-xs text-zinc-500">{a.id} · {a.currency} · {a.timezone}</span>
+                {a.name}{" "}
+                <span className="break-words text-xs text-zinc-500">
+                  {a.id} · {a.currency} · {a.timezone}
+                </span>
               </span>
               {a.attached ? <Badge>attached</Badge> : null}
             </label>

@@ -11,7 +11,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, workspace } = await requireWorkspace(request, params.agency, params.workspace);
   const kind = kindSchema.safeParse(params.kind);
   if (!kind.success) throw new Response("Not found", { status: 404 });
-  const { csv, fileName } = await workspaceExport({ userId: user.id, workspaceId: workspace.id, workspaceSlug: workspace.slug, url: new URL(request.url), kind: kind.data });
+  const { csv, fileName } = await workspaceExport({
+    userId: user.id,
+    workspaceId: workspace.id,
+    workspaceSlug: workspace.slug,
+    url: new URL(request.url),
+    kind: kind.data,
+  });
   return new Response(csv, {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",

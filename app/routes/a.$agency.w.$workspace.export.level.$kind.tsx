@@ -6,7 +6,13 @@ import { levelExport } from "~/.server/reporting/drill-pages";
 // (?campaign=, ?adset=) in the URL. Anyone who may see the workspace may export it.
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, workspace } = await requireWorkspace(request, params.agency, params.workspace);
-  const { csv, fileName } = await levelExport({ userId: user.id, workspaceId: workspace.id, workspaceSlug: workspace.slug, kind: params.kind ?? "", url: new URL(request.url) });
+  const { csv, fileName } = await levelExport({
+    userId: user.id,
+    workspaceId: workspace.id,
+    workspaceSlug: workspace.slug,
+    kind: params.kind ?? "",
+    url: new URL(request.url),
+  });
   return new Response(csv, {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",

@@ -47,12 +47,26 @@ export default function Reports() {
   const templateName = new Map(templates.map((t) => [t.id, t.name]));
   return (
     <>
-      <PageHeader title={`${workspace.name}: reports`} description={`Scheduled client reports: an email with the headline figures, the PDF attached and a link to the web report. Schedules run in the agency's time zone (${timezone}); change it under Branding.`} />
-      {result?.ok ? <Alert tone="success" className="mb-4">{result.ok}</Alert> : null}
+      <PageHeader
+        title={`${workspace.name}: reports`}
+        description={`Scheduled client reports: an email with the headline figures, the PDF attached and a link to the web report. Schedules run in the agency's time zone (${timezone}); change it under Branding.`}
+      />
+      {result?.ok ? (
+        <Alert tone="success" className="mb-4">
+          {result.ok}
+        </Alert>
+      ) : null}
       {result?.error ? (
         <Alert tone="error" className="mb-4" title={result.error}>
           {Object.values(result.fields ?? {}).join(" ")}
-          {result.limit ? <> <Link to={`/a/${agency.slug}/billing`} className="underline">Upgrade on the Billing page</Link></> : null}
+          {result.limit ? (
+            <>
+              {" "}
+              <Link to={`/a/${agency.slug}/billing`} className="underline">
+                Upgrade on the Billing page
+              </Link>
+            </>
+          ) : null}
         </Alert>
       ) : null}
 
@@ -62,7 +76,9 @@ export default function Reports() {
           {templates.length === 0 ? (
             <Form method="post" className="mb-4">
               <input type="hidden" name="intent" value="create-standard-template" />
-              <Button type="submit" disabled={busy}>Create the standard template</Button>
+              <Button type="submit" disabled={busy}>
+                Create the standard template
+              </Button>
               <p className="mt-2 text-xs text-zinc-500">Every section, last month compared with the month before. You can change it afterwards.</p>
             </Form>
           ) : null}
@@ -81,17 +97,35 @@ export default function Reports() {
                       return (
                         <div key={s.kind} className="flex items-center gap-2 py-0.5 text-sm">
                           <input type="checkbox" name={`section_${s.kind}`} id={`${t?.id ?? "new"}-${s.kind}`} defaultChecked={t ? pos >= 0 : true} />
-                          <label htmlFor={`${t?.id ?? "new"}-${s.kind}`} className="flex-1 text-zinc-300">{s.label}</label>
-                          <input type="number" name={`order_${s.kind}`} aria-label={`Position of ${s.label}`} min={1} max={20} defaultValue={pos >= 0 ? pos + 1 : sectionKinds.indexOf(s) + 1} className="w-14 rounded border border-zinc-700 bg-zinc-900 px-1 text-zinc-100" />
+                          <label htmlFor={`${t?.id ?? "new"}-${s.kind}`} className="flex-1 text-zinc-300">
+                            {s.label}
+                          </label>
+                          <input
+                            type="number"
+                            name={`order_${s.kind}`}
+                            aria-label={`Position of ${s.label}`}
+                            min={1}
+                            max={20}
+                            defaultValue={pos >= 0 ? pos + 1 : sectionKinds.indexOf(s) + 1}
+                            className="w-14 rounded border border-zinc-700 bg-zinc-900 px-1 text-zinc-100"
+                          />
                         </div>
                       );
                     })}
                   </fieldset>
                   <div className="grid grid-cols-2 gap-3">
-                    <label className="text-sm text-zinc-300">Period
-                      <Select name="rangePreset" defaultValue={t?.rangePreset ?? "last_month"} className="mt-1">{presets.map((p) => <option key={p.value} value={p.value}>{p.label}</option>)}</Select>
+                    <label className="text-sm text-zinc-300">
+                      Period
+                      <Select name="rangePreset" defaultValue={t?.rangePreset ?? "last_month"} className="mt-1">
+                        {presets.map((p) => (
+                          <option key={p.value} value={p.value}>
+                            {p.label}
+                          </option>
+                        ))}
+                      </Select>
                     </label>
-                    <label className="text-sm text-zinc-300">Compare with
+                    <label className="text-sm text-zinc-300">
+                      Compare with
                       <Select name="compare" defaultValue={t?.compare ?? "previous"} className="mt-1">
                         <option value="previous">Previous period</option>
                         <option value="year">Same period last year</option>
@@ -99,10 +133,19 @@ export default function Reports() {
                       </Select>
                     </label>
                   </div>
-                  <label className="block text-sm text-zinc-300">Commentary for the next report
-                    <textarea name="commentary" defaultValue={t?.commentary ?? ""} maxLength={5000} rows={4} className="mt-1 block w-full rounded-lg border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100" />
+                  <label className="block text-sm text-zinc-300">
+                    Commentary for the next report
+                    <textarea
+                      name="commentary"
+                      defaultValue={t?.commentary ?? ""}
+                      maxLength={5000}
+                      rows={4}
+                      className="mt-1 block w-full rounded-lg border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100"
+                    />
                   </label>
-                  <Button type="submit" size="sm" disabled={busy}>{t ? "Save template" : "Create template"}</Button>
+                  <Button type="submit" size="sm" disabled={busy}>
+                    {t ? "Save template" : "Create template"}
+                  </Button>
                 </Form>
               </details>
             ))}
@@ -121,16 +164,23 @@ export default function Reports() {
                   <span className="text-xs text-zinc-500">{templateName.get(s.templateId)}</span>
                 </div>
                 <p className="text-xs text-zinc-400">
-                  {s.frequency === "weekly" ? `Every ${WEEKDAYS[(s.weekday ?? 1) - 1]}` : `Monthly on day ${s.dayOfMonth}`} at {String(s.hour).padStart(2, "0")}:00 ({timezone})
-                  {s.nextRunAt ? ` · next ${dateTime.format(new Date(s.nextRunAt))} UTC` : ""}
+                  {s.frequency === "weekly" ? `Every ${WEEKDAYS[(s.weekday ?? 1) - 1]}` : `Monthly on day ${s.dayOfMonth}`} at {String(s.hour).padStart(2, "0")}
+                  :00 ({timezone}){s.nextRunAt ? ` · next ${dateTime.format(new Date(s.nextRunAt))} UTC` : ""}
                 </p>
-                <p className="text-xs text-zinc-500">To: {[...viewers.filter((v) => s.viewerIds.includes(v.userId)).map((v) => v.email), ...s.externalEmails].join(", ")}</p>
+                <p className="text-xs text-zinc-500">
+                  To: {[...viewers.filter((v) => s.viewerIds.includes(v.userId)).map((v) => v.email), ...s.externalEmails].join(", ")}
+                </p>
                 <div className="mt-2 flex flex-wrap gap-2">
                   {(["send-test", "send-now", "delete-schedule"] as const).map((intent) => (
                     <Form method="post" key={intent}>
                       <input type="hidden" name="intent" value={intent} />
                       <input type="hidden" name="scheduleId" value={s.id} />
-                      <Button type="submit" size="sm" variant={intent === "send-test" ? "secondary" : intent === "delete-schedule" ? "ghost" : "primary"} disabled={busy}>
+                      <Button
+                        type="submit"
+                        size="sm"
+                        variant={intent === "send-test" ? "secondary" : intent === "delete-schedule" ? "ghost" : "primary"}
+                        disabled={busy}
+                      >
                         {intent === "send-test" ? `Send a test to me` : intent === "send-now" ? "Send now" : "Delete"}
                       </Button>
                     </Form>
@@ -144,27 +194,56 @@ export default function Reports() {
               <input type="hidden" name="intent" value="save-schedule" />
               <h3 className="text-sm font-semibold text-zinc-100">New schedule</h3>
               <Field label="Name" name="name" defaultValue="Monthly report" maxLength={120} error={f("name")} />
-              <label className="block text-sm text-zinc-300">Template
-                <Select name="templateId" className="mt-1">{templates.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}</Select>
+              <label className="block text-sm text-zinc-300">
+                Template
+                <Select name="templateId" className="mt-1">
+                  {templates.map((t) => (
+                    <option key={t.id} value={t.id}>
+                      {t.name}
+                    </option>
+                  ))}
+                </Select>
               </label>
               <div className="grid grid-cols-3 gap-3">
-                <label className="text-sm text-zinc-300">Frequency
+                <label className="text-sm text-zinc-300">
+                  Frequency
                   <Select name="frequency" value={frequency} onChange={(e) => setFrequency(e.target.value as "weekly" | "monthly")} className="mt-1">
                     <option value="monthly">Monthly</option>
                     <option value="weekly">Weekly</option>
                   </Select>
                 </label>
                 {frequency === "weekly" ? (
-                  <label className="text-sm text-zinc-300">Weekday
-                    <Select name="weekday" defaultValue="1" className="mt-1">{WEEKDAYS.map((d, i) => <option key={d} value={i + 1}>{d}</option>)}</Select>
+                  <label className="text-sm text-zinc-300">
+                    Weekday
+                    <Select name="weekday" defaultValue="1" className="mt-1">
+                      {WEEKDAYS.map((d, i) => (
+                        <option key={d} value={i + 1}>
+                          {d}
+                        </option>
+                      ))}
+                    </Select>
                   </label>
                 ) : (
-                  <label className="text-sm text-zinc-300">Day of month
-                    <Select name="dayOfMonth" defaultValue="1" className="mt-1">{Array.from({ length: 28 }, (_, i) => <option key={i} value={i + 1}>{i + 1}</option>)}</Select>
+                  <label className="text-sm text-zinc-300">
+                    Day of month
+                    <Select name="dayOfMonth" defaultValue="1" className="mt-1">
+                      {Array.from({ length: 28 }, (_, i) => (
+                        <option key={i} value={i + 1}>
+                          {i + 1}
+                        </option>
+                      ))}
+                    </Select>
                   </label>
                 )}
-                <label className="text-sm text-zinc-300">Hour
-                  <Select name="hour" defaultValue="8" className="mt-1">{Array.from({ length: 24 }, (_, i) => <option key={i} value={i}>{String(i).padStart(2, "0")}:00</option>)}</Select>
+                <label className="text-sm text-zinc-300">
+                  Hour
+                  <Select name="hour" defaultValue="8" className="mt-1">
+                    {Array.from({ length: 24 }, (_, i) => (
+                      <option key={i} value={i}>
+                        {String(i).padStart(2, "0")}:00
+                      </option>
+                    ))}
+                  </Select>
                 </label>
               </div>
               <fieldset>
@@ -177,11 +256,18 @@ export default function Reports() {
                 ))}
                 {f("viewerIds") ? <p className="text-xs text-red-400">{f("viewerIds")}</p> : null}
               </fieldset>
-              <label className="block text-sm text-zinc-300">Other recipients (email addresses, one per line)
-                <textarea name="externalEmails" rows={2} className="mt-1 block w-full rounded-lg border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100" />
+              <label className="block text-sm text-zinc-300">
+                Other recipients (email addresses, one per line)
+                <textarea
+                  name="externalEmails"
+                  rows={2}
+                  className="mt-1 block w-full rounded-lg border border-zinc-700 bg-zinc-900 px-3 py-2 text-sm text-zinc-100"
+                />
               </label>
               {f("recipients") ? <p className="text-xs text-red-400">{f("recipients")}</p> : null}
-              <Button type="submit" disabled={busy}>Create schedule</Button>
+              <Button type="submit" disabled={busy}>
+                Create schedule
+              </Button>
               <p className="text-xs text-zinc-500">Tests go to you ({me}).</p>
             </Form>
           ) : null}
@@ -189,7 +275,11 @@ export default function Reports() {
       </div>
 
       <Card className="mt-6" flush>
-        <div className="p-5 pb-0"><CardTitle description="Every email, its recipient and outcome. Failed sends are retried after 1, 5 and 25 minutes, then marked failed.">Delivery log</CardTitle></div>
+        <div className="p-5 pb-0">
+          <CardTitle description="Every email, its recipient and outcome. Failed sends are retried after 1, 5 and 25 minutes, then marked failed.">
+            Delivery log
+          </CardTitle>
+        </div>
         {log.length === 0 ? (
           <p className="px-5 pb-5 text-sm text-zinc-500">Nothing sent yet.</p>
         ) : (
@@ -197,30 +287,42 @@ export default function Reports() {
             <table className="w-full min-w-[720px] text-sm" aria-label="Delivery log">
               <thead>
                 <tr className="border-b border-zinc-800 text-left text-xs text-zinc-500">
-                  <th className="px-5 py-2 font-medium">Period</th><th className="py-2 font-medium">Schedule</th><th className="py-2 font-medium">Recipient</th><th className="py-2 font-medium">Kind</th>
-                  <th className="py-2 font-medium">Status</th><th className="py-2 font-medium">Web report</th>
+                  <th className="px-5 py-2 font-medium">Period</th>
+                  <th className="py-2 font-medium">Schedule</th>
+                  <th className="py-2 font-medium">Recipient</th>
+                  <th className="py-2 font-medium">Kind</th>
+                  <th className="py-2 font-medium">Status</th>
+                  <th className="py-2 font-medium">Web report</th>
                 </tr>
               </thead>
               <tbody>
                 {log.map((d) => (
                   <tr key={d.id} className="border-b border-zinc-900 align-top" data-testid="delivery">
-                    <td className="px-5 py-2 text-zinc-300">{d.since} – {d.until}</td>
+                    <td className="px-5 py-2 text-zinc-300">
+                      {d.since} – {d.until}
+                    </td>
                     <td className="py-2 text-zinc-300">{d.scheduleName}</td>
                     <td className="py-2 text-zinc-300">{d.recipient}</td>
                     <td className="py-2 text-zinc-400">{d.kind}</td>
                     <td className="py-2">
                       <Badge tone={statusTone[d.status as keyof typeof statusTone] ?? "neutral"}>{d.status}</Badge>
-                      <span className="ml-2 text-xs text-zinc-500">{d.sentAt ? dateTime.format(new Date(d.sentAt)) : `${d.attempts} attempt${d.attempts === 1 ? "" : "s"}`}</span>
+                      <span className="ml-2 text-xs text-zinc-500">
+                        {d.sentAt ? dateTime.format(new Date(d.sentAt)) : `${d.attempts} attempt${d.attempts === 1 ? "" : "s"}`}
+                      </span>
                       {d.lastError ? <p className="text-xs text-red-400">{d.lastError}</p> : null}
                     </td>
                     <td className="py-2 pr-5">
                       {d.shareUrl ? (
                         <div className="flex items-center gap-2">
-                          <a href={d.shareUrl} target="_blank" rel="noreferrer noopener" className="text-blue-400 hover:underline">Open</a>
+                          <a href={d.shareUrl} target="_blank" rel="noreferrer noopener" className="text-blue-400 hover:underline">
+                            Open
+                          </a>
                           <Form method="post">
                             <input type="hidden" name="intent" value="revoke-link" />
                             <input type="hidden" name="linkId" value={d.shareLinkId ?? ""} />
-                            <Button type="submit" size="sm" variant="ghost" disabled={busy}>Revoke link</Button>
+                            <Button type="submit" size="sm" variant="ghost" disabled={busy}>
+                              Revoke link
+                            </Button>
                           </Form>
                         </div>
                       ) : (

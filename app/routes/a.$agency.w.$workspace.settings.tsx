@@ -110,7 +110,11 @@ export default function WorkspaceSettings() {
   const err = (intent: string) =>
     result?.error && result.intent === intent ? (
       <Alert tone="error" title={result.error}>
-        {result.limit ? <Link to={`/a/${agency.slug}/billing`} className="underline">Upgrade on the Billing page</Link> : null}
+        {result.limit ? (
+          <Link to={`/a/${agency.slug}/billing`} className="underline">
+            Upgrade on the Billing page
+          </Link>
+        ) : null}
       </Alert>
     ) : null;
   const otherError = result?.error && !["invite", "rename", "delete"].includes(result.intent) ? err(result.intent) : null;
@@ -121,7 +125,11 @@ export default function WorkspaceSettings() {
         description="Client access, name and lifecycle of this client workspace."
         actions={workspace.archivedAt ? <Badge tone="amber">Archived</Badge> : undefined}
       />
-      {result?.ok ? <Alert tone={result.warn ? "warning" : "success"} className="mb-4">{result.ok}</Alert> : null}
+      {result?.ok ? (
+        <Alert tone={result.warn ? "warning" : "success"} className="mb-4">
+          {result.ok}
+        </Alert>
+      ) : null}
       {otherError ? <div className="mb-4">{otherError}</div> : null}
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
@@ -132,7 +140,12 @@ export default function WorkspaceSettings() {
             <input type="hidden" name="intent" value="attribution" />
             <label className="flex min-w-0 max-w-full flex-col gap-1 text-sm text-zinc-300">
               Conversions count
-              <select name="attribution" defaultValue={attribution} className="max-w-full rounded-md border border-zinc-800 bg-zinc-950 px-3 py-2 text-sm text-zinc-100" data-testid="attribution-select">
+              <select
+                name="attribution"
+                defaultValue={attribution}
+                className="max-w-full rounded-md border border-zinc-800 bg-zinc-950 px-3 py-2 text-sm text-zinc-100"
+                data-testid="attribution-select"
+              >
                 {attributionOptions.map((o) => (
                   <option key={o.value} value={o.value}>
                     {o.label}
@@ -150,9 +163,7 @@ export default function WorkspaceSettings() {
           {viewers.length === 0 ? (
             <p className="text-sm text-zinc-400" data-testid="client-access-state">
               {/* a pending invitation is not access yet, but it is not "nobody" either */}
-              {invitations.some((i) => !i.expired)
-                ? "Nobody from the client has accepted an invitation yet."
-                : "Nobody from the client has access yet."}
+              {invitations.some((i) => !i.expired) ? "Nobody from the client has accepted an invitation yet." : "Nobody from the client has access yet."}
             </p>
           ) : (
             <ul className="divide-y divide-zinc-800" aria-label="Client viewers">
@@ -160,12 +171,16 @@ export default function WorkspaceSettings() {
                 <li key={v.userId} className="flex items-center gap-3 py-2">
                   <div className="min-w-0 flex-1">
                     <p className="truncate text-sm text-zinc-100">{v.name ?? v.email}</p>
-                    <p className="truncate text-xs text-zinc-500">{v.email} · since {dateFmt.format(new Date(v.createdAt))}</p>
+                    <p className="truncate text-xs text-zinc-500">
+                      {v.email} · since {dateFmt.format(new Date(v.createdAt))}
+                    </p>
                   </div>
                   <Form method="post">
                     <input type="hidden" name="intent" value="revoke-viewer" />
                     <input type="hidden" name="userId" value={v.userId} />
-                    <Button type="submit" size="sm" variant="ghost" disabled={busy}>Remove access</Button>
+                    <Button type="submit" size="sm" variant="ghost" disabled={busy}>
+                      Remove access
+                    </Button>
                   </Form>
                 </li>
               ))}
@@ -173,34 +188,47 @@ export default function WorkspaceSettings() {
           )}
           {invitations.length ? (
             <>
-            <p className="mt-4 text-xs font-medium uppercase tracking-wide text-zinc-400">Invited, not accepted yet</p>
-            <ul className="mt-1 divide-y divide-zinc-800 border-t border-zinc-800" aria-label="Pending client invitations">
-              {invitations.map((i) => (
-                <li key={i.id} className="flex items-center gap-3 py-2">
-                  <div className="min-w-0 flex-1">
-                    <p className="truncate text-sm text-zinc-100">{i.email}</p>
-                    <p className="text-xs text-zinc-500">{i.expired ? "Expired" : `Invited · expires ${dateFmt.format(new Date(i.expiresAt))}`}</p>
-                  </div>
-                  <Form method="post">
-                    <input type="hidden" name="intent" value="resend" />
-                    <input type="hidden" name="invitationId" value={i.id} />
-                    <Button type="submit" size="sm" variant="secondary" disabled={busy}>Resend</Button>
-                  </Form>
-                  <Form method="post">
-                    <input type="hidden" name="intent" value="revoke-invitation" />
-                    <input type="hidden" name="invitationId" value={i.id} />
-                    <Button type="submit" size="sm" variant="ghost" disabled={busy}>Revoke</Button>
-                  </Form>
-                </li>
-              ))}
-            </ul>
+              <p className="mt-4 text-xs font-medium uppercase tracking-wide text-zinc-400">Invited, not accepted yet</p>
+              <ul className="mt-1 divide-y divide-zinc-800 border-t border-zinc-800" aria-label="Pending client invitations">
+                {invitations.map((i) => (
+                  <li key={i.id} className="flex items-center gap-3 py-2">
+                    <div className="min-w-0 flex-1">
+                      <p className="truncate text-sm text-zinc-100">{i.email}</p>
+                      <p className="text-xs text-zinc-500">{i.expired ? "Expired" : `Invited · expires ${dateFmt.format(new Date(i.expiresAt))}`}</p>
+                    </div>
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="resend" />
+                      <input type="hidden" name="invitationId" value={i.id} />
+                      <Button type="submit" size="sm" variant="secondary" disabled={busy}>
+                        Resend
+                      </Button>
+                    </Form>
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="revoke-invitation" />
+                      <input type="hidden" name="invitationId" value={i.id} />
+                      <Button type="submit" size="sm" variant="ghost" disabled={busy}>
+                        Revoke
+                      </Button>
+                    </Form>
+                  </li>
+                ))}
+              </ul>
             </>
           ) : null}
           <Form ref={inviteForm} method="post" className="mt-4 space-y-3" noValidate>
             <input type="hidden" name="intent" value="invite" />
             {err("invite")}
-            <Field label="Invite a client viewer by email" name="email" type="email" required defaultValue={result?.intent === "invite" ? result?.values?.email : undefined} error={result?.intent === "invite" ? result.fields?.email : undefined} />
-            <Button type="submit" busy={busy} busyLabel="Sending…">Send invitation</Button>
+            <Field
+              label="Invite a client viewer by email"
+              name="email"
+              type="email"
+              required
+              defaultValue={result?.intent === "invite" ? result?.values?.email : undefined}
+              error={result?.intent === "invite" ? result.fields?.email : undefined}
+            />
+            <Button type="submit" busy={busy} busyLabel="Sending…">
+              Send invitation
+            </Button>
           </Form>
         </Card>
 
@@ -210,25 +238,48 @@ export default function WorkspaceSettings() {
             <Form method="post" className="space-y-3" noValidate>
               <input type="hidden" name="intent" value="rename" />
               {err("rename")}
-              <Field label="Client name" name="name" required maxLength={120} defaultValue={workspace.name} error={result?.intent === "rename" ? result.fields?.name : undefined} />
-              <Button type="submit" variant="secondary" disabled={busy}>Rename</Button>
+              <Field
+                label="Client name"
+                name="name"
+                required
+                maxLength={120}
+                defaultValue={workspace.name}
+                error={result?.intent === "rename" ? result.fields?.name : undefined}
+              />
+              <Button type="submit" variant="secondary" disabled={busy}>
+                Rename
+              </Button>
             </Form>
           </Card>
           <Card>
-            <CardTitle description="Archived clients stop syncing and free their plan slot; their data stays.">{workspace.archivedAt ? "Restore" : "Archive"}</CardTitle>
+            <CardTitle description="Archived clients stop syncing and free their plan slot; their data stays.">
+              {workspace.archivedAt ? "Restore" : "Archive"}
+            </CardTitle>
             <Form method="post">
               <input type="hidden" name="intent" value={workspace.archivedAt ? "restore" : "archive"} />
-              <Button type="submit" variant="secondary" disabled={busy}>{workspace.archivedAt ? "Restore client" : "Archive client"}</Button>
+              <Button type="submit" variant="secondary" disabled={busy}>
+                {workspace.archivedAt ? "Restore client" : "Archive client"}
+              </Button>
             </Form>
           </Card>
           {isOwner ? (
             <Card className="border-red-900/60">
-              <CardTitle description="Deletes the client with its Meta connections and tokens, ad accounts, all synced data and client access. This cannot be undone.">Delete client</CardTitle>
+              <CardTitle description="Deletes the client with its Meta connections and tokens, ad accounts, all synced data and client access. This cannot be undone.">
+                Delete client
+              </CardTitle>
               <Form method="post" className="space-y-3" noValidate>
                 <input type="hidden" name="intent" value="delete" />
                 {err("delete")}
-                <Field label={`Type ${workspace.name} to confirm`} name="confirm" autoComplete="off" required error={result?.intent === "delete" ? result.fields?.confirm : undefined} />
-                <Button type="submit" variant="danger" disabled={busy}>Delete client permanently</Button>
+                <Field
+                  label={`Type ${workspace.name} to confirm`}
+                  name="confirm"
+                  autoComplete="off"
+                  required
+                  error={result?.intent === "delete" ? result.fields?.confirm : undefined}
+                />
+                <Button type="submit" variant="danger" disabled={busy}>
+                  Delete client permanently
+                </Button>
               </Form>
             </Card>
           ) : null}

@@ -45,11 +45,23 @@ export default function WorkspaceLayout() {
         {role === "viewer" ? <Badge tone="blue">Read-only</Badge> : null}
         {role !== "viewer" ? (
           <nav aria-label="Client" className="ml-auto flex gap-1 overflow-x-auto">
-            <NavLink to={base} end className={tab}>Dashboard</NavLink>
-            <NavLink to={`${base}/alerts`} className={tab}>Goals &amp; alerts</NavLink>
-            <NavLink to={`${base}/connections`} className={tab}>Connections</NavLink>
-            <NavLink to={`${base}/reports`} className={tab}>Reports</NavLink>
-            {canManage ? <NavLink to={`${base}/settings`} className={tab}>Settings</NavLink> : null}
+            <NavLink to={base} end className={tab}>
+              Dashboard
+            </NavLink>
+            <NavLink to={`${base}/alerts`} className={tab}>
+              Goals &amp; alerts
+            </NavLink>
+            <NavLink to={`${base}/connections`} className={tab}>
+              Connections
+            </NavLink>
+            <NavLink to={`${base}/reports`} className={tab}>
+              Reports
+            </NavLink>
+            {canManage ? (
+              <NavLink to={`${base}/settings`} className={tab}>
+                Settings
+              </NavLink>
+            ) : null}
           </nav>
         ) : null}
       </div>

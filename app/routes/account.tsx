@@ -79,7 +79,17 @@ const timeFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: 
 function device(ua: string | null): string {
   if (!ua) return "Unknown device";
   const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrome\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
-  const os = /Windows/.test(ua) ? "Windows" : /Mac OS X|Macintosh/.test(ua) ? "macOS" : /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Linux/.test(ua) ? "Linux" : "";
+  const os = /Windows/.test(ua)
+    ? "Windows"
+    : /Mac OS X|Macintosh/.test(ua)
+      ? "macOS"
+      : /Android/.test(ua)
+        ? "Android"
+        : /iPhone|iPad/.test(ua)
+          ? "iOS"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "";
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -89,12 +99,14 @@ export default function Account() {
   const busy = useNavigation().state === "submitting";
   const f = (intent: string, field: string) => (result?.intent === intent ? result.fields?.[field] : undefined);
   const notice = (intent: string) =>
-    result?.intent === intent ? (
-      result.ok ? <Alert tone="success">{result.ok}</Alert> : result.error ? <Alert tone="error">{result.error}</Alert> : null
-    ) : null;
+    result?.intent === intent ? result.ok ? <Alert tone="success">{result.ok}</Alert> : result.error ? <Alert tone="error">{result.error}</Alert> : null : null;
   return (
     <main className="mx-auto max-w-4xl px-4 py-8 sm:px-6">
-      <p className="mb-4 text-sm"><Link to="/a" className="text-blue-400 hover:underline">← Back to Spendlane</Link></p>
+      <p className="mb-4 text-sm">
+        <Link to="/a" className="text-blue-400 hover:underline">
+          ← Back to Spendlane
+        </Link>
+      </p>
       <PageHeader title="Account" description={`Signed in as ${user.email}`} />
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card>
@@ -102,12 +114,27 @@ export default function Account() {
           <Form method="post" className="space-y-3" noValidate>
             <input type="hidden" name="intent" value="password" />
             {notice("password")}
-            <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" required error={f("password", "currentPassword")} />
+            <Field
+              label="Current password"
+              name="currentPassword"
+              type="password"
+              autoComplete="current-password"
+              required
+              error={f("password", "currentPassword")}
+            />
             <Field label="New password" name="newPassword" type="password" autoComplete="new-password" required error={f("password", "newPassword")} />
             <Field label="Repeat new password" name="confirm" type="password" autoComplete="new-password" required error={f("password", "confirm")} />
-            <Button type="submit" busy={busy} busyLabel="Saving…">Change password</Button>
+            <Button type="submit" busy={busy} busyLabel="Saving…">
+              Change password
+            </Button>
           </Form>
-          <p className="mt-3 text-xs text-zinc-500">No password yet (signed up with Facebook)? <Link to="/forgot-password" className="text-blue-400 hover:underline">Set one by email</Link>.</p>
+          <p className="mt-3 text-xs text-zinc-500">
+            No password yet (signed up with Facebook)?{" "}
+            <Link to="/forgot-password" className="text-blue-400 hover:underline">
+              Set one by email
+            </Link>
+            .
+          </p>
         </Card>
         <Card>
           <CardTitle description="The address you sign in with and receive email at. A new one must be confirmed from its inbox.">Email</CardTitle>
@@ -116,7 +143,9 @@ export default function Account() {
             {notice("email")}
             <Field label="New email" name="email" type="email" autoComplete="email" required error={f("email", "email")} />
             <Field label="Current password" name="password" type="password" autoComplete="current-password" required error={f("email", "password")} />
-            <Button type="submit" variant="secondary" disabled={busy}>Change email</Button>
+            <Button type="submit" variant="secondary" disabled={busy}>
+              Change email
+            </Button>
           </Form>
         </Card>
         {facebook.enabled || facebook.linked ? (
@@ -132,12 +161,16 @@ export default function Account() {
                   {facebook.linkedAt ? <span className="text-zinc-500">since {timeFmt.format(new Date(facebook.linkedAt))}</span> : null}
                   <Form method="post">
                     <input type="hidden" name="intent" value="facebook-unlink" />
-                    <Button type="submit" variant="secondary" disabled={busy}>Remove</Button>
+                    <Button type="submit" variant="secondary" disabled={busy}>
+                      Remove
+                    </Button>
                   </Form>
                 </>
               ) : (
                 <Form method="post" action="/auth/facebook">
-                  <Button type="submit" variant="secondary">Link Facebook login</Button>
+                  <Button type="submit" variant="secondary">
+                    Link Facebook login
+                  </Button>
                 </Form>
               )}
             </div>
@@ -149,7 +182,9 @@ export default function Account() {
           <ul className="mt-2 divide-y divide-zinc-800" aria-label="Sessions">
             {sessions.map((s, i) => (
               <li key={i} className="flex flex-wrap items-center gap-3 py-2 text-sm">
-                <span className="font-medium text-zinc-100" title={s.userAgent ?? undefined}>{device(s.userAgent)}</span>
+                <span className="font-medium text-zinc-100" title={s.userAgent ?? undefined}>
+                  {device(s.userAgent)}
+                </span>
                 {s.current ? <Badge tone="green">This browser</Badge> : null}
                 <span className="text-zinc-500">
                   last active {timeFmt.format(new Date(s.lastSeenAt))} · signed in {timeFmt.format(new Date(s.createdAt))}
@@ -161,7 +196,9 @@ export default function Account() {
           {sessions.length > 1 ? (
             <Form method="post" className="mt-4">
               <input type="hidden" name="intent" value="signout-others" />
-              <Button type="submit" variant="secondary" disabled={busy}>Sign out all other sessions</Button>
+              <Button type="submit" variant="secondary" disabled={busy}>
+                Sign out all other sessions
+              </Button>
             </Form>
           ) : null}
         </Card>

@@ -38,7 +38,14 @@ export default function ConfirmEmail() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   return (
-    <AuthShell title="Confirm your new email" footer={<Link to="/login" className="text-blue-400 hover:underline">Back to log in</Link>}>
+    <AuthShell
+      title="Confirm your new email"
+      footer={
+        <Link to="/login" className="text-blue-400 hover:underline">
+          Back to log in
+        </Link>
+      }
+    >
       {!d.valid ? (
         <Alert tone="error">This confirmation link is invalid, used or expired. Ask for the change again from your account page.</Alert>
       ) : (
@@ -49,7 +56,9 @@ export default function ConfirmEmail() {
           </p>
           <LinkedIdentityChoice facebook={d.facebook} />
           <p className="text-xs text-zinc-500">Confirming signs you out everywhere; log in again with the new address.</p>
-          <Button type="submit" className="w-full" busy={busy} busyLabel="Confirming…">Confirm new email</Button>
+          <Button type="submit" className="w-full" busy={busy} busyLabel="Confirming…">
+            Confirm new email
+          </Button>
         </Form>
       )}
     </AuthShell>

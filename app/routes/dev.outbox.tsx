@@ -20,7 +20,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return {
     to: to ?? null,
     smtp: Boolean(env().SMTP_URL),
-    messages: messages.map((m) => ({ id: m.id, to: m.toAddress, subject: m.subject, template: m.template, text: m.textBody, link: firstLink(m.textBody) ?? null, replyTo: m.replyTo, attachments: m.attachments, createdAt: m.createdAt })),
+    messages: messages.map((m) => ({
+      id: m.id,
+      to: m.toAddress,
+      subject: m.subject,
+      template: m.template,
+      text: m.textBody,
+      link: firstLink(m.textBody) ?? null,
+      replyTo: m.replyTo,
+      attachments: m.attachments,
+      createdAt: m.createdAt,
+    })),
   };
 }
 
@@ -33,7 +43,13 @@ export default function DevOutbox() {
       <PageHeader
         title="Dev outbox"
         description={smtp ? "SMTP is configured, so new email goes to the mail server, not here." : "Email that would have been sent. Newest first."}
-        actions={to ? <Link to="/dev/outbox" className="text-sm text-blue-400 hover:underline">Show all</Link> : undefined}
+        actions={
+          to ? (
+            <Link to="/dev/outbox" className="text-sm text-blue-400 hover:underline">
+              Show all
+            </Link>
+          ) : undefined
+        }
       />
       {messages.length === 0 ? (
         <EmptyState title="No email yet" />
@@ -43,16 +59,22 @@ export default function DevOutbox() {
             <Card key={m.id} data-testid="outbox-message">
               <p className="text-xs text-zinc-500">
                 {timeFmt.format(new Date(m.createdAt))} · {m.template} · to{" "}
-                <Link to={`/dev/outbox?to=${encodeURIComponent(m.to)}`} className="text-zinc-300 hover:underline">{m.to}</Link>
+                <Link to={`/dev/outbox?to=${encodeURIComponent(m.to)}`} className="text-zinc-300 hover:underline">
+                  {m.to}
+                </Link>
               </p>
               <h2 className="mt-1 font-medium text-zinc-100">{m.subject}</h2>
               {m.replyTo ? <p className="text-xs text-zinc-500">Reply-To: {m.replyTo}</p> : null}
               <pre className="mt-3 whitespace-pre-wrap break-all text-sm text-zinc-400">{m.text}</pre>
               {m.attachments.map((a) => (
-                <p key={a.filename} className="mt-2 text-xs text-zinc-500" data-testid="outbox-attachment">Attachment: {a.filename} ({a.contentType}, {a.bytes} bytes)</p>
+                <p key={a.filename} className="mt-2 text-xs text-zinc-500" data-testid="outbox-attachment">
+                  Attachment: {a.filename} ({a.contentType}, {a.bytes} bytes)
+                </p>
               ))}
               {m.link ? (
-                <a href={m.link} className="mt-3 inline-block text-sm text-blue-400 hover:underline" data-testid="outbox-link">Open link</a>
+                <a href={m.link} className="mt-3 inline-block text-sm text-blue-400 hover:underline" data-testid="outbox-link">
+                  Open link
+                </a>
               ) : null}
             </Card>
           ))}

@@ -17,7 +17,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const parsed = query.safeParse({ workspace: url.searchParams.getAll("workspace"), agency: url.searchParams.get("agency") ?? undefined });
   if (!parsed.success) {
-    return new Response("Name one agency (?agency=<slug>) or up to 50 workspace ids (?workspace=<uuid>)", { status: 400, headers: { "Cache-Control": "no-store" } });
+    return new Response("Name one agency (?agency=<slug>) or up to 50 workspace ids (?workspace=<uuid>)", {
+      status: 400,
+      headers: { "Cache-Control": "no-store" },
+    });
   }
   let scope: StreamScope;
   if (parsed.data.agency !== undefined) {

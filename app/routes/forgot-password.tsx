@@ -31,7 +31,11 @@ export default function ForgotPassword() {
     <AuthShell
       title="Reset your password"
       subtitle="We email you a link to choose a new password."
-      footer={<Link to="/login" className="text-blue-400 hover:underline">Back to log in</Link>}
+      footer={
+        <Link to="/login" className="text-blue-400 hover:underline">
+          Back to log in
+        </Link>
+      }
     >
       {result?.sent ? (
         <Alert tone="success" title="Check your email">
@@ -40,7 +44,9 @@ export default function ForgotPassword() {
       ) : (
         <Form method="post" className="space-y-4" noValidate>
           <Field label="Email" name="email" type="email" autoComplete="email" required error={result?.fields?.email ?? result?.error ?? undefined} />
-          <Button type="submit" className="w-full" busy={busy} busyLabel="Sending…">Send reset link</Button>
+          <Button type="submit" className="w-full" busy={busy} busyLabel="Sending…">
+            Send reset link
+          </Button>
         </Form>
       )}
     </AuthShell>

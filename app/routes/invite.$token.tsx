@@ -1,13 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { createUserSession, getUser } from "~/.server/auth";
-import {
-  acceptInvitation,
-  acceptInvitationWithNewAccount,
-  landingPath,
-  previewInvitation,
-  statusMessage,
-} from "~/.server/tenancy/invitation-accept";
+import { acceptInvitation, acceptInvitationWithNewAccount, landingPath, previewInvitation, statusMessage } from "~/.server/tenancy/invitation-accept";
 import { expectedFailure } from "~/.server/errors";
 import { checkRateLimit, clientIp, rateLimitResponse } from "~/.server/security/rate-limit";
 import { Alert, AuthShell, Button, Field, FormErrorSummary } from "~/components/ui";
@@ -42,7 +36,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     }
     return { state: "accept" as const, ...what };
   }
-  return { state: preview.accountExists ? ("login" as const) : ("create" as const), loginHref: `/login?${new URLSearchParams({ redirectTo: `/invite/${token}` })}`, ...what };
+  return {
+    state: preview.accountExists ? ("login" as const) : ("create" as const),
+    loginHref: `/login?${new URLSearchParams({ redirectTo: `/invite/${token}` })}`,
+    ...what,
+  };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -72,11 +70,20 @@ export default function Invite() {
   const busy = useNavigation().state === "submitting";
   if (d.state === "invalid" || d.state === "closed" || d.state === "wrong-user") {
     return (
-      <AuthShell title="Invitation" footer={<Link to="/login" className="text-blue-400 hover:underline">Go to log in</Link>}>
+      <AuthShell
+        title="Invitation"
+        footer={
+          <Link to="/login" className="text-blue-400 hover:underline">
+            Go to log in
+          </Link>
+        }
+      >
         <Alert tone={d.state === "wrong-user" ? "warning" : "error"}>{d.message}</Alert>
         {d.state === "wrong-user" ? (
           <Form method="post" action="/logout" className="mt-4">
-            <Button type="submit" variant="secondary" className="w-full">Log out</Button>
+            <Button type="submit" variant="secondary" className="w-full">
+              Log out
+            </Button>
           </Form>
         ) : null}
       </AuthShell>
@@ -91,7 +98,9 @@ export default function Invite() {
       <FormErrorSummary error={result?.error} fields={result?.fields} visibleFields={["name", "password"]} />
       {d.state === "accept" ? (
         <Form method="post" className="mt-4">
-          <Button type="submit" className="w-full" busy={busy} busyLabel="Joining…">Accept invitation</Button>
+          <Button type="submit" className="w-full" busy={busy} busyLabel="Joining…">
+            Accept invitation
+          </Button>
         </Form>
       ) : d.state === "login" ? (
         <div className="space-y-3">
@@ -104,8 +113,18 @@ export default function Invite() {
         <Form method="post" className="mt-4 space-y-4" noValidate>
           <Field label="Email" name="email" value={d.email} readOnly disabled hint="The invitation is bound to this address." />
           <Field label="Your name" name="name" autoComplete="name" required maxLength={120} defaultValue={result?.name} error={result?.fields?.name} />
-          <Field label="Choose a password" name="password" type="password" autoComplete="new-password" required error={result?.fields?.password} hint="At least 10 characters, letters mixed with digits or symbols." />
-          <Button type="submit" className="w-full" busy={busy} busyLabel="Creating account…">Create account and accept</Button>
+          <Field
+            label="Choose a password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            error={result?.fields?.password}
+            hint="At least 10 characters, letters mixed with digits or symbols."
+          />
+          <Button type="submit" className="w-full" busy={busy} busyLabel="Creating account…">
+            Create account and accept
+          </Button>
         </Form>
       )}
     </AuthShell>

@@ -64,7 +64,11 @@ export default function Login() {
         </>
       }
     >
-      {notice ? <Alert tone="warning" className="mb-4">{notice}</Alert> : null}
+      {notice ? (
+        <Alert tone="warning" className="mb-4">
+          {notice}
+        </Alert>
+      ) : null}
       <Form method="post" className="space-y-4" noValidate>
         <input type="hidden" name="redirectTo" value={redirectTo} />
         <FormErrorSummary error={result?.error} fields={result?.fields} visibleFields={["email", "password"]} />

@@ -43,9 +43,8 @@ export default function DeletionStatus() {
         ) : null}
       </dl>
       <p className="mt-6 text-sm text-zinc-400">
-        Spendlane removed the access tokens, the ad-account connections made with your Facebook login, and the link between your
-        Facebook account and any Spendlane login. Advertising reports that belong to the agencies you worked with are their
-        business records and stay with them.
+        Spendlane removed the access tokens, the ad-account connections made with your Facebook login, and the link between your Facebook account and any
+        Spendlane login. Advertising reports that belong to the agencies you worked with are their business records and stay with them.
       </p>
     </main>
   );

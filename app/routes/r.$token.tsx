@@ -30,9 +30,15 @@ export function ErrorBoundary() {
   return (
     <main className="flex min-h-screen items-center justify-center bg-white px-4 text-zinc-800">
       <div className="max-w-md text-center">
-        <h1 className="text-xl font-semibold">{missing ? "This report link is not available" : limited ? "Too many requests" : "The report could not be loaded"}</h1>
+        <h1 className="text-xl font-semibold">
+          {missing ? "This report link is not available" : limited ? "Too many requests" : "The report could not be loaded"}
+        </h1>
         <p className="mt-2 text-sm text-zinc-500">
-          {missing ? "It may have expired or been withdrawn. Ask the sender for a new link." : limited ? "Wait a minute and reload the page." : "Try again in a moment."}
+          {missing
+            ? "It may have expired or been withdrawn. Ask the sender for a new link."
+            : limited
+              ? "Wait a minute and reload the page."
+              : "Try again in a moment."}
         </p>
       </div>
     </main>

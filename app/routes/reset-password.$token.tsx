@@ -39,19 +39,40 @@ export default function ResetPassword() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   return (
-    <AuthShell title="Choose a new password" footer={<Link to="/login" className="text-blue-400 hover:underline">Back to log in</Link>}>
+    <AuthShell
+      title="Choose a new password"
+      footer={
+        <Link to="/login" className="text-blue-400 hover:underline">
+          Back to log in
+        </Link>
+      }
+    >
       {!valid ? (
         <Alert tone="error">
-          This reset link is invalid, used or expired. <Link to="/forgot-password" className="underline">Ask for a new one</Link>.
+          This reset link is invalid, used or expired.{" "}
+          <Link to="/forgot-password" className="underline">
+            Ask for a new one
+          </Link>
+          .
         </Alert>
       ) : (
         <Form method="post" className="space-y-4" noValidate>
           <FormErrorSummary error={result?.error} fields={result?.fields} visibleFields={["password", "confirm"]} />
-          <Field label="New password" name="password" type="password" autoComplete="new-password" required error={result?.fields?.password} hint="At least 10 characters, letters mixed with digits or symbols." />
+          <Field
+            label="New password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            error={result?.fields?.password}
+            hint="At least 10 characters, letters mixed with digits or symbols."
+          />
           <Field label="Repeat new password" name="confirm" type="password" autoComplete="new-password" required error={result?.fields?.confirm} />
           <LinkedIdentityChoice facebook={facebook} />
           <p className="text-xs text-zinc-500">Saving signs you out everywhere.</p>
-          <Button type="submit" className="w-full" busy={busy} busyLabel="Saving…">Save new password</Button>
+          <Button type="submit" className="w-full" busy={busy} busyLabel="Saving…">
+            Save new password
+          </Button>
         </Form>
       )}
     </AuthShell>

@@ -27,7 +27,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     if (form.get("intent") === "facebook") {
       const pending = await readPendingFacebook(request);
-      if (!pending) return data({ error: "Your Facebook login expired. Continue with Facebook again.", fields: {} as Record<string, string>, values: {} }, { status: 400 });
+      if (!pending)
+        return data({ error: "Your Facebook login expired. Continue with Facebook again.", fields: {} as Record<string, string>, values: {} }, { status: 400 });
       const { userId } = await completeFacebookSignUp(pending, values);
       const headers = new Headers();
       headers.append("Set-Cookie", await clearPendingFacebook());
@@ -61,13 +62,33 @@ export default function SignUp() {
   );
   if (facebook) {
     return (
-      <AuthShell title="Finish signing up" subtitle={`Signed in with Facebook${facebook.name ? ` as ${facebook.name}` : ""}. Two more details and you are in.`} footer={footer}>
+      <AuthShell
+        title="Finish signing up"
+        subtitle={`Signed in with Facebook${facebook.name ? ` as ${facebook.name}` : ""}. Two more details and you are in.`}
+        footer={footer}
+      >
         <Form method="post" className="space-y-4" noValidate>
           <input type="hidden" name="intent" value="facebook" />
           <FormErrorSummary error={result?.error} fields={f} visibleFields={["email", "agencyName", "agencySlug"]} />
-          <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={v.email ?? facebook.email ?? ""} error={f.email} hint="For invitations and billing receipts." />
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            defaultValue={v.email ?? facebook.email ?? ""}
+            error={f.email}
+            hint="For invitations and billing receipts."
+          />
           <Field label="Agency name" name="agencyName" required maxLength={120} defaultValue={v.agencyName} error={f.agencyName} />
-          <Field label="Agency URL name (optional)" name="agencySlug" maxLength={48} defaultValue={v.agencySlug} error={f.agencySlug} hint="Lowercase letters, digits and dashes. Derived from the name when empty." />
+          <Field
+            label="Agency URL name (optional)"
+            name="agencySlug"
+            maxLength={48}
+            defaultValue={v.agencySlug}
+            error={f.agencySlug}
+            hint="Lowercase letters, digits and dashes. Derived from the name when empty."
+          />
           <Button type="submit" className="w-full" busy={busy} busyLabel="Creating…">
             Create agency
           </Button>
@@ -81,9 +102,24 @@ export default function SignUp() {
         <FormErrorSummary error={result?.error} fields={f} visibleFields={FIELDS} />
         <Field label="Your name" name="name" autoComplete="name" required maxLength={120} defaultValue={v.name} error={f.name} />
         <Field label="Work email" name="email" type="email" autoComplete="email" required defaultValue={v.email} error={f.email} />
-        <Field label="Password" name="password" type="password" autoComplete="new-password" required error={f.password} hint="At least 10 characters, mixing letters with digits or symbols." />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          error={f.password}
+          hint="At least 10 characters, mixing letters with digits or symbols."
+        />
         <Field label="Agency name" name="agencyName" autoComplete="organization" required maxLength={120} defaultValue={v.agencyName} error={f.agencyName} />
-        <Field label="Agency URL name (optional)" name="agencySlug" maxLength={48} defaultValue={v.agencySlug} error={f.agencySlug} hint="Lowercase letters, digits and dashes. Derived from the name when empty." />
+        <Field
+          label="Agency URL name (optional)"
+          name="agencySlug"
+          maxLength={48}
+          defaultValue={v.agencySlug}
+          error={f.agencySlug}
+          hint="Lowercase letters, digits and dashes. Derived from the name when empty."
+        />
         <Button type="submit" className="w-full" busy={busy} busyLabel="Creating…">
           Create agency
         </Button>

@@ -8,19 +8,7 @@
 
 export type MetricKind = "money" | "count" | "percent" | "ratio";
 export type MetricKey =
-  | "spend"
-  | "impressions"
-  | "reach"
-  | "frequency"
-  | "clicks"
-  | "link_clicks"
-  | "ctr"
-  | "cpc"
-  | "cpm"
-  | "conversions"
-  | "cpa"
-  | "conversion_value"
-  | "roas";
+  "spend" | "impressions" | "reach" | "frequency" | "clicks" | "link_clicks" | "ctr" | "cpc" | "cpm" | "conversions" | "cpa" | "conversion_value" | "roas";
 
 export interface MetricDisplay {
   name: MetricKey;
@@ -62,12 +50,14 @@ function nf(key: string, make: () => Intl.NumberFormat) {
 /** Money in its own currency: "$1,234.56", "¥123,457", compact "$1.2K". */
 export function formatMoney(value: number | null | undefined, currency: string, opts: { compact?: boolean } = {}): string {
   if (value == null || !Number.isFinite(value)) return EMPTY;
-  const f = nf(`m:${currency}:${opts.compact ? 1 : 0}`, () =>
-    new Intl.NumberFormat(LOCALE, {
-      style: "currency",
-      currency,
-      ...(opts.compact ? { notation: "compact", maximumFractionDigits: 1 } : {}),
-    }),
+  const f = nf(
+    `m:${currency}:${opts.compact ? 1 : 0}`,
+    () =>
+      new Intl.NumberFormat(LOCALE, {
+        style: "currency",
+        currency,
+        ...(opts.compact ? { notation: "compact", maximumFractionDigits: 1 } : {}),
+      }),
   );
   return f.format(value);
 }
@@ -75,8 +65,9 @@ export function formatMoney(value: number | null | undefined, currency: string, 
 /** Unit price metrics (CPC, CPA, CPM) keep the currency's decimals even when small: "$0.42", "¥38". */
 export function formatCount(value: number | null | undefined, opts: { compact?: boolean } = {}): string {
   if (value == null || !Number.isFinite(value)) return EMPTY;
-  const f = nf(`c:${opts.compact ? 1 : 0}`, () =>
-    new Intl.NumberFormat(LOCALE, opts.compact ? { notation: "compact", maximumFractionDigits: 1 } : { maximumFractionDigits: 2 }),
+  const f = nf(
+    `c:${opts.compact ? 1 : 0}`,
+    () => new Intl.NumberFormat(LOCALE, opts.compact ? { notation: "compact", maximumFractionDigits: 1 } : { maximumFractionDigits: 2 }),
   );
   return f.format(value);
 }
@@ -120,7 +111,7 @@ export function formatDelta(d: number | null | undefined): string {
 /** good / bad / flat for colouring a delta; cost metrics (inverted) are good when they fall. */
 export function deltaTone(d: number | null | undefined, inverted: boolean): "good" | "bad" | "flat" {
   if (d == null || !Number.isFinite(d) || Math.abs(d) < 0.0005) return "flat";
-  return (d > 0) !== inverted ? "good" : "bad";
+  return d > 0 !== inverted ? "good" : "bad";
 }
 
 const dateFmt = new Intl.DateTimeFormat(LOCALE, { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });

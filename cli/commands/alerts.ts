@@ -24,12 +24,24 @@ export function registerAlertCommands(program: Command) {
     .action((o: { agency: string; all?: boolean }) =>
       withDatabase(async () => {
         const id = await agencyId(o.agency);
-        const rows = await asService((tx) => tx<{ id: string; rule: string; workspace: string; subject: string; openedAt: Date; resolvedAt: Date | null; message: string }[]>`
+        const rows = await asService(
+          (tx) => tx<{ id: string; rule: string; workspace: string; subject: string; openedAt: Date; resolvedAt: Date | null; message: string }[]>`
           select x.id, x.rule, w.slug as workspace, x.subject, x.opened_at as "openedAt", x.resolved_at as "resolvedAt", x.message
           from public.alerts x join public.workspaces w on w.id = x.workspace_id
           where x.agency_id = ${id} and (${!!o.all} or x.resolved_at is null)
-          order by x.opened_at desc, x.id`);
-        printJson(rows.map((r) => ({ id: r.id, rule: r.rule, workspace: r.workspace, subject: r.subject, openedAt: r.openedAt.toISOString(), message: r.message, ...(o.all ? { resolvedAt: r.resolvedAt?.toISOString() ?? null } : {}) })));
+          order by x.opened_at desc, x.id`,
+        );
+        printJson(
+          rows.map((r) => ({
+            id: r.id,
+            rule: r.rule,
+            workspace: r.workspace,
+            subject: r.subject,
+            openedAt: r.openedAt.toISOString(),
+            message: r.message,
+            ...(o.all ? { resolvedAt: r.resolvedAt?.toISOString() ?? null } : {}),
+          })),
+        );
       }),
     );
   alerts

@@ -37,11 +37,14 @@ async function readToken(t: string): Promise<string> {
 /** The workspace's connection to attach through: the given one, or its only active one. */
 async function pickConnection(workspaceId: string, connectionId?: string): Promise<string> {
   if (connectionId && !UUID_RE.test(connectionId)) throw new InputError("--connection must be a connection id", { connection: "invalid" });
-  const rows = await asService((tx) => tx<{ id: string }[]>`
+  const rows = await asService(
+    (tx) => tx<{ id: string }[]>`
     select id from public.meta_connections where workspace_id = ${workspaceId} and status = 'active'
-    ${connectionId ? tx`and id = ${connectionId}` : tx``} order by created_at desc`);
+    ${connectionId ? tx`and id = ${connectionId}` : tx``} order by created_at desc`,
+  );
   if (rows.length === 0) throw new InputError("This workspace has no active Meta connection; run `spendlane meta connect` first", { connection: "none" });
-  if (rows.length > 1 && !connectionId) throw new InputError("This workspace has several Meta connections; pass --connection <id>", { connection: "ambiguous" });
+  if (rows.length > 1 && !connectionId)
+    throw new InputError("This workspace has several Meta connections; pass --connection <id>", { connection: "ambiguous" });
   return rows[0].id;
 }
 

@@ -9,7 +9,16 @@ import { z } from "zod";
 import { asService } from "../../app/.server/db/connection";
 import type { Tx } from "../../app/.server/db/connection";
 import { InputError } from "../../app/.server/errors";
-import { completeReachLive, getRangeReach, liveRangeReach, loadWorkspaceReport, parseRangeParams, withReach, type Metrics, type Report } from "../../app/.server/reporting";
+import {
+  completeReachLive,
+  getRangeReach,
+  liveRangeReach,
+  loadWorkspaceReport,
+  parseRangeParams,
+  withReach,
+  type Metrics,
+  type Report,
+} from "../../app/.server/reporting";
 import { loadLevelReport, parseBreakdown, parseLevel, type LevelReport } from "../../app/.server/reporting/drilldown";
 import { withDatabase } from "../context";
 import { printJson } from "../output";
@@ -63,7 +72,9 @@ export function reportJson(report: Report, attributionChoice: string[] | null = 
     attribution: {
       choice: attributionChoice ?? "account_default",
       windows: shared?.windows ?? null,
-      byCurrency: Object.fromEntries(groups.map((g) => [g.currency, { windows: g.attribution.windows, label: g.attribution.label, mixed: g.attribution.mixed }])),
+      byCurrency: Object.fromEntries(
+        groups.map((g) => [g.currency, { windows: g.attribution.windows, label: g.attribution.label, mixed: g.attribution.mixed }]),
+      ),
     },
     byCurrency,
   };
@@ -97,7 +108,9 @@ export function levelJson(report: LevelReport) {
 }
 
 function printText(report: Report) {
-  const out: string[] = [`${report.range.since} .. ${report.range.until}${report.range.previous ? ` vs ${report.range.previous.since} .. ${report.range.previous.until}` : ""}`];
+  const out: string[] = [
+    `${report.range.since} .. ${report.range.until}${report.range.previous ? ` vs ${report.range.previous.since} .. ${report.range.previous.until}` : ""}`,
+  ];
   for (const g of Object.values(report.byCurrency)) {
     out.push(`\n${g.currency} (${g.accounts.map((a) => a.meta_account_id).join(", ")})`);
     for (const [k, v] of Object.entries(g.totals)) {

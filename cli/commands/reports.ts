@@ -43,12 +43,20 @@ export function registerReportsCommands(program: Command) {
         const exists = await asService((tx) => tx`select 1 from public.report_schedules where id = ${o.schedule}`);
         if (!exists.length) throw new InputError(`No report schedule ${o.schedule}`, { schedule: "not found" });
         const { plan, outcomes } = await runSchedule(o.schedule, { kind: "manual", period });
-        const rows = await asService((tx) => tx<{ id: string; recipient_email: string; status: string; pdf_bytes: number | null; last_error: string | null }[]>`
-          select id, recipient_email, status, pdf_bytes, last_error from public.report_deliveries where id = any(${plan.deliveryIds}::uuid[]) order by recipient_email`);
+        const rows = await asService(
+          (tx) => tx<{ id: string; recipient_email: string; status: string; pdf_bytes: number | null; last_error: string | null }[]>`
+          select id, recipient_email, status, pdf_bytes, last_error from public.report_deliveries where id = any(${plan.deliveryIds}::uuid[]) order by recipient_email`,
+        );
         printJson({
           deliveryId: rows[0]?.id ?? null,
           period: `${plan.period.since}..${plan.period.until}`,
-          recipients: rows.map((r) => ({ email: r.recipient_email, deliveryId: r.id, status: r.status, thisRun: outcomes[r.id] ?? "skipped", ...(r.last_error ? { error: r.last_error } : {}) })),
+          recipients: rows.map((r) => ({
+            email: r.recipient_email,
+            deliveryId: r.id,
+            status: r.status,
+            thisRun: outcomes[r.id] ?? "skipped",
+            ...(r.last_error ? { error: r.last_error } : {}),
+          })),
           pdfBytes: rows.find((r) => r.pdf_bytes)?.pdf_bytes ?? null,
           shareUrl: shareUrl(appBaseUrl(), plan.shareLinkId),
         });
@@ -67,11 +75,23 @@ export function registerReportsCommands(program: Command) {
         const r = parseRangeParams({ range: "custom", since: o.since, until: o.until, compare: o.compare ?? "previous" });
         const doc = await asService(async (tx) => {
           const ws = await findWorkspace(tx, o.workspace);
-          return loadReportDocument(tx, { workspaceId: ws.id, period: { since: r.since!, until: r.until! }, compare: r.compare, sections: DEFAULT_SECTIONS, commentary: "", title: "Performance report" });
+          return loadReportDocument(tx, {
+            workspaceId: ws.id,
+            period: { since: r.since!, until: r.until! },
+            compare: r.compare,
+            sections: DEFAULT_SECTIONS,
+            commentary: "",
+            title: "Performance report",
+          });
         });
         const pdf = await renderReportPdf(doc);
         fs.writeFileSync(o.out, pdf);
-        printJson({ out: o.out, pdfBytes: pdf.length, period: `${doc.report.range.since}..${doc.report.range.until}`, currencies: Object.keys(doc.report.byCurrency) });
+        printJson({
+          out: o.out,
+          pdfBytes: pdf.length,
+          period: `${doc.report.range.since}..${doc.report.range.until}`,
+          currencies: Object.keys(doc.report.byCurrency),
+        });
       }),
     );
 }

@@ -67,7 +67,9 @@ export function registerSyncCommands(program: Command) {
           apiCalls: results.reduce((n, r) => n + r.apiCalls, 0),
           durationMs: Date.now() - started,
           status: worst,
-          ...(results.some((r) => r.error) ? { errors: results.filter((r) => r.error).map((r) => ({ adAccountId: r.adAccountId, status: r.status, error: r.error })) } : {}),
+          ...(results.some((r) => r.error)
+            ? { errors: results.filter((r) => r.error).map((r) => ({ adAccountId: r.adAccountId, status: r.status, error: r.error })) }
+            : {}),
         });
         if (worst !== "succeeded") process.exitCode = 1;
       }),

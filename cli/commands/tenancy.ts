@@ -12,9 +12,7 @@ export function registerTenancyCommands(program: Command) {
   program
     .command("migrate")
     .description("apply pending database migrations")
-    .action(() =>
-      withDatabase(async () => printJson(await migrate(sql())), { migrate: false }),
-    );
+    .action(() => withDatabase(async () => printJson(await migrate(sql())), { migrate: false }));
 
   const agency = program.command("agency").description("agencies");
   agency

@@ -26,24 +26,84 @@ export interface Bucket {
   cvr: number;
 }
 
-const AGES: Array<[string, number]> = [["18-24", 0.14], ["25-34", 0.3], ["35-44", 0.24], ["45-54", 0.16], ["55-64", 0.1], ["65+", 0.05], ["Unknown", 0.01]];
-const GENDERS: Array<[string, number]> = [["female", 0.52], ["male", 0.45], ["unknown", 0.03]];
+const AGES: Array<[string, number]> = [
+  ["18-24", 0.14],
+  ["25-34", 0.3],
+  ["35-44", 0.24],
+  ["45-54", 0.16],
+  ["55-64", 0.1],
+  ["65+", 0.05],
+  ["Unknown", 0.01],
+];
+const GENDERS: Array<[string, number]> = [
+  ["female", 0.52],
+  ["male", 0.45],
+  ["unknown", 0.03],
+];
 const COUNTRIES: Record<string, Array<[string, number, string[]]>> = {
-  USD: [["US", 0.78, ["California", "Texas", "New York", "Florida", "Illinois"]], ["CA", 0.1, ["Ontario", "Quebec", "British Columbia"]], ["GB", 0.05, ["England", "Scotland"]], ["AU", 0.04, ["New South Wales", "Victoria"]], ["MX", 0.03, ["Jalisco", "Nuevo León"]]],
-  EUR: [["DE", 0.46, ["Bayern", "Berlin", "Hamburg", "Hessen"]], ["FR", 0.2, ["Île-de-France", "Auvergne-Rhône-Alpes"]], ["AT", 0.12, ["Wien", "Tirol"]], ["NL", 0.1, ["North Holland", "South Holland"]], ["BE", 0.06, ["Flanders", "Brussels"]], ["CH", 0.06, ["Zurich", "Geneva"]]],
-  JPY: [["JP", 0.86, ["Tokyo", "Osaka", "Kanagawa", "Aichi", "Fukuoka"]], ["KR", 0.06, ["Seoul", "Busan"]], ["TW", 0.05, ["Taipei City"]], ["US", 0.03, ["California", "Hawaii"]]],
-  GBP: [["GB", 0.84, ["England", "Scotland", "Wales", "Northern Ireland"]], ["IE", 0.1, ["Dublin", "Cork"]], ["US", 0.06, ["New York", "California"]]],
+  USD: [
+    ["US", 0.78, ["California", "Texas", "New York", "Florida", "Illinois"]],
+    ["CA", 0.1, ["Ontario", "Quebec", "British Columbia"]],
+    ["GB", 0.05, ["England", "Scotland"]],
+    ["AU", 0.04, ["New South Wales", "Victoria"]],
+    ["MX", 0.03, ["Jalisco", "Nuevo León"]],
+  ],
+  EUR: [
+    ["DE", 0.46, ["Bayern", "Berlin", "Hamburg", "Hessen"]],
+    ["FR", 0.2, ["Île-de-France", "Auvergne-Rhône-Alpes"]],
+    ["AT", 0.12, ["Wien", "Tirol"]],
+    ["NL", 0.1, ["North Holland", "South Holland"]],
+    ["BE", 0.06, ["Flanders", "Brussels"]],
+    ["CH", 0.06, ["Zurich", "Geneva"]],
+  ],
+  JPY: [
+    ["JP", 0.86, ["Tokyo", "Osaka", "Kanagawa", "Aichi", "Fukuoka"]],
+    ["KR", 0.06, ["Seoul", "Busan"]],
+    ["TW", 0.05, ["Taipei City"]],
+    ["US", 0.03, ["California", "Hawaii"]],
+  ],
+  GBP: [
+    ["GB", 0.84, ["England", "Scotland", "Wales", "Northern Ireland"]],
+    ["IE", 0.1, ["Dublin", "Cork"]],
+    ["US", 0.06, ["New York", "California"]],
+  ],
 };
 /** Device split per publisher platform name; unknown platforms deliver in apps. */
 const DEVICES: Record<string, Array<[string, number]>> = {
-  facebook: [["mobile_app", 0.74], ["mobile_web", 0.08], ["desktop", 0.18]],
-  instagram: [["mobile_app", 0.95], ["mobile_web", 0.02], ["desktop", 0.03]],
+  facebook: [
+    ["mobile_app", 0.74],
+    ["mobile_web", 0.08],
+    ["desktop", 0.18],
+  ],
+  instagram: [
+    ["mobile_app", 0.95],
+    ["mobile_web", 0.02],
+    ["desktop", 0.03],
+  ],
 };
 const POSITIONS: Record<string, Array<[string, number]>> = {
-  facebook: [["feed", 0.58], ["facebook_reels", 0.14], ["story", 0.1], ["marketplace", 0.08], ["video_feeds", 0.06], ["right_hand_column", 0.04]],
-  instagram: [["stream", 0.55], ["story", 0.25], ["reels", 0.15], ["explore", 0.05]],
-  audience_network: [["classic", 0.7], ["rewarded_video", 0.3]],
-  messenger: [["messenger_inbox", 0.6], ["messenger_stories", 0.4]],
+  facebook: [
+    ["feed", 0.58],
+    ["facebook_reels", 0.14],
+    ["story", 0.1],
+    ["marketplace", 0.08],
+    ["video_feeds", 0.06],
+    ["right_hand_column", 0.04],
+  ],
+  instagram: [
+    ["stream", 0.55],
+    ["story", 0.25],
+    ["reels", 0.15],
+    ["explore", 0.05],
+  ],
+  audience_network: [
+    ["classic", 0.7],
+    ["rewarded_video", 0.3],
+  ],
+  messenger: [
+    ["messenger_inbox", 0.6],
+    ["messenger_stories", 0.4],
+  ],
   threads: [["threads_feed", 1]],
 };
 
@@ -53,8 +113,14 @@ export function familyOf(breakdowns: string[]): { family: Family | null; byPlatf
   const byPlatform = set.delete("publisher_platform");
   const key = [...set].sort().join(",");
   const family: Record<string, Family | null> = {
-    "": null, age: "age_gender", gender: "age_gender", "age,gender": "age_gender", country: "country", region: "region",
-    device_platform: "device", platform_position: "placement",
+    "": null,
+    age: "age_gender",
+    gender: "age_gender",
+    "age,gender": "age_gender",
+    country: "country",
+    region: "region",
+    device_platform: "device",
+    platform_position: "placement",
   };
   const f = key in family ? family[key]! : undefined;
   const ok = f !== undefined && (f === "placement" ? byPlatform : !byPlatform || f === null || f === "device");
@@ -87,7 +153,14 @@ function makeBuckets(family: Family, acct: AdAccount, set: AdSet, platform: stri
     case "age_gender": {
       const out: Bucket[] = [];
       AGES.forEach(([age, aw], i) =>
-        GENDERS.forEach(([gender, gw], j) => out.push({ keys: { age, gender }, w: seeded(aw, set.skew, i) * gw * (1 + (j === 0 ? set.skew - 0.5 : 0) * 0.4), ctr: 0.8 + ((i + j) % 3) * 0.2, cvr: 0.6 + (i % 4) * 0.25 })),
+        GENDERS.forEach(([gender, gw], j) =>
+          out.push({
+            keys: { age, gender },
+            w: seeded(aw, set.skew, i) * gw * (1 + (j === 0 ? set.skew - 0.5 : 0) * 0.4),
+            ctr: 0.8 + ((i + j) % 3) * 0.2,
+            cvr: 0.6 + (i % 4) * 0.25,
+          }),
+        ),
       );
       return out;
     }
@@ -102,15 +175,28 @@ function makeBuckets(family: Family, acct: AdAccount, set: AdSet, platform: stri
       return out;
     }
     case "device":
-      return (DEVICES[platform] ?? [["mobile_app", 1]] as Array<[string, number]>).map(([device_platform, w], i) => ({ keys: { device_platform }, w: seeded(w, set.skew, i), ctr: i === 2 ? 0.8 : 1, cvr: i === 2 ? 1.6 : 1 }));
+      return (DEVICES[platform] ?? ([["mobile_app", 1]] as Array<[string, number]>)).map(([device_platform, w], i) => ({
+        keys: { device_platform },
+        w: seeded(w, set.skew, i),
+        ctr: i === 2 ? 0.8 : 1,
+        cvr: i === 2 ? 1.6 : 1,
+      }));
     case "placement":
-      return (POSITIONS[platform] ?? [[`${platform}_feed`, 1]] as Array<[string, number]>).map(([platform_position, w], i) => ({ keys: { platform_position }, w: seeded(w, set.skew, i), ctr: 1 - i * 0.06, cvr: 1 - i * 0.08 }));
+      return (POSITIONS[platform] ?? ([[`${platform}_feed`, 1]] as Array<[string, number]>)).map(([platform_position, w], i) => ({
+        keys: { platform_position },
+        w: seeded(w, set.skew, i),
+        ctr: 1 - i * 0.06,
+        cvr: 1 - i * 0.08,
+      }));
   }
 }
 
 /** Splits an ad set's unit (one platform, one day) into the family's buckets (index-aligned). */
 export function splitToBuckets(v: UnitValues, buckets: Bucket[]): UnitValues[] {
-  return splitUnit(v, buckets.map((b) => ({ w: b.w, cpm: 1, ctr: b.ctr, cvr: b.cvr })));
+  return splitUnit(
+    v,
+    buckets.map((b) => ({ w: b.w, cpm: 1, ctr: b.ctr, cvr: b.cvr })),
+  );
 }
 
 /** Region rows drop off-Meta actions (Meta: "off-Meta actions are dropped with region breakdowns"). */

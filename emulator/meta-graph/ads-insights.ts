@@ -86,7 +86,10 @@ function plan(acct: AdAccount, seed: string, scope: AdScope, q: InsightsQuery, o
     else if (field === "ad.id") adTests.push((a) => matchOp(f.operator, a.id, f.value));
     else if (field === "publisher_platform") platformFilters.push(f);
     else if (["spend", "impressions", "clicks", "reach", "inline_link_clicks"].includes(field)) metricFilters.push(f);
-    else throw paramError(`Filtering field ${field} is invalid. Please refer to https://developers.facebook.com/docs/marketing-api/insights/parameters for the list of valid filtering fields`);
+    else
+      throw paramError(
+        `Filtering field ${field} is invalid. Please refer to https://developers.facebook.com/docs/marketing-api/insights/parameters for the list of valid filtering fields`,
+      );
   }
   if (opts.hideArchivedInInsights && !statusFiltered && q.level !== "account" && !scope.campaign && !scope.adset && !scope.ad) {
     campaigns = campaigns.filter((c) => !HIDDEN.has(c.status));
@@ -119,7 +122,14 @@ export function collectCells(model: DataModel, acct: AdAccount, scope: AdScope, 
  * The same, giving the event loop a turn every few hundred units: a big ad-level or breakdown query
  * takes seconds of CPU, and in demo mode the emulator shares its process with the web server.
  */
-export async function collectCellsAsync(model: DataModel, acct: AdAccount, scope: AdScope, q: InsightsQuery, now: NowCtx, opts: AdInsightsOptions): Promise<Cell[]> {
+export async function collectCellsAsync(
+  model: DataModel,
+  acct: AdAccount,
+  scope: AdScope,
+  q: InsightsQuery,
+  now: NowCtx,
+  opts: AdInsightsOptions,
+): Promise<Cell[]> {
   const it = cellSteps(model, acct, scope, q, now, opts);
   for (;;) {
     const r = it.next();
@@ -143,7 +153,15 @@ function* cellSteps(model: DataModel, acct: AdAccount, scope: AdScope, q: Insigh
         let e = cells.get(key);
         if (!e) {
           e = {
-            cell: { since: b.since, until: b.until, campaign: q.level === "account" ? null : c, adset: q.level === "adset" || q.level === "ad" ? set : null, ad: q.level === "ad" ? ad : null, keys, t: null as never },
+            cell: {
+              since: b.since,
+              until: b.until,
+              campaign: q.level === "account" ? null : c,
+              adset: q.level === "adset" || q.level === "ad" ? set : null,
+              ad: q.level === "ad" ? ad : null,
+              keys,
+              t: null as never,
+            },
             agg: new Aggregator(acct),
           };
           cells.set(key, e);
@@ -163,7 +181,9 @@ function* cellSteps(model: DataModel, acct: AdAccount, scope: AdScope, q: Insigh
               const sp = setParts[si]!;
               if (isEmpty(sp) || !p.adsetOk(set)) return;
               const parts: Array<[Ad | null, UnitValues]> = toAds
-                ? splitToAds(seed, set, d, sp).map((x, ai) => [set.ads[ai]!, x] as [Ad, UnitValues]).filter(([a, x]) => !isEmpty(x) && p.adOk(a))
+                ? splitToAds(seed, set, d, sp)
+                    .map((x, ai) => [set.ads[ai]!, x] as [Ad, UnitValues])
+                    .filter(([a, x]) => !isEmpty(x) && p.adOk(a))
                 : [[null, sp]];
               for (const [ad, part] of parts) {
                 const base: Record<string, string> = p.byPlatform ? { publisher_platform: platform } : {};
@@ -212,7 +232,14 @@ function pick(keys: Record<string, string>, breakdowns: string[]): Record<string
 }
 
 /** Result rows, formatted the way Meta formats them (async: see collectCellsAsync). */
-export async function runAdInsights(model: DataModel, acct: AdAccount, scope: AdScope, q: InsightsQuery, now: NowCtx, opts: AdInsightsOptions): Promise<Array<Record<string, unknown>>> {
+export async function runAdInsights(
+  model: DataModel,
+  acct: AdAccount,
+  scope: AdScope,
+  q: InsightsQuery,
+  now: NowCtx,
+  opts: AdInsightsOptions,
+): Promise<Array<Record<string, unknown>>> {
   const p = plan(acct, model.seed, scope, q, opts);
   const cells = await collectCellsAsync(model, acct, scope, q, now, opts);
   const fields = q.fields.length ? q.fields : ["impressions", "spend"];

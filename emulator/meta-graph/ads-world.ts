@@ -56,7 +56,16 @@ const GOALS: Record<string, string[]> = {
   OUTCOME_AWARENESS: ["REACH", "IMPRESSIONS"],
 };
 const AUDIENCES = ["Broad", "Lookalike 1%", "Retargeting 30d", "Interests: outdoor", "Advantage+ audience", "Website visitors", "Engaged shoppers"];
-const HEADLINES = ["Made to last", "New season, new gear", "Free shipping this week", "Loved by 10,000 customers", "Try it risk-free", "Limited edition", "Book a free consultation", "Your skin, only better"];
+const HEADLINES = [
+  "Made to last",
+  "New season, new gear",
+  "Free shipping this week",
+  "Loved by 10,000 customers",
+  "Try it risk-free",
+  "Limited edition",
+  "Book a free consultation",
+  "Your skin, only better",
+];
 const BODIES = [
   "Discover the collection everyone is talking about.",
   "Tested in the toughest conditions. Built for yours.",
@@ -186,14 +195,29 @@ export function splitUnit(v: UnitValues, f: Factors[]): UnitValues[] {
   // value before a whole purchase) falls back to the base weights, so nothing is ever lost.
   const splitInt = (total: number, weights: number[]) => splitIntRaw(total, weights.some((x) => x > 0) ? weights : base);
   const impressions = splitInt(v.impressions, base);
-  const spend = splitInt(v.spend, f.map((x, i) => (impressions[i]! > 0 || v.impressions === 0 ? x.w * x.cpm : 0)));
-  const clicks = splitInt(v.clicks, impressions.map((im, i) => im * f[i]!.ctr));
+  const spend = splitInt(
+    v.spend,
+    f.map((x, i) => (impressions[i]! > 0 || v.impressions === 0 ? x.w * x.cpm : 0)),
+  );
+  const clicks = splitInt(
+    v.clicks,
+    impressions.map((im, i) => im * f[i]!.ctr),
+  );
   const link = splitInt(v.link, clicks);
   const lpv = splitInt(v.lpv, link);
-  const engagement = splitInt(v.engagement, impressions.map((im, i) => im + clicks[i]!));
-  const purchases = splitInt(v.purchases, link.map((l, i) => l * f[i]!.cvr));
+  const engagement = splitInt(
+    v.engagement,
+    impressions.map((im, i) => im + clicks[i]!),
+  );
+  const purchases = splitInt(
+    v.purchases,
+    link.map((l, i) => l * f[i]!.cvr),
+  );
   const purchaseValue = splitInt(v.purchaseValue, purchases);
-  const leads = splitInt(v.leads, link.map((l, i) => l * f[i]!.cvr));
+  const leads = splitInt(
+    v.leads,
+    link.map((l, i) => l * f[i]!.cvr),
+  );
   const addToCart = splitInt(v.addToCart, link);
   const reach = splitInt(v.reach, impressions);
   // attribution credit (purchases per window, attribution.ts): every field split by the purchases
@@ -201,8 +225,16 @@ export function splitUnit(v: UnitValues, f: Factors[]): UnitValues[] {
   const credit = v.credit ? splitCreditBy(v.credit, purchases, purchaseValue, splitInt) : null;
   return f.map((_, i) => ({
     ...(credit ? { credit: credit[i]! } : {}),
-    spend: spend[i]!, impressions: impressions[i]!, clicks: clicks[i]!, link: link[i]!, lpv: lpv[i]!, engagement: engagement[i]!,
-    purchases: purchases[i]!, purchaseValue: purchaseValue[i]!, leads: leads[i]!, addToCart: addToCart[i]!,
+    spend: spend[i]!,
+    impressions: impressions[i]!,
+    clicks: clicks[i]!,
+    link: link[i]!,
+    lpv: lpv[i]!,
+    engagement: engagement[i]!,
+    purchases: purchases[i]!,
+    purchaseValue: purchaseValue[i]!,
+    leads: leads[i]!,
+    addToCart: addToCart[i]!,
     reach: impressions[i]! > 0 && reach[i]! === 0 ? 1 : reach[i]!,
   }));
 }
@@ -215,13 +247,19 @@ export function isEmpty(v: UnitValues): boolean {
 export function splitToAdSets(seed: string, c: Campaign, day: number, v: UnitValues): UnitValues[] {
   const sets = adSetsOf(seed, c);
   const w = activeWeights(seed, sets, day, 0.75);
-  return splitUnit(v, sets.map((s, i) => ({ w: w[i]!, cpm: 1, ctr: 0.8 + s.skew * 0.4, cvr: 0.7 + s.skew * 0.6 })));
+  return splitUnit(
+    v,
+    sets.map((s, i) => ({ w: w[i]!, cpm: 1, ctr: 0.8 + s.skew * 0.4, cvr: 0.7 + s.skew * 0.6 })),
+  );
 }
 
 /** An ad set's part split into its ads (index-aligned with set.ads). */
 export function splitToAds(seed: string, set: AdSet, day: number, v: UnitValues): UnitValues[] {
   const w = activeWeights(seed, set.ads, day, 0.45);
-  return splitUnit(v, set.ads.map((a, i) => ({ w: w[i]!, cpm: a.cpm, ctr: a.ctr, cvr: a.cvr })));
+  return splitUnit(
+    v,
+    set.ads.map((a, i) => ({ w: w[i]!, cpm: a.cpm, ctr: a.ctr, cvr: a.cvr })),
+  );
 }
 
 /**
@@ -238,5 +276,16 @@ function splitCreditBy(c: Credit, purchases: number[], _values: number[], split:
   const ev1 = splitIntRaw(c.ev1, purchases);
   const val = (total: number, counts: number[]) => (counts.some((x) => x > 0) ? splitIntRaw(total, counts) : split(total, purchases));
   const [c1V, c7V, c28V, v1V, ev1V] = [val(c.c1Value, c1), val(c.c7Value, c7), val(c.c28Value, c28), val(c.v1Value, v1), val(c.ev1Value, ev1)];
-  return purchases.map((_, i) => ({ c1: c1[i]!, c7: c7[i]!, c28: c28[i]!, v1: v1[i]!, ev1: ev1[i]!, c1Value: c1V[i]!, c7Value: c7V[i]!, c28Value: c28V[i]!, v1Value: v1V[i]!, ev1Value: ev1V[i]! }));
+  return purchases.map((_, i) => ({
+    c1: c1[i]!,
+    c7: c7[i]!,
+    c28: c28[i]!,
+    v1: v1[i]!,
+    ev1: ev1[i]!,
+    c1Value: c1V[i]!,
+    c7Value: c7V[i]!,
+    c28Value: c28V[i]!,
+    v1Value: v1V[i]!,
+    ev1Value: ev1V[i]!,
+  }));
 }

@@ -64,9 +64,7 @@ const URL_LIFETIME_S = 3 * 86400;
 
 export class AdsCatalog {
   private pngCache = new Map<string, Buffer>();
-  constructor(
-    private host: { world: World; seed: string; appSecret: string; nowMs(): number; account(id: string): AdAccount | undefined },
-  ) {}
+  constructor(private host: { world: World; seed: string; appSecret: string; nowMs(): number; account(id: string): AdAccount | undefined }) {}
 
   find(id: string): AdNode | null {
     if (!/^2[345]\d{17,18}$/.test(id)) return null;
@@ -96,10 +94,19 @@ export class AdsCatalog {
     const c = set.campaign;
     const a = this.host.account(c.accountId)!;
     const obj: Record<string, unknown> = {
-      id: set.id, name: set.name, account_id: a.accountId, campaign_id: c.id, campaign: { id: c.id, name: c.name },
-      status: set.status, configured_status: set.status, effective_status: adsetEffectiveStatus(set),
-      optimization_goal: set.optimizationGoal, billing_event: "IMPRESSIONS", bid_strategy: set.bidStrategy,
-      daily_budget: String(set.dailyBudget), lifetime_budget: String(set.lifetimeBudget),
+      id: set.id,
+      name: set.name,
+      account_id: a.accountId,
+      campaign_id: c.id,
+      campaign: { id: c.id, name: c.name },
+      status: set.status,
+      configured_status: set.status,
+      effective_status: adsetEffectiveStatus(set),
+      optimization_goal: set.optimizationGoal,
+      billing_event: "IMPRESSIONS",
+      bid_strategy: set.bidStrategy,
+      daily_budget: String(set.dailyBudget),
+      lifetime_budget: String(set.lifetimeBudget),
       budget_remaining: String(Math.round((set.dailyBudget || set.lifetimeBudget) * 0.4)),
       start_time: fmtLocalTime(localMidnightMs(c.startDay, a.timezone), a.timezone),
       end_time: c.stopTimeDay != null ? fmtLocalTime(localMidnightMs(c.stopTimeDay + 1, a.timezone), a.timezone) : undefined,
@@ -113,10 +120,17 @@ export class AdsCatalog {
     const c = ad.adset.campaign;
     const a = this.host.account(c.accountId)!;
     const obj: Record<string, unknown> = {
-      id: ad.id, name: ad.name, account_id: a.accountId, adset_id: ad.adset.id, campaign_id: c.id,
-      status: ad.status, configured_status: ad.status, effective_status: adEffectiveStatus(ad),
+      id: ad.id,
+      name: ad.name,
+      account_id: a.accountId,
+      adset_id: ad.adset.id,
+      campaign_id: c.id,
+      status: ad.status,
+      configured_status: ad.status,
+      effective_status: adEffectiveStatus(ad),
       creative: (sub: FieldSpec[] | null) => this.creativeObj(ad, sub ?? [], baseUrl),
-      adset: { id: ad.adset.id, name: ad.adset.name }, campaign: { id: c.id, name: c.name },
+      adset: { id: ad.adset.id, name: ad.adset.name },
+      campaign: { id: c.id, name: c.name },
       preview_shareable_link: `https://fb.me/emu${ad.id.slice(-8)}`,
       created_time: fmtLocalTime(localMidnightMs(c.createdDay, a.timezone) + 36_200_000, a.timezone),
       updated_time: fmtLocalTime(localMidnightMs(c.updatedDay, a.timezone) + 40_200_000, a.timezone),
@@ -127,9 +141,16 @@ export class AdsCatalog {
   creativeObj(ad: Ad, fields: FieldSpec[], baseUrl: string): Record<string, unknown> {
     const a = this.host.account(ad.adset.campaign.accountId)!;
     const obj: Record<string, unknown> = {
-      id: ad.creativeId, account_id: a.accountId, name: `Creative for ${ad.name}`, title: ad.title, body: ad.body,
-      call_to_action_type: ad.callToAction, object_type: "SHARE", status: "ACTIVE",
-      image_url: this.imageUrl(baseUrl, ad.creativeId, "image"), thumbnail_url: this.imageUrl(baseUrl, ad.creativeId, "thumb"),
+      id: ad.creativeId,
+      account_id: a.accountId,
+      name: `Creative for ${ad.name}`,
+      title: ad.title,
+      body: ad.body,
+      call_to_action_type: ad.callToAction,
+      object_type: "SHARE",
+      status: "ACTIVE",
+      image_url: this.imageUrl(baseUrl, ad.creativeId, "image"),
+      thumbnail_url: this.imageUrl(baseUrl, ad.creativeId, "thumb"),
     };
     return selectFields(obj, fields, ["id"], "AdCreative");
   }
@@ -168,33 +189,68 @@ export class AdsCatalog {
    * the daily ad set rows the emulator serves (level=adset, time_increment=1) add up: age/gender
    * buckets without the rows left out for small audiences, region without off-Meta actions.
    */
-  truth(model: DataModel, acct: AdAccount, nowCtx: { today: number; fraction: number }, q: { since: string; until: string; level?: string; id?: string; breakdown?: string }, opts: AdInsightsOptions): unknown {
+  truth(
+    model: DataModel,
+    acct: AdAccount,
+    nowCtx: { today: number; fraction: number },
+    q: { since: string; until: string; level?: string; id?: string; breakdown?: string },
+    opts: AdInsightsOptions,
+  ): unknown {
     const s = dayNum(q.since);
     const u = dayNum(q.until);
-    const fam: Record<string, string[]> = { age_gender: ["age", "gender"], country: ["country"], region: ["region"], device: ["device_platform"], placement: ["publisher_platform", "platform_position"] };
+    const fam: Record<string, string[]> = {
+      age_gender: ["age", "gender"],
+      country: ["country"],
+      region: ["region"],
+      device: ["device_platform"],
+      placement: ["publisher_platform", "platform_position"],
+    };
     if (q.breakdown && !fam[q.breakdown]) throw new Error("breakdown must be one of age_gender, country, region, device, placement");
     const level = q.breakdown ? "adset" : q.level;
     if (level !== "adset" && level !== "ad") throw new Error("level must be adset or ad");
     const filters = [{ field: "campaign.effective_status", operator: "IN", value: ["ACTIVE", "PAUSED", "ARCHIVED", "DELETED"] }];
     if (q.id) filters.push({ field: `${level}.id`, operator: "EQUAL", value: q.id as never });
-    const iq: InsightsQuery = { level, fields: [], ranges: [{ since: s, until: u }], increment: 1, breakdowns: q.breakdown ? fam[q.breakdown]! : [], filters, windows: [] };
+    const iq: InsightsQuery = {
+      level,
+      fields: [],
+      ranges: [{ since: s, until: u }],
+      increment: 1,
+      breakdowns: q.breakdown ? fam[q.breakdown]! : [],
+      filters,
+      windows: [],
+    };
     const cells = collectCells(model, acct, {}, iq, nowCtx, opts);
     // conversions as Meta counts them: under the account's attribution setting (attribution.ts)
     const setting = acct.attributionSetting;
     const groups = new Map<string, { head: Record<string, string>; t: Sum }>();
     const total = zero();
     for (const c of cells) {
-      const head: Record<string, string> = q.breakdown ? c.keys : level === "ad" ? { ad_id: c.ad!.id, ad_name: c.ad!.name, adset_id: c.adset!.id, campaign_id: c.campaign!.id } : { adset_id: c.adset!.id, adset_name: c.adset!.name, campaign_id: c.campaign!.id };
+      const head: Record<string, string> = q.breakdown
+        ? c.keys
+        : level === "ad"
+          ? { ad_id: c.ad!.id, ad_name: c.ad!.name, adset_id: c.adset!.id, campaign_id: c.campaign!.id }
+          : { adset_id: c.adset!.id, adset_name: c.adset!.name, campaign_id: c.campaign!.id };
       const k = Object.values(head).join("|");
       const g = groups.get(k) ?? { head, t: zero() };
       groups.set(k, g);
-      const t = { ...c.t, purchases: c.t.credit ? settingAmount(c.t.credit, setting) : c.t.purchases, purchaseValue: c.t.credit ? settingAmount(c.t.credit, setting, true) : c.t.purchaseValue };
+      const t = {
+        ...c.t,
+        purchases: c.t.credit ? settingAmount(c.t.credit, setting) : c.t.purchases,
+        purchaseValue: c.t.credit ? settingAmount(c.t.credit, setting, true) : c.t.purchaseValue,
+      };
       addSum(g.t, t);
       addSum(total, t);
     }
     const fmt = (t: Sum) => ({
-      spend: moneyFixed(t.spend, acct.offset), spend_minor: t.spend, impressions: t.impressions, clicks: t.clicks,
-      inline_link_clicks: t.link, conversions: t.purchases, conversion_value: moneyFixed(t.purchaseValue, acct.offset), conversion_value_minor: t.purchaseValue, rows: t.rows,
+      spend: moneyFixed(t.spend, acct.offset),
+      spend_minor: t.spend,
+      impressions: t.impressions,
+      clicks: t.clicks,
+      inline_link_clicks: t.link,
+      conversions: t.purchases,
+      conversion_value: moneyFixed(t.purchaseValue, acct.offset),
+      conversion_value_minor: t.purchaseValue,
+      rows: t.rows,
     });
     const list = [...groups.values()].map((g) => ({ ...g.head, ...fmt(g.t) }));
     const head = { account: acct.id, currency: acct.currency, since: q.since, until: q.until, conversion_action_priority: CONVERSION_ACTION_PRIORITY };
@@ -203,10 +259,24 @@ export class AdsCatalog {
   }
 }
 
-interface Sum { spend: number; impressions: number; clicks: number; link: number; purchases: number; purchaseValue: number; rows: number }
+interface Sum {
+  spend: number;
+  impressions: number;
+  clicks: number;
+  link: number;
+  purchases: number;
+  purchaseValue: number;
+  rows: number;
+}
 const zero = (): Sum => ({ spend: 0, impressions: 0, clicks: 0, link: 0, purchases: 0, purchaseValue: 0, rows: 0 });
 function addSum(a: Sum, t: { spend: number; impressions: number; clicks: number; link: number; purchases: number; purchaseValue: number }): void {
-  a.spend += t.spend; a.impressions += t.impressions; a.clicks += t.clicks; a.link += t.link; a.purchases += t.purchases; a.purchaseValue += t.purchaseValue; a.rows++;
+  a.spend += t.spend;
+  a.impressions += t.impressions;
+  a.clicks += t.clicks;
+  a.link += t.link;
+  a.purchases += t.purchases;
+  a.purchaseValue += t.purchaseValue;
+  a.rows++;
 }
 
 function statusFilter(params: Record<string, string>): (s: string) => boolean {
@@ -226,7 +296,8 @@ function selectFields(obj: Record<string, unknown>, fields: FieldSpec[], default
     if (!(f.name in obj)) throw nonexistingField(f.name, nodeType);
     let v = obj[f.name];
     if (typeof v === "function") v = (v as (s: FieldSpec[] | null) => unknown)(f.sub);
-    else if (f.sub && v && typeof v === "object") v = Object.fromEntries(f.sub.filter((x) => x.name in (v as object)).map((x) => [x.name, (v as Record<string, unknown>)[x.name]]));
+    else if (f.sub && v && typeof v === "object")
+      v = Object.fromEntries(f.sub.filter((x) => x.name in (v as object)).map((x) => [x.name, (v as Record<string, unknown>)[x.name]]));
     if (v !== undefined) out[f.name] = v;
   }
   if (!("id" in out) && "id" in obj && fields.length) out.id = obj.id;

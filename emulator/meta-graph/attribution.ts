@@ -93,7 +93,10 @@ export function settingName(setting: readonly string[]): string {
 
 /** Parses a window list (truth endpoint): comma separated, only available windows. */
 export function parseSetting(text: string): Window[] {
-  const list = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const list = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!list.length) throw new Error("window must list at least one attribution window");
   for (const w of list) if (!isAvailable(w)) throw new Error(`window ${w} is not available (one of ${AVAILABLE_WINDOWS.join(", ")})`);
   return list as Window[];

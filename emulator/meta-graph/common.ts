@@ -115,8 +115,20 @@ export interface Fault {
 }
 
 export const FAULT_KINDS = new Set([
-  "http500", "code1", "code2", "code17", "code80000", "code80004", "code4", "code613", "slow", "drop", "async_failed",
-  "async_skipped", "batch_timeout", "code190",
+  "http500",
+  "code1",
+  "code2",
+  "code17",
+  "code80000",
+  "code80004",
+  "code4",
+  "code613",
+  "slow",
+  "drop",
+  "async_failed",
+  "async_skipped",
+  "batch_timeout",
+  "code190",
 ]);
 
 export interface GReq {
@@ -190,9 +202,6 @@ export function stringifyValues(o: Record<string, unknown>): Record<string, stri
   return out;
 }
 
-
-
-
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
@@ -202,14 +211,22 @@ export function page(title: string, body: string): string {
 }
 
 export const LA_FMT = new Intl.DateTimeFormat("en-US", {
-  timeZone: "America/Los_Angeles", weekday: "long", day: "2-digit", month: "short", year: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short",
+  timeZone: "America/Los_Angeles",
+  weekday: "long",
+  day: "2-digit",
+  month: "short",
+  year: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+  timeZoneName: "short",
 });
 /** "Friday, 18-Aug-17 14:00:00 PDT" */
 export function fbDate(ms: number): string {
   const p = Object.fromEntries(LA_FMT.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
   return `${p.weekday}, ${p.day}-${p.month}-${p.year} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
 }
-
 
 export function g0(n: AdNode): string {
   return n.kind === "adset" ? n.set.id : n.ad.id;

@@ -11,7 +11,10 @@ import { Campaign, PLATFORMS } from "./world";
 import { Buffer } from "node:buffer";
 import { createHmac } from "node:crypto";
 
-export function truth(emu: Emulator, q: { account: string; since: string; until: string; level?: string; platform?: string; campaign?: string; window?: string }): unknown {
+export function truth(
+  emu: Emulator,
+  q: { account: string; since: string; until: string; level?: string; platform?: string; campaign?: string; window?: string },
+): unknown {
   const acct = emu.account(q.account);
   if (!acct) throw new Error(`unknown account ${q.account}`);
   // conversions under the given windows (comma list), or the account's own attribution setting
@@ -51,11 +54,21 @@ export function truth(emu: Emulator, q: { account: string; since: string; until:
     };
   };
   const head = {
-    account: acct.id, currency: acct.currency, timezone_name: acct.timezone, since: q.since, until: q.until, conversion_action_priority: CONVERSION_ACTION_PRIORITY,
-    attribution_setting: settingName(acct.attributionSetting), attribution_windows: setting,
+    account: acct.id,
+    currency: acct.currency,
+    timezone_name: acct.timezone,
+    since: q.since,
+    until: q.until,
+    conversion_action_priority: CONVERSION_ACTION_PRIORITY,
+    attribution_setting: settingName(acct.attributionSetting),
+    attribution_windows: setting,
   };
   if (q.level === "campaign") {
-    return { ...head, ...summarize(camps), campaigns: camps.map((c) => ({ campaign_id: c.id, campaign_name: c.name, status: c.status, ...summarize([c]) })).filter((x) => x.rows > 0) };
+    return {
+      ...head,
+      ...summarize(camps),
+      campaigns: camps.map((c) => ({ campaign_id: c.id, campaign_name: c.name, status: c.status, ...summarize([c]) })).filter((x) => x.rows > 0),
+    };
   }
   return { ...head, ...summarize(camps) };
 }
@@ -144,7 +157,15 @@ export function control(emu: Emulator, method: string, path: string, q: URLSearc
             system_user_id: u.systemUserId,
             ad_accounts: u.accountIds.map((id) => {
               const a = emu.world.accountsById.get(id)!;
-              return { id: a.id, name: a.name, currency: a.currency, timezone_name: a.timezone, account_status: a.accountStatus, business_id: a.businessId, campaigns: a.campaigns.length };
+              return {
+                id: a.id,
+                name: a.name,
+                currency: a.currency,
+                timezone_name: a.timezone,
+                account_status: a.accountStatus,
+                business_id: a.businessId,
+                campaigns: a.campaigns.length,
+              };
             }),
           })),
           businesses: emu.world.businesses,
@@ -155,8 +176,21 @@ export function control(emu: Emulator, method: string, path: string, q: URLSearc
           seed: emu.seed,
           businesses: emu.world.businesses,
           accounts: emu.world.accounts.map((a) => ({
-            id: a.id, name: a.name, currency: a.currency, timezone_name: a.timezone, account_status: a.accountStatus, business_id: a.businessId,
-            campaigns: a.campaigns.map((c) => ({ id: c.id, name: c.name, status: c.status, objective: c.objective, start: dayStr(c.startDay), end: c.endDay == null ? null : dayStr(c.endDay), platforms: c.platforms })),
+            id: a.id,
+            name: a.name,
+            currency: a.currency,
+            timezone_name: a.timezone,
+            account_status: a.accountStatus,
+            business_id: a.businessId,
+            campaigns: a.campaigns.map((c) => ({
+              id: c.id,
+              name: c.name,
+              status: c.status,
+              objective: c.objective,
+              start: dayStr(c.startDay),
+              end: c.endDay == null ? null : dayStr(c.endDay),
+              platforms: c.platforms,
+            })),
           })),
         });
       case "POST /activity": {
@@ -172,11 +206,23 @@ export function control(emu: Emulator, method: string, path: string, q: URLSearc
         const impressions = body.impressions != null ? Number(body.impressions) : Math.round((spend / a.offset / a.usdRate / 10) * 1000);
         const clicks = body.clicks != null ? Number(body.clicks) : Math.round(impressions * 0.01);
         const purchases = Number(body.conversions ?? 0);
-        const purchaseValue = body.conversion_value != null ? parseMoneyToMinor(body.conversion_value, a.offset) : purchases * Math.round(50 * a.usdRate) * a.offset;
+        const purchaseValue =
+          body.conversion_value != null ? parseMoneyToMinor(body.conversion_value, a.offset) : purchases * Math.round(50 * a.usdRate) * a.offset;
         const reach = body.reach != null ? Number(body.reach) : Math.round(impressions / 1.25);
         emu.model.addActivity(c, pi, day, { spend, impressions, clicks, link: clicks, purchases, purchaseValue, reach });
         emu.dataVersion++;
-        return ok({ ok: true, account: a.id, campaign: c.id, platform: PLATFORMS[pi], date: dayStr(day), spend_minor: spend, impressions, clicks, conversions: purchases, conversion_value_minor: purchaseValue });
+        return ok({
+          ok: true,
+          account: a.id,
+          campaign: c.id,
+          platform: PLATFORMS[pi],
+          date: dayStr(day),
+          spend_minor: spend,
+          impressions,
+          clicks,
+          conversions: purchases,
+          conversion_value_minor: purchaseValue,
+        });
       }
       case "POST /restate": {
         const a = emu.account(String(body.account ?? ""));
@@ -221,13 +267,34 @@ export function control(emu: Emulator, method: string, path: string, q: URLSearc
           const acct = emu.account(q.get("account") ?? "");
           if (!acct) return bad("unknown account", 404);
           const range = { since: q.get("since") ?? "", until: q.get("until") ?? "" };
-          if (Number.isNaN(dayNum(range.since)) || Number.isNaN(dayNum(range.until)) || range.until < range.since) return bad("since/until must be YYYY-MM-DD with since <= until");
+          if (Number.isNaN(dayNum(range.since)) || Number.isNaN(dayNum(range.until)) || range.until < range.since)
+            return bad("since/until must be YYYY-MM-DD with since <= until");
           const opts = { ...emu.adInsightsOptions(), omitZeroRows: true };
-          return ok(emu.ads.truth(emu.model, acct, emu.model.nowCtx(acct, emu.nowMs()), { ...range, level: q.get("level") ?? undefined, id: q.get("id") ?? undefined, breakdown: q.get("breakdown") ?? undefined }, opts));
+          return ok(
+            emu.ads.truth(
+              emu.model,
+              acct,
+              emu.model.nowCtx(acct, emu.nowMs()),
+              { ...range, level: q.get("level") ?? undefined, id: q.get("id") ?? undefined, breakdown: q.get("breakdown") ?? undefined },
+              opts,
+            ),
+          );
         }
-        return ok(emu.truth({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "", level: q.get("level") ?? undefined, platform: q.get("platform") ?? undefined, campaign: q.get("campaign") ?? undefined, window: q.get("window") ?? undefined }));
+        return ok(
+          emu.truth({
+            account: q.get("account") ?? "",
+            since: q.get("since") ?? "",
+            until: q.get("until") ?? "",
+            level: q.get("level") ?? undefined,
+            platform: q.get("platform") ?? undefined,
+            campaign: q.get("campaign") ?? undefined,
+            window: q.get("window") ?? undefined,
+          }),
+        );
       case "GET /truth/daily":
-        return ok(emu.truthDaily({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "", window: q.get("window") ?? undefined }));
+        return ok(
+          emu.truthDaily({ account: q.get("account") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "", window: q.get("window") ?? undefined }),
+        );
       case "POST /signed-request": {
         if (!body.user_id) return bad("user_id is required");
         const kind = body.kind ?? "deauthorize";

@@ -50,7 +50,19 @@ const WEEKDAY = [0.9, 1.0, 1.02, 1.03, 1.05, 1.08, 0.94];
 const CPM_MULT = [1, 1.25, 0.45, 0.8, 0.7];
 const CTR_MULT = [1, 0.8, 1.6, 1.1, 0.9];
 
-const ZERO = (): UnitValues => ({ spend: 0, impressions: 0, clicks: 0, link: 0, lpv: 0, engagement: 0, purchases: 0, purchaseValue: 0, leads: 0, addToCart: 0, reach: 0 });
+const ZERO = (): UnitValues => ({
+  spend: 0,
+  impressions: 0,
+  clicks: 0,
+  link: 0,
+  lpv: 0,
+  engagement: 0,
+  purchases: 0,
+  purchaseValue: 0,
+  leads: 0,
+  addToCart: 0,
+  reach: 0,
+});
 
 export class DataModel {
   private cache = new Map<string, Array<Array<UnitValues | null | undefined>>>();
@@ -121,8 +133,17 @@ export class DataModel {
       const b = this.base(c, pi, day);
       if (b) {
         v = {
-          spend: b.spend, impressions: b.impressions, clicks: b.clicks, link: b.link, lpv: b.lpv, engagement: b.engagement,
-          purchases: b.purchases, purchaseValue: b.purchaseValue, leads: b.leads, addToCart: b.addToCart, reach: b.reach,
+          spend: b.spend,
+          impressions: b.impressions,
+          clicks: b.clicks,
+          link: b.link,
+          lpv: b.lpv,
+          engagement: b.engagement,
+          purchases: b.purchases,
+          purchaseValue: b.purchaseValue,
+          leads: b.leads,
+          addToCart: b.addToCart,
+          reach: b.reach,
         };
         const f = this.restate.size ? this.restate.get(`${c.accountId}|${day}`) : undefined;
         if (f != null && f !== 1) scale(v, f, Math.round);

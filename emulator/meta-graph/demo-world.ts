@@ -59,7 +59,11 @@ const ACTIVE = { accountStatus: 1, disableReason: 0 };
  */
 export const DEMO_ACCOUNTS: DemoAccountTemplate[] = [
   {
-    name: "Acme Outdoor US", ...LA, ...ACTIVE, business: 0, aovUsd: 95,
+    name: "Acme Outdoor US",
+    ...LA,
+    ...ACTIVE,
+    business: 0,
+    aovUsd: 95,
     campaigns: [
       { name: "Evergreen Sales · Best Sellers", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 180, roas: 3.2, start: "2024-01-15" },
       { name: "Prospecting · Advantage+ Shopping", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 240, roas: 2.4, start: "2025-03-01" },
@@ -73,7 +77,11 @@ export const DEMO_ACCOUNTS: DemoAccountTemplate[] = [
     ],
   },
   {
-    name: "Acme Outdoor EU", ...BERLIN, ...ACTIVE, business: 0, aovUsd: 88,
+    name: "Acme Outdoor EU",
+    ...BERLIN,
+    ...ACTIVE,
+    business: 0,
+    aovUsd: 88,
     campaigns: [
       { name: "Evergreen Sales · DACH", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 120, roas: 2.8, start: "2024-03-01" },
       { name: "Prospecting · Lookalike 1% FR", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 45, roas: 0.8, start: "2026-08-20" },
@@ -84,7 +92,11 @@ export const DEMO_ACCOUNTS: DemoAccountTemplate[] = [
     ],
   },
   {
-    name: "Kumo Tea JP", ...TOKYO, ...ACTIVE, business: 1, aovUsd: 46,
+    name: "Kumo Tea JP",
+    ...TOKYO,
+    ...ACTIVE,
+    business: 1,
+    aovUsd: 46,
     campaigns: [
       { name: "定期便 · Subscription Sales", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 110, roas: 2.9, start: "2024-02-01" },
       { name: "Matcha Gift Sets", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 80, roas: 2.2, start: "2025-01-10" },
@@ -96,7 +108,12 @@ export const DEMO_ACCOUNTS: DemoAccountTemplate[] = [
   },
   // 1-day click attribution credits about three quarters of the purchases: targets set higher to match
   {
-    name: "Blue Harbor Coffee UK", ...LONDON, ...ACTIVE, business: 1, attribution: ["1d_click"], aovUsd: 52,
+    name: "Blue Harbor Coffee UK",
+    ...LONDON,
+    ...ACTIVE,
+    business: 1,
+    attribution: ["1d_click"],
+    aovUsd: 52,
     campaigns: [
       { name: "Coffee Subscriptions · Always-on", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 90, roas: 3.3, start: "2024-05-01" },
       { name: "Prospecting · Interests Coffee", objective: "OUTCOME_SALES", status: "ACTIVE", budgetUsd: 55, roas: 2.1, start: "2025-07-01" },
@@ -106,7 +123,11 @@ export const DEMO_ACCOUNTS: DemoAccountTemplate[] = [
     ],
   },
   {
-    name: "Hudson Legal NY", ...NY, ...ACTIVE, business: 2, aovUsd: 0,
+    name: "Hudson Legal NY",
+    ...NY,
+    ...ACTIVE,
+    business: 2,
+    aovUsd: 0,
     campaigns: [
       { name: "Free Consultation · Leads", objective: "OUTCOME_LEADS", status: "ACTIVE", budgetUsd: 120, start: "2024-04-01" },
       { name: "Personal Injury · Leads", objective: "OUTCOME_LEADS", status: "ACTIVE", budgetUsd: 90, start: "2025-01-15" },
@@ -114,11 +135,21 @@ export const DEMO_ACCOUNTS: DemoAccountTemplate[] = [
     ],
   },
   {
-    name: "Acme Outdoor Clearance", ...BERLIN, accountStatus: 2, disableReason: 3, business: 0, aovUsd: 70,
+    name: "Acme Outdoor Clearance",
+    ...BERLIN,
+    accountStatus: 2,
+    disableReason: 3,
+    business: 0,
+    aovUsd: 70,
     campaigns: [{ name: "Clearance 2024", objective: "OUTCOME_SALES", status: "ARCHIVED", budgetUsd: 60, roas: 1.9, start: "2024-07-01", end: "2024-09-30" }],
   },
   {
-    name: "Personal Sandbox", ...LA, accountStatus: 101, disableReason: 0, business: null, aovUsd: 40,
+    name: "Personal Sandbox",
+    ...LA,
+    accountStatus: 101,
+    disableReason: 0,
+    business: null,
+    aovUsd: 40,
     campaigns: [{ name: "Boost test", objective: "OUTCOME_TRAFFIC", status: "PAUSED", budgetUsd: 10, start: "2024-02-01", end: "2024-02-14" }],
   },
 ];

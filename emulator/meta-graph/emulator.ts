@@ -5,7 +5,27 @@
  */
 import { AdsCatalog } from "./ads";
 import { type AdScope } from "./ads-insights";
-import { AsyncJobConfig, CodeRec, DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_LOGIN_CONFIGS, DEFAULT_SCOPES, DialogReq, EmulatorOptions, FAULT_KINDS, Fault, GReq, GRes, Job, LoginConfig, Route, TokenRec, appsecretProof, errRes, fbDate } from "./common";
+import {
+  AsyncJobConfig,
+  CodeRec,
+  DEFAULT_APP_ID,
+  DEFAULT_APP_SECRET,
+  DEFAULT_LOGIN_CONFIGS,
+  DEFAULT_SCOPES,
+  DialogReq,
+  EmulatorOptions,
+  FAULT_KINDS,
+  Fault,
+  GReq,
+  GRes,
+  Job,
+  LoginConfig,
+  Route,
+  TokenRec,
+  appsecretProof,
+  errRes,
+  fbDate,
+} from "./common";
 import { DEFAULT_MODEL, DataModel, UnitValues } from "./data";
 import { GraphError } from "./errors";
 import { InsightsQuery } from "./insights";
@@ -162,7 +182,11 @@ export class Emulator {
       // faults
       const slow = this.takeFault(["slow"], route.account, route.kind);
       if (slow) await new Promise((r) => setTimeout(r, slow.delayMs ?? 2000));
-      const f = this.takeFault([...FAULT_KINDS].filter((k) => k.startsWith("code") || k === "http500" || k === "drop"), route.account, route.kind);
+      const f = this.takeFault(
+        [...FAULT_KINDS].filter((k) => k.startsWith("code") || k === "http500" || k === "drop"),
+        route.account,
+        route.kind,
+      );
       if (f) return this.faultResponse(f, rctx);
       if (tok) rlHeaders = this.limiter.hit(rctx);
       const r = await this.exec(route, g, tok);

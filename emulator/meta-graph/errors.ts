@@ -28,7 +28,12 @@ export const UNSUPPORTED_GET = (id: string, method = "get") =>
   });
 
 export const paramError = (message: string, subcode?: number) =>
-  new GraphError(400, { message: message.startsWith("(#") ? message : `(#100) ${message}`, type: "OAuthException", code: 100, ...(subcode ? { error_subcode: subcode } : {}) });
+  new GraphError(400, {
+    message: message.startsWith("(#") ? message : `(#100) ${message}`,
+    type: "OAuthException",
+    code: 100,
+    ...(subcode ? { error_subcode: subcode } : {}),
+  });
 
 export const nonexistingField = (field: string, nodeType: string) =>
   new GraphError(400, {

@@ -20,9 +20,7 @@ export function addFault(emu: Emulator, f: Partial<Fault> & { kind: string; coun
 }
 
 export function takeFault(emu: Emulator, kinds: string[], account: AdAccount | null, endpoint: string): Fault | null {
-  const i = emu.faults.findIndex(
-    (f) => kinds.includes(f.kind) && (!f.account || f.account === account?.accountId) && (!f.endpoint || f.endpoint === endpoint),
-  );
+  const i = emu.faults.findIndex((f) => kinds.includes(f.kind) && (!f.account || f.account === account?.accountId) && (!f.endpoint || f.endpoint === endpoint));
   if (i < 0) return null;
   const f = emu.faults[i]!;
   f.remaining--;
@@ -44,13 +42,17 @@ export function faultResponse(emu: Emulator, f: Fault, rctx: RateContext): GRes 
   // Insights calls refused for load carry the insights throttle at its limit (Meta sends usage
   // headers on error responses too; clients must read them there).
   const throttle = (app: number, acc: number): Record<string, string> =>
-    rctx.insights ? { "X-FB-Ads-Insights-Throttle": JSON.stringify({ app_id_util_pct: app, acc_id_util_pct: acc, ads_api_access_tier: emu.limiter.cfg.accessTier }) } : {};
+    rctx.insights
+      ? { "X-FB-Ads-Insights-Throttle": JSON.stringify({ app_id_util_pct: app, acc_id_util_pct: acc, ads_api_access_tier: emu.limiter.cfg.accessTier }) }
+      : {};
   const blockedHeaders = (type: BucType) => {
     const key = rctx.businessKey ?? rctx.accountId ?? emu.appId;
     return {
       ...throttle(0, 100),
       "X-Business-Use-Case-Usage": JSON.stringify({
-        [key]: [{ type, call_count: 100, total_cputime: 50, total_time: 70, estimated_time_to_regain_access: 1, ads_api_access_tier: emu.limiter.cfg.accessTier }],
+        [key]: [
+          { type, call_count: 100, total_cputime: 50, total_time: 70, estimated_time_to_regain_access: 1, ads_api_access_tier: emu.limiter.cfg.accessTier },
+        ],
       }),
     };
   };
@@ -64,15 +66,51 @@ export function faultResponse(emu: Emulator, f: Fault, rctx: RateContext): GRes 
     case "code2":
       return e(503, { message: "(#2) Service temporarily unavailable", type: "OAuthException", code: 2, is_transient: true });
     case "code4":
-      return e(400, { message: "(#4) Application request limit reached", type: "OAuthException", code: 4, is_transient: true }, { "X-App-Usage": JSON.stringify({ call_count: 100, total_time: 80, total_cputime: 60 }), ...throttle(100, 0) });
+      return e(
+        400,
+        { message: "(#4) Application request limit reached", type: "OAuthException", code: 4, is_transient: true },
+        { "X-App-Usage": JSON.stringify({ call_count: 100, total_time: 80, total_cputime: 60 }), ...throttle(100, 0) },
+      );
     case "code17":
-      return e(400, { message: "(#17) User request limit reached", type: "OAuthException", code: 17, error_subcode: f.subcode ?? 2446079, is_transient: true }, blockedHeaders(rctx.type));
+      return e(
+        400,
+        { message: "(#17) User request limit reached", type: "OAuthException", code: 17, error_subcode: f.subcode ?? 2446079, is_transient: true },
+        blockedHeaders(rctx.type),
+      );
     case "code80000":
-      return e(400, { message: "(#80000) There have been too many calls from emu ad-account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.", type: "OAuthException", code: 80000, error_subcode: 2446079, is_transient: true }, blockedHeaders("ads_insights"));
+      return e(
+        400,
+        {
+          message:
+            "(#80000) There have been too many calls from emu ad-account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting.",
+          type: "OAuthException",
+          code: 80000,
+          error_subcode: 2446079,
+          is_transient: true,
+        },
+        blockedHeaders("ads_insights"),
+      );
     case "code80004":
-      return e(400, { message: "(#80004) There have been too many calls to emu ad-account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting#ads-management.", type: "OAuthException", code: 80004, error_subcode: 2446079, is_transient: true }, blockedHeaders("ads_management"));
+      return e(
+        400,
+        {
+          message:
+            "(#80004) There have been too many calls to emu ad-account. Wait a bit and try again. For more info, please refer to https://developers.facebook.com/docs/graph-api/overview/rate-limiting#ads-management.",
+          type: "OAuthException",
+          code: 80004,
+          error_subcode: 2446079,
+          is_transient: true,
+        },
+        blockedHeaders("ads_management"),
+      );
     case "code613":
-      return e(400, { message: "(#613) Calls to emu api have exceeded the rate limit.", type: "OAuthException", code: 613, error_subcode: f.subcode ?? 1487742, is_transient: true });
+      return e(400, {
+        message: "(#613) Calls to emu api have exceeded the rate limit.",
+        type: "OAuthException",
+        code: 613,
+        error_subcode: f.subcode ?? 1487742,
+        is_transient: true,
+      });
     case "code190": {
       const err = tokenError("Error validating access token: The user has not authorized application " + emu.appId + ".", f.subcode ?? 458);
       return errRes(err);

@@ -19,17 +19,62 @@ export interface InsightsQuery {
 }
 
 export const INSIGHTS_FIELDS = new Set([
-  "account_id", "account_name", "account_currency", "campaign_id", "campaign_name", "adset_id", "adset_name", "ad_id", "ad_name",
-  "objective", "buying_type", "date_start", "date_stop", "spend", "impressions", "reach", "frequency", "clicks",
-  "inline_link_clicks", "ctr", "cpc", "cpm", "cpp", "inline_link_click_ctr", "cost_per_inline_link_click", "actions",
-  "action_values", "cost_per_action_type", "purchase_roas", "website_purchase_roas", "attribution_setting", "conversions",
+  "account_id",
+  "account_name",
+  "account_currency",
+  "campaign_id",
+  "campaign_name",
+  "adset_id",
+  "adset_name",
+  "ad_id",
+  "ad_name",
+  "objective",
+  "buying_type",
+  "date_start",
+  "date_stop",
+  "spend",
+  "impressions",
+  "reach",
+  "frequency",
+  "clicks",
+  "inline_link_clicks",
+  "ctr",
+  "cpc",
+  "cpm",
+  "cpp",
+  "inline_link_click_ctr",
+  "cost_per_inline_link_click",
+  "actions",
+  "action_values",
+  "cost_per_action_type",
+  "purchase_roas",
+  "website_purchase_roas",
+  "attribution_setting",
+  "conversions",
 ]);
 const BREAKDOWNS = new Set(["publisher_platform", "platform_position", "device_platform", "age", "gender", "country", "region"]);
 const WINDOWS = new Set(["1d_view", "7d_view", "28d_view", "1d_click", "7d_click", "28d_click", "1d_ev", "dda", "default", "skan_view", "skan_click"]);
 const PRESETS = new Set([
-  "today", "yesterday", "this_month", "last_month", "this_quarter", "maximum", "data_maximum", "last_3d", "last_7d", "last_14d",
-  "last_28d", "last_30d", "last_90d", "last_week_mon_sun", "last_week_sun_sat", "last_quarter", "last_year",
-  "this_week_mon_today", "this_week_sun_today", "this_year",
+  "today",
+  "yesterday",
+  "this_month",
+  "last_month",
+  "this_quarter",
+  "maximum",
+  "data_maximum",
+  "last_3d",
+  "last_7d",
+  "last_14d",
+  "last_28d",
+  "last_30d",
+  "last_90d",
+  "last_week_mon_sun",
+  "last_week_sun_sat",
+  "last_quarter",
+  "last_year",
+  "this_week_mon_today",
+  "this_week_sun_today",
+  "this_year",
 ]);
 
 export function parseList(v: string | undefined): string[] {
@@ -45,7 +90,10 @@ export function parseList(v: string | undefined): string[] {
     if (!Array.isArray(arr)) throw paramError("Invalid parameter: expected a list");
     return arr.map((x) => String(x).trim()).filter(Boolean);
   }
-  return s.split(",").map((x) => x.trim()).filter(Boolean);
+  return s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 export function parseJson(v: string, name: string): unknown {
@@ -123,20 +171,21 @@ export function presetRange(preset: string, today: number, earliest: number): { 
   }
 }
 
-export function parseInsightsQuery(
-  params: Record<string, string>,
-  defaultLevel: Level,
-  today: number,
-  earliest: number,
-): InsightsQuery {
+export function parseInsightsQuery(params: Record<string, string>, defaultLevel: Level, today: number, earliest: number): InsightsQuery {
   const level = (params.level || defaultLevel) as Level;
   if (!["account", "campaign", "adset", "ad"].includes(level)) throw paramError("level must be one of the following values: ad, adset, campaign, account");
   const fields = parseList(params.fields);
-  for (const f of fields) if (!INSIGHTS_FIELDS.has(f)) throw paramError(`${f} is not valid for fields param. please check https://developers.facebook.com/docs/marketing-api/reference/ads-insights/ for all valid values`);
+  for (const f of fields)
+    if (!INSIGHTS_FIELDS.has(f))
+      throw paramError(
+        `${f} is not valid for fields param. please check https://developers.facebook.com/docs/marketing-api/reference/ads-insights/ for all valid values`,
+      );
   const breakdowns = parseList(params.breakdowns);
-  for (const b of breakdowns) if (!BREAKDOWNS.has(b)) throw paramError(`breakdowns[0] must be one of the following values: ${[...BREAKDOWNS].join(", ")} (emulator supports only these)`);
+  for (const b of breakdowns)
+    if (!BREAKDOWNS.has(b)) throw paramError(`breakdowns[0] must be one of the following values: ${[...BREAKDOWNS].join(", ")} (emulator supports only these)`);
   const windows = parseList(params.action_attribution_windows);
-  for (const w of windows) if (!WINDOWS.has(w)) throw paramError(`action_attribution_windows[0] must be one of the following values: ${[...WINDOWS].join(", ")}`);
+  for (const w of windows)
+    if (!WINDOWS.has(w)) throw paramError(`action_attribution_windows[0] must be one of the following values: ${[...WINDOWS].join(", ")}`);
   let filters: Filter[] = [];
   if (params.filtering) {
     const f = parseJson(params.filtering, "filtering");
@@ -149,7 +198,15 @@ export function parseInsightsQuery(
   let ranges: Array<{ since: number; until: number }>;
   const max37 = addMonths(today, -37);
   const check37 = (r: { since: number }) => {
-    if (r.since < max37) throw new GraphError(400, { message: `(#3018) ${RANGE_37_MONTHS_MESSAGE}`, type: "OAuthException", code: 100, error_subcode: 3018, error_user_title: "Invalid time range", error_user_msg: RANGE_37_MONTHS_MESSAGE });
+    if (r.since < max37)
+      throw new GraphError(400, {
+        message: `(#3018) ${RANGE_37_MONTHS_MESSAGE}`,
+        type: "OAuthException",
+        code: 100,
+        error_subcode: 3018,
+        error_user_title: "Invalid time range",
+        error_user_msg: RANGE_37_MONTHS_MESSAGE,
+      });
   };
   if (params.time_ranges) {
     const tr = parseJson(params.time_ranges, "time_ranges");

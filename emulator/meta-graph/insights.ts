@@ -114,7 +114,9 @@ export function runInsights(
     } else if (METRIC_FILTER_FIELDS.has(field)) {
       metricFilters.push(f);
     } else {
-      throw paramError(`Filtering field ${field} is invalid. Please refer to https://developers.facebook.com/docs/marketing-api/insights/parameters for the list of valid filtering fields`);
+      throw paramError(
+        `Filtering field ${field} is invalid. Please refer to https://developers.facebook.com/docs/marketing-api/insights/parameters for the list of valid filtering fields`,
+      );
     }
   }
   const hideArchived = opts.hideArchivedInInsights && !statusFiltered && q.level !== "account" && !scopeCampaign;
@@ -144,7 +146,8 @@ export function runInsights(
           const t = agg.finish();
           if (t.impressions === 0 && t.spend === 0 && opts.omitZeroRows !== false) continue;
           const row = buildRow(acct, ent.c, q, omitReach ? fields.filter((f) => !REACH_FIELDS.has(f)) : fields, t, b, byPlatform ? PLATFORMS[g[0]!]! : null);
-          if (metricFilters.length && !metricFilters.every((f) => matchOp(f.operator, Number(row[f.field] ?? metricValue(acct, t, f.field)), f.value))) continue;
+          if (metricFilters.length && !metricFilters.every((f) => matchOp(f.operator, Number(row[f.field] ?? metricValue(acct, t, f.field)), f.value)))
+            continue;
           rows.push(row);
         }
       }
@@ -310,8 +313,7 @@ export function buildRow(
         break;
       }
       case "action_values": {
-        if (purchaseValue > 0)
-          row.action_values = CONVERSION_ACTION_PRIORITY.map((k) => stat(k, money(purchaseValue), t.credit, q.windows, money, true));
+        if (purchaseValue > 0) row.action_values = CONVERSION_ACTION_PRIORITY.map((k) => stat(k, money(purchaseValue), t.credit, q.windows, money, true));
         break;
       }
       case "cost_per_action_type": {

@@ -80,12 +80,28 @@ export function jobObj(emu: Emulator, j: Job, fields: string[], poll: boolean, v
     error_user_msg: undefined,
   };
   if (st.status === "Job Failed") {
-    Object.assign(obj, { error_code: -2, error_subcode: 2490547, error_message: "Report Failed. Please retry later.", error_user_title: "Report Failed", error_user_msg: "The report failed to run. Please retry later." });
+    Object.assign(obj, {
+      error_code: -2,
+      error_subcode: 2490547,
+      error_message: "Report Failed. Please retry later.",
+      error_user_title: "Report Failed",
+      error_user_msg: "The report failed to run. Please retry later.",
+    });
   }
   // From v25.0 a failed run carries the error_* fields by default (error_code became a signed int);
   // older versions returned them only when asked for in `fields`.
   const errorFields = ["error_code", "error_subcode", "error_message", "error_user_title", "error_user_msg"];
-  const defaults = ["id", "account_id", "time_ref", "time_completed", "async_status", "async_percent_completion", "date_start", "date_stop", ...(versionAtLeast(version, 25) ? errorFields : [])];
+  const defaults = [
+    "id",
+    "account_id",
+    "time_ref",
+    "time_completed",
+    "async_status",
+    "async_percent_completion",
+    "date_start",
+    "date_stop",
+    ...(versionAtLeast(version, 25) ? errorFields : []),
+  ];
   return select(obj, fields, defaults, "AdReportRun");
 }
 
@@ -98,7 +114,8 @@ export async function batch(emu: Emulator, g: GReq): Promise<GRes> {
     return errRes(paramError("The parameter batch must be a JSON array"));
   }
   if (!Array.isArray(items)) return errRes(paramError("The parameter batch must be a JSON array"));
-  if (items.length > 50) return errRes(new GraphError(400, { message: "(#1) Too many requests in batch message. Maximum batch size is 50", type: "OAuthException", code: 1 }));
+  if (items.length > 50)
+    return errRes(new GraphError(400, { message: "(#1) Too many requests in batch message. Maximum batch size is 50", type: "OAuthException", code: 1 }));
   if (items.length === 0) return errRes(paramError("The parameter batch must not be empty"));
   const top = emu.tokenOf(g);
   if (!top) return errRes(new GraphError(400, { message: "An access token is required to request emu resource.", type: "OAuthException", code: 104 }));

@@ -57,7 +57,11 @@ export function checkToken(emu: Emulator, t: string): TokenRec {
 export function tokenInvalidity(emu: Emulator, rec: TokenRec): { message: string; subcode: number } | null {
   const now = emu.nowMs();
   if (rec.state === "revoked")
-    return { message: "Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.", subcode: 460 };
+    return {
+      message:
+        "Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.",
+      subcode: 460,
+    };
   const expiredAt = rec.state === "expired" ? rec.expiredAtMs! : rec.expiresAt && rec.expiresAt * 1000 <= now ? rec.expiresAt * 1000 : null;
   if (expiredAt != null)
     return { message: `Error validating access token: Session has expired on ${fbDate(expiredAt)}. The current time is ${fbDate(now)}.`, subcode: 463 };
@@ -70,25 +74,42 @@ export function auth(emu: Emulator, g: GReq, allowApp: boolean): TokenRec | "app
   if (!t) throw new GraphError(400, { message: "An access token is required to request emu resource.", type: "OAuthException", code: 104 });
   if (emu.isAppToken(t)) {
     if (allowApp) return "app";
-    throw new GraphError(400, { message: "An active access token must be used to query information about the current user.", type: "OAuthException", code: 2500 });
+    throw new GraphError(400, {
+      message: "An active access token must be used to query information about the current user.",
+      type: "OAuthException",
+      code: 2500,
+    });
   }
   const rec = emu.checkToken(t);
   if (emu.requireProof) {
     const proof = g.params.appsecret_proof;
-    if (!proof) throw new GraphError(400, { message: "API calls from the server require an appsecret_proof argument", type: "GraphMethodException", code: 100 });
-    if (proof !== appsecretProof(t, emu.appSecret)) throw new GraphError(400, { message: "Invalid appsecret_proof provided in the API argument", type: "GraphMethodException", code: 100 });
+    if (!proof)
+      throw new GraphError(400, { message: "API calls from the server require an appsecret_proof argument", type: "GraphMethodException", code: 100 });
+    if (proof !== appsecretProof(t, emu.appSecret))
+      throw new GraphError(400, { message: "Invalid appsecret_proof provided in the API argument", type: "GraphMethodException", code: 100 });
   }
   return rec;
 }
 
 export function dialog(emu: Emulator, g: GReq): GRes {
   const p = g.params;
-  const html = (status: number, body: string): GRes => ({ status, headers: { "Content-Type": "text/html; charset=utf-8" }, html: page("Log in with Facebook (emulator)", body) });
+  const html = (status: number, body: string): GRes => ({
+    status,
+    headers: { "Content-Type": "text/html; charset=utf-8" },
+    html: page("Log in with Facebook (emulator)", body),
+  });
   if (p.client_id !== emu.appId) return html(400, `<p id="error">Invalid App ID: ${esc(p.client_id ?? "")}</p>`);
   if (!p.redirect_uri) return html(400, `<p id="error">redirect_uri is required</p>`);
   if (p.config_id && !emu.loginConfigs()[p.config_id]) return html(400, `<p id="error">Invalid config_id ${esc(p.config_id)}</p>`);
   const reqId = randomId(12);
-  emu.dialogs.set(reqId, { clientId: p.client_id, redirectUri: p.redirect_uri, state: p.state, scope: p.scope, configId: p.config_id, responseType: p.response_type ?? "code" });
+  emu.dialogs.set(reqId, {
+    clientId: p.client_id,
+    redirectUri: p.redirect_uri,
+    state: p.state,
+    scope: p.scope,
+    configId: p.config_id,
+    responseType: p.response_type ?? "code",
+  });
   const action = `/${g.version ?? "v26.0"}/dialog/oauth/decide`;
   const rows = emu.world.users
     .map(
@@ -100,8 +121,13 @@ export function dialog(emu: Emulator, g: GReq): GRes {
 </form></li>`,
     )
     .join("\n");
-  const what = p.config_id ? `configuration ${esc(p.config_id)} (${emu.loginConfigs()[p.config_id]!.type})` : `permissions: ${esc(p.scope ?? "public_profile")}`;
-  return html(200, `<h1>${esc(emu.appName)} wants access</h1><p>Requested ${what}</p><p>Choose a Facebook user:</p><ul id="users" data-request-id="${reqId}">${rows}</ul>`);
+  const what = p.config_id
+    ? `configuration ${esc(p.config_id)} (${emu.loginConfigs()[p.config_id]!.type})`
+    : `permissions: ${esc(p.scope ?? "public_profile")}`;
+  return html(
+    200,
+    `<h1>${esc(emu.appName)} wants access</h1><p>Requested ${what}</p><p>Choose a Facebook user:</p><ul id="users" data-request-id="${reqId}">${rows}</ul>`,
+  );
 }
 
 export function loginConfigs(emu: Emulator): Record<string, LoginConfig> {
@@ -113,7 +139,11 @@ export function decide(emu: Emulator, g: GReq): GRes {
   let d: DialogReq | undefined = p.request_id ? emu.dialogs.get(p.request_id) : undefined;
   if (!d && p.client_id && p.redirect_uri)
     d = { clientId: p.client_id, redirectUri: p.redirect_uri, state: p.state, scope: p.scope, configId: p.config_id, responseType: p.response_type ?? "code" };
-  const bad = (m: string): GRes => ({ status: 400, headers: { "Content-Type": "text/html; charset=utf-8" }, html: page("Error", `<p id="error">${esc(m)}</p>`) });
+  const bad = (m: string): GRes => ({
+    status: 400,
+    headers: { "Content-Type": "text/html; charset=utf-8" },
+    html: page("Error", `<p id="error">${esc(m)}</p>`),
+  });
   if (!d) return bad("Unknown or expired login request");
   if (d.clientId !== emu.appId) return bad("Invalid App ID");
   if (p.request_id) emu.dialogs.delete(p.request_id);
@@ -139,7 +169,14 @@ export function decide(emu: Emulator, g: GReq): GRes {
     return { status: 302, headers: {}, location: target.toString() };
   }
   const code = `AQ${randomId(48)}`;
-  emu.codes.set(code, { userId: type === "SYSTEM_USER" ? user.systemUserId : user.id, redirectUri: d.redirectUri, scopes, type, used: false, expiresAtMs: Date.now() + 10 * 60_000 });
+  emu.codes.set(code, {
+    userId: type === "SYSTEM_USER" ? user.systemUserId : user.id,
+    redirectUri: d.redirectUri,
+    scopes,
+    type,
+    used: false,
+    expiresAtMs: Date.now() + 10 * 60_000,
+  });
   target.searchParams.set("code", code);
   if (d.state != null) target.searchParams.set("state", d.state);
   return { status: 302, headers: {}, location: target.toString() };
@@ -154,7 +191,8 @@ export function accessToken(emu: Emulator, g: GReq): GRes {
     if (!p.client_secret && secret != null) p.client_secret = decodeURIComponent(secret);
   }
   if (!p.client_id) throw paramError("Missing client_id parameter.", 0);
-  if (p.client_id !== emu.appId) throw new GraphError(400, { message: "Error validating application. Invalid application ID.", type: "OAuthException", code: 101 });
+  if (p.client_id !== emu.appId)
+    throw new GraphError(400, { message: "Error validating application. Invalid application ID.", type: "OAuthException", code: 101 });
   if (!p.client_secret) throw paramError("Missing client_secret parameter.");
   if (p.client_secret !== emu.appSecret) throw new GraphError(400, { message: "Error validating client secret.", type: "OAuthException", code: 1 });
   const lifetimes = emu.opts.tokenLifetimes ?? {};
@@ -176,11 +214,21 @@ export function accessToken(emu: Emulator, g: GReq): GRes {
   if (!c) throw new GraphError(400, { message: "Invalid verification code format.", type: "OAuthException", code: 100, error_subcode: 36007 });
   if (c.used) {
     const m = "This authorization code has been used.";
-    throw new GraphError(400, { message: m, type: "OAuthException", code: 100, error_subcode: 36009 }, { "WWW-Authenticate": wwwAuthenticate("invalid_code", m) });
+    throw new GraphError(
+      400,
+      { message: m, type: "OAuthException", code: 100, error_subcode: 36009 },
+      { "WWW-Authenticate": wwwAuthenticate("invalid_code", m) },
+    );
   }
   if ((p.redirect_uri ?? "") !== c.redirectUri)
-    throw new GraphError(400, { message: "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request", type: "OAuthException", code: 100, error_subcode: 36008 });
-  if (c.expiresAtMs < Date.now()) throw new GraphError(400, { message: "This authorization code has expired.", type: "OAuthException", code: 100, error_subcode: 36007 });
+    throw new GraphError(400, {
+      message: "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
+      type: "OAuthException",
+      code: 100,
+      error_subcode: 36008,
+    });
+  if (c.expiresAtMs < Date.now())
+    throw new GraphError(400, { message: "This authorization code has expired.", type: "OAuthException", code: 100, error_subcode: 36007 });
   c.used = true;
   if (c.type === "SYSTEM_USER") {
     const t = emu.issueToken(c.userId, "SYSTEM_USER", null, c.scopes);
@@ -211,7 +259,9 @@ export function debugToken(emu: Emulator, g: GReq): GRes {
     scopes: rec.scopes,
     granular_scopes: rec.scopes
       .filter((s) => s !== "public_profile")
-      .map((s) => (s === "business_management" ? { scope: s, target_ids: bizIds } : s.startsWith("ads_") ? { scope: s, target_ids: user.accountIds } : { scope: s })),
+      .map((s) =>
+        s === "business_management" ? { scope: s, target_ids: bizIds } : s.startsWith("ads_") ? { scope: s, target_ids: user.accountIds } : { scope: s },
+      ),
     user_id: rec.userId,
   };
   const invalid = emu.tokenInvalidity(rec);

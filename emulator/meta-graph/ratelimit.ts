@@ -86,7 +86,10 @@ export class RateLimiter {
   private app: Ev[] = [];
   private burst = new Map<string, Ev[]>();
   private blocks = new Map<string, number>();
-  constructor(public cfg: LimitsConfig, private clock: () => number = Date.now) {}
+  constructor(
+    public cfg: LimitsConfig,
+    private clock: () => number = Date.now,
+  ) {}
 
   reset(): void {
     this.score.clear();
@@ -214,7 +217,8 @@ export class RateLimiter {
     }
     const key = c.buc.keyBy === "business" && ctx.businessKey ? ctx.businessKey : a;
     h["X-Business-Use-Case-Usage"] = JSON.stringify({ [key]: entries });
-    if (ctx.insights) h["X-FB-Ads-Insights-Throttle"] = JSON.stringify({ app_id_util_pct: appPct, acc_id_util_pct: insightsPct, ads_api_access_tier: c.accessTier });
+    if (ctx.insights)
+      h["X-FB-Ads-Insights-Throttle"] = JSON.stringify({ app_id_util_pct: appPct, acc_id_util_pct: insightsPct, ads_api_access_tier: c.accessTier });
     return h;
   }
 

@@ -1,12 +1,12 @@
 /** The Graph router: a request's path to a route, and the handlers of objects, edges and synchronous insights. */
 import type { Emulator } from "./emulator";
-import { parseFields } from "./ads";
 import { type AdScope, needsAdsPath, runAdInsights } from "./ads-insights";
 import { GReq, GRes, Route, TokenRec, g0, json, select, unknownPath } from "./common";
 import { GraphError, TOO_MUCH_DATA_MESSAGE, UNSUPPORTED_GET, paramError } from "./errors";
-import { InsightsQuery, earliestDay, parseInsightsQuery, parseJson, parseList, runInsights } from "./insights";
-import { decCursor, encCursor, fmtLocalTime, localMidnightMs, tzOffsetHours } from "./util";
-import { AdAccount, Campaign, campaignStartMs } from "./world";
+import { InsightsQuery, earliestDay, parseInsightsQuery, parseList, runInsights } from "./insights";
+export { accountObj, adObjects, campaignObj, listCampaigns } from "./objects";
+import { decCursor, encCursor } from "./util";
+import { AdAccount } from "./world";
 
 export function route(emu: Emulator, g: GReq): Route {
   const p = g.path;
@@ -26,7 +26,7 @@ export function route(emu: Emulator, g: GReq): Route {
     if (b === "businesses" && p.length === 2) return { ...base, kind: "businesses", marketing: true };
     if (b === "permissions" && p.length === 2) return { ...base, kind: "permissions" };
   }
-  if (p.length > 3 || (c !== undefined)) throw unknownPath(p);
+  if (p.length > 3 || c !== undefined) throw unknownPath(p);
   if (a!.startsWith("act_")) {
     const acct = emu.account(a!);
     if (!acct || !/^act_\d+$/.test(a!)) throw UNSUPPORTED_GET(a!, g.method.toLowerCase());
@@ -78,7 +78,12 @@ export function route(emu: Emulator, g: GReq): Route {
 
 export async function exec(emu: Emulator, route: Route, g: GReq, tok: TokenRec | "app" | null): Promise<GRes> {
   if (route.kind === "debug_token") return emu.debugToken(g);
-  if (tok === "app" || !tok) throw new GraphError(400, { message: "An active access token must be used to query information about the current user.", type: "OAuthException", code: 2500 });
+  if (tok === "app" || !tok)
+    throw new GraphError(400, {
+      message: "An active access token must be used to query information about the current user.",
+      type: "OAuthException",
+      code: 2500,
+    });
   const user = emu.userOf(tok);
   if (route.account && !emu.canSee(tok, route.account)) throw UNSUPPORTED_GET(g.path[0]!, g.method.toLowerCase());
   if (route.job && route.job.userId !== tok.userId && !emu.canSee(tok, route.account!)) throw UNSUPPORTED_GET(g.path[0]!);
@@ -88,18 +93,40 @@ export async function exec(emu: Emulator, route: Route, g: GReq, tok: TokenRec |
     case "user": {
       const u = route.user ?? user;
       if (route.user && route.user.id !== user.id) throw UNSUPPORTED_GET(route.user.id);
-      return json(200, select({ id: u.id, name: u.name, email: u.email, first_name: u.name.split(" ")[0], last_name: u.name.split(" ").slice(1).join(" ") }, fields, ["id", "name"], "User"));
+      return json(
+        200,
+        select(
+          { id: u.id, name: u.name, email: u.email, first_name: u.name.split(" ")[0], last_name: u.name.split(" ").slice(1).join(" ") },
+          fields,
+          ["id", "name"],
+          "User",
+        ),
+      );
     }
     case "permissions":
       return json(200, { data: [...tok.scopes].map((s) => ({ permission: s, status: "granted" })) });
     case "adaccounts": {
       const accts = user.accountIds.map((id) => emu.world.accountsById.get(id)!);
-      return json(200, emu.paged(accts.map((a) => emu.accountObj(a, fields)), g, true));
+      return json(
+        200,
+        emu.paged(
+          accts.map((a) => emu.accountObj(a, fields)),
+          g,
+          true,
+        ),
+      );
     }
     case "businesses": {
       const ids = new Set(user.accountIds.map((id) => emu.world.accountsById.get(id)!.businessId).filter(Boolean));
       const bs = emu.world.businesses.filter((b) => ids.has(b.id));
-      return json(200, emu.paged(bs.map((b) => select({ ...b, verification_status: "verified" }, fields, ["id", "name"], "Business")), g, true));
+      return json(
+        200,
+        emu.paged(
+          bs.map((b) => select({ ...b, verification_status: "verified" }, fields, ["id", "name"], "Business")),
+          g,
+          true,
+        ),
+      );
     }
     case "business": {
       const ids = new Set(user.accountIds.map((id) => emu.world.accountsById.get(id)!.businessId));
@@ -108,12 +135,26 @@ export async function exec(emu: Emulator, route: Route, g: GReq, tok: TokenRec |
     }
     case "business_adaccounts": {
       const accts = user.accountIds.map((id) => emu.world.accountsById.get(id)!).filter((a) => a.businessId === route.business!.id);
-      return json(200, emu.paged(accts.map((a) => emu.accountObj(a, fields)), g, true));
+      return json(
+        200,
+        emu.paged(
+          accts.map((a) => emu.accountObj(a, fields)),
+          g,
+          true,
+        ),
+      );
     }
     case "adaccount":
       return json(200, emu.accountObj(route.account!, fields));
     case "campaigns":
-      return json(200, emu.paged(emu.listCampaigns(route.account!, g.params).map((c) => emu.campaignObj(c, fields)), g, true));
+      return json(
+        200,
+        emu.paged(
+          emu.listCampaigns(route.account!, g.params).map((c) => emu.campaignObj(c, fields)),
+          g,
+          true,
+        ),
+      );
     case "campaign":
       return json(200, emu.campaignObj(route.campaign!, fields));
     case "edge_adsets":
@@ -132,7 +173,12 @@ export async function exec(emu: Emulator, route: Route, g: GReq, tok: TokenRec |
       const j = route.job!;
       const st = emu.jobState(j, false);
       if (st.status !== "Job Completed")
-        throw new GraphError(400, { message: `(#100) The report run ${j.id} is not completed (status: ${st.status})`, type: "OAuthException", code: 100, error_subcode: 2601 });
+        throw new GraphError(400, {
+          message: `(#100) The report run ${j.id} is not completed (status: ${st.status})`,
+          type: "OAuthException",
+          code: 100,
+          error_subcode: 2601,
+        });
       return json(200, emu.paged(j.rows, g, false));
     }
     case "multi": {
@@ -180,7 +226,10 @@ export function paged<T>(emu: Emulator, items: T[], g: GReq, summary: boolean): 
       for (const [pk, pv] of Object.entries(g.params)) if (pk !== "after" && pk !== "before" && pk !== "limit" && pk !== "batch") sp.set(pk, pv);
       sp.set("limit", String(limit));
       sp.set(k, v);
-      const path = [g.version, ...g.path].filter(Boolean).map((s) => encodeURIComponent(s!)).join("/");
+      const path = [g.version, ...g.path]
+        .filter(Boolean)
+        .map((s) => encodeURIComponent(s!))
+        .join("/");
       return `${g.baseUrl}/${path}?${sp.toString()}`;
     };
     if (start + page.length < items.length) paging.next = link("after", encCursor(start + page.length - 1));
@@ -189,93 +238,6 @@ export function paged<T>(emu: Emulator, items: T[], g: GReq, summary: boolean): 
   }
   if (summary && g.params.summary && /total_count|true/.test(g.params.summary)) out.summary = { total_count: items.length };
   return out;
-}
-
-export function accountObj(emu: Emulator, a: AdAccount, fields: string[]): Record<string, unknown> {
-  const biz = a.businessId ? emu.world.businesses.find((b) => b.id === a.businessId)! : null;
-  const obj: Record<string, unknown> = {
-    id: a.id,
-    account_id: a.accountId,
-    name: a.name,
-    currency: a.currency,
-    timezone_name: a.timezone,
-    timezone_id: a.timezoneId,
-    timezone_offset_hours_utc: tzOffsetHours(emu.nowMs(), a.timezone),
-    account_status: a.accountStatus,
-    disable_reason: a.disableReason,
-    amount_spent: String(a.amountSpent),
-    spend_cap: String(a.spendCap),
-    balance: "0",
-    business: biz ? { id: biz.id, name: biz.name } : undefined,
-    business_name: biz?.name ?? "",
-    created_time: fmtLocalTime(localMidnightMs(a.createdDay, a.timezone) + 37_000_000, a.timezone),
-    owner: biz?.id ?? emu.world.users[0]!.id,
-    min_daily_budget: Math.round(100 * a.usdRate) * (a.offset === 1 ? 1 : 1),
-    is_personal: biz ? 0 : 1,
-  };
-  return select(obj, fields, ["account_id", "id"], "AdAccount");
-}
-
-export function listCampaigns(emu: Emulator, a: AdAccount, params: Record<string, string>): Campaign[] {
-  let statuses: string[] | null = null;
-  if (params.effective_status) statuses = parseList(params.effective_status);
-  if (params.filtering) {
-    const f = parseJson(params.filtering, "filtering");
-    if (!Array.isArray(f)) throw paramError("Param filtering must be an array");
-    for (const x of f as Array<{ field: string; operator: string; value: unknown }>) {
-      if (["effective_status", "campaign.effective_status", "status", "campaign.status"].includes(x.field)) {
-        const vals = Array.isArray(x.value) ? x.value.map(String) : [String(x.value)];
-        statuses = String(x.operator).toUpperCase() === "NOT_IN" ? ["ACTIVE", "PAUSED", "ARCHIVED", "DELETED"].filter((s) => !vals.includes(s)) : vals;
-      } else if (x.field === "id" || x.field === "campaign.id") {
-        // handled below
-      } else throw paramError(`Filtering field ${x.field} is invalid`);
-    }
-    const idf = (f as Array<{ field: string; value: unknown }>).find((x) => x.field === "id" || x.field === "campaign.id");
-    if (idf) {
-      const ids = Array.isArray(idf.value) ? idf.value.map(String) : [String(idf.value)];
-      return a.campaigns.filter((c) => ids.includes(c.id) && (statuses ? statuses.includes(c.status) : c.status !== "ARCHIVED" && c.status !== "DELETED"));
-    }
-  }
-  return a.campaigns.filter((c) => (statuses ? statuses.includes(c.status) : c.status !== "ARCHIVED" && c.status !== "DELETED"));
-}
-
-export function campaignObj(emu: Emulator, c: Campaign, fields: string[]): Record<string, unknown> {
-  const a = emu.account(c.accountId)!;
-  const startMs = campaignStartMs(c, a);
-  const obj: Record<string, unknown> = {
-    id: c.id,
-    account_id: a.accountId,
-    name: c.name,
-    objective: c.objective,
-    status: c.status,
-    configured_status: c.status,
-    effective_status: c.status,
-    daily_budget: String(c.dailyBudget),
-    lifetime_budget: "0",
-    budget_remaining: String(Math.round(c.dailyBudget * 0.4)),
-    start_time: fmtLocalTime(startMs, a.timezone),
-    stop_time: c.stopTimeDay != null ? fmtLocalTime(localMidnightMs(c.stopTimeDay + 1, a.timezone), a.timezone) : undefined,
-    created_time: fmtLocalTime(localMidnightMs(c.createdDay, a.timezone) + 36_000_000 + (Number(c.id.slice(-4)) % 3600) * 1000, a.timezone),
-    updated_time: fmtLocalTime(localMidnightMs(c.updatedDay, a.timezone) + 40_000_000, a.timezone),
-    buying_type: "AUCTION",
-    bid_strategy: c.bidStrategy,
-    special_ad_categories: [],
-    source_campaign_id: "0",
-  };
-  return select(obj, fields, ["id"], "Campaign");
-}
-
-/** Ad sets, ads and creatives (ads.ts); edges page like every other list. */
-export function adObjects(emu: Emulator, route: Route, g: GReq): GRes {
-  const fields = parseFields(g.params.fields);
-  const n = route.adNode;
-  if (route.kind === "node_adset" && n?.kind === "adset") return json(200, emu.ads.adsetObj(n.set, fields));
-  if (route.kind === "node_ad" && n?.kind === "ad") return json(200, emu.ads.adObj(n.ad, fields, g.baseUrl));
-  if (route.kind === "node_creative" && n?.kind === "creative") return json(200, emu.ads.creativeObj(n.ad, fields, g.baseUrl));
-  const campaigns = route.campaign ? [route.campaign] : route.account!.campaigns;
-  if (route.kind === "edge_adsets") return json(200, emu.paged(emu.ads.listAdSets(campaigns, g.params).map((s) => emu.ads.adsetObj(s, fields)), g, true));
-  const sets = n?.kind === "adset" ? [n.set] : campaigns.flatMap((c) => emu.ads.listAdSets([c], { effective_status: '["ACTIVE","PAUSED","CAMPAIGN_PAUSED","ARCHIVED","DELETED"]' }));
-  return json(200, emu.paged(emu.ads.listAds(sets, g.params).map((a) => emu.ads.adObj(a, fields, g.baseUrl)), g, true));
 }
 
 export function adScope(emu: Emulator, route: Route): AdScope {
@@ -294,7 +256,15 @@ export function insightsCommon(emu: Emulator, route: Route, g: GReq): { q: Insig
 export async function computeRows(emu: Emulator, route: Route, q: InsightsQuery, allowOldBreakdownReach = false): Promise<Array<Record<string, unknown>>> {
   const acct = route.account!;
   const nowMs = emu.nowMs();
-  const key = JSON.stringify([emu.dataVersion, acct.accountId, route.campaign?.id ?? null, route.adNode ? g0(route.adNode) : null, q, Math.floor(nowMs / 1000), allowOldBreakdownReach]);
+  const key = JSON.stringify([
+    emu.dataVersion,
+    acct.accountId,
+    route.campaign?.id ?? null,
+    route.adNode ? g0(route.adNode) : null,
+    q,
+    Math.floor(nowMs / 1000),
+    allowOldBreakdownReach,
+  ]);
   const hit = emu.rowCache.get(key);
   if (hit) return hit;
   const scope = emu.adScope(route);
@@ -320,7 +290,14 @@ export async function insightsSync(emu: Emulator, route: Route, g: GReq): Promis
   const budget = emu.limiter.cfg.rowBudget;
   if (rows.length > budget) {
     const t = emu.limiter.cfg.tooMuchData;
-    throw new GraphError(t.httpStatus, { message: TOO_MUCH_DATA_MESSAGE, type: "OAuthException", code: t.code, error_subcode: t.subcode, error_user_title: "Too much data", error_user_msg: TOO_MUCH_DATA_MESSAGE });
+    throw new GraphError(t.httpStatus, {
+      message: TOO_MUCH_DATA_MESSAGE,
+      type: "OAuthException",
+      code: t.code,
+      error_subcode: t.subcode,
+      error_user_title: "Too much data",
+      error_user_msg: TOO_MUCH_DATA_MESSAGE,
+    });
   }
   return json(200, emu.paged(rows, g, false));
 }

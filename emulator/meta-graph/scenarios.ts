@@ -81,7 +81,13 @@ export function scenarioControl(emu: Emulator, method: string, path: string, bod
     if (!(days > 0 && days <= 60)) return bad("days must be between 0 and 60");
     const sys = !!body.systemUser;
     const t = emu.issueToken(sys ? user.systemUserId : user.id, sys ? "SYSTEM_USER" : "USER", Math.round(days * 86400));
-    return ok({ access_token: t.token, user_id: t.userId, type: t.type, expires_at: t.expiresAt, appsecret_proof: createHmac("sha256", emu.appSecret).update(t.token).digest("hex") });
+    return ok({
+      access_token: t.token,
+      user_id: t.userId,
+      type: t.type,
+      expires_at: t.expiresAt,
+      appsecret_proof: createHmac("sha256", emu.appSecret).update(t.token).digest("hex"),
+    });
   }
   const acct = emu.account(String(body.account ?? ""));
   if (!acct) return bad("unknown account", 404);

@@ -126,7 +126,7 @@ export function localInfo(ms: number, tz: string): LocalInfo {
   const mi = get("minute");
   const s = get("second");
   const localAsUtc = Date.UTC(y, mo - 1, d, h, mi, s);
-  const offsetMinutes = Math.round((localAsUtc - (ms - (ms % 1000 + 1000) % 1000)) / 60000);
+  const offsetMinutes = Math.round((localAsUtc - (ms - (((ms % 1000) + 1000) % 1000))) / 60000);
   return { day: fromYmd(y, mo, d), secondsOfDay: h * 3600 + mi * 60 + s, offsetMinutes };
 }
 

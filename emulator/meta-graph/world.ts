@@ -118,14 +118,42 @@ const BUSINESSES: Array<[string, string]> = [
 ];
 
 const DEFAULT_ACCOUNTS: AccountTemplate[] = [
-  { name: "Northwind Outdoor US", currency: "USD", timezone: "America/Los_Angeles", timezoneId: 1, accountStatus: 1, disableReason: 0, business: 0, campaigns: 12 },
+  {
+    name: "Northwind Outdoor US",
+    currency: "USD",
+    timezone: "America/Los_Angeles",
+    timezoneId: 1,
+    accountStatus: 1,
+    disableReason: 0,
+    business: 0,
+    campaigns: 12,
+  },
   { name: "Northwind Outdoor EU", currency: "EUR", timezone: "Europe/Berlin", timezoneId: 71, accountStatus: 1, disableReason: 0, business: 0, campaigns: 24 },
   { name: "Sakura Cosmetics JP", currency: "JPY", timezone: "Asia/Tokyo", timezoneId: 157, accountStatus: 1, disableReason: 0, business: 1, campaigns: 60 },
-  { name: "Sakura Cosmetics UK", currency: "GBP", timezone: "Europe/London", timezoneId: 69, accountStatus: 1, disableReason: 0, business: 1, campaigns: 8, attribution: ["1d_click"] },
+  {
+    name: "Sakura Cosmetics UK",
+    currency: "GBP",
+    timezone: "Europe/London",
+    timezoneId: 69,
+    accountStatus: 1,
+    disableReason: 0,
+    business: 1,
+    campaigns: 8,
+    attribution: ["1d_click"],
+  },
   { name: "Hudson Legal NY", currency: "USD", timezone: "America/New_York", timezoneId: 7, accountStatus: 1, disableReason: 0, business: 2, campaigns: 30 },
   { name: "Hudson Legal Leads", currency: "USD", timezone: "America/New_York", timezoneId: 7, accountStatus: 3, disableReason: 0, business: 2, campaigns: 15 },
   { name: "Northwind Clearance", currency: "EUR", timezone: "Europe/Berlin", timezoneId: 71, accountStatus: 2, disableReason: 3, business: 0, campaigns: 5 },
-  { name: "Personal Sandbox", currency: "USD", timezone: "America/Los_Angeles", timezoneId: 1, accountStatus: 101, disableReason: 0, business: null, campaigns: 6 },
+  {
+    name: "Personal Sandbox",
+    currency: "USD",
+    timezone: "America/Los_Angeles",
+    timezoneId: 1,
+    accountStatus: 101,
+    disableReason: 0,
+    business: null,
+    campaigns: 6,
+  },
 ];
 
 const GENERATED_KINDS: Array<Pick<AccountTemplate, "currency" | "timezone" | "timezoneId">> = [
@@ -225,7 +253,9 @@ export function buildWorld(seed: string, spec?: WorldSpec): World {
       attributionSetting: t.attribution ?? ["7d_click", "1d_view"],
     };
     for (let ci = 0; ci < t.campaigns; ci++) {
-      const c = t.demo ? buildDemoCampaign(seed, acct, t.demo.campaigns[ci]!, ai, ci, t.demo.aovUsd, campaignId(ai, ci)) : buildCampaign(seed, acct, ai, ci, anchor);
+      const c = t.demo
+        ? buildDemoCampaign(seed, acct, t.demo.campaigns[ci]!, ai, ci, t.demo.aovUsd, campaignId(ai, ci))
+        : buildCampaign(seed, acct, ai, ci, anchor);
       acct.campaigns.push(c);
       campaignsById.set(c.id, c);
     }
@@ -287,7 +317,13 @@ function buildCampaign(seed: string, acct: AdAccount, ai: number, ci: number, an
   // rest of the campaign is generated as before).
   const threads = !onlyFbIg && (ci === 0 || rngFor(seed, "threads", id)() < 0.35);
   const platforms: Platform[] = onlyFbIg ? ["facebook", "instagram"] : PLATFORMS.filter((p) => p !== "threads" || threads);
-  const rawShares = [0.55 + r() * 0.15, 0.25 + r() * 0.15, onlyFbIg ? 0 : 0.05 + r() * 0.05, onlyFbIg ? 0 : 0.02 + r() * 0.03, threads ? 0.04 + rngFor(seed, "threads-share", id)() * 0.04 : 0];
+  const rawShares = [
+    0.55 + r() * 0.15,
+    0.25 + r() * 0.15,
+    onlyFbIg ? 0 : 0.05 + r() * 0.05,
+    onlyFbIg ? 0 : 0.02 + r() * 0.03,
+    threads ? 0.04 + rngFor(seed, "threads-share", id)() * 0.04 : 0,
+  ];
   const tot = rawShares.reduce((a, b) => a + b, 0);
   const cpmUsd = 4 + r() * 14;
   const expectedDailyImpr = (budgetUsdCents / 100 / cpmUsd) * 1000;

@@ -94,7 +94,13 @@ export async function startRealtimeStandIn(opts: RealtimeStandInOptions): Promis
     clearTimeout(ch.expiryTimer);
     c.channels.delete(ch.topic);
     if (systemMessage) {
-      send(c, { join_ref: ch.joinRef, ref: null, topic: ch.topic, event: "system", payload: { extension: "system", status: "error", message: systemMessage, channel: ch.name } });
+      send(c, {
+        join_ref: ch.joinRef,
+        ref: null,
+        topic: ch.topic,
+        event: "system",
+        payload: { extension: "system", status: "error", message: systemMessage, channel: ch.name },
+      });
     }
     send(c, { join_ref: ch.joinRef, ref: ch.joinRef, topic: ch.topic, event: "phx_close", payload: {} });
   }

@@ -61,7 +61,12 @@ describe("dashboards in the browser", () => {
     await poll(async () => num(await spendCard.getAttribute("data-value")) ?? 0).toBeGreaterThan(0);
     const spend28 = num(await spendCard.getAttribute("data-value"));
     // the page says which attribution window its conversions use
-    await poll(() => page.getByText(/^Conversions: .+ attribution$/).first().isVisible()).toBe(true);
+    await poll(() =>
+      page
+        .getByText(/^Conversions: .+ attribution$/)
+        .first()
+        .isVisible(),
+    ).toBe(true);
 
     await page.getByLabel("Range", { exact: true }).selectOption("last_7d");
     await poll(() => new URL(page.url()).searchParams.get("range")).toBe("last_7d");
@@ -72,7 +77,12 @@ describe("dashboards in the browser", () => {
 
     await page.getByLabel("Compare to", { exact: true }).selectOption("year");
     await poll(() => new URL(page.url()).searchParams.get("compare")).toBe("year");
-    await poll(() => page.getByText(/vs .* last year/).first().isVisible()).toBe(true);
+    await poll(() =>
+      page
+        .getByText(/vs .* last year/)
+        .first()
+        .isVisible(),
+    ).toBe(true);
 
     // sort by clicks, descending: the rows come back in that order
     await page.locator('a[data-sort="clicks"]').first().click();
@@ -103,7 +113,9 @@ describe("dashboards in the browser", () => {
     expect(download.suggestedFilename()).toMatch(/^acme-outdoor_\d{4}-\d{2}-\d{2}_\d{4}-\d{2}-\d{2}_campaigns\.csv$/);
     const text = fs.readFileSync((await download.path())!, "utf8");
     const lines = text.trim().split("\n");
-    expect(lines[0]).toBe("currency,ad_account_id,campaign_id,campaign,status,spend,impressions,clicks,link_clicks,ctr,cpc,cpm,conversions,cpa,conversion_value,roas");
+    expect(lines[0]).toBe(
+      "currency,ad_account_id,campaign_id,campaign,status,spend,impressions,clicks,link_clicks,ctr,cpc,cpm,conversions,cpa,conversion_value,roas",
+    );
     const total = lines.find((l) => l.startsWith(`${currency},,,Total,`))!;
     expect(total).toBeDefined();
     expect(Number(total.split(",")[5])).toBe(spend);

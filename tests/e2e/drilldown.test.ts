@@ -35,7 +35,10 @@ async function untilReady(page: Page, url: string, selector: string, ms = 200_00
   const deadline = Date.now() + ms;
   for (;;) {
     // the server is busy importing history in the same process: a slow answer is retried, not fatal
-    const ok = await page.goto(url, { timeout: 60_000 }).then(() => true, () => false);
+    const ok = await page.goto(url, { timeout: 60_000 }).then(
+      () => true,
+      () => false,
+    );
     if (ok && (await page.locator(selector).count()) > 0) return;
     if (Date.now() > deadline) throw new Error(`${selector} never appeared on ${url}`);
     await page.waitForTimeout(3000);
@@ -112,7 +115,9 @@ describe("drill-down in the browser", () => {
     await untilReady(owner, first!, "table[data-testid='adset-table'] tbody tr[data-adset]");
     const adsetUrl = await drill(owner, true, "drilldown-owner");
     // CSV of the ads of this ad set
-    const csv = await owner.request.get(`${new URL(adsetUrl).pathname.replace(/\/adsets\/(\d+)$/, "/export/level/ads")}?range=last_14d&adset=${adsetUrl.match(/adsets\/(\d+)/)![1]}`);
+    const csv = await owner.request.get(
+      `${new URL(adsetUrl).pathname.replace(/\/adsets\/(\d+)$/, "/export/level/ads")}?range=last_14d&adset=${adsetUrl.match(/adsets\/(\d+)/)![1]}`,
+    );
     expect(csv.status()).toBe(200);
     expect((await csv.text()).split("\n")[0]).toMatch(/^currency,id,name,parent_id,status,spend,/);
 
@@ -121,7 +126,15 @@ describe("drill-down in the browser", () => {
     await owner.locator("li[data-ad] img").first().waitFor();
     await noSideways(owner);
     await screenshot(owner, "drilldown-adset-375");
-    await owner.goto(adsetUrl.replace(/\/adsets\/\d+/, `/campaigns/${await owner.locator('[data-crumb="campaign"]').getAttribute("href").then((h) => h!.match(/campaigns\/(\d+)/)![1])}`));
+    await owner.goto(
+      adsetUrl.replace(
+        /\/adsets\/\d+/,
+        `/campaigns/${await owner
+          .locator('[data-crumb="campaign"]')
+          .getAttribute("href")
+          .then((h) => h!.match(/campaigns\/(\d+)/)![1])}`,
+      ),
+    );
     await owner.locator('[data-breakdown="country"]').waitFor();
     await noSideways(owner);
     await screenshot(owner, "drilldown-campaign-375");

@@ -212,7 +212,13 @@ describe("first run", () => {
       if (o.scroll > 1 || o.outside.length) failures.push(`${url}: scroll ${o.scroll}px; ${o.outside.join(", ")}`);
     }
     // the app's icons and robots.txt are served from public/
-    for (const [asset, type] of [["/favicon.ico", "image/"], ["/favicon.svg", "image/svg+xml"], ["/apple-touch-icon.png", "image/png"], ["/robots.txt", "text/plain"], ["/site.webmanifest", "application/manifest+json"]] as const) {
+    for (const [asset, type] of [
+      ["/favicon.ico", "image/"],
+      ["/favicon.svg", "image/svg+xml"],
+      ["/apple-touch-icon.png", "image/png"],
+      ["/robots.txt", "text/plain"],
+      ["/site.webmanifest", "application/manifest+json"],
+    ] as const) {
       const r = await ap.request.get(asset);
       expect(r.status(), asset).toBe(200);
       expect(r.headers()["content-type"], asset).toContain(type);

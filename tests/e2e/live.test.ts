@@ -85,9 +85,7 @@ describe("live updates in the browser", () => {
     });
     expect(res.status).toBe(200);
     await refresh.click();
-    await expect
-      .poll(async () => Number(await card.getAttribute("data-value")), { timeout: 180_000, interval: 250 })
-      .toBeCloseTo(before + 1234.5, 2);
+    await expect.poll(async () => Number(await card.getAttribute("data-value")), { timeout: 180_000, interval: 250 }).toBeCloseTo(before + 1234.5, 2);
     expect(navigations()).toBe(navigationsBefore);
     expect(await page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
     await screenshot(page, "live-after-refresh");
@@ -131,7 +129,9 @@ describe("live updates in the browser", () => {
       await publishEvent(tx, { type: "data", workspaceId: ws!.id, version: Number(v!.version) });
       await tx`update public.ad_accounts set last_synced_at = now() where id = ${accountId}`;
     });
-    await page.waitForFunction(() => document.querySelector('[data-metric="spend"][data-currency="USD"]')?.getAttribute("data-value") === "295.5", undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-metric="spend"][data-currency="USD"]')?.getAttribute("data-value") === "295.5", undefined, {
+      timeout: 10_000,
+    });
     // highlighted as changed, and still the same document: no navigation, no full load
     await page.waitForSelector('[data-metric="spend"][data-live-changed]', { timeout: 2000 });
     expect(await page.locator('[data-metric="impressions"][data-live-changed]').count()).toBe(0);

@@ -47,19 +47,30 @@ async function startWeb(name: string): Promise<{ proc: Proc; url: string }> {
   const url = `http://127.0.0.1:${port}`;
   // behind a load balancer every web process has the public URL; here each is its own origin
   const proc = startProcess(name, ["--import", "tsx", "server/index.ts"], { PORT: String(port), APP_URL: url });
-  await waitUntil(`${name} ready`, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`${name} exited:\n${proc.output()}`);
-    return (await fetch(`${url}/readyz`).then((r) => r.status === 200).catch(() => false)) as boolean;
-  }, 120_000, 250);
+  await waitUntil(
+    `${name} ready`,
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`${name} exited:\n${proc.output()}`);
+      return (await fetch(`${url}/readyz`)
+        .then((r) => r.status === 200)
+        .catch(() => false)) as boolean;
+    },
+    120_000,
+    250,
+  );
   return { proc, url };
 }
 
 async function startWorkerProcess(name: string): Promise<Proc> {
   const proc = startProcess(name, ["cli/bin.mjs", "worker"]);
-  await waitUntil(`${name} running`, () => {
-    if (proc.child.exitCode !== null) throw new Error(`${name} exited:\n${proc.output()}`);
-    return /spendlane worker running/.test(proc.output());
-  }, 120_000);
+  await waitUntil(
+    `${name} running`,
+    () => {
+      if (proc.child.exitCode !== null) throw new Error(`${name} exited:\n${proc.output()}`);
+      return /spendlane worker running/.test(proc.output());
+    },
+    120_000,
+  );
   return proc;
 }
 
@@ -94,7 +105,9 @@ afterAll(async () => {
   await Promise.all(running.map((p) => p.exited));
   await stopWorker(1000).catch(() => {});
   await browser?.close();
-  await sql().end({ timeout: 2 }).catch(() => {});
+  await sql()
+    .end({ timeout: 2 })
+    .catch(() => {});
   await emu?.close();
   await db?.drop();
 });
@@ -129,13 +142,19 @@ describe("two web processes and two workers on one PostgreSQL", () => {
     const a = tenant.accounts[0]!;
     await requestSync(a.id, "backfill");
     const spend = page.locator(`[data-metric="spend"][data-currency="${a.currency}"]`).first();
-    await expect.poll(async () => Number((await spend.getAttribute("data-value").catch(() => null)) ?? 0), { timeout: 120_000, interval: 250 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await spend.getAttribute("data-value").catch(() => null)) ?? 0), { timeout: 120_000, interval: 250 })
+      .toBeGreaterThan(0);
     // the same document: a live update, not a page load
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     expect(await page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
     // the headline numbers land before the run ends (audience breakdowns follow): wait for its end
     await expect
-      .poll(async () => (await sql()<{ status: string }[]>`select status from public.sync_runs where ad_account_id = ${a.id} order by created_at desc limit 1`)[0]?.status, { timeout: 300_000, interval: 500 })
+      .poll(
+        async () =>
+          (await sql()<{ status: string }[]>`select status from public.sync_runs where ad_account_id = ${a.id} order by created_at desc limit 1`)[0]?.status,
+        { timeout: 300_000, interval: 500 },
+      )
       .toBe("succeeded");
     await screenshot(page, "multiprocess-web1-live");
     await context.close();
@@ -155,11 +174,16 @@ describe("two web processes and two workers on one PostgreSQL", () => {
     await requestSync(b.id, "backfill");
 
     let run: { id: string; days_done: number } | undefined;
-    await waitUntil("a committed chunk of B's backfill", async () => {
-      [run] = await sql()<{ id: string; days_done: number }[]>`
+    await waitUntil(
+      "a committed chunk of B's backfill",
+      async () => {
+        [run] = await sql()<{ id: string; days_done: number }[]>`
         select id, days_done from public.sync_runs where ad_account_id = ${b.id} and status = 'running' and days_done > 0 order by created_at desc limit 1`;
-      return !!run;
-    }, 180_000, 200);
+        return !!run;
+      },
+      180_000,
+      200,
+    );
     worker1.child.kill("SIGKILL");
     await worker1.exited;
     const [killed] = await sql()<{ days_done: number; status: string }[]>`select days_done, status from public.sync_runs where id = ${run!.id}`;
@@ -169,10 +193,15 @@ describe("two web processes and two workers on one PostgreSQL", () => {
     await new Promise((r) => setTimeout(r, 7_000));
 
     worker2 = await startWorkerProcess("worker 2 (again)");
-    await waitUntil("B's run finished", async () => {
-      const [r] = await sql()<{ status: string }[]>`select status from public.sync_runs where id = ${run!.id}`;
-      return r?.status !== "running";
-    }, 480_000, 500);
+    await waitUntil(
+      "B's run finished",
+      async () => {
+        const [r] = await sql()<{ status: string }[]>`select status from public.sync_runs where id = ${run!.id}`;
+        return r?.status !== "running";
+      },
+      480_000,
+      500,
+    );
     const [resumed] = await sql()<{ status: string; days_done: number }[]>`select status, days_done from public.sync_runs where id = ${run!.id}`;
     expect(resumed!.status).toBe("succeeded");
     expect(resumed!.days_done).toBeGreaterThan(killed!.days_done);
@@ -195,11 +224,16 @@ describe("two web processes and two workers on one PostgreSQL", () => {
         await requestSync(a.id, "incremental");
       }
     }
-    await waitUntil("the queue drained", async () => {
-      const [left] = await sql()<{ n: number }[]>`
+    await waitUntil(
+      "the queue drained",
+      async () => {
+        const [left] = await sql()<{ n: number }[]>`
         select count(*)::int as n from pgboss.job where name = 'sync-account' and state in ('created', 'retry', 'active')`;
-      return left!.n === 0;
-    }, 300_000, 500);
+        return left!.n === 0;
+      },
+      300_000,
+      500,
+    );
     const overlaps = await sql()<{ account: string }[]>`
       select r1.ad_account_id as account from public.sync_runs r1 join public.sync_runs r2
         on r1.ad_account_id = r2.ad_account_id and r1.id < r2.id

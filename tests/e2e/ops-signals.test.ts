@@ -50,7 +50,9 @@ async function npmStart(): Promise<Tree> {
     `npm start serving /login on ${port}`,
     async () => {
       if (s.child.exitCode !== null) throw new Error(`npm start exited:\n${s.output()}`);
-      return (await fetch(`http://127.0.0.1:${port}/login`).then((r) => r.status === 200).catch(() => false)) as boolean;
+      return (await fetch(`http://127.0.0.1:${port}/login`)
+        .then((r) => r.status === 200)
+        .catch(() => false)) as boolean;
     },
     120_000,
     250,
@@ -68,7 +70,11 @@ async function npmStart(): Promise<Tree> {
 async function stopAndMeasure(tree: Tree, pid: number, signal: NodeJS.Signals): Promise<number> {
   const started = Date.now();
   process.kill(pid, signal);
-  await waitUntil("port free and every process gone", async () => !(await portAcceptsConnections(tree.port)) && tree.pids.every((p) => !alive(p)), ALLOWED_MS + 5_000);
+  await waitUntil(
+    "port free and every process gone",
+    async () => !(await portAcceptsConnections(tree.port)) && tree.pids.every((p) => !alive(p)),
+    ALLOWED_MS + 5_000,
+  );
   return Date.now() - started;
 }
 
@@ -146,7 +152,9 @@ describe(`process tree shutdown and metrics (${process.env.TEST_DATABASE_URL ? "
     const env = { ...db.env, SHUTDOWN_TIMEOUT_MS: String(BOUND_MS), NODE_ENV: "production", APP_URL: "http://127.0.0.1:3000" };
     const startWorker = async (viaShell: boolean) => {
       // `; true` keeps the shell alive as the worker's parent (sh would otherwise exec the worker)
-      const w = viaShell ? spawnClean("sh", ["-c", `"${process.execPath}" cli/bin.mjs worker; true`], env) : spawnClean(process.execPath, ["cli/bin.mjs", "worker"], env);
+      const w = viaShell
+        ? spawnClean("sh", ["-c", `"${process.execPath}" cli/bin.mjs worker; true`], env)
+        : spawnClean(process.execPath, ["cli/bin.mjs", "worker"], env);
       await waitUntil("worker running", () => /spendlane worker running/.test(w.output()), 120_000);
       const exited = new Promise<number | null>((resolve) => w.child.once("exit", (code) => resolve(code)));
       return { ...w, exited, pids: processTree(w.child.pid!) };

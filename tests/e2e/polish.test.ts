@@ -53,16 +53,22 @@ async function openWithSpend(url: string) {
 
 /** Every headline value on the page that does not fit its box (scrollWidth > clientWidth). */
 async function truncatedKpis(p: Page) {
-  return p.locator("[data-kpi-value]").evaluateAll((els) =>
-    els.filter((e) => e.scrollWidth > e.clientWidth + 0.5 || getComputedStyle(e).textOverflow === "ellipsis").map((e) => e.textContent),
-  );
+  return p
+    .locator("[data-kpi-value]")
+    .evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 0.5 || getComputedStyle(e).textOverflow === "ellipsis").map((e) => e.textContent));
 }
 
 async function seriousAxe(p: Page) {
   const r = await new AxeBuilder({ page: p }).withTags(["wcag2a", "wcag2aa", "wcag21aa"]).analyze();
   return r.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => `${n.target.join(" ")} ${n.failureSummary?.split("\n")[1] ?? ""}`).join(" | ")}`);
+    .map(
+      (v) =>
+        `${v.id}: ${v.nodes
+          .slice(0, 3)
+          .map((n) => `${n.target.join(" ")} ${n.failureSummary?.split("\n")[1] ?? ""}`)
+          .join(" | ")}`,
+    );
 }
 
 beforeAll(async () => {
@@ -130,7 +136,12 @@ describe("layout", () => {
       const scrollable = await box.evaluate((e) => e.scrollWidth > e.clientWidth);
       if (width === 375) expect(scrollable).toBe(true);
       // the right-hand shade shows exactly when there are more columns to the right
-      await poll(() => page.locator('[data-scroll-shadow="right"]').first().evaluate((e) => getComputedStyle(e).opacity)).toBe(scrollable ? "1" : "0");
+      await poll(() =>
+        page
+          .locator('[data-scroll-shadow="right"]')
+          .first()
+          .evaluate((e) => getComputedStyle(e).opacity),
+      ).toBe(scrollable ? "1" : "0");
       // scrolled all the way: name and spend still in the visible part of the box
       await box.evaluate((e) => e.scrollTo({ left: e.scrollWidth }));
       await box.dispatchEvent("scroll");
@@ -144,7 +155,13 @@ describe("layout", () => {
         return { name: inside(row.querySelector("th")), spend: inside(row.querySelector('td[data-col="spend"]')) };
       });
       expect(visible, `at ${width}px`).toEqual({ name: true, spend: true });
-      if (scrollable) await poll(() => page.locator('[data-scroll-shadow="right"]').first().evaluate((e) => getComputedStyle(e).opacity)).toBe("0");
+      if (scrollable)
+        await poll(() =>
+          page
+            .locator('[data-scroll-shadow="right"]')
+            .first()
+            .evaluate((e) => getComputedStyle(e).opacity),
+        ).toBe("0");
     }
     await page.setViewportSize({ width: 1440, height: 900 });
   });
@@ -157,7 +174,10 @@ describe("layout", () => {
     expect(await name.textContent()).toBe("Northwind Digital");
     expect(await name.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
     // every tab inside the screen (the bar wraps; nothing cut off at the edge)
-    const tabs = await page.getByRole("navigation", { name: "Agency" }).getByRole("link").evaluateAll((els) => els.map((e) => ({ t: e.textContent, r: e.getBoundingClientRect().right })));
+    const tabs = await page
+      .getByRole("navigation", { name: "Agency" })
+      .getByRole("link")
+      .evaluateAll((els) => els.map((e) => ({ t: e.textContent, r: e.getBoundingClientRect().right })));
     expect(tabs.map((t) => t.t)).toContain("Billing");
     for (const t of tabs) expect(t.r, t.t ?? "").toBeLessThanOrEqual(375);
     await page.goto(`${USD_CLIENT}/connections`);
@@ -264,7 +284,12 @@ describe("controls and wording", () => {
     const field = page.getByLabel("Email", { exact: true });
     await field.fill(email);
     await page.getByRole("button", { name: /Send invitation|Invite/ }).click();
-    await poll(() => page.getByText(/Invitation sent/).first().isVisible()).toBe(true);
+    await poll(() =>
+      page
+        .getByText(/Invitation sent/)
+        .first()
+        .isVisible(),
+    ).toBe(true);
     await poll(() => field.inputValue()).toBe("");
 
     await page.goto(`/dev/outbox?to=${encodeURIComponent(email)}`);

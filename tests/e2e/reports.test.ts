@@ -47,13 +47,21 @@ function logoPng(): Buffer {
     out.writeUInt32BE(crc(out.subarray(4, 8 + data.length)), 8 + data.length);
     return out;
   };
-  const w = 64, h = 24;
+  const w = 64,
+    h = 24;
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(w, 0);
   ihdr.writeUInt32BE(h, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  const rows = Buffer.concat(Array.from({ length: h }, () => Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => [225, 29, 72]).flat())])));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
+  const rows = Buffer.concat(
+    Array.from({ length: h }, () => Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => [225, 29, 72]).flat())])),
+  );
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 beforeAll(async () => {
@@ -63,9 +71,13 @@ beforeAll(async () => {
   sql = postgres(url, { max: 1, onnotice: () => {} });
   // a client viewer of Acme Outdoor and an agency member (as invitations would leave them)
   const [ws] = await sql<{ id: string; agency_id: string }[]>`select id, agency_id from public.workspaces where slug = 'acme-outdoor'`;
-  const [viewer] = await sql<{ id: string }[]>`insert into public.users (email, name, password_hash) values (${VIEWER.email}, 'Vera Viewer', ${await hashPassword(VIEWER.password)}) returning id`;
+  const [viewer] = await sql<
+    { id: string }[]
+  >`insert into public.users (email, name, password_hash) values (${VIEWER.email}, 'Vera Viewer', ${await hashPassword(VIEWER.password)}) returning id`;
   await sql`insert into public.workspace_viewers (workspace_id, user_id, agency_id) values (${ws!.id}, ${viewer!.id}, ${ws!.agency_id})`;
-  const [member] = await sql<{ id: string }[]>`insert into public.users (email, name, password_hash) values (${MEMBER.email}, 'Milo Member', ${await hashPassword(MEMBER.password)}) returning id`;
+  const [member] = await sql<
+    { id: string }[]
+  >`insert into public.users (email, name, password_hash) values (${MEMBER.email}, 'Milo Member', ${await hashPassword(MEMBER.password)}) returning id`;
   await sql`insert into public.agency_members (agency_id, user_id, role) values (${ws!.agency_id}, ${member!.id}, 'member')`;
 }, 120_000);
 

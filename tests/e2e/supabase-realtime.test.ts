@@ -211,7 +211,16 @@ describe("Supabase Realtime in the browser (supabase-js, stand-in, PostgreSQL)",
         const { token } = (await (await fetch("/realtime/token")).json()) as { token: string };
         const ws = new WebSocket(`${base.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${encodeURIComponent(apikey)}&vsn=1.0.0`);
         return await new Promise<unknown>((resolve) => {
-          ws.onopen = () => ws.send(JSON.stringify({ topic: `realtime:${topic}`, event: "phx_join", ref: "1", join_ref: "1", payload: { config: { private: true }, access_token: token } }));
+          ws.onopen = () =>
+            ws.send(
+              JSON.stringify({
+                topic: `realtime:${topic}`,
+                event: "phx_join",
+                ref: "1",
+                join_ref: "1",
+                payload: { config: { private: true }, access_token: token },
+              }),
+            );
           ws.onmessage = (m) => {
             resolve(JSON.parse(String(m.data)));
             ws.close();
@@ -222,7 +231,10 @@ describe("Supabase Realtime in the browser (supabase-js, stand-in, PostgreSQL)",
     );
     expect(reply).toMatchObject({
       event: "phx_reply",
-      payload: { status: "error", response: { reason: `Unauthorized: You do not have permissions to read from this Channel topic: workspace:${B.workspaces[0]!.id}` } },
+      payload: {
+        status: "error",
+        response: { reason: `Unauthorized: You do not have permissions to read from this Channel topic: workspace:${B.workspaces[0]!.id}` },
+      },
     });
     await viewer.close();
   });

@@ -21,7 +21,14 @@ async function rows(act: string, params: Record<string, string>): Promise<any[]>
   return (await walk(await c.get(`/${V}/${act}/insights`, { limit: "5000", time_range: RANGE, filtering: ALL, fields: FIELDS, ...params }))).rows;
 }
 
-interface Sums { spend: number; impressions: number; clicks: number; link: number; conv: number; value: number }
+interface Sums {
+  spend: number;
+  impressions: number;
+  clicks: number;
+  link: number;
+  conv: number;
+  value: number;
+}
 function sums(list: any[], key: (r: any) => string, offset: number): Map<string, Sums> {
   const m = new Map<string, Sums>();
   for (const r of list) {
@@ -40,7 +47,14 @@ function sums(list: any[], key: (r: any) => string, offset: number): Map<string,
 
 describe("ad sets, ads and creatives", () => {
   it("lists ad sets and ads with Meta's fields, hides archived ones by default, and expands creative{…}", async () => {
-    const sets = (await walk(await c.get(`/${V}/${ACT_US}/adsets`, { fields: "id,name,campaign_id,status,effective_status,optimization_goal,daily_budget,lifetime_budget,bid_strategy", limit: "500" }))).rows;
+    const sets = (
+      await walk(
+        await c.get(`/${V}/${ACT_US}/adsets`, {
+          fields: "id,name,campaign_id,status,effective_status,optimization_goal,daily_budget,lifetime_budget,bid_strategy",
+          limit: "500",
+        }),
+      )
+    ).rows;
     expect(sets.length).toBeGreaterThan(10);
     for (const s of sets) {
       expect(s.id).toMatch(/^\d+$/);
@@ -48,7 +62,15 @@ describe("ad sets, ads and creatives", () => {
       expect(typeof s.daily_budget).toBe("string");
       expect(Number(s.daily_budget) > 0 || Number(s.lifetime_budget) > 0).toBe(true);
     }
-    const all = (await walk(await c.get(`/${V}/${ACT_US}/adsets`, { fields: "id,effective_status", limit: "500", effective_status: JSON.stringify(["ACTIVE", "PAUSED", "CAMPAIGN_PAUSED", "ARCHIVED", "DELETED"]) }))).rows;
+    const all = (
+      await walk(
+        await c.get(`/${V}/${ACT_US}/adsets`, {
+          fields: "id,effective_status",
+          limit: "500",
+          effective_status: JSON.stringify(["ACTIVE", "PAUSED", "CAMPAIGN_PAUSED", "ARCHIVED", "DELETED"]),
+        }),
+      )
+    ).rows;
     expect(all.length).toBeGreaterThan(sets.length);
 
     const one = await c.get(`/${V}/${sets[0].id}`, { fields: "id,name,campaign_id,optimization_goal" });
@@ -56,11 +78,18 @@ describe("ad sets, ads and creatives", () => {
     const ofCampaign = await c.get(`/${V}/${sets[0].campaign_id}/adsets`, { fields: "id" });
     expect(ofCampaign.body.data.map((x: any) => x.id)).toContain(sets[0].id);
 
-    const ads = await c.get(`/${V}/${sets[0].id}/ads`, { fields: "id,name,adset_id,campaign_id,status,effective_status,preview_shareable_link,creative{id,title,body,call_to_action_type,image_url,thumbnail_url}" });
+    const ads = await c.get(`/${V}/${sets[0].id}/ads`, {
+      fields: "id,name,adset_id,campaign_id,status,effective_status,preview_shareable_link,creative{id,title,body,call_to_action_type,image_url,thumbnail_url}",
+    });
     expect(ads.status).toBe(200);
     const ad = ads.body.data[0];
     expect(ad.adset_id).toBe(sets[0].id);
-    expect(ad.creative).toMatchObject({ id: expect.stringMatching(/^\d+$/), title: expect.any(String), body: expect.any(String), call_to_action_type: expect.any(String) });
+    expect(ad.creative).toMatchObject({
+      id: expect.stringMatching(/^\d+$/),
+      title: expect.any(String),
+      body: expect.any(String),
+      call_to_action_type: expect.any(String),
+    });
     expect(ad.creative.image_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/emu-cdn\/.+\.png\?.*oe=[0-9A-F]+/);
     const creative = await c.get(`/${V}/${ad.creative.id}`, { fields: "id,title,image_url" });
     expect(creative.body.title).toBe(ad.creative.title);
@@ -93,7 +122,10 @@ describe("ad sets, ads and creatives", () => {
 });
 
 describe("levels sum exactly", () => {
-  for (const [act, offset] of [[ACT_US, 100], [ACT_JP, 1]] as const) {
+  for (const [act, offset] of [
+    [ACT_US, 100],
+    [ACT_JP, 1],
+  ] as const) {
     it(`${act}: ads sum to ad sets, ad sets to campaigns, campaigns to the account (60 days, daily, per platform)`, async () => {
       const common = { time_increment: "1", breakdowns: "publisher_platform" };
       const ad = await rows(act, { ...common, level: "ad" });
@@ -112,11 +144,28 @@ describe("levels sum exactly", () => {
       const truth = await c.ctl(`/truth?account=${act}&since=2026-09-21&until=2026-11-19&level=ad`);
       expect(truth.spend_minor).toBe(total.spend);
       const one = truth.ads[0];
-      const served = sums(ad.filter((r) => r.ad_id === one.ad_id), () => "x", offset).get("x")!;
-      expect([one.spend_minor, one.impressions, one.clicks, one.inline_link_clicks, one.conversions, one.conversion_value_minor]).toEqual([served.spend, served.impressions, served.clicks, served.link, served.conv, served.value]);
+      const served = sums(
+        ad.filter((r) => r.ad_id === one.ad_id),
+        () => "x",
+        offset,
+      ).get("x")!;
+      expect([one.spend_minor, one.impressions, one.clicks, one.inline_link_clicks, one.conversions, one.conversion_value_minor]).toEqual([
+        served.spend,
+        served.impressions,
+        served.clicks,
+        served.link,
+        served.conv,
+        served.value,
+      ]);
       const t1 = await c.ctl(`/truth?account=${act}&since=2026-09-21&until=2026-11-19&level=adset&id=${one.adset_id}`);
       expect(t1.adsets).toHaveLength(1);
-      expect(t1.spend_minor).toBe(sums(adset.filter((r) => r.adset_id === one.adset_id), () => "x", offset).get("x")!.spend);
+      expect(t1.spend_minor).toBe(
+        sums(
+          adset.filter((r) => r.adset_id === one.adset_id),
+          () => "x",
+          offset,
+        ).get("x")!.spend,
+      );
     });
   }
 });
@@ -160,7 +209,12 @@ describe("breakdowns", () => {
 
   it("reach is left out with breakdowns for ranges starting more than 13 months back", async () => {
     const q = (since: string, breakdowns?: string) =>
-      c.get(`/${V}/${ACT_US}/insights`, { level: "account", fields: "spend,reach,frequency", time_range: JSON.stringify({ since, until: "2026-11-19" }), ...(breakdowns ? { breakdowns } : {}) });
+      c.get(`/${V}/${ACT_US}/insights`, {
+        level: "account",
+        fields: "spend,reach,frequency",
+        time_range: JSON.stringify({ since, until: "2026-11-19" }),
+        ...(breakdowns ? { breakdowns } : {}),
+      });
     const old = await q("2025-09-01", "country");
     expect(old.body.data.length).toBeGreaterThan(0);
     expect(old.body.data.every((r: any) => r.reach === undefined && r.frequency === undefined)).toBe(true);

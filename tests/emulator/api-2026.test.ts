@@ -33,8 +33,11 @@ describe("attribution windows", () => {
     ["JPY", ACT_JP, 1],
   ])("%s: per-window purchases nest, 7d_view/28d_view return nothing, sums equal the truth per window", async (_cur, act, offset) => {
     const rows = await ins(act, {
-      level: "campaign", time_range: range("2026-10-01", "2026-10-31"), filtering: ALL_STATUSES,
-      fields: "campaign_id,actions,action_values,attribution_setting", action_attribution_windows: JSON.stringify(WINDOWS),
+      level: "campaign",
+      time_range: range("2026-10-01", "2026-10-31"),
+      filtering: ALL_STATUSES,
+      fields: "campaign_id,actions,action_values,attribution_setting",
+      action_attribution_windows: JSON.stringify(WINDOWS),
     });
     const sum: Record<string, number> = {};
     const sumValue: Record<string, number> = {};
@@ -73,7 +76,12 @@ describe("attribution windows", () => {
   });
 
   it("an account whose ad sets use 1-day click: value and attribution_setting follow it", async () => {
-    const rows = await ins(ACT_UK, { level: "account", time_range: range("2026-10-01", "2026-10-31"), fields: "actions,attribution_setting", action_attribution_windows: '["1d_click","7d_click"]' });
+    const rows = await ins(ACT_UK, {
+      level: "account",
+      time_range: range("2026-10-01", "2026-10-31"),
+      fields: "actions,attribution_setting",
+      action_attribution_windows: '["1d_click","7d_click"]',
+    });
     expect(rows[0].attribution_setting).toBe("1d_click");
     const p = rows[0].actions.find((a: any) => a.action_type === PURCHASE);
     expect(p.value).toBe(p["1d_click"]);
@@ -83,7 +91,12 @@ describe("attribution windows", () => {
   });
 
   it("asking only for removed windows returns no window keys at all", async () => {
-    const rows = await ins(ACT_US, { level: "account", time_range: range("2026-10-01", "2026-10-31"), fields: "actions", action_attribution_windows: '["7d_view","28d_view"]' });
+    const rows = await ins(ACT_US, {
+      level: "account",
+      time_range: range("2026-10-01", "2026-10-31"),
+      fields: "actions",
+      action_attribution_windows: '["7d_view","28d_view"]',
+    });
     const p = rows[0].actions.find((a: any) => a.action_type === PURCHASE);
     expect(Object.keys(p).sort()).toEqual(["action_type", "value"]);
   });
@@ -140,7 +153,10 @@ describe("2025-2026 limits", () => {
     for (let i = 0; i < 10; i++) {
       const rows = await run();
       expect(rows.length).toBeGreaterThan(0);
-      expect(rows.every((r) => num(r.reach) > 0), `job ${i + 1}`).toBe(true);
+      expect(
+        rows.every((r) => num(r.reach) > 0),
+        `job ${i + 1}`,
+      ).toBe(true);
     }
     const eleventh = await run();
     expect(eleventh.length).toBeGreaterThan(0);
@@ -173,7 +189,14 @@ describe("2025-2026 limits", () => {
       return r;
     };
     const v25 = await run("v25.0");
-    expect(v25).toMatchObject({ async_status: "Job Failed", error_code: -2, error_subcode: 2490547, error_message: expect.any(String), error_user_title: expect.any(String), error_user_msg: expect.any(String) });
+    expect(v25).toMatchObject({
+      async_status: "Job Failed",
+      error_code: -2,
+      error_subcode: 2490547,
+      error_message: expect.any(String),
+      error_user_title: expect.any(String),
+      error_user_msg: expect.any(String),
+    });
     // before v25 (on a day v24.0 was live) the fields came only when asked for
     await c.ctl("/clock", { now: "2026-11-01T12:00:00Z" });
     try {

@@ -89,8 +89,7 @@ describe("async reports", () => {
 });
 
 describe("batch", () => {
-  const batch = async (items: unknown[], extra: Record<string, string> = {}, path = "/") =>
-    c.post(path, { batch: JSON.stringify(items), ...extra });
+  const batch = async (items: unknown[], extra: Record<string, string> = {}, path = "/") => c.post(path, { batch: JSON.stringify(items), ...extra });
 
   it("returns one {code, headers, body-string} per item, in order", async () => {
     const r = await batch([
@@ -116,7 +115,14 @@ describe("batch", () => {
   });
 
   it("works on a versioned batch URL with unversioned items; include_headers=false", async () => {
-    const r = await batch([{ method: "GET", relative_url: "me" }, { method: "GET", relative_url: `${ACT_US}?fields=currency` }], { include_headers: "false" }, `/${V}/`);
+    const r = await batch(
+      [
+        { method: "GET", relative_url: "me" },
+        { method: "GET", relative_url: `${ACT_US}?fields=currency` },
+      ],
+      { include_headers: "false" },
+      `/${V}/`,
+    );
     expect(r.body.map((x: any) => x.code)).toEqual([200, 200]);
     expect(r.body[0]).not.toHaveProperty("headers");
     expect(JSON.parse(r.body[1].body).currency).toBe("USD");

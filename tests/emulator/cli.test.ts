@@ -4,11 +4,10 @@ import { once } from "node:events";
 
 describe("cli", () => {
   it("`spendlane emulator --port 0 --seed S` prints {url,port} JSON on stdout, serves, and exits on SIGTERM", async () => {
-    const child = spawn(
-      process.execPath,
-      ["cli/bin.mjs", "emulator", "--port", "0", "--seed", "cli-seed"],
-      { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(process.execPath, ["cli/bin.mjs", "emulator", "--port", "0", "--seed", "cli-seed"], {
+      cwd: process.cwd(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stderr.on("data", (d) => (err += d));

@@ -73,7 +73,9 @@ describe("auth", () => {
     await c.ctl("/tokens/expire", { access_token: t });
     const r = await c.get(`/${V}/me`, {}, { token: t });
     expectGraphError(r, 400, 190, 463);
-    expect(r.body.error.message).toMatch(/^Error validating access token: Session has expired on \w+day, \d\d-\w{3}-\d\d \d\d:\d\d:\d\d P[SD]T\. The current time is/);
+    expect(r.body.error.message).toMatch(
+      /^Error validating access token: Session has expired on \w+day, \d\d-\w{3}-\d\d \d\d:\d\d:\d\d P[SD]T\. The current time is/,
+    );
     expect(r.headers.get("www-authenticate")).toContain("invalid_token");
     const t2 = await c.newToken();
     await c.ctl("/tokens/revoke", { access_token: t2 });
@@ -117,7 +119,13 @@ describe("objects", () => {
     const b = await c.get(`/${V}/me/adaccounts`, { fields: JSON.stringify(fields.split(",")), limit: "100" });
     expect(a.body.data).toEqual(b.body.data);
     const byId = Object.fromEntries(a.body.data.map((x: any) => [x.id, x]));
-    expect(byId[ACT_US]).toMatchObject({ account_id: "101000000000001", currency: "USD", timezone_name: "America/Los_Angeles", timezone_offset_hours_utc: -8, account_status: 1 });
+    expect(byId[ACT_US]).toMatchObject({
+      account_id: "101000000000001",
+      currency: "USD",
+      timezone_name: "America/Los_Angeles",
+      timezone_offset_hours_utc: -8,
+      account_status: 1,
+    });
     expect(byId[ACT_EU]).toMatchObject({ currency: "EUR", timezone_name: "Europe/Berlin", timezone_offset_hours_utc: 1 });
     expect(byId[ACT_JP]).toMatchObject({ currency: "JPY", timezone_name: "Asia/Tokyo", timezone_offset_hours_utc: 9 });
     expect(new Set(a.body.data.map((x: any) => x.currency))).toEqual(new Set(["USD", "EUR", "JPY", "GBP"]));
@@ -161,7 +169,11 @@ describe("objects", () => {
     const def = await c.get(`/${V}/${ACT_JP}/campaigns`, { fields: "id,name,status,effective_status", limit: "100", summary: "total_count" });
     expect(def.body.data.map((x: any) => x.id)).toEqual(visible.map((x: any) => x.id));
     expect(def.body.summary).toEqual({ total_count: visible.length });
-    const withAll = await c.get(`/${V}/${ACT_JP}/campaigns`, { fields: "id", limit: "100", effective_status: JSON.stringify(["ACTIVE", "PAUSED", "ARCHIVED", "DELETED"]) });
+    const withAll = await c.get(`/${V}/${ACT_JP}/campaigns`, {
+      fields: "id",
+      limit: "100",
+      effective_status: JSON.stringify(["ACTIVE", "PAUSED", "ARCHIVED", "DELETED"]),
+    });
     expect(withAll.body.data).toHaveLength(60);
     const onlyDeleted = await c.get(`/${V}/${ACT_JP}/campaigns`, {
       fields: "id,effective_status",

@@ -77,7 +77,13 @@ export async function boot(opts: EmulatorOptions = {}): Promise<Ctx> {
     async post(path, params = {}, init) {
       const p = withAuth(params, init);
       if (init?.json) return parse(await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(p) }));
-      return parse(await fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(p).toString() }));
+      return parse(
+        await fetch(`${url}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams(p).toString(),
+        }),
+      );
     },
     close: () => em.close(),
   };
@@ -117,5 +123,6 @@ export function expectGraphError(r: Resp, status: number, code: number, subcode?
     throw new Error(`expected HTTP ${status} code ${code}/${subcode ?? "-"}, got HTTP ${r.status} ${JSON.stringify(r.body)}`);
   }
   const e = r.body.error;
-  if (typeof e.message !== "string" || typeof e.type !== "string" || typeof e.fbtrace_id !== "string") throw new Error(`bad error envelope ${JSON.stringify(r.body)}`);
+  if (typeof e.message !== "string" || typeof e.type !== "string" || typeof e.fbtrace_id !== "string")
+    throw new Error(`bad error envelope ${JSON.stringify(r.body)}`);
 }

@@ -21,7 +21,11 @@ async function ins(act: string, params: Record<string, string>) {
 
 describe("insights shapes and formulas", () => {
   it("numbers are strings; ctr/cpc/cpm/frequency follow Meta's formulas and formatting", async () => {
-    const rows = await ins(ACT_US, { level: "campaign", date_preset: "last_30d", fields: "campaign_id,campaign_name,spend,impressions,clicks,reach,frequency,ctr,cpc,cpm,inline_link_clicks,account_currency,account_id" });
+    const rows = await ins(ACT_US, {
+      level: "campaign",
+      date_preset: "last_30d",
+      fields: "campaign_id,campaign_name,spend,impressions,clicks,reach,frequency,ctr,cpc,cpm,inline_link_clicks,account_currency,account_id",
+    });
     expect(rows.length).toBeGreaterThan(2);
     for (const r of rows) {
       for (const k of ["spend", "impressions", "clicks", "reach", "frequency", "ctr", "cpm", "inline_link_clicks"]) {
@@ -55,7 +59,12 @@ describe("insights shapes and formulas", () => {
   });
 
   it("actions report one purchase under several overlapping types; action_values mirror them; windows add keys", async () => {
-    const rows = await ins(ACT_JP, { level: "campaign", date_preset: "last_90d", fields: "campaign_id,actions,action_values,spend", action_attribution_windows: '["7d_click","1d_view"]' });
+    const rows = await ins(ACT_JP, {
+      level: "campaign",
+      date_preset: "last_90d",
+      fields: "campaign_id,actions,action_values,spend",
+      action_attribution_windows: '["7d_click","1d_view"]',
+    });
     const withPurchases = rows.filter((r) => r.actions?.some((a: any) => a.action_type === "purchase"));
     expect(withPurchases.length).toBeGreaterThan(0);
     for (const r of withPurchases) {
@@ -71,12 +80,25 @@ describe("insights shapes and formulas", () => {
   });
 
   it("zero rows are omitted and insights paging walks to the same rows", async () => {
-    const all = await ins(ACT_EU, { level: "campaign", time_increment: "1", date_preset: "last_14d", fields: "campaign_id,spend,impressions", filtering: ALL_STATUSES });
+    const all = await ins(ACT_EU, {
+      level: "campaign",
+      time_increment: "1",
+      date_preset: "last_14d",
+      fields: "campaign_id,spend,impressions",
+      filtering: ALL_STATUSES,
+    });
     for (const r of all) expect(Number(r.impressions) > 0 || Number(r.spend) > 0).toBe(true);
     const daily = await c.ctl(`/truth/daily?account=${ACT_EU}&since=2026-11-06&until=2026-11-19`);
     const pairs = new Set(daily.rows.map((x: any) => `${x.campaign_id}|${x.date}`));
     expect(all.length).toBe(pairs.size);
-    const first = await c.get(`/${V}/${ACT_EU}/insights`, { level: "campaign", time_increment: "1", date_preset: "last_14d", fields: "campaign_id,spend,impressions", filtering: ALL_STATUSES, limit: "7" });
+    const first = await c.get(`/${V}/${ACT_EU}/insights`, {
+      level: "campaign",
+      time_increment: "1",
+      date_preset: "last_14d",
+      fields: "campaign_id,spend,impressions",
+      filtering: ALL_STATUSES,
+      limit: "7",
+    });
     expect(first.body.data).toHaveLength(7);
     const walked = await walk(first);
     expect(walked.rows).toEqual(all);
@@ -115,15 +137,29 @@ describe("dates, presets and time zones", () => {
 
   it("time_increment 1, N, monthly, all_days and time_ranges", async () => {
     const seven = await ins(ACT_US, { time_range: range("2026-10-01", "2026-10-20"), time_increment: "7", fields: "spend" });
-    expect(seven.map((r) => [r.date_start, r.date_stop])).toEqual([["2026-10-01", "2026-10-07"], ["2026-10-08", "2026-10-14"], ["2026-10-15", "2026-10-20"]]);
+    expect(seven.map((r) => [r.date_start, r.date_stop])).toEqual([
+      ["2026-10-01", "2026-10-07"],
+      ["2026-10-08", "2026-10-14"],
+      ["2026-10-15", "2026-10-20"],
+    ]);
     const monthly = await ins(ACT_US, { time_range: range("2026-08-15", "2026-10-10"), time_increment: "monthly", fields: "spend" });
-    expect(monthly.map((r) => [r.date_start, r.date_stop])).toEqual([["2026-08-15", "2026-08-31"], ["2026-09-01", "2026-09-30"], ["2026-10-01", "2026-10-10"]]);
+    expect(monthly.map((r) => [r.date_start, r.date_stop])).toEqual([
+      ["2026-08-15", "2026-08-31"],
+      ["2026-09-01", "2026-09-30"],
+      ["2026-10-01", "2026-10-10"],
+    ]);
     const daily = await ins(ACT_US, { time_range: range("2026-10-01", "2026-10-20"), time_increment: "1", fields: "spend" });
     expect(daily).toHaveLength(20);
     const total = await ins(ACT_US, { time_range: range("2026-10-01", "2026-10-20"), time_increment: "all_days", fields: "spend" });
     expect(sum(daily.map((r) => cents(r.spend)))).toBe(cents(total[0].spend));
     expect(sum(seven.map((r) => cents(r.spend)))).toBe(cents(total[0].spend));
-    const tr = await ins(ACT_US, { time_ranges: JSON.stringify([{ since: "2026-10-01", until: "2026-10-07" }, { since: "2026-11-01", until: "2026-11-07" }]), fields: "spend" });
+    const tr = await ins(ACT_US, {
+      time_ranges: JSON.stringify([
+        { since: "2026-10-01", until: "2026-10-07" },
+        { since: "2026-11-01", until: "2026-11-07" },
+      ]),
+      fields: "spend",
+    });
     expect(tr.map((r) => r.date_start)).toEqual(["2026-10-01", "2026-11-01"]);
     expect(tr[0].spend).toBe(seven[0].spend);
   });
@@ -151,7 +187,10 @@ describe("dates, presets and time zones", () => {
 describe("truth, reach and breakdowns", () => {
   it("account-level insights equal the truth endpoint exactly", async () => {
     for (const act of [ACT_US, ACT_JP, ACT_EU]) {
-      const [row] = await ins(act, { time_range: range("2026-09-01", "2026-11-15"), fields: "spend,impressions,clicks,inline_link_clicks,reach,actions,action_values" });
+      const [row] = await ins(act, {
+        time_range: range("2026-09-01", "2026-11-15"),
+        fields: "spend,impressions,clicks,inline_link_clicks,reach,actions,action_values",
+      });
       const t = await c.ctl(`/truth?account=${act}&since=2026-09-01&until=2026-11-15`);
       const offset = act === ACT_JP ? 1 : 100;
       expect(cents(row.spend, offset)).toBe(t.spend_minor);
@@ -201,7 +240,14 @@ describe("truth, reach and breakdowns", () => {
   });
 
   it("publisher_platform breakdown: several platforms with different shares, filterable; matches truth/daily", async () => {
-    const rows = await ins(ACT_US, { level: "campaign", time_increment: "1", time_range: range("2026-11-10", "2026-11-12"), breakdowns: "publisher_platform", fields: "campaign_id,spend,impressions,clicks,reach", filtering: ALL_STATUSES });
+    const rows = await ins(ACT_US, {
+      level: "campaign",
+      time_increment: "1",
+      time_range: range("2026-11-10", "2026-11-12"),
+      breakdowns: "publisher_platform",
+      fields: "campaign_id,spend,impressions,clicks,reach",
+      filtering: ALL_STATUSES,
+    });
     const platforms = new Set(rows.map((r) => r.publisher_platform));
     expect([...platforms].every((p) => ["facebook", "instagram", "audience_network", "messenger", "threads"].includes(p))).toBe(true);
     expect(platforms.has("threads")).toBe(true);
@@ -217,7 +263,11 @@ describe("truth, reach and breakdowns", () => {
       expect(Number(r.clicks)).toBe(t.clicks);
       expect(Number(r.reach)).toBe(t.reach);
     }
-    const fb = await ins(ACT_US, { time_range: range("2026-11-10", "2026-11-12"), breakdowns: "publisher_platform", filtering: JSON.stringify([{ field: "publisher_platform", operator: "IN", value: ["facebook"] }]) });
+    const fb = await ins(ACT_US, {
+      time_range: range("2026-11-10", "2026-11-12"),
+      breakdowns: "publisher_platform",
+      filtering: JSON.stringify([{ field: "publisher_platform", operator: "IN", value: ["facebook"] }]),
+    });
     expect(fb.map((r) => r.publisher_platform)).toEqual(["facebook"]);
     const fbTruth = await c.ctl(`/truth?account=${ACT_US}&since=2026-11-10&until=2026-11-12&platform=facebook`);
     expect(cents(fb[0].spend)).toBe(fbTruth.spend_minor);
@@ -230,9 +280,19 @@ describe("truth, reach and breakdowns", () => {
     const id = rows[0].campaign_id;
     const one = await c.get(`/${V}/${id}/insights`, { date_preset: "last_30d", fields: "campaign_id,spend,reach" });
     expect(one.body.data).toEqual([rows[0]]);
-    const filtered = await ins(ACT_US, { level: "campaign", date_preset: "last_30d", fields: "campaign_id,spend,reach", filtering: JSON.stringify([{ field: "campaign.id", operator: "IN", value: [id] }]) });
+    const filtered = await ins(ACT_US, {
+      level: "campaign",
+      date_preset: "last_30d",
+      fields: "campaign_id,spend,reach",
+      filtering: JSON.stringify([{ field: "campaign.id", operator: "IN", value: [id] }]),
+    });
     expect(filtered).toEqual([rows[0]]);
-    const adset = await ins(ACT_US, { level: "adset", date_preset: "last_30d", fields: "campaign_id,adset_id,spend", filtering: JSON.stringify([{ field: "campaign.id", operator: "EQUAL", value: id }]) });
+    const adset = await ins(ACT_US, {
+      level: "adset",
+      date_preset: "last_30d",
+      fields: "campaign_id,adset_id,spend",
+      filtering: JSON.stringify([{ field: "campaign.id", operator: "EQUAL", value: id }]),
+    });
     expect(adset[0].adset_id).toMatch(/^\d+$/);
     // the campaign's ad sets share its delivery exactly (tests/emulator/ads.test.ts checks every level)
     expect(sum(adset.map((r) => cents(r.spend)))).toBe(cents(rows[0].spend));
@@ -344,7 +404,16 @@ describe("data over time", () => {
     const [before] = await ins(ACT_US, p);
     const world = await c.ctl("/world");
     const camp = world.accounts[0].campaigns[0].id;
-    const r = await c.ctl("/activity", { account: ACT_US, campaign: camp, date: d, spend: "123.45", impressions: 1000, clicks: 10, conversions: 2, platform: "instagram" });
+    const r = await c.ctl("/activity", {
+      account: ACT_US,
+      campaign: camp,
+      date: d,
+      spend: "123.45",
+      impressions: 1000,
+      clicks: 10,
+      conversions: 2,
+      platform: "instagram",
+    });
     expect(r.spend_minor).toBe(12345);
     const [after] = await ins(ACT_US, p);
     expect(cents(after.spend) - cents(before.spend)).toBe(12345);
@@ -362,7 +431,13 @@ describe("conversion value goes with its count", () => {
   // "Today" scales a day by the elapsed fraction: the count rounds down, and the value must follow it
   it.each([ACT_US, ACT_JP, ACT_EU])("%s: no row has a purchase value without purchases, per window too", async (act) => {
     let rows = 0;
-    for (const [preset, level] of [["today", "campaign"], ["today", "adset"], ["today", "ad"], ["yesterday", "ad"], ["last_7d", "campaign"]]) {
+    for (const [preset, level] of [
+      ["today", "campaign"],
+      ["today", "adset"],
+      ["today", "ad"],
+      ["yesterday", "ad"],
+      ["last_7d", "campaign"],
+    ]) {
       for (const windows of [undefined, '["1d_click","1d_view"]']) {
         const data = await ins(act, {
           level: level!,
@@ -378,7 +453,8 @@ describe("conversion value goes with its count", () => {
             const count = r.actions?.find((a: any) => a.action_type === type);
             const value = r.action_values?.find((a: any) => a.action_type === type);
             for (const k of ["value", "1d_click", "1d_view"]) {
-              if (Number(value?.[k] ?? 0) > 0) expect(Number(count?.[k] ?? 0), `${preset} ${level} ${r.ad_id ?? r.adset_id ?? r.campaign_id} ${r.date_start} ${type} ${k}`).toBeGreaterThan(0);
+              if (Number(value?.[k] ?? 0) > 0)
+                expect(Number(count?.[k] ?? 0), `${preset} ${level} ${r.ad_id ?? r.adset_id ?? r.campaign_id} ${r.date_start} ${type} ${k}`).toBeGreaterThan(0);
             }
           }
         }

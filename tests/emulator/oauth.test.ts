@@ -70,12 +70,19 @@ describe("OAuth dialog and code exchange", () => {
     expect(again.body.error.message).toBe("This authorization code has been used.");
     expect(again.headers.get("www-authenticate")).toBe('OAuth "Facebook Platform" "invalid_code" "This authorization code has been used."');
 
-    const long = await exchange({ grant_type: "fb_exchange_token", client_id: DEFAULT_APP_ID, client_secret: DEFAULT_APP_SECRET, fb_exchange_token: ex.body.access_token });
+    const long = await exchange({
+      grant_type: "fb_exchange_token",
+      client_id: DEFAULT_APP_ID,
+      client_secret: DEFAULT_APP_SECRET,
+      fb_exchange_token: ex.body.access_token,
+    });
     expect(long.status).toBe(200);
     expect(long.body.expires_in).toBe(5183944);
     expect(long.body.access_token).not.toBe(ex.body.access_token);
 
-    const dbg = await fetch(`${c.url}/${V}/debug_token?${new URLSearchParams({ input_token: long.body.access_token, access_token: APP_TOKEN })}`).then((r) => r.json());
+    const dbg = await fetch(`${c.url}/${V}/debug_token?${new URLSearchParams({ input_token: long.body.access_token, access_token: APP_TOKEN })}`).then((r) =>
+      r.json(),
+    );
     expect(dbg.data).toMatchObject({ app_id: DEFAULT_APP_ID, type: "USER", is_valid: true, user_id: ALICE, application: expect.any(String) });
     expect(dbg.data.scopes).toEqual(expect.arrayContaining(["ads_read", "ads_management", "public_profile"]));
     expect(dbg.data.expires_at - dbg.data.issued_at).toBe(5183944);
@@ -102,7 +109,14 @@ describe("OAuth dialog and code exchange", () => {
       method: "POST",
       redirect: "manual",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ client_id: DEFAULT_APP_ID, redirect_uri: REDIRECT, state: "s2", scope: "ads_read", user_id: ALICE, decision: "approve" }).toString(),
+      body: new URLSearchParams({
+        client_id: DEFAULT_APP_ID,
+        redirect_uri: REDIRECT,
+        state: "s2",
+        scope: "ads_read",
+        user_id: ALICE,
+        decision: "approve",
+      }).toString(),
     });
     expect(r.status).toBe(302);
     expect(new URL(r.headers.get("location")!).searchParams.get("code")).toBeTruthy();
@@ -119,7 +133,10 @@ describe("OAuth dialog and code exchange", () => {
     expectGraphError(await exchange({ client_id: "42", client_secret: DEFAULT_APP_SECRET, redirect_uri: REDIRECT, code }), 400, 101);
     expectGraphError(await exchange({ client_id: DEFAULT_APP_ID, client_secret: DEFAULT_APP_SECRET, redirect_uri: REDIRECT, code: "bogus" }), 400, 100, 36007);
     // the code was not consumed by the failed attempts: POST + HTTP Basic works
-    const ok = await exchange({ client_id: DEFAULT_APP_ID, client_secret: DEFAULT_APP_SECRET, redirect_uri: REDIRECT, code, grant_type: "authorization_code" }, { method: "POST", basic: true });
+    const ok = await exchange(
+      { client_id: DEFAULT_APP_ID, client_secret: DEFAULT_APP_SECRET, redirect_uri: REDIRECT, code, grant_type: "authorization_code" },
+      { method: "POST", basic: true },
+    );
     expect(ok.status).toBe(200);
     expect(ok.body.access_token).toMatch(/^EAA/);
   });
@@ -132,7 +149,9 @@ describe("OAuth dialog and code exchange", () => {
     expect(ex.status).toBe(200);
     expect(ex.body).not.toHaveProperty("expires_in");
     expect(ex.body.token_type).toBe("bearer");
-    const dbg = await fetch(`${c.url}/${V}/debug_token?${new URLSearchParams({ input_token: ex.body.access_token, access_token: APP_TOKEN })}`).then((r) => r.json());
+    const dbg = await fetch(`${c.url}/${V}/debug_token?${new URLSearchParams({ input_token: ex.body.access_token, access_token: APP_TOKEN })}`).then((r) =>
+      r.json(),
+    );
     expect(dbg.data.type).toBe("SYSTEM_USER");
     expect(dbg.data.expires_at).toBe(0);
     expect(dbg.data.is_valid).toBe(true);

@@ -85,7 +85,11 @@ describe("official facebook-nodejs-business-sdk against the emulator", () => {
   });
 
   it("runs an async report to completion and reads its results", async () => {
-    const run = await new AdAccount(ACT_US).getInsightsAsync(["campaign_id", "spend", "impressions"], { level: "campaign", date_preset: "last_7d", time_increment: 1 });
+    const run = await new AdAccount(ACT_US).getInsightsAsync(["campaign_id", "spend", "impressions"], {
+      level: "campaign",
+      date_preset: "last_7d",
+      time_increment: 1,
+    });
     const id = run.report_run_id ?? run.id;
     expect(id).toMatch(/^\d+$/);
     // NB: in this SDK build `new AdReportRun(id)` loses its id (a transpiled class-field initialiser resets

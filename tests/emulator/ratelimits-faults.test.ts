@@ -32,7 +32,13 @@ describe("rate-limit headers", () => {
     expect(app).toEqual({ call_count: expect.any(Number), total_time: expect.any(Number), total_cputime: expect.any(Number) });
     const buc = hdr(ins, "x-business-use-case-usage");
     expect(Object.keys(buc)).toEqual(["200000000000001"]); // keyed by the account's business
-    expect(buc["200000000000001"][0]).toMatchObject({ type: "ads_insights", call_count: expect.any(Number), total_cputime: expect.any(Number), total_time: expect.any(Number), estimated_time_to_regain_access: 0 });
+    expect(buc["200000000000001"][0]).toMatchObject({
+      type: "ads_insights",
+      call_count: expect.any(Number),
+      total_cputime: expect.any(Number),
+      total_time: expect.any(Number),
+      estimated_time_to_regain_access: 0,
+    });
     expect(hdr(ins, "x-fb-ads-insights-throttle")).toMatchObject({ app_id_util_pct: expect.any(Number), acc_id_util_pct: expect.any(Number) });
     const camps = await c.get(`/${V}/${ACT_US}/campaigns`);
     expect(hdr(camps, "x-fb-ads-insights-throttle")).toBeNull();
@@ -125,7 +131,8 @@ describe("faults", () => {
       const b = await c.get(`/${V}/${ACT_US}/insights`);
       for (const r of [a, b]) expectGraphError(r, status, code!, sub);
       if (kind === "code2") expect(a.body.error.is_transient).toBe(true);
-      if (kind.startsWith("code800")) expect(Object.values(hdr(a, "x-business-use-case-usage") as object)[0][0].estimated_time_to_regain_access).toBeGreaterThanOrEqual(1);
+      if (kind.startsWith("code800"))
+        expect(Object.values(hdr(a, "x-business-use-case-usage") as object)[0][0].estimated_time_to_regain_access).toBeGreaterThanOrEqual(1);
       expect((await c.get(`/${V}/${ACT_US}/insights`)).status).toBe(200);
     });
   }

@@ -25,8 +25,10 @@ export async function addMember(agencyId: string, userId: string, role: Role) {
 }
 
 export async function addViewer(workspaceId: string, userId: string) {
-  await asService((tx) => tx`insert into public.workspace_viewers (workspace_id, user_id, agency_id)
-    select ${workspaceId}, ${userId}, w.agency_id from public.workspaces w where w.id = ${workspaceId}`);
+  await asService(
+    (tx) => tx`insert into public.workspace_viewers (workspace_id, user_id, agency_id)
+    select ${workspaceId}, ${userId}, w.agency_id from public.workspaces w where w.id = ${workspaceId}`,
+  );
 }
 
 /**

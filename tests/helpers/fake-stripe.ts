@@ -112,7 +112,8 @@ export async function startFakeStripe(opts: { prices: string[]; secretKey?: stri
       if (flow?.type === "subscription_update_confirm") {
         const conf = flow.subscription_update_confirm ?? {};
         const s = subscriptions.get(conf.subscription);
-        if (!s || s.customer !== body.customer) throw missing("subscription", String(conf.subscription), "flow_data[subscription_update_confirm][subscription]");
+        if (!s || s.customer !== body.customer)
+          throw missing("subscription", String(conf.subscription), "flow_data[subscription_update_confirm][subscription]");
         const item = conf.items?.["0"] ?? conf.items?.[0];
         if (!item || item.id !== s.itemId) throw missing("subscription_item", String(item?.id), "flow_data[subscription_update_confirm][items][0][id]");
         if (!prices.has(item.price)) throw missing("price", String(item.price), "flow_data[subscription_update_confirm][items][0][price]");

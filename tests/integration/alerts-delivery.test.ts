@@ -53,8 +53,12 @@ beforeAll(async () => {
   t = await connectTenant(emu, { accounts: [ACCOUNT], backfillMonths: 1 });
   expect((await sync(emu, { adAccountId: t.accounts[0]!.id, kind: "backfill" }, hook)).status).toBe("succeeded");
   emails = await asService(async (tx) => {
-    const rows = await tx<{ id: string; email: string }[]>`select id, email from public.users where id in ${tx([t.users.owner, t.users.member, t.users.viewer])}`;
-    const [admin] = await tx<{ email: string }[]>`select u.email from public.agency_members m join public.users u on u.id = m.user_id where m.agency_id = ${t.agencyId} and m.role = 'admin'`;
+    const rows = await tx<
+      { id: string; email: string }[]
+    >`select id, email from public.users where id in ${tx([t.users.owner, t.users.member, t.users.viewer])}`;
+    const [admin] = await tx<
+      { email: string }[]
+    >`select u.email from public.agency_members m join public.users u on u.id = m.user_id where m.agency_id = ${t.agencyId} and m.role = 'admin'`;
     const by = (id: string) => rows.find((r) => r.id === id)!.email;
     return { owner: by(t.users.owner), member: by(t.users.member), viewer: by(t.users.viewer), admin: admin!.email };
   });
@@ -68,10 +72,20 @@ describe("alert delivery", () => {
   it("a spike emails everyone who wants it immediately, once; 'followed only' and 'off' are respected; viewers get nothing", async () => {
     const base = `/a/${t.agencySlug}/alerts/settings`;
     // the member follows no client and wants only followed ones
-    const m = await run(settingsRoute.action as Handler, await post(t.users.member, base, { intent: "mine", scope: "followed", digestHour: "8", digestTimezone: "UTC" }), { agency: t.agencySlug });
+    const m = await run(
+      settingsRoute.action as Handler,
+      await post(t.users.member, base, { intent: "mine", scope: "followed", digestHour: "8", digestTimezone: "UTC" }),
+      { agency: t.agencySlug },
+    );
     expect(m.status).toBe(200);
-    const [adminId] = await asService((tx) => tx<{ user_id: string }[]>`select user_id from public.agency_members where agency_id = ${t.agencyId} and role = 'admin'`);
-    const a = await run(settingsRoute.action as Handler, await post(adminId!.user_id, base, { intent: "mine", scope: "all", digestHour: "8", digestTimezone: "UTC", "rule.spend_anomaly": "off" }), { agency: t.agencySlug });
+    const [adminId] = await asService(
+      (tx) => tx<{ user_id: string }[]>`select user_id from public.agency_members where agency_id = ${t.agencyId} and role = 'admin'`,
+    );
+    const a = await run(
+      settingsRoute.action as Handler,
+      await post(adminId!.user_id, base, { intent: "mine", scope: "all", digestHour: "8", digestTimezone: "UTC", "rule.spend_anomaly": "off" }),
+      { agency: t.agencySlug },
+    );
     expect(a.status).toBe(200);
 
     await control(emu, "POST", "/scenarios/spike", { account: ACCOUNT });
@@ -91,13 +105,20 @@ describe("alert delivery", () => {
     expect(await openAlertCount(t.users.member, t.agencyId)).toBe(0);
     expect(await openAlertCount(t.users.viewer, t.agencyId)).toBe(0);
     // following the client brings it into the member's bell
-    await run(settingsRoute.action as Handler, await post(t.users.member, base, { intent: "mine", scope: "followed", digestHour: "8", digestTimezone: "UTC", follow: t.workspaceId }), { agency: t.agencySlug });
+    await run(
+      settingsRoute.action as Handler,
+      await post(t.users.member, base, { intent: "mine", scope: "followed", digestHour: "8", digestTimezone: "UTC", follow: t.workspaceId }),
+      { agency: t.agencySlug },
+    );
     expect(await openAlertCount(t.users.member, t.agencyId)).toBe(1);
     await control(emu, "POST", "/scenarios/clear", { account: ACCOUNT });
   });
 
   it("budget alerts go to the digest at the person's hour, once; opted-in viewers get them too", async () => {
-    await asService((tx) => tx`insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget) values (${t.workspaceId}, 'EUR', '2026-11-01', 5)`);
+    await asService(
+      (tx) =>
+        tx`insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget) values (${t.workspaceId}, 'EUR', '2026-11-01', 5)`,
+    );
     const r = await evaluateWorkspace(t.workspaceId, { now: new Date("2026-11-20T15:00:00Z") });
     expect(r.opened.map((o) => o.rule)).toContain("projected_overspend");
     expect(await mails(emails.owner, "alert")).toHaveLength(1); // still only the spike: digest rules are not immediate
@@ -105,9 +126,22 @@ describe("alert delivery", () => {
     // not the hour yet (default 08:00 UTC): nothing
     expect((await sendDueDigests({ now: new Date("2026-12-01T10:30:00Z"), agencyId: t.agencyId })).sent).toBe(0);
     // the agency opts viewers in; the owner's digest hour is 09:00 in Tokyo = 00:00 UTC
-    const owner = await run(settingsRoute.action as Handler, await post(t.users.owner, `/a/${t.agencySlug}/alerts/settings`, { intent: "agency", viewersGetBudgetAlerts: "on", pacingAlertPct: "10", targetWindowDays: "3" }), { agency: t.agencySlug });
+    const owner = await run(
+      settingsRoute.action as Handler,
+      await post(t.users.owner, `/a/${t.agencySlug}/alerts/settings`, {
+        intent: "agency",
+        viewersGetBudgetAlerts: "on",
+        pacingAlertPct: "10",
+        targetWindowDays: "3",
+      }),
+      { agency: t.agencySlug },
+    );
     expect(owner.status).toBe(200);
-    await run(settingsRoute.action as Handler, await post(t.users.owner, `/a/${t.agencySlug}/alerts/settings`, { intent: "mine", scope: "all", digestHour: "9", digestTimezone: "Asia/Tokyo" }), { agency: t.agencySlug });
+    await run(
+      settingsRoute.action as Handler,
+      await post(t.users.owner, `/a/${t.agencySlug}/alerts/settings`, { intent: "mine", scope: "all", digestHour: "9", digestTimezone: "Asia/Tokyo" }),
+      { agency: t.agencySlug },
+    );
     expect(await openAlertCount(t.users.viewer, t.agencyId)).toBe(1); // the budget alert only
 
     const at0 = await sendDueDigests({ now: new Date("2026-12-02T00:10:00Z"), agencyId: t.agencyId });
@@ -128,29 +162,55 @@ describe("alert delivery", () => {
   });
 
   it("pages: agency and client alerts with filters; targets only by owners/admins with clear errors; pacing on the overview", async () => {
-    const list = await run(agencyAlerts.loader as Handler, await requestAs(t.users.owner, `/a/${t.agencySlug}/alerts?status=all&rule=projected_overspend`), { agency: t.agencySlug });
+    const list = await run(agencyAlerts.loader as Handler, await requestAs(t.users.owner, `/a/${t.agencySlug}/alerts?status=all&rule=projected_overspend`), {
+      agency: t.agencySlug,
+    });
     expect(list.status).toBe(200);
     expect(list.data.alerts.map((a: { rule: string }) => a.rule)).toEqual(["projected_overspend"]);
-    const bad = await run(agencyAlerts.loader as Handler, await requestAs(t.users.owner, `/a/${t.agencySlug}/alerts?status=bogus&rule=nope`), { agency: t.agencySlug });
+    const bad = await run(agencyAlerts.loader as Handler, await requestAs(t.users.owner, `/a/${t.agencySlug}/alerts?status=bogus&rule=nope`), {
+      agency: t.agencySlug,
+    });
     expect(bad.data.filter).toEqual({ status: "open", rule: undefined, client: undefined });
 
     const params = { agency: t.agencySlug, workspace: t.workspaceSlug };
     const path = `/a/${t.agencySlug}/w/${t.workspaceSlug}/alerts`;
-    expect((await run(goals.action as Handler, await post(t.users.member, path, { currency: "EUR", effectiveFrom: "2026-12-01", monthlyBudget: "100" }), params)).status).toBe(403);
-    const invalid = await run(goals.action as Handler, await post(t.users.owner, path, { currency: "EUR", effectiveFrom: "2026-12-01", monthlyBudget: "-5", targetRoas: "abc" }), params);
+    expect(
+      (await run(goals.action as Handler, await post(t.users.member, path, { currency: "EUR", effectiveFrom: "2026-12-01", monthlyBudget: "100" }), params))
+        .status,
+    ).toBe(403);
+    const invalid = await run(
+      goals.action as Handler,
+      await post(t.users.owner, path, { currency: "EUR", effectiveFrom: "2026-12-01", monthlyBudget: "-5", targetRoas: "abc" }),
+      params,
+    );
     expect(invalid.status).toBe(400);
     expect(Object.keys(invalid.data.fields).sort()).toEqual(["monthlyBudget", "targetRoas"]);
-    const wrongCurrency = await run(goals.action as Handler, await post(t.users.owner, path, { currency: "USD", effectiveFrom: "2026-12-01", monthlyBudget: "100" }), params);
+    const wrongCurrency = await run(
+      goals.action as Handler,
+      await post(t.users.owner, path, { currency: "USD", effectiveFrom: "2026-12-01", monthlyBudget: "100" }),
+      params,
+    );
     expect(wrongCurrency.data.fields.currency).toMatch(/no ad account in that currency/);
-    const ok = await run(goals.action as Handler, await post(t.users.owner, path, { currency: "EUR", effectiveFrom: "2026-12-01", monthlyBudget: "1,500.50", targetCpa: "20" }), params);
+    const ok = await run(
+      goals.action as Handler,
+      await post(t.users.owner, path, { currency: "EUR", effectiveFrom: "2026-12-01", monthlyBudget: "1,500.50", targetCpa: "20" }),
+      params,
+    );
     expect(ok.status).toBe(302);
     expect(ok.location).toBe(`${path}?saved=EUR+2026-12-01`);
-    const again = await run(goals.action as Handler, await post(t.users.owner, path, { currency: "EUR", effectiveFrom: "2026-12-01", monthlyBudget: "9" }), params);
+    const again = await run(
+      goals.action as Handler,
+      await post(t.users.owner, path, { currency: "EUR", effectiveFrom: "2026-12-01", monthlyBudget: "9" }),
+      params,
+    );
     expect(again.data.fields.effectiveFrom).toMatch(/already start on that day/);
     const asOwner = await run(goals.loader as Handler, await requestAs(t.users.owner, path), params);
     expect(asOwner.data.targets).toHaveLength(2);
     const page = await run(goals.loader as Handler, await requestAs(t.users.member, path), params);
-    expect(page.data.targets.map((x: { effectiveFrom: string; monthlyBudget: string }) => [x.effectiveFrom, x.monthlyBudget])).toEqual([["2026-12-01", "1500.5000"], ["2026-11-01", "5.0000"]]);
+    expect(page.data.targets.map((x: { effectiveFrom: string; monthlyBudget: string }) => [x.effectiveFrom, x.monthlyBudget])).toEqual([
+      ["2026-12-01", "1500.5000"],
+      ["2026-11-01", "5.0000"],
+    ]);
 
     const ov = await run(overview.loader as Handler, await requestAs(t.users.owner, `/a/${t.agencySlug}?sort=pacing&dir=desc`), { agency: t.agencySlug });
     expect(ov.data.query.sort).toBe("pacing");

@@ -28,8 +28,10 @@ async function account(workspaceId: string, currency: string, tz: string, days: 
 }
 
 async function target(workspaceId: string, currency: string, from: string, monthly: string) {
-  await asService((tx) => tx`insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget)
-    values (${workspaceId}, ${currency}, ${from}, ${monthly})`);
+  await asService(
+    (tx) => tx`insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget)
+    values (${workspaceId}, ${currency}, ${from}, ${monthly})`,
+  );
 }
 
 async function pacingAt(workspaceId: string, iso: string) {
@@ -118,7 +120,14 @@ describe("pacing (linear by day in the account's time zone)", () => {
   });
 
   it("a daily budget alone stands for daily x days in the month; no budget means no pacing", () => {
-    const p = computePacing({ currency: "USD", timezone: "UTC", now: new Date("2026-02-14T12:00:00Z"), monthlyBudget: null, dailyBudget: "50", spendToDate: "675" });
+    const p = computePacing({
+      currency: "USD",
+      timezone: "UTC",
+      now: new Date("2026-02-14T12:00:00Z"),
+      monthlyBudget: null,
+      dailyBudget: "50",
+      spendToDate: "675",
+    });
     expect(p!.budget).toBe(1400); // 50 x 28 days of February 2026
     expect(p!.budgetFromDaily).toBe(true);
     expect(p!.expectedToDate).toBe(675); // 1400 x 13.5 / 28

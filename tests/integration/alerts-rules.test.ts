@@ -45,9 +45,11 @@ interface AlertRow {
   resolved_at: Date | null;
 }
 async function alertsOf(t: ConnectedTenant, rule: string): Promise<AlertRow[]> {
-  return asService((tx) => tx<AlertRow[]>`
+  return asService(
+    (tx) => tx<AlertRow[]>`
     select id, subject, link, message, opened_at, resolved_at from public.alerts
-    where workspace_id = ${t.workspaceId} and rule = ${rule} order by opened_at`);
+    where workspace_id = ${t.workspaceId} and rule = ${rule} order by opened_at`,
+  );
 }
 
 /** The shared acceptance shape: one open alert that survives a second sync without a duplicate. */
@@ -70,9 +72,11 @@ async function expectResolved(t: ConnectedTenant, rule: string, id: string) {
 }
 
 async function setTarget(t: ConnectedTenant, currency: string, from: string, values: { monthly_budget?: string; target_cpa?: string; target_roas?: string }) {
-  await asService((tx) => tx`
+  await asService(
+    (tx) => tx`
     insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget, target_cpa, target_roas)
-    values (${t.workspaceId}, ${currency}, ${from}, ${values.monthly_budget ?? null}, ${values.target_cpa ?? null}, ${values.target_roas ?? null})`);
+    values (${t.workspaceId}, ${currency}, ${from}, ${values.monthly_budget ?? null}, ${values.target_cpa ?? null}, ${values.target_roas ?? null})`,
+  );
 }
 
 describe("alert rules (condition -> one open alert -> no duplicate -> resolved)", () => {

@@ -84,12 +84,16 @@ describe("sign-up", () => {
   it("creates the user and their agency as owner, then logs in", async () => {
     const email = `${uniq("su")}@example.test`;
     const jar = new Jar();
-    const res = jar.take(await call(() => signupRoute.action(args(form("/signup", { name: "Ana", email, password: "correct-horse-1", agencyName: "Ana's Agency" })))));
+    const res = jar.take(
+      await call(() => signupRoute.action(args(form("/signup", { name: "Ana", email, password: "correct-horse-1", agencyName: "Ana's Agency" })))),
+    );
     expect(res.status).toBe(302);
     expect(res.headers.get("Location")).toBe("/a");
     const user = await getUser(new Request(ORIGIN + "/a", { headers: { Cookie: jar.header() } }));
     expect(user?.email).toBe(email);
-    const [m] = await asService((tx) => tx`select a.slug, m.role from public.agency_members m join public.agencies a on a.id = m.agency_id where m.user_id = ${user!.id}`);
+    const [m] = await asService(
+      (tx) => tx`select a.slug, m.role from public.agency_members m join public.agencies a on a.id = m.agency_id where m.user_id = ${user!.id}`,
+    );
     expect(m).toEqual({ slug: "ana-s-agency", role: "owner" });
   });
 
@@ -265,7 +269,9 @@ describe("Continue with Facebook (against the Meta emulator)", () => {
     const victimEmail = `${uniq("victim")}@example.test`;
     const jar = new Jar();
     expect((await facebookLogin(jar, attackerFb)).headers.get("Location")).toBe("/signup?via=facebook");
-    const squat = jar.take(await call(() => signupRoute.action(args(form("/signup", { intent: "facebook", email: victimEmail, agencyName: "Squatters" }, jar)))));
+    const squat = jar.take(
+      await call(() => signupRoute.action(args(form("/signup", { intent: "facebook", email: victimEmail, agencyName: "Squatters" }, jar)))),
+    );
     expect(squat.status).toBe(302);
     const [victim] = await asService((tx) => tx<{ id: string }[]>`select id from public.users where email = ${victimEmail}`);
 
@@ -333,7 +339,9 @@ describe("Continue with Facebook (against the Meta emulator)", () => {
     expect(await page.json()).toMatchObject({ valid: true, newEmail, facebook: { proven: false } });
     const done = await call(() => confirmRoute.action({ ...args(form(`/confirm-email/${token}`, { facebook: "keep" }, jar)), params: { token } }));
     expect(done.headers.get("Location")).toBe("/login?email-changed=1");
-    const [row] = await asService((tx) => tx`select email, facebook_link_proven, facebook_user_id is not null as linked from public.users where id = ${user.id}`);
+    const [row] = await asService(
+      (tx) => tx`select email, facebook_link_proven, facebook_user_id is not null as linked from public.users where id = ${user.id}`,
+    );
     expect(row).toEqual({ email: newEmail, facebook_link_proven: true, linked: true });
     // the old session is gone
     expect(await getUser(new Request(ORIGIN + "/a", { headers: { Cookie: jar.header() } }))).toBeNull();
@@ -357,7 +365,13 @@ describe("Continue with Facebook (against the Meta emulator)", () => {
 
   it("a pending-signup cookie cannot be forged", async () => {
     const res = await call(() =>
-      signupRoute.action(args(form("/signup", { intent: "facebook", email: `${uniq("f")}@example.test`, agencyName: "X" }, { header: () => "__spendlane_fb_pending=eyJmYWNlYm9va1VzZXJJZCI6IjEifQ%3D%3D" } as Jar))),
+      signupRoute.action(
+        args(
+          form("/signup", { intent: "facebook", email: `${uniq("f")}@example.test`, agencyName: "X" }, {
+            header: () => "__spendlane_fb_pending=eyJmYWNlYm9va1VzZXJJZCI6IjEifQ%3D%3D",
+          } as Jar),
+        ),
+      ),
     );
     expect(res.status).toBe(400);
     expect((await res.json()).error).toMatch(/expired/);

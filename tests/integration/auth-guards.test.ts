@@ -131,7 +131,9 @@ describe("guards", () => {
 
   it("listMyAgencies lists staff agencies before viewer access", async () => {
     const u = await createUser();
-    await asService((tx) => tx`insert into public.workspace_viewers (workspace_id, user_id, agency_id) values (${B.workspaces[1].id}, ${u.id}, ${B.agency.id})`);
+    await asService(
+      (tx) => tx`insert into public.workspace_viewers (workspace_id, user_id, agency_id) values (${B.workspaces[1].id}, ${u.id}, ${B.agency.id})`,
+    );
     await asService((tx) => tx`insert into public.agency_members (agency_id, user_id, role) values (${A.agency.id}, ${u.id}, 'member')`);
     const list = await listMyAgencies(u.id);
     expect(list.map((a) => [a.slug, a.role])).toEqual([

@@ -71,7 +71,9 @@ describe("Checkout", () => {
       metadata: { agency_id: agency.id, plan_id: "growth" },
       subscription_data: { metadata: { agency_id: agency.id, plan_id: "growth" } },
     });
-    const [audit] = await asService((tx) => tx`select actor_user_id, target from public.audit_log where agency_id = ${agency.id} and action = 'billing.checkout_started'`);
+    const [audit] = await asService(
+      (tx) => tx`select actor_user_id, target from public.audit_log where agency_id = ${agency.id} and action = 'billing.checkout_started'`,
+    );
     expect(audit).toMatchObject({ actor_user_id: owner.id, target: { plan: "growth", interval: "year" } });
     // The second attempt reuses the stored customer.
     fake.requests.length = 0;
@@ -117,7 +119,9 @@ describe("Checkout", () => {
     await startCheckout(userOf(owner), agency.id, { planId: "starter" }, APP);
     const customer = (await customerOf(agency.id))!;
     const sub = fake.addSubscription({ customer, price: "price_starter_m" });
-    await asService((tx) => tx`update public.agencies set plan_id = 'starter', subscription_status = 'active', stripe_subscription_id = ${sub.id} where id = ${agency.id}`);
+    await asService(
+      (tx) => tx`update public.agencies set plan_id = 'starter', subscription_status = 'active', stripe_subscription_id = ${sub.id} where id = ${agency.id}`,
+    );
     fake.requests.length = 0;
     const out = await startCheckout(userOf(owner), agency.id, { planId: "scale", interval: "month" }, APP);
     expect(out.kind).toBe("portal");
@@ -125,7 +129,10 @@ describe("Checkout", () => {
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v1/subscriptions/${sub.id}`, "POST /v1/billing_portal/sessions"]);
     expect(fake.requests[1].body).toMatchObject({
       customer,
-      flow_data: { type: "subscription_update_confirm", subscription_update_confirm: { subscription: sub.id, items: { "0": { id: sub.itemId, price: "price_scale_m" } } } },
+      flow_data: {
+        type: "subscription_update_confirm",
+        subscription_update_confirm: { subscription: sub.id, items: { "0": { id: sub.itemId, price: "price_scale_m" } } },
+      },
     });
   });
 });
@@ -144,7 +151,9 @@ describe("Portal and overview", () => {
     await openPortal(userOf(owner), agency.id, APP);
     const customer = (await customerOf(agency.id))!;
     const sub = fake.addSubscription({ customer, price: "price_growth_m", amount: 14900, currency: "eur" });
-    await asService((tx) => tx`update public.agencies set plan_id = 'growth', subscription_status = 'active', stripe_subscription_id = ${sub.id} where id = ${agency.id}`);
+    await asService(
+      (tx) => tx`update public.agencies set plan_id = 'growth', subscription_status = 'active', stripe_subscription_id = ${sub.id} where id = ${agency.id}`,
+    );
     const o = await getBillingOverview(owner.id, agency.id);
     expect(o.usage).toEqual({ clients: 3, seats: 3 });
     expect(o.limits).toMatchObject({ planId: "growth", clients: 25, seats: 10, billingEnabled: true });
@@ -159,7 +168,9 @@ describe("Portal and overview", () => {
     await openPortal(userOf(owner), agency.id, APP);
     const customer = (await customerOf(agency.id))!;
     const sub = fake.addSubscription({ customer, price: "price_growth_m", status: "canceled" });
-    await asService((tx) => tx`update public.agencies set plan_id = 'growth', subscription_status = 'active', stripe_subscription_id = ${sub.id} where id = ${agency.id}`);
+    await asService(
+      (tx) => tx`update public.agencies set plan_id = 'growth', subscription_status = 'active', stripe_subscription_id = ${sub.id} where id = ${agency.id}`,
+    );
     expect(await getBillingOverview(owner.id, agency.id)).toMatchObject({ nextInvoice: null, nextInvoiceError: null });
     fake.failWith = { status: 401, type: "invalid_request_error", message: "Invalid API Key provided: sk_test_****" };
     const o = await getBillingOverview(owner.id, agency.id);
@@ -190,15 +201,25 @@ describe("billing route", () => {
   it("owners are redirected to Stripe; admins get 403; viewers and outsiders 404", async () => {
     const { agency, owner, admin, viewer } = await createAgencyFixture({ workspaces: 1 });
     const { owner: outsider } = await createAgencyFixture({ workspaces: 0 });
-    const res = (await call(action, await requestAs(owner.id, `/a/${agency.slug}/billing`, form({ intent: "checkout", planId: "starter", interval: "month" })), agency.slug)) as Response;
+    const res = (await call(
+      action,
+      await requestAs(owner.id, `/a/${agency.slug}/billing`, form({ intent: "checkout", planId: "starter", interval: "month" })),
+      agency.slug,
+    )) as Response;
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toMatch(/^https:\/\/checkout\.stripe\.test\//);
     const portal = (await call(action, await requestAs(owner.id, `/a/${agency.slug}/billing`, form({ intent: "portal" })), agency.slug)) as Response;
     expect(portal.headers.get("location")).toMatch(/^https:\/\/billing\.stripe\.test\//);
     const before = fake.requests.length;
-    expect(((await call(action, await requestAs(admin.id, `/a/${agency.slug}/billing`, form({ intent: "portal" })), agency.slug)) as Response).status).toBe(403);
-    expect(((await call(action, await requestAs(viewer.id, `/a/${agency.slug}/billing`, form({ intent: "portal" })), agency.slug)) as Response).status).toBe(404);
-    expect(((await call(action, await requestAs(outsider.id, `/a/${agency.slug}/billing`, form({ intent: "portal" })), agency.slug)) as Response).status).toBe(404);
+    expect(((await call(action, await requestAs(admin.id, `/a/${agency.slug}/billing`, form({ intent: "portal" })), agency.slug)) as Response).status).toBe(
+      403,
+    );
+    expect(((await call(action, await requestAs(viewer.id, `/a/${agency.slug}/billing`, form({ intent: "portal" })), agency.slug)) as Response).status).toBe(
+      404,
+    );
+    expect(((await call(action, await requestAs(outsider.id, `/a/${agency.slug}/billing`, form({ intent: "portal" })), agency.slug)) as Response).status).toBe(
+      404,
+    );
     expect(((await call(loader, await requestAs(admin.id, `/a/${agency.slug}/billing`), agency.slug)) as Response).status).toBe(403);
     expect(((await call(loader, await requestAs(outsider.id, `/a/${agency.slug}/billing`), agency.slug)) as Response).status).toBe(404);
     expect(fake.requests.length).toBe(before);
@@ -206,12 +227,20 @@ describe("billing route", () => {
 
   it("bad input answers 400 with a message; the loader returns the overview", async () => {
     const { agency, owner } = await createAgencyFixture({ workspaces: 2 });
-    const bad = (await call(action, await requestAs(owner.id, `/a/${agency.slug}/billing`, form({ intent: "checkout", planId: "platinum" })), agency.slug)) as { data: { error: string }; init: { status: number } };
+    const bad = (await call(action, await requestAs(owner.id, `/a/${agency.slug}/billing`, form({ intent: "checkout", planId: "platinum" })), agency.slug)) as {
+      data: { error: string };
+      init: { status: number };
+    };
     expect(bad.init.status).toBe(400);
     expect(bad.data.error).toBe("Choose a plan");
-    const unknown = (await call(action, await requestAs(owner.id, `/a/${agency.slug}/billing`, form({ intent: "delete-everything" })), agency.slug)) as { init: { status: number } };
+    const unknown = (await call(action, await requestAs(owner.id, `/a/${agency.slug}/billing`, form({ intent: "delete-everything" })), agency.slug)) as {
+      init: { status: number };
+    };
     expect(unknown.init.status).toBe(400);
-    const page = (await call(loader, await requestAs(owner.id, `/a/${agency.slug}/billing`), agency.slug)) as { usage: { clients: number }; limits: { planName: string } };
+    const page = (await call(loader, await requestAs(owner.id, `/a/${agency.slug}/billing`), agency.slug)) as {
+      usage: { clients: number };
+      limits: { planName: string };
+    };
     expect(page.usage.clients).toBe(2);
     expect(page.limits.planName).toBe("Trial");
   });

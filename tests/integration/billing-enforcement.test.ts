@@ -26,7 +26,10 @@ describe("a sixth client on Starter", () => {
     const { agency, owner } = await createAgencyFixture({ workspaces: 5 });
     await setPlan(agency.id, "starter");
     const request = await requestAs(owner.id, `/a/${agency.slug}/clients`, { method: "POST", body: new URLSearchParams({ name: "Sixth client" }) });
-    const res = (await clientsAction({ request, params: { agency: agency.slug }, context: { nonce: "", requestId: "test", clientIp: "127.0.0.1" } })) as { data: { error: string }; init: { status: number } };
+    const res = (await clientsAction({ request, params: { agency: agency.slug }, context: { nonce: "", requestId: "test", clientIp: "127.0.0.1" } })) as {
+      data: { error: string };
+      init: { status: number };
+    };
     expect(res.init.status).toBe(402);
     expect(res.data.error).toMatch(/Starter plan includes 5 active clients.*Upgrade your plan on the Billing page/);
     expect((await asService((tx) => getAgencyUsage(tx, agency.id))).clients).toBe(5);
@@ -73,7 +76,12 @@ describe("a read-only agency (billing on, subscription canceled)", () => {
     const { inviteViewer, inviteMember, resendInvitation } = await import("../../app/.server/tenancy/invitations");
     const { agency, owner, workspaces } = await createAgencyFixture({ workspaces: 2 });
     // an open invitation made while the agency could still write
-    const pending = await inviteMember(owner.id, agency.id, { email: `pending-${agency.slug}@example.test`, role: "member" }, { baseUrl: "http://localhost:3000" });
+    const pending = await inviteMember(
+      owner.id,
+      agency.id,
+      { email: `pending-${agency.slug}@example.test`, role: "member" },
+      { baseUrl: "http://localhost:3000" },
+    );
     await asService((tx) => tx`update public.workspaces set archived_at = now() where id = ${workspaces[1].id}`);
     const saved = { key: process.env.STRIPE_SECRET_KEY, hook: process.env.STRIPE_WEBHOOK_SECRET };
     Object.assign(process.env, { STRIPE_SECRET_KEY: "sk_test_read_only", STRIPE_WEBHOOK_SECRET: "whsec_read_only" });
@@ -84,7 +92,10 @@ describe("a read-only agency (billing on, subscription canceled)", () => {
         ["rename", () => renameClient(owner.id, agency.id, workspaces[0].id, { name: "Renamed while read-only" })],
         ["archive", () => setClientArchived(owner.id, agency.id, workspaces[0].id, true)],
         ["restore", () => setClientArchived(owner.id, agency.id, workspaces[1].id, false)],
-        ["invite viewer", () => inviteViewer(owner.id, agency.id, workspaces[0].id, { email: `viewer-${agency.slug}@example.test` }, { baseUrl: "http://localhost:3000" })],
+        [
+          "invite viewer",
+          () => inviteViewer(owner.id, agency.id, workspaces[0].id, { email: `viewer-${agency.slug}@example.test` }, { baseUrl: "http://localhost:3000" }),
+        ],
         ["resend", () => resendInvitation(owner.id, agency.id, pending.id, { baseUrl: "http://localhost:3000" })],
       ];
       for (const [what, attempt] of attempts) {
@@ -97,7 +108,10 @@ describe("a read-only agency (billing on, subscription canceled)", () => {
       const invites = await asService((tx) => tx`select 1 from public.invitations where agency_id = ${agency.id} and role = 'viewer'`);
       expect(invites).toHaveLength(0);
     } finally {
-      for (const [k, v] of [["STRIPE_SECRET_KEY", saved.key], ["STRIPE_WEBHOOK_SECRET", saved.hook]] as const) {
+      for (const [k, v] of [
+        ["STRIPE_SECRET_KEY", saved.key],
+        ["STRIPE_WEBHOOK_SECRET", saved.hook],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

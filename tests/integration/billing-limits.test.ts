@@ -3,14 +3,7 @@ import { asService, asUser } from "../../app/.server/db/connection";
 import { resetEnvForTests } from "../../app/.server/env";
 import { LimitError } from "../../app/.server/errors";
 import { insertWorkspace } from "../../app/.server/tenancy";
-import {
-  assertCanAddClient,
-  assertCanAddSeat,
-  assertWritable,
-  computeLimits,
-  getAgencyLimits,
-  getAgencyUsage,
-} from "../../app/.server/billing/limits";
+import { assertCanAddClient, assertCanAddSeat, assertWritable, computeLimits, getAgencyLimits, getAgencyUsage } from "../../app/.server/billing/limits";
 import { addMember, addViewer, createAgencyFixture, createUser } from "../helpers/factories";
 
 async function setPlan(agencyId: string, planId: string, status = "active", extra: { pastDueSince?: Date; trialEndsAt?: Date } = {}) {

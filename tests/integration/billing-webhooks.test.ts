@@ -38,17 +38,34 @@ function subscription(o: { id: string; customer: string; price: string; status: 
     cancel_at_period_end: o.cancelAtPeriodEnd ?? false,
     trial_end: null,
     metadata: {},
-    items: { object: "list", data: [{ id: `si_${o.id}`, object: "subscription_item", price: { id: o.price, object: "price" }, current_period_end: o.periodEnd ?? T0 + 30 * 86400 }] },
+    items: {
+      object: "list",
+      data: [{ id: `si_${o.id}`, object: "subscription_item", price: { id: o.price, object: "price" }, current_period_end: o.periodEnd ?? T0 + 30 * 86400 }],
+    },
   };
 }
 
 function event(type: string, object: Record<string, unknown>, created: number, id = evtId()) {
-  return { id, object: "event", api_version: "2025-08-27.basil", type, created, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object } };
+  return {
+    id,
+    object: "event",
+    api_version: "2025-08-27.basil",
+    type,
+    created,
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object },
+  };
 }
 
 function signed(evt: object, opts: { secret?: string; timestamp?: number } = {}) {
   const payload = JSON.stringify(evt);
-  const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: opts.secret ?? SECRET, timestamp: opts.timestamp ?? Math.floor(Date.now() / 1000) });
+  const header = Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: opts.secret ?? SECRET,
+    timestamp: opts.timestamp ?? Math.floor(Date.now() / 1000),
+  });
   return { payload, header };
 }
 
@@ -73,10 +90,12 @@ async function agencyWithCustomer() {
 }
 
 async function state(agencyId: string) {
-  const [row] = await asService((tx) => tx`
+  const [row] = await asService(
+    (tx) => tx`
     select plan_id, subscription_status, stripe_subscription_id, stripe_customer_id, past_due_since, current_period_end,
            billing_interval, cancel_at_period_end, billing_state_at
-    from public.agencies where id = ${agencyId}`);
+    from public.agencies where id = ${agencyId}`,
+  );
   return row;
 }
 
@@ -86,17 +105,29 @@ const auditCount = async (agencyId: string) =>
 describe("POST /webhooks/stripe", () => {
   it("applies a subscription, records the event and writes an audit entry", async () => {
     const { agency, customer } = await agencyWithCustomer();
-    const evt = event("customer.subscription.created", subscription({ id: "sub_a1", customer, price: "price_starter_y", status: "active", periodEnd: T0 + 86400 * 365 }), T0);
+    const evt = event(
+      "customer.subscription.created",
+      subscription({ id: "sub_a1", customer, price: "price_starter_y", status: "active", periodEnd: T0 + 86400 * 365 }),
+      T0,
+    );
     const res = await deliver(evt);
     expect(res).toEqual({ status: 200, body: { received: true, outcome: "applied" } });
     const s = await state(agency.id);
-    expect(s).toMatchObject({ plan_id: "starter", subscription_status: "active", stripe_subscription_id: "sub_a1", billing_interval: "year", past_due_since: null });
+    expect(s).toMatchObject({
+      plan_id: "starter",
+      subscription_status: "active",
+      stripe_subscription_id: "sub_a1",
+      billing_interval: "year",
+      past_due_since: null,
+    });
     expect(s.current_period_end.getTime()).toBe((T0 + 86400 * 365) * 1000);
     const limits = await asService((tx) => getAgencyLimits(tx, agency.id));
     expect(limits).toMatchObject({ planId: "starter", clients: 5, seats: 3, refreshMinutes: 60, readOnly: false, billingEnabled: true });
     const [rec] = await asService((tx) => tx`select type, agency_id, outcome from public.stripe_events where id = ${evt.id}`);
     expect(rec).toMatchObject({ type: "customer.subscription.created", agency_id: agency.id, outcome: "applied" });
-    const [audit] = await asService((tx) => tx`select actor_user_id, target from public.audit_log where agency_id = ${agency.id} and action = 'billing.subscription_changed'`);
+    const [audit] = await asService(
+      (tx) => tx`select actor_user_id, target from public.audit_log where agency_id = ${agency.id} and action = 'billing.subscription_changed'`,
+    );
     expect(audit.actor_user_id).toBeNull();
     expect(audit.target).toMatchObject({ event: evt.id, plan: "starter", previousPlan: "trial", status: "active" });
   });
@@ -137,7 +168,11 @@ describe("POST /webhooks/stripe", () => {
 
   it("two concurrent deliveries of one event apply it once", async () => {
     const { agency, customer } = await agencyWithCustomer();
-    const evt = event("customer.subscription.created", subscription({ id: "sub_d1", customer, price: "price_growth_m", status: "active" }), T0) as unknown as Stripe.Event;
+    const evt = event(
+      "customer.subscription.created",
+      subscription({ id: "sub_d1", customer, price: "price_growth_m", status: "active" }),
+      T0,
+    ) as unknown as Stripe.Event;
     const results = await Promise.all([processStripeEvent(evt), processStripeEvent(evt)]);
     expect(results.map((r) => r.duplicate).sort()).toEqual([false, true]);
     expect(await auditCount(agency.id)).toBe(1);
@@ -146,11 +181,27 @@ describe("POST /webhooks/stripe", () => {
   it("never lets an older event overwrite a newer state", async () => {
     const { agency, customer } = await agencyWithCustomer();
     await deliver(event("customer.subscription.updated", subscription({ id: "sub_e1", customer, price: "price_scale_m", status: "active" }), T0 + 20));
-    const older = await deliver(event("customer.subscription.created", subscription({ id: "sub_e1", customer, price: "price_starter_m", status: "active" }), T0 + 10));
+    const older = await deliver(
+      event("customer.subscription.created", subscription({ id: "sub_e1", customer, price: "price_starter_m", status: "active" }), T0 + 10),
+    );
     expect(older.body.outcome).toBe("ignored_stale");
     expect((await state(agency.id)).plan_id).toBe("scale");
     // an older payment failure does not turn the newer active state past_due either
-    const oldFailure = await deliver(event("invoice.payment_failed", { id: "in_old", object: "invoice", customer, amount_due: 4900, currency: "usd", attempt_count: 1, parent: { subscription_details: { subscription: "sub_e1" } } }, T0 + 5));
+    const oldFailure = await deliver(
+      event(
+        "invoice.payment_failed",
+        {
+          id: "in_old",
+          object: "invoice",
+          customer,
+          amount_due: 4900,
+          currency: "usd",
+          attempt_count: 1,
+          parent: { subscription_details: { subscription: "sub_e1" } },
+        },
+        T0 + 5,
+      ),
+    );
     expect(oldFailure.body.outcome).toBe("ignored_stale");
     expect((await state(agency.id)).subscription_status).toBe("active");
   });
@@ -159,17 +210,23 @@ describe("POST /webhooks/stripe", () => {
     const { agency, customer } = await agencyWithCustomer();
     await deliver(event("customer.subscription.created", subscription({ id: "sub_f1", customer, price: "price_growth_m", status: "active" }), T0));
     await deliver(event("customer.subscription.deleted", subscription({ id: "sub_f1", customer, price: "price_growth_m", status: "canceled" }), T0 + 30));
-    const late = await deliver(event("customer.subscription.updated", subscription({ id: "sub_f1", customer, price: "price_growth_m", status: "active" }), T0 + 30));
+    const late = await deliver(
+      event("customer.subscription.updated", subscription({ id: "sub_f1", customer, price: "price_growth_m", status: "active" }), T0 + 30),
+    );
     expect(late.body.outcome).toBe("ignored_stale");
     expect((await state(agency.id)).subscription_status).toBe("canceled");
     const limits = await asService((tx) => getAgencyLimits(tx, agency.id));
     expect(limits).toMatchObject({ readOnly: true, syncPaused: true, planId: "growth" });
     // Subscribing again (a new subscription) brings the agency back.
-    const again = await deliver(event("customer.subscription.created", subscription({ id: "sub_f2", customer, price: "price_starter_m", status: "active" }), T0 + 40));
+    const again = await deliver(
+      event("customer.subscription.created", subscription({ id: "sub_f2", customer, price: "price_starter_m", status: "active" }), T0 + 40),
+    );
     expect(again.body.outcome).toBe("applied");
     expect(await state(agency.id)).toMatchObject({ subscription_status: "active", plan_id: "starter", stripe_subscription_id: "sub_f2" });
     // ...and the old subscription's late events no longer matter.
-    const old = await deliver(event("customer.subscription.deleted", subscription({ id: "sub_f1", customer, price: "price_growth_m", status: "canceled" }), T0 + 50));
+    const old = await deliver(
+      event("customer.subscription.deleted", subscription({ id: "sub_f1", customer, price: "price_growth_m", status: "canceled" }), T0 + 50),
+    );
     expect(old.body.outcome).toBe("ignored_other_subscription");
     expect((await state(agency.id)).subscription_status).toBe("active");
   });
@@ -177,7 +234,16 @@ describe("POST /webhooks/stripe", () => {
   it("a failed payment starts the 7-day grace period; a paid invoice ends it", async () => {
     const { agency, customer } = await agencyWithCustomer();
     await deliver(event("customer.subscription.created", subscription({ id: "sub_g1", customer, price: "price_growth_m", status: "active" }), T0));
-    const invoice = { id: "in_g1", object: "invoice", customer, amount_due: 9900, amount_paid: 0, currency: "usd", attempt_count: 1, parent: { subscription_details: { subscription: "sub_g1" } } };
+    const invoice = {
+      id: "in_g1",
+      object: "invoice",
+      customer,
+      amount_due: 9900,
+      amount_paid: 0,
+      currency: "usd",
+      attempt_count: 1,
+      parent: { subscription_details: { subscription: "sub_g1" } },
+    };
     expect((await deliver(event("invoice.payment_failed", invoice, T0 + 10))).body.outcome).toBe("applied");
     const s = await state(agency.id);
     expect(s.subscription_status).toBe("past_due");
@@ -191,7 +257,12 @@ describe("POST /webhooks/stripe", () => {
     expect((await deliver(event("invoice.paid", { ...invoice, amount_paid: 9900 }, T0 + 30))).body.outcome).toBe("applied");
     expect(await state(agency.id)).toMatchObject({ subscription_status: "active", past_due_since: null });
     const actions = await asService((tx) => tx`select action from public.audit_log where agency_id = ${agency.id} and action like 'billing.%' order by id`);
-    expect(actions.map((a) => a.action)).toEqual(["billing.subscription_changed", "billing.payment_failed", "billing.subscription_changed", "billing.invoice_paid"]);
+    expect(actions.map((a) => a.action)).toEqual([
+      "billing.subscription_changed",
+      "billing.payment_failed",
+      "billing.subscription_changed",
+      "billing.invoice_paid",
+    ]);
   });
 
   it("checkout.session.completed links the customer and shows the bought plan at once", async () => {
@@ -208,9 +279,16 @@ describe("POST /webhooks/stripe", () => {
       metadata: { agency_id: agency.id, plan_id: "scale" },
     };
     expect((await deliver(event("checkout.session.completed", session, T0))).body.outcome).toBe("applied");
-    expect(await state(agency.id)).toMatchObject({ stripe_customer_id: customer, stripe_subscription_id: "sub_h1", plan_id: "scale", subscription_status: "active" });
+    expect(await state(agency.id)).toMatchObject({
+      stripe_customer_id: customer,
+      stripe_subscription_id: "sub_h1",
+      plan_id: "scale",
+      subscription_status: "active",
+    });
     // Stripe stamped the subscription's creation a second earlier; delivered late, it still applies.
-    const created = await deliver(event("customer.subscription.created", subscription({ id: "sub_h1", customer, price: "price_scale_m", status: "active", periodEnd: T0 + 999 }), T0 - 1));
+    const created = await deliver(
+      event("customer.subscription.created", subscription({ id: "sub_h1", customer, price: "price_scale_m", status: "active", periodEnd: T0 + 999 }), T0 - 1),
+    );
     expect(created.body.outcome).toBe("applied");
     expect(await state(agency.id)).toMatchObject({ plan_id: "scale", billing_interval: "month", current_period_end: new Date((T0 + 999) * 1000) });
     // A checkout completion delivered after a newer cancellation does not revive the agency.
@@ -221,13 +299,30 @@ describe("POST /webhooks/stripe", () => {
 
   it("metadata cannot attach a customer to an agency that already has another one", async () => {
     const { agency, customer } = await agencyWithCustomer();
-    const foreign = event("checkout.session.completed", { id: "cs_x", object: "checkout.session", mode: "subscription", customer: "cus_someone_else", subscription: "sub_x", client_reference_id: agency.id, payment_status: "paid", metadata: { plan_id: "scale" } }, T0);
+    const foreign = event(
+      "checkout.session.completed",
+      {
+        id: "cs_x",
+        object: "checkout.session",
+        mode: "subscription",
+        customer: "cus_someone_else",
+        subscription: "sub_x",
+        client_reference_id: agency.id,
+        payment_status: "paid",
+        metadata: { plan_id: "scale" },
+      },
+      T0,
+    );
     expect((await deliver(foreign)).body.outcome).toBe("unknown_agency");
     expect(await state(agency.id)).toMatchObject({ stripe_customer_id: customer, plan_id: "trial" });
   });
 
   it("events for unknown customers and unhandled types are acknowledged and recorded, changing nothing", async () => {
-    const unknown = event("customer.subscription.updated", subscription({ id: "sub_zz", customer: "cus_nobody", price: "price_growth_m", status: "active" }), T0);
+    const unknown = event(
+      "customer.subscription.updated",
+      subscription({ id: "sub_zz", customer: "cus_nobody", price: "price_growth_m", status: "active" }),
+      T0,
+    );
     expect(await deliver(unknown)).toEqual({ status: 200, body: { received: true, outcome: "unknown_agency" } });
     const other = event("charge.succeeded", { id: "ch_1", object: "charge" }, T0);
     expect((await deliver(other)).body.outcome).toBe("ignored_type");

@@ -92,7 +92,10 @@ describe("workspace dashboard", () => {
     const o = await run(overview.loader as Handler, await get(f.viewer.id, `/a/${f.agency.slug}`), { agency: f.agency.slug });
     expect(o.status).toBe(302);
     expect(o.headers.get("Location")).toBe(`/a/${f.agency.slug}/w/${f.workspaces[0].slug}`);
-    const post = await requestAs(f.viewer.id, `/a/${f.agency.slug}`, { method: "POST", body: new URLSearchParams({ intent: "archive", workspaceId: f.workspaces[0].id }) });
+    const post = await requestAs(f.viewer.id, `/a/${f.agency.slug}`, {
+      method: "POST",
+      body: new URLSearchParams({ intent: "archive", workspaceId: f.workspaces[0].id }),
+    });
     expect((await run(overview.action as Handler, post, { agency: f.agency.slug })).status).toBe(404);
   });
 
@@ -169,7 +172,9 @@ describe("agency overview", () => {
     expect(list.data.rows.map((x: { slug: string }) => x.slug)).not.toContain("client-3");
     const withArchived = await run(overview.loader as Handler, await get(f.member.id, "/?archived=1"), { agency: f.agency.slug });
     expect(withArchived.data.rows.find((x: { slug: string }) => x.slug === "client-3")?.archived).toBe(true);
-    const restored = await run(overview.action as Handler, await requestAs(f.owner.id, "/", { method: "POST", body: body("restore") }), { agency: f.agency.slug });
+    const restored = await run(overview.action as Handler, await requestAs(f.owner.id, "/", { method: "POST", body: body("restore") }), {
+      agency: f.agency.slug,
+    });
     expect(restored.data).toEqual({ ok: "Client 3 restored.", undo: null });
   });
 });

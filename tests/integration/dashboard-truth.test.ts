@@ -111,7 +111,13 @@ describe("dashboard numbers = emulator ground truth", () => {
     resetEnvForTests();
     try {
       const page = (since: string, until: string) =>
-        workspaceDashboard({ userId: memberId, workspaceId: t.workspaceId, url: new URL(`http://x/?since=${since}&until=${until}&compare=none`), isStaff: true, now: NOW });
+        workspaceDashboard({
+          userId: memberId,
+          workspaceId: t.workspaceId,
+          url: new URL(`http://x/?since=${since}&until=${until}&compare=none`),
+          isStaff: true,
+          now: NOW,
+        });
       // every Meta call fails (server errors, retried, then given up): the numbers still render
       await control(emu, "POST", "/faults", { kind: "http500", count: 1000 });
       const failing = await page("2026-10-02", "2026-10-09");
@@ -147,7 +153,13 @@ describe("dashboard numbers = emulator ground truth", () => {
       const tr = await control<{ impressions: number; reach: number }>(emu, "GET", `/truth?account=${usd.metaAccountId}&since=2025-01-01&until=2025-01-31`);
       expect(tr.impressions).toBeGreaterThan(0);
       expect(tr.reach).toBeGreaterThan(0);
-      const view = await workspaceDashboard({ userId: memberId, workspaceId: t.workspaceId, url: new URL("http://x/?since=2025-01-01&until=2025-01-31&compare=none"), isStaff: true, now: NOW });
+      const view = await workspaceDashboard({
+        userId: memberId,
+        workspaceId: t.workspaceId,
+        url: new URL("http://x/?since=2025-01-01&until=2025-01-31&compare=none"),
+        isStaff: true,
+        now: NOW,
+      });
       const g = view.groups.find((x) => x.currency === "USD")!;
       expect(g.totals.impressions).toBe(0);
       // Meta's reach beside our 0 impressions was the "Reach 392,195, Frequency 2.50" of an empty month

@@ -25,7 +25,15 @@ interface Truth {
   conversions: number | string;
   conversion_value: string;
   reach: number;
-  campaigns?: { campaign_id: string; spend: string; impressions: number; clicks: number; conversions: number | string; conversion_value: string; reach?: number }[];
+  campaigns?: {
+    campaign_id: string;
+    spend: string;
+    impressions: number;
+    clicks: number;
+    conversions: number | string;
+    conversion_value: string;
+    reach?: number;
+  }[];
 }
 const truth = (meta: string, since: string, until: string) => control<Truth>(emu, "GET", `/truth?account=${meta}&since=${since}&until=${until}&level=campaign`);
 
@@ -72,7 +80,11 @@ describe("the demo world", () => {
   });
 
   it("sales campaigns mostly at 1.5–4x with a loser; awareness and traffic with reach and clicks, no purchases", async () => {
-    const world = await control<{ accounts: { id: string; name: string; campaigns: { id: string; name: string; objective: string }[] }[] }>(emu, "GET", "/world");
+    const world = await control<{ accounts: { id: string; name: string; campaigns: { id: string; name: string; objective: string }[] }[] }>(
+      emu,
+      "GET",
+      "/world",
+    );
     // a year of history, as the demo backfills it (all purchases credited by then)
     const since = "2025-11-01";
     const until = "2026-10-31";

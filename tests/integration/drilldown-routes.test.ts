@@ -21,7 +21,14 @@ async function run(fn: Handler, request: Request, params: Record<string, string>
     if (!(err instanceof Response)) throw err;
     out = err;
   }
-  if (out instanceof Response) return { status: out.status, body: out.status === 200 && out.headers.get("content-type")?.startsWith("image/") ? "" : await out.text(), headers: out.headers, data: null as any, res: out };
+  if (out instanceof Response)
+    return {
+      status: out.status,
+      body: out.status === 200 && out.headers.get("content-type")?.startsWith("image/") ? "" : await out.text(),
+      headers: out.headers,
+      data: null as any,
+      res: out,
+    };
   return { status: 200, body: "", headers: new Headers(), data: out as any, res: null };
 }
 
@@ -76,7 +83,10 @@ describe("drill-down pages", () => {
       const g = r.data.groups[0];
       expect(g.totals.spend).toBeCloseTo(15.16, 10);
       expect(g.totals.impressions).toBe(1510);
-      expect(g.rows.map((x: any) => [x.id, x.metrics.impressions])).toEqual([["9011", 1510], ["9012", 0]]);
+      expect(g.rows.map((x: any) => [x.id, x.metrics.impressions])).toEqual([
+        ["9011", 1510],
+        ["9012", 0],
+      ]);
       expect(r.data.breakdowns.placement[0].rows.map((x: any) => x.key)).toContainEqual({ publisher_platform: "threads", platform_position: "threads_feed" });
     }
   });
@@ -98,7 +108,15 @@ describe("drill-down pages", () => {
     expect((await run(campaignPage.loader as Handler, await requestAs(A.owner.id, `/x`), p({ campaign: "999" }))).status).toBe(404);
     expect((await run(adsetPage.loader as Handler, await requestAs(A.owner.id, `/x`), p({ adset: "abc'" }))).status).toBe(404);
     // the same ids in the agency's other workspace: not there
-    expect((await run(campaignPage.loader as Handler, await requestAs(A.owner.id, `/x`), { agency: A.agency.slug, workspace: A.workspaces[1].slug, campaign: "901" })).status).toBe(404);
+    expect(
+      (
+        await run(campaignPage.loader as Handler, await requestAs(A.owner.id, `/x`), {
+          agency: A.agency.slug,
+          workspace: A.workspaces[1].slug,
+          campaign: "901",
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it("serves a creative image from our origin with safe headers and an ETag", async () => {
@@ -117,11 +135,15 @@ describe("drill-down pages", () => {
     expect(ads.status).toBe(200);
     expect(ads.headers.get("content-disposition")).toContain("_ads_adset-9011.csv");
     const lines = ads.body.trim().split("\n");
-    expect(lines[0]).toBe("currency,id,name,parent_id,status,spend,impressions,clicks,link_clicks,ctr,cpc,cpm,conversions,cpa,conversion_value,roas,attribution_window");
+    expect(lines[0]).toBe(
+      "currency,id,name,parent_id,status,spend,impressions,clicks,link_clicks,ctr,cpc,cpm,conversions,cpa,conversion_value,roas,attribution_window",
+    );
     expect(lines[1]).toMatch(/^USD,90111,"'=HYPERLINK\(""http:\/\/evil""\)",9011,ACTIVE,15.15,1500,25,/);
     expect(lines.at(-1)).toMatch(/^USD,,Total,,,15.16,1510,25,25,/);
     const placement = await run(levelExport.loader as Handler, await requestAs(A.member.id, `/x?${RANGE}&campaign=901`), p({ kind: "placement" }));
-    expect(placement.body.split("\n")[0]).toBe("currency,publisher_platform,platform_position,spend,impressions,clicks,link_clicks,ctr,cpc,cpm,conversions,cpa,conversion_value,roas,attribution_window");
+    expect(placement.body.split("\n")[0]).toBe(
+      "currency,publisher_platform,platform_position,spend,impressions,clicks,link_clicks,ctr,cpc,cpm,conversions,cpa,conversion_value,roas,attribution_window",
+    );
     expect(placement.body).toContain("USD,threads,threads_feed,3,300,3,");
     expect((await run(levelExport.loader as Handler, await requestAs(viewer, `/x?${RANGE}`), p({ kind: "nope" }))).status).toBe(404);
     expect((await run(levelExport.loader as Handler, await requestAs(viewer, `/x?${RANGE}&campaign=x'1`), p({ kind: "ads" }))).status).toBe(400);

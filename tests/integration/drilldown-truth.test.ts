@@ -38,7 +38,11 @@ beforeAll(async () => {
     }
   };
   for (const a of t.accounts) {
-    const r = await sync(emu, { adAccountId: a.id, kind: "backfill" }, { creativeImages: { allowedHosts: [new URL(emu.url).host] }, breakdownHistoryDays: 400, onChunk });
+    const r = await sync(
+      emu,
+      { adAccountId: a.id, kind: "backfill" },
+      { creativeImages: { allowedHosts: [new URL(emu.url).host] }, breakdownHistoryDays: 400, onChunk },
+    );
     expect(r.error).toBeUndefined();
     expect(r.status).toBe("succeeded");
   }
@@ -53,8 +57,14 @@ afterAll(async () => {
 });
 
 type TruthRow = { spend: string; impressions: number; clicks: number; inline_link_clicks: number; conversions: number; conversion_value: string };
-const asTruth = (s: { spend: string; impressions: string; clicks: string; link_clicks: string; conversions: string; conversion_value: string }) =>
-  [trimDecimal(s.spend), Number(s.impressions), Number(s.clicks), Number(s.link_clicks), trimDecimal(s.conversions), trimDecimal(s.conversion_value)];
+const asTruth = (s: { spend: string; impressions: string; clicks: string; link_clicks: string; conversions: string; conversion_value: string }) => [
+  trimDecimal(s.spend),
+  Number(s.impressions),
+  Number(s.clicks),
+  Number(s.link_clicks),
+  trimDecimal(s.conversions),
+  trimDecimal(s.conversion_value),
+];
 const ofTruth = (x: TruthRow) => [dec(x.spend), x.impressions, x.clicks, x.inline_link_clicks, dec(String(x.conversions)), dec(x.conversion_value)];
 
 function level(accountId: string, l: Level, breakdown?: Breakdown) {
@@ -67,8 +77,12 @@ function byParent(g: LevelGroup): Map<string, string> {
   const cents = (x: string) => BigInt(Math.round(Number(x) * 10000));
   for (const r of g.rows) {
     const e = m.get(r.parentId!) ?? { s: 0n, i: 0, c: 0, l: 0, cv: 0n, v: 0n };
-    e.s += cents(r.sums.spend); e.i += Number(r.sums.impressions); e.c += Number(r.sums.clicks); e.l += Number(r.sums.link_clicks);
-    e.cv += cents(r.sums.conversions); e.v += cents(r.sums.conversion_value);
+    e.s += cents(r.sums.spend);
+    e.i += Number(r.sums.impressions);
+    e.c += Number(r.sums.clicks);
+    e.l += Number(r.sums.link_clicks);
+    e.cv += cents(r.sums.conversions);
+    e.v += cents(r.sums.conversion_value);
     m.set(r.parentId!, e);
   }
   return new Map([...m].map(([k, e]) => [k, `${e.s}|${e.i}|${e.c}|${e.l}|${e.cv}|${e.v}`]));
@@ -85,12 +99,20 @@ describe("ads, ad sets and breakdowns = emulator truth (USD and JPY, 60 days)", 
       const camps = (await level(a.id, "campaign")).report.byCurrency[cur]!;
       const acct = (await level(a.id, "account")).report.byCurrency[cur]!;
 
-      const truthAds = await control<{ ads: (TruthRow & { ad_id: string })[] } & TruthRow>(emu, "GET", `/truth?account=${a.metaAccountId}&since=${R.since}&until=${R.until}&level=ad`);
+      const truthAds = await control<{ ads: (TruthRow & { ad_id: string })[] } & TruthRow>(
+        emu,
+        "GET",
+        `/truth?account=${a.metaAccountId}&since=${R.since}&until=${R.until}&level=ad`,
+      );
       const stored = new Map(ads.rows.filter((r) => Number(r.sums.impressions) > 0 || Number(r.sums.spend) > 0).map((r) => [r.id, r]));
       expect(stored.size).toBe(truthAds.ads.length);
       expect(stored.size).toBeGreaterThan(20);
       for (const ta of truthAds.ads) expect(asTruth(stored.get(ta.ad_id)!.sums), `ad ${ta.ad_id}`).toEqual(ofTruth(ta));
-      const truthSets = await control<{ adsets: (TruthRow & { adset_id: string })[] }>(emu, "GET", `/truth?account=${a.metaAccountId}&since=${R.since}&until=${R.until}&level=adset`);
+      const truthSets = await control<{ adsets: (TruthRow & { adset_id: string })[] }>(
+        emu,
+        "GET",
+        `/truth?account=${a.metaAccountId}&since=${R.since}&until=${R.until}&level=adset`,
+      );
       const storedSets = new Map(sets.rows.map((r) => [r.id, r]));
       for (const ts of truthSets.adsets) expect(asTruth(storedSets.get(ts.adset_id)!.sums), `ad set ${ts.adset_id}`).toEqual(ofTruth(ts));
 
@@ -113,7 +135,11 @@ describe("ads, ad sets and breakdowns = emulator truth (USD and JPY, 60 days)", 
       const total = (await level(a.id, "account")).report.byCurrency[cur]!.totalsSums;
       for (const b of BREAKDOWNS) {
         const g = (await level(a.id, "adset", b)).report.byCurrency[cur]!;
-        const truth = await control<{ buckets: (TruthRow & Record<string, string>)[] } & TruthRow>(emu, "GET", `/truth?account=${a.metaAccountId}&since=${R.since}&until=${R.until}&breakdown=${b}`);
+        const truth = await control<{ buckets: (TruthRow & Record<string, string>)[] } & TruthRow>(
+          emu,
+          "GET",
+          `/truth?account=${a.metaAccountId}&since=${R.since}&until=${R.until}&breakdown=${b}`,
+        );
         expect(g.rows.length, b).toBe(truth.buckets.length);
         for (const tb of truth.buckets) {
           const row = g.rows.find((r) => Object.entries(r.key!).every(([k, v]) => tb[k] === v));
@@ -132,12 +158,14 @@ describe("ads, ad sets and breakdowns = emulator truth (USD and JPY, 60 days)", 
   }
 
   it("ad set and ad objects are stored with budgets in major units and creatives with their images", async () => {
-    const rows = await asService((tx) => tx<{ currency: string; budget: string | null; ads: number; images: number; png: number }[]>`
+    const rows = await asService(
+      (tx) => tx<{ currency: string; budget: string | null; ads: number; images: number; png: number }[]>`
       select a.currency, (select max(s.daily_budget)::text from public.ad_sets s where s.ad_account_id = a.id) as budget,
              (select count(*)::int from public.ads x where x.ad_account_id = a.id and x.creative_id is not null and x.image_url is not null) as ads,
              (select count(*)::int from public.creative_images c where c.ad_account_id = a.id and c.status = 'ok') as images,
              (select count(*)::int from public.creative_images c where c.ad_account_id = a.id and substring(c.bytes from 1 for 4) = '\\x89504e47'::bytea) as png
-      from public.ad_accounts a where a.workspace_id = ${t.workspaceId} order by a.currency desc`);
+      from public.ad_accounts a where a.workspace_id = ${t.workspaceId} order by a.currency desc`,
+    );
     for (const r of rows) {
       expect(r.ads).toBeGreaterThan(0);
       expect(r.images).toBe(r.ads);
@@ -150,26 +178,44 @@ describe("ads, ad sets and breakdowns = emulator truth (USD and JPY, 60 days)", 
   it("the CLI prints the same rows: spendlane report --level ad / --breakdown country --json", async () => {
     const cli = (args: string[]) =>
       new Promise<any>((resolve, reject) =>
-        execFile("node", ["cli/bin.mjs", "report", "--workspace", t.workspaceId, "--since", R.since, "--until", R.until, ...args, "--json"],
+        execFile(
+          "node",
+          ["cli/bin.mjs", "report", "--workspace", t.workspaceId, "--since", R.since, "--until", R.until, ...args, "--json"],
           { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" } },
-          (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(JSON.parse(stdout)))),
+          (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(JSON.parse(stdout))),
+        ),
       );
     const ads = await cli(["--level", "ad"]);
     expect(ads.range).toEqual(R);
     expect(typeof ads.attribution.window).toBe("string");
     for (const a of t.accounts) {
-      const truth = await control<{ ads: (TruthRow & { ad_id: string; adset_id: string })[] }>(emu, "GET", `/truth?account=${a.metaAccountId}&since=${R.since}&until=${R.until}&level=ad`);
+      const truth = await control<{ ads: (TruthRow & { ad_id: string; adset_id: string })[] }>(
+        emu,
+        "GET",
+        `/truth?account=${a.metaAccountId}&since=${R.since}&until=${R.until}&level=ad`,
+      );
       const rows = ads.byCurrency[a.currency].rows;
       const one = truth.ads[0]!;
       const row = rows.find((r: any) => r.id === one.ad_id);
-      expect(row).toMatchObject({ parentId: one.adset_id, spend: Number(dec(one.spend)), impressions: one.impressions, clicks: one.clicks, link_clicks: one.inline_link_clicks, conversions: one.conversions });
+      expect(row).toMatchObject({
+        parentId: one.adset_id,
+        spend: Number(dec(one.spend)),
+        impressions: one.impressions,
+        clicks: one.clicks,
+        link_clicks: one.inline_link_clicks,
+        conversions: one.conversions,
+      });
       expect(row.reach).toBeUndefined();
       expect(typeof row.ctr).toBe("number");
     }
     const country = await cli(["--breakdown", "country"]);
     expect(country.breakdown).toBe("country");
     const us = country.byCurrency.USD.rows.find((r: any) => r.key.country === "US");
-    const truth = await control<{ buckets: (TruthRow & { country: string })[] }>(emu, "GET", `/truth?account=${t.accounts[0]!.metaAccountId}&since=${R.since}&until=${R.until}&breakdown=country`);
+    const truth = await control<{ buckets: (TruthRow & { country: string })[] }>(
+      emu,
+      "GET",
+      `/truth?account=${t.accounts[0]!.metaAccountId}&since=${R.since}&until=${R.until}&breakdown=country`,
+    );
     expect(us.spend).toBe(Number(dec(truth.buckets.find((b) => b.country === "US")!.spend)));
     await expect(cli(["--level", "galaxy"])).rejects.toThrow(/level must be one of/);
   }, 60_000);

@@ -63,10 +63,12 @@ async function report(r: { since: string; until: string }) {
 }
 
 async function factStats() {
-  return asService((tx) => tx<{ ad_account_id: string; rows: string; spend: string; impressions: string; attributions: string[] }[]>`
+  return asService(
+    (tx) => tx<{ ad_account_id: string; rows: string; spend: string; impressions: string; attributions: string[] }[]>`
     select ad_account_id, count(*)::text as rows, sum(spend)::text as spend, sum(impressions)::text as impressions,
            array_agg(distinct attribution order by attribution) as attributions
-    from public.insights_daily where workspace_id = ${t.workspaceId} group by ad_account_id`);
+    from public.insights_daily where workspace_id = ${t.workspaceId} group by ad_account_id`,
+  );
 }
 
 describe("attribution windows", () => {
@@ -88,14 +90,18 @@ describe("attribution windows", () => {
     await expect(setWorkspaceAttribution(t.users.owner, t.workspaceId, "42d_click")).rejects.toThrow(/Unknown attribution window/);
     await expect(setWorkspaceAttribution(t.users.member, t.workspaceId, "1d_click", { queue: async () => "job" })).rejects.toThrow(/owners and admins/);
     await expect(setWorkspaceAttribution(t.users.viewer, t.workspaceId, "1d_click", { queue: async () => "job" })).rejects.toThrow();
-    const [ws] = await asService((tx) => tx<{ attribution_windows: string[] | null }[]>`select attribution_windows from public.workspaces where id = ${t.workspaceId}`);
+    const [ws] = await asService(
+      (tx) => tx<{ attribution_windows: string[] | null }[]>`select attribution_windows from public.workspaces where id = ${t.workspaceId}`,
+    );
     expect(ws!.attribution_windows).toBeNull();
   });
 
   it("the client's Settings page offers the windows Meta still reports and refuses removed ones", async () => {
     const cookie = await sessionCookieFor(t.users.owner);
-    const [names] = await asService((tx) => tx<{ agency: string; ws: string }[]>`
-      select a.slug as agency, w.slug as ws from public.workspaces w join public.agencies a on a.id = w.agency_id where w.id = ${t.workspaceId}`);
+    const [names] = await asService(
+      (tx) => tx<{ agency: string; ws: string }[]>`
+      select a.slug as agency, w.slug as ws from public.workspaces w join public.agencies a on a.id = w.agency_id where w.id = ${t.workspaceId}`,
+    );
     const params = { agency: names!.agency, workspace: names!.ws };
     const url = `http://localhost/a/${names!.agency}/w/${names!.ws}/settings`;
     const context = { nonce: "n", requestId: "r", clientIp: "127.0.0.1" };
@@ -108,13 +114,19 @@ describe("attribution windows", () => {
     expect(values).toContain("7d_click,1d_view");
     expect(values.some((v) => v.includes("7d_view") || v.includes("28d_view"))).toBe(false);
     const res = (await settingsAction({
-      request: new Request(url, { method: "POST", headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ intent: "attribution", attribution: "28d_view" }) }),
+      request: new Request(url, {
+        method: "POST",
+        headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ intent: "attribution", attribution: "28d_view" }),
+      }),
       params,
       context,
     } as never)) as { init?: { status?: number }; data?: { error?: string } };
     expect(res.init?.status).toBe(400);
     expect(res.data?.error).toMatch(/no longer reports the 28d_view window/);
-    const [ws] = await asService((tx) => tx<{ attribution_windows: string[] | null }[]>`select attribution_windows from public.workspaces where id = ${t.workspaceId}`);
+    const [ws] = await asService(
+      (tx) => tx<{ attribution_windows: string[] | null }[]>`select attribution_windows from public.workspaces where id = ${t.workspaceId}`,
+    );
     expect(ws!.attribution_windows).toBeNull();
   });
 
@@ -221,10 +233,12 @@ describe("Threads", () => {
     expect(threadsTotal, "the USD account delivers on Threads").toBeDefined();
     expect(trimDecimal(threadsTotal!.sums.spend)).toBe(dec((await truth(usd.metaAccountId, range, "&platform=threads")).spend));
     // a campaign with Threads delivery in the range
-    const parts = await asService((tx) => tx<{ meta_campaign_id: string; publisher_platform: string; spend: string; impressions: string }[]>`
+    const parts = await asService(
+      (tx) => tx<{ meta_campaign_id: string; publisher_platform: string; spend: string; impressions: string }[]>`
       select meta_campaign_id, publisher_platform, sum(spend)::text as spend, sum(impressions)::text as impressions
       from public.insights_daily where ad_account_id = ${usd.id} and date between ${range.since} and ${range.until}
-      group by meta_campaign_id, publisher_platform`);
+      group by meta_campaign_id, publisher_platform`,
+    );
     const campaignId = parts.find((p) => p.publisher_platform === "threads")!.meta_campaign_id;
     const split = parts.filter((p) => p.meta_campaign_id === campaignId);
     expect(split.map((p) => p.publisher_platform)).toContain("facebook");
@@ -249,7 +263,9 @@ describe("2025-2026 limits", () => {
     const fb = await fetchRangeReach(undefined, usd.id, old.since, old.until, { graphFor, now: NOW, platform: "facebook" });
     expect(fb.reach).toBeNull();
     expect(Number(fb.impressions)).toBeGreaterThan(0);
-    const [stored] = await asService((tx) => tx`select 1 from public.insights_reach where ad_account_id = ${usd.id} and publisher_platform = 'facebook' and since = ${old.since}`);
+    const [stored] = await asService(
+      (tx) => tx`select 1 from public.insights_reach where ad_account_id = ${usd.id} and publisher_platform = 'facebook' and since = ${old.since}`,
+    );
     expect(stored).toBeUndefined();
     const all = await fetchRangeReach(undefined, usd.id, old.since, old.until, { graphFor, now: NOW });
     const tr = await control<{ reach: number }>(emu, "GET", `/truth?account=${usd.metaAccountId}&since=${old.since}&until=${old.until}`);
@@ -267,7 +283,14 @@ describe("async report failures", () => {
     expect(r.status).toBe("succeeded");
     const failures = warnings.filter((w) => w.msg === "Meta async report did not complete");
     expect(failures).toHaveLength(2);
-    expect(failures[0]!.obj).toMatchObject({ status: "Job Failed", errorCode: -2, errorSubcode: 2490547, errorMessage: expect.any(String), errorUserTitle: "Report Failed", errorUserMsg: expect.any(String) });
+    expect(failures[0]!.obj).toMatchObject({
+      status: "Job Failed",
+      errorCode: -2,
+      errorSubcode: 2490547,
+      errorMessage: expect.any(String),
+      errorUserTitle: "Report Failed",
+      errorUserMsg: expect.any(String),
+    });
   }, 60_000);
 });
 
@@ -296,7 +319,9 @@ describe("API version", () => {
       set({ META_API_VERSION: "v24.0" });
       const err = await connectWithToken({ workspaceId: workspaces[1]!.id, actorUserId: null, token: tok.access_token }).catch((e) => e);
       expect(err).toBeInstanceOf(Error);
-      expect(err.message).toBe(`Meta refused Marketing API v24.0 as deprecated (error 2635). Set META_API_VERSION=${DEFAULT_META_API_VERSION} (the newest live version) and restart Spendlane.`);
+      expect(err.message).toBe(
+        `Meta refused Marketing API v24.0 as deprecated (error 2635). Set META_API_VERSION=${DEFAULT_META_API_VERSION} (the newest live version) and restart Spendlane.`,
+      );
       // nothing was connected
       const [c] = await asService((tx) => tx`select 1 from public.meta_connections where workspace_id = ${workspaces[1]!.id}`);
       expect(c).toBeUndefined();
@@ -307,8 +332,10 @@ describe("API version", () => {
 
       // the Connections page shows the error state and what to set
       const cookie = await sessionCookieFor(t.users.owner);
-      const [names] = await asService((tx) => tx<{ agency: string; ws: string }[]>`
-        select a.slug as agency, w.slug as ws from public.workspaces w join public.agencies a on a.id = w.agency_id where w.id = ${t.workspaceId}`);
+      const [names] = await asService(
+        (tx) => tx<{ agency: string; ws: string }[]>`
+        select a.slug as agency, w.slug as ws from public.workspaces w join public.agencies a on a.id = w.agency_id where w.id = ${t.workspaceId}`,
+      );
       const page = (await connectionsLoader({
         request: new Request(`http://localhost/a/${names!.agency}/w/${names!.ws}/connections`, { headers: { Cookie: cookie } }),
         params: { agency: names!.agency, workspace: names!.ws },

@@ -51,9 +51,7 @@ describe("spendlane meta", () => {
     expect(connected.stderr).toContain("Meta connection saved"); // the logs were captured
     const out = JSON.parse(connected.stdout.trim());
     expect(out.connectionId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(out.adAccounts).toEqual(
-      fbUser.ad_accounts.map((a) => ({ id: a.id, name: a.name, currency: a.currency, timezone: a.timezone_name })),
-    );
+    expect(out.adAccounts).toEqual(fbUser.ad_accounts.map((a) => ({ id: a.id, name: a.name, currency: a.currency, timezone: a.timezone_name })));
     const [row] = await asService((tx) => tx`select token_secret_id, kind from public.meta_connections where id = ${out.connectionId}`);
     expect(row.kind).toBe("system_user");
     expect(await asService((tx) => readSecret(tx, row.token_secret_id))).toBe(token);
@@ -63,7 +61,13 @@ describe("spendlane meta", () => {
     expect(attached.stderr + attached.stdout).not.toContain(token);
     expect(attached.code).toBe(0);
     const a = JSON.parse(attached.stdout.trim());
-    expect(a).toEqual({ adAccountId: expect.stringMatching(/^[0-9a-f-]{36}$/), metaAccountId: acct.id, name: acct.name, currency: acct.currency, timezone: acct.timezone_name });
+    expect(a).toEqual({
+      adAccountId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      metaAccountId: acct.id,
+      name: acct.name,
+      currency: acct.currency,
+      timezone: acct.timezone_name,
+    });
   });
 
   it("bad input gets a clear error, a non-zero exit and changes nothing", async () => {

@@ -114,12 +114,18 @@ async function startDialog(cookie: string, f: Fixture, extra: Record<string, str
 }
 
 async function connectionRows(workspaceId: string) {
-  return asService((tx) => tx<{ id: string; kind: string; status: string; facebook_user_id: string; token_secret_id: string | null; token_expires_at: Date | null; scopes: string[] }[]>`
-    select id, kind, status, facebook_user_id, token_secret_id, token_expires_at, scopes from public.meta_connections where workspace_id = ${workspaceId} order by created_at`);
+  return asService(
+    (tx) => tx<
+      { id: string; kind: string; status: string; facebook_user_id: string; token_secret_id: string | null; token_expires_at: Date | null; scopes: string[] }[]
+    >`
+    select id, kind, status, facebook_user_id, token_secret_id, token_expires_at, scopes from public.meta_connections where workspace_id = ${workspaceId} order by created_at`,
+  );
 }
 
 async function auditActions(agencyId: string) {
-  const rows = await asService((tx) => tx<{ action: string; target: Record<string, unknown> }[]>`select action, target from public.audit_log where agency_id = ${agencyId} order by id`);
+  const rows = await asService(
+    (tx) => tx<{ action: string; target: Record<string, unknown> }[]>`select action, target from public.audit_log where agency_id = ${agencyId} order by id`,
+  );
   return rows;
 }
 
@@ -149,7 +155,9 @@ describe("Connect Meta through OAuth", () => {
     expect(conn.token_expires_at!.getTime() - Date.now()).toBeGreaterThan(50 * 86400_000);
     const token = await asService((tx) => readSecret(tx, conn.token_secret_id!));
     expect(token).toMatch(/^EAA/);
-    const [plain] = await asService((tx) => tx`select count(*)::int as n from public.meta_connections where row_to_json(meta_connections)::text like ${"%" + token + "%"}`);
+    const [plain] = await asService(
+      (tx) => tx`select count(*)::int as n from public.meta_connections where row_to_json(meta_connections)::text like ${"%" + token + "%"}`,
+    );
     expect(plain.n).toBe(0);
 
     const page = await getConnections(cookie, f, landing.search);
@@ -163,8 +171,10 @@ describe("Connect Meta through OAuth", () => {
     const attached = await postConnections(cookie, f, { intent: "attach", connectionId: conn.id, accounts: chosen.map((a) => a.id) });
     expect(attached.status).toBe(302);
     expect(attached.headers.get("location")).toContain("attached=2");
-    const accounts = await asService((tx) => tx<{ id: string; meta_account_id: string; currency: string; timezone_name: string; connection_id: string }[]>`
-      select id, meta_account_id, currency, timezone_name, connection_id from public.ad_accounts where workspace_id = ${f.workspaces[0].id} order by meta_account_id`);
+    const accounts = await asService(
+      (tx) => tx<{ id: string; meta_account_id: string; currency: string; timezone_name: string; connection_id: string }[]>`
+      select id, meta_account_id, currency, timezone_name, connection_id from public.ad_accounts where workspace_id = ${f.workspaces[0].id} order by meta_account_id`,
+    );
     expect(accounts.map((a) => [a.meta_account_id, a.currency, a.timezone_name])).toEqual(
       [...chosen].sort((a, b) => a.id.localeCompare(b.id)).map((a) => [a.id, a.currency, a.timezone_name]),
     );
@@ -304,7 +314,9 @@ describe("Token health, re-authorisation and disconnect", () => {
     const cookie = await sessionCookieFor(f.owner.id);
     await callback(cookie, await consent(await startDialog(cookie, f), otherFbUser.id, "approve"));
     const [conn] = await connectionRows(f.workspaces[0].id);
-    const acct = await asService((tx) => attachAdAccount(tx, { workspaceId: f.workspaces[0].id, connectionId: conn.id, metaAccountId: otherFbUser.ad_accounts[0].id, actorUserId: f.owner.id }));
+    const acct = await asService((tx) =>
+      attachAdAccount(tx, { workspaceId: f.workspaces[0].id, connectionId: conn.id, metaAccountId: otherFbUser.ad_accounts[0].id, actorUserId: f.owner.id }),
+    );
     return { f, cookie, conn, acct, token: await asService((tx) => readSecret(tx, conn.token_secret_id!)) };
   }
 
@@ -331,7 +343,10 @@ describe("Token health, re-authorisation and disconnect", () => {
       expect(accounts).toHaveLength(0);
       expect(await connectionRows(f.workspaces[0].id)).toHaveLength(1);
     } finally {
-      for (const [k, v] of [["STRIPE_SECRET_KEY", saved.key], ["STRIPE_WEBHOOK_SECRET", saved.hook]] as const) {
+      for (const [k, v] of [
+        ["STRIPE_SECRET_KEY", saved.key],
+        ["STRIPE_WEBHOOK_SECRET", saved.hook],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -356,14 +371,18 @@ describe("Token health, re-authorisation and disconnect", () => {
     await expect(asService((tx) => getConnectionToken(tx, conn.id))).rejects.toMatchObject({ kind: "token_invalid" });
     const again = await (await getConnections(cookie, f, `?pick=${conn.id}`)).json();
     expect(again.picker).toBeNull();
-    await expect(asService((tx) => attachAdAccount(tx, { workspaceId: f.workspaces[0].id, connectionId: conn.id, metaAccountId: otherFbUser.ad_accounts[1].id }))).rejects.toThrow(/Reconnect/);
+    await expect(
+      asService((tx) => attachAdAccount(tx, { workspaceId: f.workspaces[0].id, connectionId: conn.id, metaAccountId: otherFbUser.ad_accounts[1].id })),
+    ).rejects.toThrow(/Reconnect/);
     expect(await meta.callCount()).toBe(calls);
   });
 
   it("an expired token is caught the same way, and reconnecting replaces the secret and resumes", async () => {
     const { f, cookie, conn, token } = await connected();
     await meta.ctl("/tokens/expire", { access_token: token });
-    await expect(attachAndBackfill({ workspaceId: f.workspaces[0].id, connectionId: conn.id, metaAccountId: otherFbUser.ad_accounts[1].id })).rejects.toThrow(/no longer accepts/);
+    await expect(attachAndBackfill({ workspaceId: f.workspaces[0].id, connectionId: conn.id, metaAccountId: otherFbUser.ad_accounts[1].id })).rejects.toThrow(
+      /no longer accepts/,
+    );
     let [row] = await connectionRows(f.workspaces[0].id);
     expect(row.status).toBe("needs_reauth");
     const oldSecret = row.token_secret_id!;
@@ -397,7 +416,10 @@ describe("Token health, re-authorisation and disconnect", () => {
     const now = new Date("2026-01-01T00:00:00Z");
     const days = (n: number) => new Date(now.getTime() + n * 86400_000);
     expect(connectionHealth({ status: "active", token_expires_at: days(8) }, now).health).toBe("ok");
-    expect(connectionHealth({ status: "active", token_expires_at: days(6) }, now)).toEqual({ health: "needs_reauth", reason: "The Meta token expires within 7 days" });
+    expect(connectionHealth({ status: "active", token_expires_at: days(6) }, now)).toEqual({
+      health: "needs_reauth",
+      reason: "The Meta token expires within 7 days",
+    });
     expect(connectionHealth({ status: "active", token_expires_at: days(-1) }, now).reason).toMatch(/expired/);
     expect(connectionHealth({ status: "active", token_expires_at: null }, now).health).toBe("ok");
     expect(connectionHealth({ status: "disconnected", token_expires_at: null }, now).health).toBe("disconnected");

@@ -40,7 +40,12 @@ describe("GraphClient against the emulator", () => {
     const pages: z.infer<typeof account>[][] = [];
     for await (const page of c.pages("me/adaccounts", { fields: ["id", "name", "currency", "timezone_name"], limit: 1 }, account)) pages.push(page);
     expect(pages.length).toBe(user.ad_accounts.length);
-    expect(pages.flat().map((a) => a.id).sort()).toEqual(user.ad_accounts.map((a) => a.id).sort());
+    expect(
+      pages
+        .flat()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(user.ad_accounts.map((a) => a.id).sort());
     expect(pages.flat()[0]).toMatchObject({ currency: expect.stringMatching(/^[A-Z]{3}$/) });
     expect(c.calls).toBe(user.ad_accounts.length);
   });

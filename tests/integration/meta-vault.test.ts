@@ -3,7 +3,16 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import { asService, asUser } from "../../app/.server/db/connection";
-import { storeSecret, readSecret, deleteSecret, rotateVaultKeys, parseKeyring, keyringFromEnv, hasSupabaseVault, VaultError } from "../../app/.server/meta/vault";
+import {
+  storeSecret,
+  readSecret,
+  deleteSecret,
+  rotateVaultKeys,
+  parseKeyring,
+  keyringFromEnv,
+  hasSupabaseVault,
+  VaultError,
+} from "../../app/.server/meta/vault";
 import { createUser } from "../helpers/factories";
 
 const run = promisify(execFile);
@@ -30,7 +39,12 @@ async function sqlDump(): Promise<string> {
 /** Rolls back whatever fn did (keeps the shared test database untouched). */
 async function inRolledBackTx(fn: (tx: Parameters<Parameters<typeof asService>[0]>[0]) => Promise<void>) {
   const sentinel = new Error("rollback");
-  await expect(asService(async (tx) => { await fn(tx); throw sentinel; })).rejects.toBe(sentinel);
+  await expect(
+    asService(async (tx) => {
+      await fn(tx);
+      throw sentinel;
+    }),
+  ).rejects.toBe(sentinel);
 }
 
 describe("token vault (AES-256-GCM in private.token_vault)", () => {
@@ -70,14 +84,18 @@ describe("token vault (AES-256-GCM in private.token_vault)", () => {
     const user = await createUser();
     await expect(asUser(user.id, (tx) => tx`select * from private.token_vault`)).rejects.toMatchObject({ code: "42501" });
     await expect(asUser(null, (tx) => tx`select * from private.token_vault`)).rejects.toMatchObject({ code: "42501" });
-    await expect(asUser(user.id, (tx) => tx`insert into private.token_vault (key_id, nonce, ciphertext, auth_tag) values ('k1', '\\x00', '\\x00', '\\x00')`)).rejects.toMatchObject({ code: "42501" });
+    await expect(
+      asUser(user.id, (tx) => tx`insert into private.token_vault (key_id, nonce, ciphertext, auth_tag) values ('k1', '\\x00', '\\x00', '\\x00')`),
+    ).rejects.toMatchObject({ code: "42501" });
     await expect(asUser(user.id, (tx) => storeSecret(tx, fakeToken()))).rejects.toMatchObject({ code: "42501" });
   });
 
   it.each(["ciphertext", "auth_tag", "nonce"])("refuses a tampered %s with a clear error", async (column) => {
     const token = fakeToken();
     const id = await asService((tx) => storeSecret(tx, token));
-    await asService((tx) => tx.unsafe(`update private.token_vault set ${column} = set_byte(${column}, 0, (get_byte(${column}, 0) + 1) % 256) where id = $1`, [id]));
+    await asService((tx) =>
+      tx.unsafe(`update private.token_vault set ${column} = set_byte(${column}, 0, (get_byte(${column}, 0) + 1) % 256) where id = $1`, [id]),
+    );
     const err = await asService((tx) => readSecret(tx, id)).catch((e) => e);
     await asService((tx) => deleteSecret(tx, id)); // a damaged secret would block key rotation tests
     expect(err).toBeInstanceOf(VaultError);
@@ -88,8 +106,10 @@ describe("token vault (AES-256-GCM in private.token_vault)", () => {
   it("a ciphertext moved to another row does not decrypt (row id is bound as AAD)", async () => {
     const a = await asService((tx) => storeSecret(tx, fakeToken()));
     const b = await asService((tx) => storeSecret(tx, fakeToken()));
-    await asService((tx) => tx`update private.token_vault t set nonce = s.nonce, ciphertext = s.ciphertext, auth_tag = s.auth_tag
-      from private.token_vault s where t.id = ${b} and s.id = ${a}`);
+    await asService(
+      (tx) => tx`update private.token_vault t set nonce = s.nonce, ciphertext = s.ciphertext, auth_tag = s.auth_tag
+      from private.token_vault s where t.id = ${b} and s.id = ${a}`,
+    );
     await expect(asService((tx) => readSecret(tx, b))).rejects.toThrow(/failed authentication/);
     expect(await asService((tx) => readSecret(tx, a))).toBeTruthy();
     await asService((tx) => deleteSecret(tx, b));
@@ -141,7 +161,15 @@ describe("token vault (AES-256-GCM in private.token_vault)", () => {
     const id = await asService((tx) => storeSecret(tx, token, parseKeyring({ id: "kold", key: oldKey })));
     try {
       const { stdout, stderr } = await run("node", ["cli/bin.mjs", "vault", "rotate"], {
-        env: { ...process.env, DATABASE_URL: inject("databaseUrl"), VAULT_KEY: envKey, VAULT_KEY_ID: "k1", VAULT_OLD_KEYS: `kold:${oldKey}`, LOG_LEVEL: "debug", NODE_ENV: "test" },
+        env: {
+          ...process.env,
+          DATABASE_URL: inject("databaseUrl"),
+          VAULT_KEY: envKey,
+          VAULT_KEY_ID: "k1",
+          VAULT_OLD_KEYS: `kold:${oldKey}`,
+          LOG_LEVEL: "debug",
+          NODE_ENV: "test",
+        },
       });
       const out = JSON.parse(stdout.trim());
       expect(out.rotated).toBeGreaterThanOrEqual(1);

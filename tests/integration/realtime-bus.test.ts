@@ -16,10 +16,12 @@ const url = inject("databaseUrl");
 const engine = inject("databaseEngine");
 
 async function accountIn(agencyId: string, workspaceId: string): Promise<string> {
-  const [row] = await asService((tx) => tx<{ id: string }[]>`
+  const [row] = await asService(
+    (tx) => tx<{ id: string }[]>`
     insert into public.ad_accounts (agency_id, workspace_id, meta_account_id, name, currency, timezone_name)
     values (${agencyId}, ${workspaceId}, ${"act_" + String(Date.now()) + String(Math.floor(Math.random() * 1e6))}, 'Live test', 'EUR', 'Europe/Berlin')
-    returning id`);
+    returning id`,
+  );
   return row!.id;
 }
 
@@ -107,7 +109,14 @@ describe(`live event bus (${engine})`, () => {
     const c = collector(bus, [ws]);
     await bus.pollNow();
     await asService(async (tx) => {
-      const run = await createRun(tx, { agencyId: a.agency.id, workspaceId: ws, adAccountId: accountB, kind: "backfill", range: { since: "2026-01-01", until: "2026-01-31" }, checkpoint: { remaining: [], total: 4, today: "2026-01-31" } });
+      const run = await createRun(tx, {
+        agencyId: a.agency.id,
+        workspaceId: ws,
+        adAccountId: accountB,
+        kind: "backfill",
+        range: { since: "2026-01-01", until: "2026-01-31" },
+        checkpoint: { remaining: [], total: 4, today: "2026-01-31" },
+      });
       await tx`update public.sync_runs set status = 'running' where id = ${run.id}`;
       await saveProgress(tx, run.id, { checkpoint: { remaining: [], total: 4, today: "2026-01-31" }, progress: 25, days: 7, rows: 3, apiCalls: 1 });
       await publishEvent(tx, { type: "progress", workspaceId: ws, adAccountId: accountB, runId: run.id, progress: 25 });
@@ -128,119 +137,127 @@ describe(`live event bus (${engine})`, () => {
     expect(c.events).toEqual([]);
   });
 
-  if (engine === "pglite") it("poll path: sees a version bumped on another connection without any NOTIFY", async () => {
-    const ws = a.workspaces[0]!.id;
-    const c = collector(bus, [ws]);
-    await bus.pollNow();
-    // Like a CLI sync through the socket: another connection, no publish, no in-process nudge.
-    const other = postgres(url, { max: 1, onnotice: () => {} });
-    try {
-      const [row] = await other.begin((tx) => tx<{ version: string }[]>`
-        update public.data_versions set version = version + 1 where workspace_id = ${ws} returning version`);
-      const version = Number(row!.version);
-      const started = Date.now();
-      await until("the polled data event", () => c.events.find((e) => e.type === "data" && e.version === version), 3000);
-      expect(Date.now() - started).toBeLessThan(2000);
-    } finally {
-      await other.end();
-      c.sub.close();
-    }
-  });
+  if (engine === "pglite")
+    it("poll path: sees a version bumped on another connection without any NOTIFY", async () => {
+      const ws = a.workspaces[0]!.id;
+      const c = collector(bus, [ws]);
+      await bus.pollNow();
+      // Like a CLI sync through the socket: another connection, no publish, no in-process nudge.
+      const other = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const [row] = await other.begin(
+          (tx) => tx<{ version: string }[]>`
+        update public.data_versions set version = version + 1 where workspace_id = ${ws} returning version`,
+        );
+        const version = Number(row!.version);
+        const started = Date.now();
+        await until("the polled data event", () => c.events.find((e) => e.type === "data" && e.version === version), 3000);
+        expect(Date.now() - started).toBeLessThan(2000);
+      } finally {
+        await other.end();
+        c.sub.close();
+      }
+    });
 
-  if (engine === "postgres") it("LISTEN path: events flow again after the listener's backend is terminated", async () => {
-    const ws = a.workspaces[0]!.id;
-    const c = collector(bus, [ws]);
-    await bus.pollNow();
-    const before = bus.stats.reconnects;
-    const admin = postgres(url, { max: 1, onnotice: () => {} });
-    try {
-      const killed = await admin<{ pid: number }[]>`
+  if (engine === "postgres")
+    it("LISTEN path: events flow again after the listener's backend is terminated", async () => {
+      const ws = a.workspaces[0]!.id;
+      const c = collector(bus, [ws]);
+      await bus.pollNow();
+      const before = bus.stats.reconnects;
+      const admin = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const killed = await admin<{ pid: number }[]>`
         select pid from pg_stat_activity
         where application_name = ${appName} and datname = current_database() and query ilike 'listen%'`;
-      expect(killed).toHaveLength(1);
-      await admin`select pg_terminate_backend(${killed[0]!.pid})`;
-      // A commit while the listener may still be down: delivered by the catch-up read after reconnect.
-      const missed = await asService((tx) => commitChunk(tx, ws, accountA, "21.00"));
-      await until("the reconnect", () => bus.stats.reconnects > before, 10_000);
-      await until("the missed event", () => c.events.find((e) => e.type === "data" && e.version === missed), 5000);
-      const next = await asService((tx) => commitChunk(tx, ws, accountA, "22.00"));
-      await until("an event after reconnecting", () => c.events.find((e) => e.type === "data" && e.version === next), 5000);
-      // each version exactly once, in order
-      expect(c.events.filter((e) => e.type === "data").map((e) => (e as { version: number }).version)).toEqual([missed, next]);
-      const [again] = await admin<{ n: number }[]>`
+        expect(killed).toHaveLength(1);
+        await admin`select pg_terminate_backend(${killed[0]!.pid})`;
+        // A commit while the listener may still be down: delivered by the catch-up read after reconnect.
+        const missed = await asService((tx) => commitChunk(tx, ws, accountA, "21.00"));
+        await until("the reconnect", () => bus.stats.reconnects > before, 10_000);
+        await until("the missed event", () => c.events.find((e) => e.type === "data" && e.version === missed), 5000);
+        const next = await asService((tx) => commitChunk(tx, ws, accountA, "22.00"));
+        await until("an event after reconnecting", () => c.events.find((e) => e.type === "data" && e.version === next), 5000);
+        // each version exactly once, in order
+        expect(c.events.filter((e) => e.type === "data").map((e) => (e as { version: number }).version)).toEqual([missed, next]);
+        const [again] = await admin<{ n: number }[]>`
         select count(*)::int as n from pg_stat_activity
         where application_name = ${appName} and datname = current_database() and query ilike 'listen%' and pid <> ${killed[0]!.pid}`;
-      expect(again!.n).toBe(1);
-    } finally {
-      await admin.end();
-      c.sub.close();
-    }
-  });
+        expect(again!.n).toBe(1);
+      } finally {
+        await admin.end();
+        c.sub.close();
+      }
+    });
 
-  if (engine === "postgres") it("two processes' buses (two LISTEN connections) both hear a commit made on a third connection", async () => {
-    const ws = a.workspaces[1]!.id;
-    const second = await new EventBus({ url, applicationName: `${appName}-2` }).start();
-    const writer = postgres(url, { max: 1, onnotice: () => {} });
-    try {
-      const c1 = collector(bus, [ws]);
-      const c2 = collector(second, [ws]);
-      await Promise.all([bus.pollNow(), second.pollNow()]);
-      const version = await writer.begin((tx) => commitChunk(tx as unknown as Tx, ws, accountB, "5.00"));
-      await until("bus 1", () => c1.events.find((e) => e.type === "data" && e.version === version));
-      await until("bus 2", () => c2.events.find((e) => e.type === "data" && e.version === version));
-      expect(c1.events).toEqual(c2.events);
-      c1.sub.close();
-      c2.sub.close();
-    } finally {
-      await writer.end();
-      await second.stop();
-    }
-  });
-
-  if (engine === "pglite") it("poll path: a writer in this process nudges an immediate read (no waiting for the tick)", async () => {
-    const slow = await new EventBus({ url, pollMs: 60_000 }).start();
-    try {
+  if (engine === "postgres")
+    it("two processes' buses (two LISTEN connections) both hear a commit made on a third connection", async () => {
       const ws = a.workspaces[1]!.id;
-      const c = collector(slow, [ws]);
-      await slow.pollNow();
-      const started = Date.now();
-      const version = await asService((tx) => commitChunk(tx, ws, accountB, "3.00"));
-      await until("the nudged event", () => c.events.find((e) => e.type === "data" && e.version === version), 3000);
-      expect(Date.now() - started).toBeLessThan(3000);
-      c.sub.close();
-    } finally {
-      await slow.stop();
-    }
-  });
+      const second = await new EventBus({ url, applicationName: `${appName}-2` }).start();
+      const writer = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const c1 = collector(bus, [ws]);
+        const c2 = collector(second, [ws]);
+        await Promise.all([bus.pollNow(), second.pollNow()]);
+        const version = await writer.begin((tx) => commitChunk(tx as unknown as Tx, ws, accountB, "5.00"));
+        await until("bus 1", () => c1.events.find((e) => e.type === "data" && e.version === version));
+        await until("bus 2", () => c2.events.find((e) => e.type === "data" && e.version === version));
+        expect(c1.events).toEqual(c2.events);
+        c1.sub.close();
+        c2.sub.close();
+      } finally {
+        await writer.end();
+        await second.stop();
+      }
+    });
 
-  if (engine === "postgres") it("LISTEN path: the watchdog listens again when the listener was lost without a reconnect", async () => {
-    const guarded = await new EventBus({ url, applicationName: `${appName}-wd`, watchdogMs: 150 }).start();
-    try {
-      const ws = a.workspaces[1]!.id;
-      const c = collector(guarded, [ws]);
-      await guarded.pollNow();
-      // What postgres.js leaves behind when its re-LISTEN failed: no listener, no error.
-      await (guarded as unknown as { unlisten: () => Promise<void> }).unlisten();
-      await new Promise((r) => setTimeout(r, 600));
-      const version = await asService((tx) => commitChunk(tx, ws, accountB, "4.00"));
-      await until("the event after the watchdog re-listened", () => c.events.find((e) => e.type === "data" && e.version === version), 5000);
-      c.sub.close();
-    } finally {
-      await guarded.stop();
-    }
-  });
+  if (engine === "pglite")
+    it("poll path: a writer in this process nudges an immediate read (no waiting for the tick)", async () => {
+      const slow = await new EventBus({ url, pollMs: 60_000 }).start();
+      try {
+        const ws = a.workspaces[1]!.id;
+        const c = collector(slow, [ws]);
+        await slow.pollNow();
+        const started = Date.now();
+        const version = await asService((tx) => commitChunk(tx, ws, accountB, "3.00"));
+        await until("the nudged event", () => c.events.find((e) => e.type === "data" && e.version === version), 3000);
+        expect(Date.now() - started).toBeLessThan(3000);
+        c.sub.close();
+      } finally {
+        await slow.stop();
+      }
+    });
+
+  if (engine === "postgres")
+    it("LISTEN path: the watchdog listens again when the listener was lost without a reconnect", async () => {
+      const guarded = await new EventBus({ url, applicationName: `${appName}-wd`, watchdogMs: 150 }).start();
+      try {
+        const ws = a.workspaces[1]!.id;
+        const c = collector(guarded, [ws]);
+        await guarded.pollNow();
+        // What postgres.js leaves behind when its re-LISTEN failed: no listener, no error.
+        await (guarded as unknown as { unlisten: () => Promise<void> }).unlisten();
+        await new Promise((r) => setTimeout(r, 600));
+        const version = await asService((tx) => commitChunk(tx, ws, accountB, "4.00"));
+        await until("the event after the watchdog re-listened", () => c.events.find((e) => e.type === "data" && e.version === version), 5000);
+        c.sub.close();
+      } finally {
+        await guarded.stop();
+      }
+    });
 
   // Engine-specific cases are registered only on their engine (poll has no channel to listen to).
-  if (engine === "postgres") it("ignores malformed payloads on the channel and keeps listening", async () => {
-    const ws = a.workspaces[0]!.id;
-    const c = collector(bus, [ws]);
-    await bus.pollNow();
-    await asService((tx) => tx`select pg_notify('spendlane_events', ${JSON.stringify({ type: "data", workspaceId: ws, version: "x" })})`);
-    await asService((tx) => tx`select pg_notify('spendlane_events', 'not json')`);
-    const version = await asService((tx) => commitChunk(tx, ws, accountA, "1.00"));
-    await until("the next valid event", () => c.events.find((e) => e.type === "data" && e.version === version));
-    expect(c.events).toEqual([{ type: "data", workspaceId: ws, version }]);
-    expect(bus.stats.dropped).toBeGreaterThanOrEqual(2);
-    c.sub.close();
-  });
+  if (engine === "postgres")
+    it("ignores malformed payloads on the channel and keeps listening", async () => {
+      const ws = a.workspaces[0]!.id;
+      const c = collector(bus, [ws]);
+      await bus.pollNow();
+      await asService((tx) => tx`select pg_notify('spendlane_events', ${JSON.stringify({ type: "data", workspaceId: ws, version: "x" })})`);
+      await asService((tx) => tx`select pg_notify('spendlane_events', 'not json')`);
+      const version = await asService((tx) => commitChunk(tx, ws, accountA, "1.00"));
+      await until("the next valid event", () => c.events.find((e) => e.type === "data" && e.version === version));
+      expect(c.events).toEqual([{ type: "data", workspaceId: ws, version }]);
+      expect(bus.stats.dropped).toBeGreaterThanOrEqual(2);
+      c.sub.close();
+    });
 });

@@ -13,11 +13,13 @@ import { createAgencyFixture } from "../helpers/factories";
 let n = 0;
 async function account(agencyId: string, workspaceId: string, connectionId: string, set: { lastIncremental?: "now" | "old" | null; status?: string }) {
   n++;
-  const [row] = await asService((tx) => tx<{ id: string }[]>`
+  const [row] = await asService(
+    (tx) => tx<{ id: string }[]>`
     insert into public.ad_accounts (agency_id, workspace_id, connection_id, meta_account_id, name, currency, timezone_name, sync_status, last_incremental_at)
     values (${agencyId}, ${workspaceId}, ${connectionId}, ${`act_9${Date.now() % 1e9}${n}`}, ${`Watched ${n}`}, 'USD', 'UTC', ${set.status ?? "ok"},
       ${set.lastIncremental === "now" ? new Date() : set.lastIncremental === "old" ? new Date(Date.now() - 3600_000) : null})
-    returning id`);
+    returning id`,
+  );
   return row!.id;
 }
 
@@ -92,8 +94,10 @@ describe("watchers (freshness while someone watches)", () => {
       expect(await pendingSync(ids.reauth!)).toBeNull();
       expect(await pendingSync(ids.paused!)).toBeNull();
       expect(await pendingSync(ids.unwatched!)).toBeNull();
-      const [{ n: jobs }] = await asService((tx) => tx<{ n: number }[]>`
-        select count(*)::int as n from pgboss.job where name = 'sync-account' and singleton_key = ${ids.stale!} and state in ('created', 'retry', 'active')`);
+      const [{ n: jobs }] = await asService(
+        (tx) => tx<{ n: number }[]>`
+        select count(*)::int as n from pgboss.job where name = 'sync-account' and singleton_key = ${ids.stale!} and state in ('created', 'retry', 'active')`,
+      );
       expect(jobs).toBe(1);
     } finally {
       unwatch();

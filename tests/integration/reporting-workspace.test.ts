@@ -37,7 +37,7 @@ interface Fact {
 // a small deterministic generator so the data is varied but reproducible
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function days(since: string, until: string) {
@@ -58,7 +58,13 @@ function makeFacts(account: string, campaigns: string[], since: string, until: s
         const spend = jpy ? String(Math.floor(r() * 9000)) : (Math.floor(r() * 10_000) / 100).toFixed(2);
         const conv = Math.floor(clicks * r() * 0.1);
         out.push({
-          account, campaign, date, platform, spend, impressions, clicks,
+          account,
+          campaign,
+          date,
+          platform,
+          spend,
+          impressions,
+          clicks,
           link_clicks: Math.floor(clicks * 0.7),
           conversions: String(conv),
           conversion_value: jpy ? String(conv * 3100) : (conv * 41.37).toFixed(2),
@@ -78,7 +84,12 @@ function unscale(v: bigint): number {
   return Number(v) / 10_000;
 }
 function expectedSums(facts: Fact[]) {
-  let spend = 0n, conversions = 0n, value = 0n, impressions = 0, clicks = 0, link = 0;
+  let spend = 0n,
+    conversions = 0n,
+    value = 0n,
+    impressions = 0,
+    clicks = 0,
+    link = 0;
   for (const f of facts) {
     spend += scaled(f.spend);
     conversions += scaled(f.conversions);
@@ -92,11 +103,13 @@ function expectedSums(facts: Fact[]) {
 const inRange = (since: string, until: string) => (f: Fact) => f.date >= since && f.date <= until;
 
 async function insertAccount(agencyId: string, workspaceId: string, meta: string, currency: string, tz: string, extra: Record<string, unknown> = {}) {
-  const [row] = await asService((tx) => tx<{ id: string }[]>`
+  const [row] = await asService(
+    (tx) => tx<{ id: string }[]>`
     insert into public.ad_accounts (agency_id, workspace_id, meta_account_id, name, currency, timezone_name, sync_status, sync_progress, last_synced_at)
     values (${agencyId}, ${workspaceId}, ${meta}, ${"Account " + meta}, ${currency}, ${tz},
       ${(extra.sync_status as string) ?? "ok"}, ${(extra.sync_progress as number) ?? 100}, now())
-    returning id`);
+    returning id`,
+  );
   return row.id;
 }
 
@@ -109,7 +122,9 @@ async function insertFacts(workspaceId: string, facts: Fact[]) {
         values (${account}, ${campaign}, ${workspaceId}, ${"Campaign " + campaign}, 'ACTIVE', 'ACTIVE') on conflict do nothing`;
     }
     for (let i = 0; i < facts.length; i += 500) {
-      const chunk = facts.slice(i, i + 500).map((f) => ({ ...f, ad_account_id: f.account, meta_campaign_id: f.campaign, publisher_platform: f.platform, workspace_id: workspaceId }));
+      const chunk = facts
+        .slice(i, i + 500)
+        .map((f) => ({ ...f, ad_account_id: f.account, meta_campaign_id: f.campaign, publisher_platform: f.platform, workspace_id: workspaceId }));
       await tx`insert into public.insights_daily ${tx(chunk, "ad_account_id", "meta_campaign_id", "date", "publisher_platform", "workspace_id", "spend", "impressions", "clicks", "link_clicks", "conversions", "conversion_value")}`;
     }
     await tx`update public.data_versions set version = version + 1, updated_at = now() where workspace_id = ${workspaceId}`;
@@ -141,7 +156,10 @@ describe("workspace report", () => {
     expect(range).toMatchObject({ since: "2026-09-25", until: "2026-10-05", previous: { since: "2026-09-14", until: "2026-09-24" } });
     expect(Object.keys(report.byCurrency).sort()).toEqual(["JPY", "USD"]);
 
-    for (const [currency, facts] of [["USD", usdFacts], ["JPY", jpyFacts]] as const) {
+    for (const [currency, facts] of [
+      ["USD", usdFacts],
+      ["JPY", jpyFacts],
+    ] as const) {
       const g = report.byCurrency[currency];
       const e = expectedSums(facts.filter(inRange("2026-09-25", "2026-10-05")));
       expect(scaled(g.totalsSums.spend)).toBe(e.spend);
@@ -195,9 +213,7 @@ describe("workspace report", () => {
   });
 
   it("refuses an ad account of another workspace in the filter", async () => {
-    await expect(
-      asUser(fx.owner.id, (tx) => loadWorkspaceReport(tx, ws, parseRangeParams({}), { accountIds: [eur] })),
-    ).rejects.toBeInstanceOf(InputError);
+    await expect(asUser(fx.owner.id, (tx) => loadWorkspaceReport(tx, ws, parseRangeParams({}), { accountIds: [eur] }))).rejects.toBeInstanceOf(InputError);
   });
 
   it("RLS decides: outsiders and viewers of other workspaces get nothing", async () => {
@@ -219,8 +235,12 @@ describe("workspace report", () => {
     const b = await asUser(fx.member.id, (tx) => loadWorkspaceReport(tx, ws, params, { accountIds: [usd] }));
     expect(b.report).toBe(a.report);
     // a late restatement of one fact (what a sync does), then the version bump
-    await asService((tx) => tx`update public.insights_daily set spend = spend + 1000 where ad_account_id = ${usd} and date = '2026-10-03' and meta_campaign_id = 'c1' and publisher_platform = (
-      select publisher_platform from public.insights_daily where ad_account_id = ${usd} and date = '2026-10-03' and meta_campaign_id = 'c1' limit 1)`);
+    await asService(
+      (
+        tx,
+      ) => tx`update public.insights_daily set spend = spend + 1000 where ad_account_id = ${usd} and date = '2026-10-03' and meta_campaign_id = 'c1' and publisher_platform = (
+      select publisher_platform from public.insights_daily where ad_account_id = ${usd} and date = '2026-10-03' and meta_campaign_id = 'c1' limit 1)`,
+    );
     const stale = await asUser(fx.member.id, (tx) => loadWorkspaceReport(tx, ws, params, { accountIds: [usd] }));
     expect(stale.report.byCurrency.USD.totals.spend).toBe(a.report.byCurrency.USD.totals.spend);
     await asService((tx) => tx`update public.data_versions set version = version + 1 where workspace_id = ${ws}`);
@@ -228,7 +248,10 @@ describe("workspace report", () => {
     expect(fresh.report).not.toBe(a.report);
     expect(scaled(fresh.report.byCurrency.USD.totalsSums.spend) - scaled(a.report.byCurrency.USD.totalsSums.spend)).toBe(1000n * SCALE);
     // undo, so other tests see the generated facts
-    await asService((tx) => tx`update public.insights_daily set spend = spend - 1000 where ad_account_id = ${usd} and date = '2026-10-03' and meta_campaign_id = 'c1' and spend >= 1000`);
+    await asService(
+      (tx) =>
+        tx`update public.insights_daily set spend = spend - 1000 where ad_account_id = ${usd} and date = '2026-10-03' and meta_campaign_id = 'c1' and spend >= 1000`,
+    );
     await asService((tx) => tx`update public.data_versions set version = version + 1 where workspace_id = ${ws}`);
   });
 });
@@ -236,8 +259,10 @@ describe("workspace report", () => {
 describe("reach", () => {
   it("comes from Meta for exactly the range, per account, never summed", async () => {
     const params = parseRangeParams(new URLSearchParams("since=2026-09-25&until=2026-10-05&compare=none"));
-    await asService((tx) => tx`insert into public.insights_reach (ad_account_id, workspace_id, since, until, reach, impressions)
-      values (${usd}, ${ws}, '2026-09-25', '2026-10-05', 12345, null)`);
+    await asService(
+      (tx) => tx`insert into public.insights_reach (ad_account_id, workspace_id, since, until, reach, impressions)
+      values (${usd}, ${ws}, '2026-09-25', '2026-10-05', 12345, null)`,
+    );
     const { context, report } = await asUser(fx.member.id, (tx) => loadWorkspaceReport(tx, ws, params));
     const calls: unknown[] = [];
     const stored = await asUser(fx.member.id, (tx) => getRangeReach(tx, context, report));
@@ -284,7 +309,8 @@ describe("reach", () => {
 describe("rollup", () => {
   it("stays equal to the facts through inserts, upserts and deletes", async () => {
     const check = async () => {
-      const diff = await asService((tx) => tx`
+      const diff = await asService(
+        (tx) => tx`
         with base as (
           select ad_account_id, date, sum(spend) s, sum(impressions) i, sum(clicks) c, sum(link_clicks) l, sum(conversions) cv, sum(conversion_value) v
           from public.insights_daily where workspace_id = ${ws} group by 1, 2
@@ -294,33 +320,49 @@ describe("rollup", () => {
           and (base.s is distinct from r.spend and not (base.s is null and r.spend = 0)
             or base.i is distinct from r.impressions and not (base.i is null and r.impressions = 0)
             or base.c is distinct from r.clicks and not (base.c is null and r.clicks = 0)
-            or base.v is distinct from r.conversion_value and not (base.v is null and r.conversion_value = 0))`);
+            or base.v is distinct from r.conversion_value and not (base.v is null and r.conversion_value = 0))`,
+      );
       expect(diff[0].n).toBe(0);
       // the campaign x day and platform x day rollups (0021) likewise
-      for (const [table, key] of [["insights_campaign_rollup", "meta_campaign_id"], ["insights_platform_rollup", "publisher_platform"]]) {
-        const [{ n }] = await asService((tx) => tx.unsafe(`
+      for (const [table, key] of [
+        ["insights_campaign_rollup", "meta_campaign_id"],
+        ["insights_platform_rollup", "publisher_platform"],
+      ]) {
+        const [{ n }] = await asService((tx) =>
+          tx.unsafe(
+            `
           with base as (
             select ad_account_id, ${key} as k, date, sum(spend) s, sum(impressions) i, sum(conversions) cv, sum(conversion_value) v
             from public.insights_daily where workspace_id = $1 group by 1, 2, 3
           ), roll as (select ad_account_id, ${key} as k, date, spend s, impressions i, conversions cv, conversion_value v from public.${table} where workspace_id = $1)
           select count(*)::int as n from base full join roll using (ad_account_id, k, date)
           where coalesce(base.s, 0) <> coalesce(roll.s, 0) or coalesce(base.i, 0) <> coalesce(roll.i, 0)
-             or coalesce(base.cv, 0) <> coalesce(roll.cv, 0) or coalesce(base.v, 0) <> coalesce(roll.v, 0)`, [ws]));
+             or coalesce(base.cv, 0) <> coalesce(roll.cv, 0) or coalesce(base.v, 0) <> coalesce(roll.v, 0)`,
+            [ws],
+          ),
+        );
         expect(n, table).toBe(0);
       }
     };
     await check();
-    await asService((tx) => tx`
+    await asService(
+      (tx) => tx`
       insert into public.insights_daily (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id, spend, impressions, clicks)
       values (${usd}, 'c1', '2026-10-02', 'facebook', ${ws}, 5.55, 10, 1), (${usd}, 'c9', '2026-10-02', 'facebook', ${ws}, 1.01, 3, 0)
-      on conflict (ad_account_id, meta_campaign_id, date, publisher_platform) do update set spend = excluded.spend, impressions = excluded.impressions, clicks = excluded.clicks`);
+      on conflict (ad_account_id, meta_campaign_id, date, publisher_platform) do update set spend = excluded.spend, impressions = excluded.impressions, clicks = excluded.clicks`,
+    );
     await check();
     await asService((tx) => tx`delete from public.insights_daily where ad_account_id = ${usd} and date = '2026-10-02'`);
     await check();
-    const [{ n }] = await asService((tx) => tx<{ n: string }[]>`select spend::text as n from public.insights_daily_rollup where ad_account_id = ${usd} and date = '2026-10-02'`);
+    const [{ n }] = await asService(
+      (tx) => tx<{ n: string }[]>`select spend::text as n from public.insights_daily_rollup where ad_account_id = ${usd} and date = '2026-10-02'`,
+    );
     expect(Number(n)).toBe(0);
     // restore the day for the other tests
-    await insertFacts(ws, usdFacts.filter((f) => f.date === "2026-10-02"));
+    await insertFacts(
+      ws,
+      usdFacts.filter((f) => f.date === "2026-10-02"),
+    );
     await check();
   });
 
@@ -388,7 +430,9 @@ describe("csv", () => {
     const { report } = await asUser(fx.member.id, (tx) => loadWorkspaceReport(tx, ws, params));
     const csv = reportCsv(report, "campaigns");
     const lines = csv.trim().split("\n");
-    expect(lines[0]).toBe("currency,ad_account_id,campaign_id,campaign,status,spend,impressions,clicks,link_clicks,ctr,cpc,cpm,conversions,cpa,conversion_value,roas");
+    expect(lines[0]).toBe(
+      "currency,ad_account_id,campaign_id,campaign,status,spend,impressions,clicks,link_clicks,ctr,cpc,cpm,conversions,cpa,conversion_value,roas",
+    );
     const usdTotal = lines.find((l) => l.startsWith("USD,,,Total"))!;
     const e = expectedSums(usdFacts.filter(inRange("2026-09-25", "2026-10-05")));
     expect(usdTotal.split(",")[5]).toBe(String(unscale(e.spend)));
@@ -404,12 +448,17 @@ describe("spendlane report (CLI)", () => {
     const { inject } = await import("vitest");
     const run = (args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile("node", ["cli/bin.mjs", "report", ...args], { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" } }, (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          "node",
+          ["cli/bin.mjs", "report", ...args],
+          { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" } },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
-    await asService((tx) => tx`insert into public.insights_reach (ad_account_id, workspace_id, since, until, reach)
-      values (${usd}, ${ws}, '2026-09-25', '2026-10-05', 12345) on conflict do nothing`);
+    await asService(
+      (tx) => tx`insert into public.insights_reach (ad_account_id, workspace_id, since, until, reach)
+      values (${usd}, ${ws}, '2026-09-25', '2026-10-05', 12345) on conflict do nothing`,
+    );
     const ref = `${fx.agency.slug}/client-1`;
     const out = await run(["--workspace", ref, "--since", "2026-09-25", "--until", "2026-10-05", "--compare", "previous", "--json"]);
     expect(out.stderr).toBe("");
@@ -421,9 +470,15 @@ describe("spendlane report (CLI)", () => {
     for (const cur of ["USD", "JPY"]) {
       const g = report.byCurrency[cur];
       // reach is the stored Meta figure for USD (inserted above), JPY has none stored and no live fetch in the CLI test
-      expect(json.byCurrency[cur].totals).toEqual({ ...g.totals, reach: cur === "USD" ? 12345 : null, frequency: cur === "USD" ? g.totals.impressions / 12345 : null });
+      expect(json.byCurrency[cur].totals).toEqual({
+        ...g.totals,
+        reach: cur === "USD" ? 12345 : null,
+        frequency: cur === "USD" ? g.totals.impressions / 12345 : null,
+      });
       expect(json.byCurrency[cur].previous).toEqual(g.previous);
-      expect(json.byCurrency[cur].campaigns.map((c: { id: string; spend: number }) => [c.id, c.spend])).toEqual(g.campaigns.map((c) => [c.meta_campaign_id, c.metrics.spend]));
+      expect(json.byCurrency[cur].campaigns.map((c: { id: string; spend: number }) => [c.id, c.spend])).toEqual(
+        g.campaigns.map((c) => [c.meta_campaign_id, c.metrics.spend]),
+      );
       expect(json.byCurrency[cur].daily).toHaveLength(11);
       expect(json.byCurrency[cur].platforms[0]).toHaveProperty("cpm");
     }

@@ -23,7 +23,15 @@ async function tenantWithSchedule(externals = 2) {
   const ws = f.workspaces[0]!.id;
   const templateId = await saveTemplate(f.owner.id, ws, standardTemplate());
   const externalEmails = Array.from({ length: externals }, () => `${uniq("rcpt")}@example.test`);
-  const scheduleId = await saveSchedule(f.member.id, ws, { templateId, name: "Monthly", frequency: "monthly", dayOfMonth: 1, hour: 8, viewerIds: [f.viewer.id], externalEmails });
+  const scheduleId = await saveSchedule(f.member.id, ws, {
+    templateId,
+    name: "Monthly",
+    frequency: "monthly",
+    dayOfMonth: 1,
+    hour: 8,
+    viewerIds: [f.viewer.id],
+    externalEmails,
+  });
   return { f, ws, scheduleId, recipients: [f.viewer.email.toLowerCase(), ...externalEmails].sort() };
 }
 
@@ -36,7 +44,11 @@ function startWorker(scheduleId: string): { child: ChildProcess; done: Promise<s
   let err = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (err += d));
-  const done = new Promise<string>((resolve, reject) => child.on("exit", (code, signal) => (code === 0 ? resolve(out) : signal === "SIGKILL" ? resolve("killed") : reject(new Error(`worker exited ${code}: ${err}`)))));
+  const done = new Promise<string>((resolve, reject) =>
+    child.on("exit", (code, signal) =>
+      code === 0 ? resolve(out) : signal === "SIGKILL" ? resolve("killed") : reject(new Error(`worker exited ${code}: ${err}`)),
+    ),
+  );
   return { child, done };
 }
 
@@ -67,13 +79,21 @@ describe("report delivery", () => {
     const [held] = await sql()<{ n: number }[]>`select count(*)::int as n from public.report_deliveries where schedule_id = ${scheduleId}`;
     expect(held!.n).toBe(3);
     // the database rolls back A's transaction when its connection drops: the row is free and pending
-    await expect.poll(async () => {
-      try {
-        return await sql().begin(async (tx) => (await tx`select id from public.report_deliveries where schedule_id = ${scheduleId} and status = 'pending' for update nowait`).length);
-      } catch {
-        return -1;
-      }
-    }, { timeout: 20_000 }).toBe(3);
+    await expect
+      .poll(
+        async () => {
+          try {
+            return await sql().begin(
+              async (tx) =>
+                (await tx`select id from public.report_deliveries where schedule_id = ${scheduleId} and status = 'pending' for update nowait`).length,
+            );
+          } catch {
+            return -1;
+          }
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(3);
     expect(smtp.accepted.filter((m) => recipients.includes(m.to[0]!))).toEqual([]);
 
     smtp.mode = "accept";
@@ -83,7 +103,9 @@ describe("report delivery", () => {
     const mine = smtp.accepted.filter((m) => recipients.includes(m.to[0]!));
     expect(mine.map((m) => m.to[0]).sort()).toEqual(recipients);
     expect(new Set(mine.map((m) => m.messageId)).size).toBe(3);
-    const rows = await sql()<{ status: string; attempts: number; pdf_bytes: number }[]>`select status, attempts, pdf_bytes from public.report_deliveries where schedule_id = ${scheduleId}`;
+    const rows = await sql()<
+      { status: string; attempts: number; pdf_bytes: number }[]
+    >`select status, attempts, pdf_bytes from public.report_deliveries where schedule_id = ${scheduleId}`;
     expect(rows.map((r) => r.status)).toEqual(["sent", "sent", "sent"]);
     expect(rows.every((r) => r.attempts === 1 && r.pdf_bytes > 1000)).toBe(true);
 
@@ -148,8 +170,13 @@ describe("report delivery", () => {
     expect(Object.values(real.outcomes)).toEqual(["sent", "sent"]);
     // the same share link for every email of the period
     expect(new Set([t1.plan.shareLinkId, t2.plan.shareLinkId, real.plan.shareLinkId]).size).toBe(1);
-    const counts = await asService((tx) => tx<{ kind: string; n: number }[]>`
-      select kind, count(*)::int as n from public.report_deliveries where schedule_id = ${scheduleId} group by kind order by kind`);
-    expect(counts).toEqual([{ kind: "manual", n: 2 }, { kind: "test", n: 2 }]);
+    const counts = await asService(
+      (tx) => tx<{ kind: string; n: number }[]>`
+      select kind, count(*)::int as n from public.report_deliveries where schedule_id = ${scheduleId} group by kind order by kind`,
+    );
+    expect(counts).toEqual([
+      { kind: "manual", n: 2 },
+      { kind: "test", n: 2 },
+    ]);
   });
 });

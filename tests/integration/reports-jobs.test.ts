@@ -23,22 +23,46 @@ describe("report jobs (pg-boss)", () => {
     const ws = f.workspaces[0]!.id;
     const templateId = await saveTemplate(f.owner.id, ws, standardTemplate());
     const external = `${uniq("cron")}@example.test`;
-    const scheduleId = await saveSchedule(f.owner.id, ws, { templateId, name: "Weekly", frequency: "weekly", weekday: 1, hour: 6, viewerIds: [f.viewer.id], externalEmails: [external] });
+    const scheduleId = await saveSchedule(f.owner.id, ws, {
+      templateId,
+      name: "Weekly",
+      frequency: "weekly",
+      weekday: 1,
+      hour: 6,
+      viewerIds: [f.viewer.id],
+      externalEmails: [external],
+    });
     const period = { since: "2026-11-23", until: "2026-11-29" };
 
     registerReportWorker({ cron: false });
     await startWorker({ pollingIntervalSeconds: 0.5, cron: false, concurrency: 1 });
     expect(await queueReportRun({ scheduleId, period, plan: true })).toBeTruthy();
 
-    await expect.poll(async () => (await sql()<{ n: number }[]>`
-      select count(*)::int as n from public.report_deliveries where schedule_id = ${scheduleId} and status = 'sent'`)[0]!.n, { timeout: 60_000, interval: 500 }).toBe(2);
+    await expect
+      .poll(
+        async () =>
+          (
+            await sql()<{ n: number }[]>`
+      select count(*)::int as n from public.report_deliveries where schedule_id = ${scheduleId} and status = 'sent'`
+          )[0]!.n,
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBe(2);
     const mails = await listOutbox({ to: external });
     expect(mails).toHaveLength(1);
     expect(mails[0]!.attachments[0]).toMatchObject({ contentType: "application/pdf" });
     // the same run again (a retry, a second tick): nothing more is sent
     await queueReportRun({ scheduleId, period, plan: true });
-    await expect.poll(async () => (await sql()<{ n: number }[]>`
-      select count(*)::int as n from pgboss.job where name = 'report-run' and data->>'scheduleId' = ${scheduleId} and state = 'completed'`)[0]!.n, { timeout: 60_000, interval: 500 }).toBe(2);
+    await expect
+      .poll(
+        async () =>
+          (
+            await sql()<{ n: number }[]>`
+      select count(*)::int as n from pgboss.job where name = 'report-run' and data->>'scheduleId' = ${scheduleId} and state = 'completed'`
+          )[0]!.n,
+        { timeout: 60_000, interval: 500 },
+      )
+      .toBe(2);
     expect(await listOutbox({ to: external })).toHaveLength(1);
   });
 });

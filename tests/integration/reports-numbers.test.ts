@@ -44,8 +44,11 @@ afterAll(async () => {
 
 function cli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile("node", ["cli/bin.mjs", ...args], { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent", META_GRAPH_URL: emu.url, META_APP_SECRET: DEFAULT_APP_SECRET } }, (err, stdout, stderr) =>
-      err ? reject(new Error(stderr || err.message)) : resolve(stdout),
+    execFile(
+      "node",
+      ["cli/bin.mjs", ...args],
+      { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent", META_GRAPH_URL: emu.url, META_APP_SECRET: DEFAULT_APP_SECRET } },
+      (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
     ),
   );
 }
@@ -73,7 +76,9 @@ describe("report numbers = CLI report JSON", () => {
   for (const currency of ["USD", "JPY"] as const) {
     it(`${currency} client: PDF text, share page and email equal the CLI`, async () => {
       const t = clients[currency];
-      const json = JSON.parse(await cli(["report", "--workspace", t.workspaceId, "--since", PERIOD.since, "--until", PERIOD.until, "--compare", "previous", "--json"]));
+      const json = JSON.parse(
+        await cli(["report", "--workspace", t.workspaceId, "--since", PERIOD.since, "--until", PERIOD.until, "--compare", "previous", "--json"]),
+      );
       const totals = json.byCurrency[currency].totals as Record<string, number | null>;
       expect(Object.keys(json.byCurrency)).toEqual([currency]);
       expect(totals.spend).toBeGreaterThan(0);
@@ -82,7 +87,15 @@ describe("report numbers = CLI report JSON", () => {
 
       const templateId = await saveTemplate(t.users.owner, t.workspaceId, { ...standardTemplate(), commentary: `Notes <b>&</b> "quotes"` });
       const external = `${uniq("client")}@example.test`;
-      const scheduleId = await saveSchedule(t.users.owner, t.workspaceId, { templateId, name: "Monthly report", frequency: "monthly", dayOfMonth: 1, hour: 8, viewerIds: [t.users.viewer], externalEmails: [external] });
+      const scheduleId = await saveSchedule(t.users.owner, t.workspaceId, {
+        templateId,
+        name: "Monthly report",
+        frequency: "monthly",
+        dayOfMonth: 1,
+        hour: 8,
+        viewerIds: [t.users.viewer],
+        externalEmails: [external],
+      });
       const { plan, outcomes } = await runSchedule(scheduleId, { kind: "manual", period: PERIOD });
       expect(Object.values(outcomes)).toEqual(["sent", "sent"]);
 
@@ -95,7 +108,11 @@ describe("report numbers = CLI report JSON", () => {
 
       // the share page (its loader, as the route serves it)
       const token = shareToken(plan.shareLinkId);
-      const page = (await shareLoader({ params: { token }, context: { clientIp: "203.0.113.7" }, request: new Request(`http://x/r/${token}`) } as never)) as Awaited<ReturnType<typeof shareLoader>>;
+      const page = (await shareLoader({
+        params: { token },
+        context: { clientIp: "203.0.113.7" },
+        request: new Request(`http://x/r/${token}`),
+      } as never)) as Awaited<ReturnType<typeof shareLoader>>;
       const group = page.report.groups.find((g) => g.currency === currency)!;
       for (const m of CHECKED) expect(group.kpis.find((k) => k.name === m)?.value, `${currency} ${m} on the share page`).toBe(expected[m]);
 
@@ -109,7 +126,9 @@ describe("report numbers = CLI report JSON", () => {
       // spendlane reports render writes the same figures
       if (currency === "JPY") {
         const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "report-")), "r.pdf");
-        const printed = JSON.parse(await cli(["reports", "render", "--workspace", t.workspaceId, "--since", PERIOD.since, "--until", PERIOD.until, "--out", out]));
+        const printed = JSON.parse(
+          await cli(["reports", "render", "--workspace", t.workspaceId, "--since", PERIOD.since, "--until", PERIOD.until, "--out", out]),
+        );
         expect(printed.pdfBytes).toBe(fs.statSync(out).size);
         const cliItems = await pdfText(fs.readFileSync(out));
         for (const m of CHECKED) expect(kpiValue(cliItems, LABELS[m]!), `${m} in the CLI's PDF`).toBe(expected[m]);

@@ -42,14 +42,26 @@ function tinyPng(): Buffer {
   };
   const ihdr = Buffer.from([0, 0, 0, 2, 0, 0, 0, 2, 8, 2, 0, 0, 0]);
   const raw = Buffer.from([0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 255]);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }
 
 async function linkFor() {
   const f = await createAgencyFixture({ workspaces: 1 });
   const ws = f.workspaces[0]!.id;
   const templateId = await saveTemplate(f.owner.id, ws, { ...standardTemplate(), name: `Report ${uniq()}` });
-  const scheduleId = await saveSchedule(f.owner.id, ws, { templateId, name: "Monthly", frequency: "monthly", dayOfMonth: 2, hour: 9, viewerIds: [f.viewer.id] });
+  const scheduleId = await saveSchedule(f.owner.id, ws, {
+    templateId,
+    name: "Monthly",
+    frequency: "monthly",
+    dayOfMonth: 2,
+    hour: 9,
+    viewerIds: [f.viewer.id],
+  });
   const plan = await planRun(scheduleId, { kind: "scheduled", period: PERIOD });
   return { f, ws, scheduleId, linkId: plan.shareLinkId, token: shareToken(plan.shareLinkId) };
 }
@@ -72,7 +84,9 @@ describe("share links", () => {
     const [row] = await asService((tx) => tx<{ token_hash: string }[]>`select token_hash from public.report_share_links where id = ${linkId}`);
     expect(row!.token_hash).toBe(hashShareToken(token));
     expect(row!.token_hash).not.toContain(token);
-    const page = (await shareLoader({ params: { token }, context: { clientIp: ip() }, request: new Request("http://x") } as never)) as { report: { brand: { name: string }; client: string } };
+    const page = (await shareLoader({ params: { token }, context: { clientIp: ip() }, request: new Request("http://x") } as never)) as {
+      report: { brand: { name: string }; client: string };
+    };
     expect(page.report.client).toBe("Client 1");
     expect(page.report.brand.name).toBe((await asService((tx) => getBranding(tx, f.agency.id))).displayName);
     const h = new Headers(shareHeaders({} as never) as HeadersInit);
@@ -104,14 +118,20 @@ describe("share links", () => {
     expect(await status(token)).toBe(404);
     await expect(openShareLink(token)).rejects.toBeInstanceOf(NotFoundError);
     // the PDF route too
-    await expect(pdfLoader({ params: { token }, context: { clientIp: ip() }, request: new Request("http://x") } as never)).rejects.toMatchObject({ status: 404 });
+    await expect(pdfLoader({ params: { token }, context: { clientIp: ip() }, request: new Request("http://x") } as never)).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   it("another agency's token shows that agency's report only, never this one's", async () => {
     const a = await linkFor();
     const b = await linkFor();
-    const pa = (await shareLoader({ params: { token: a.token }, context: { clientIp: ip() }, request: new Request("http://x") } as never)) as { report: { brand: { name: string } } };
-    const pb = (await shareLoader({ params: { token: b.token }, context: { clientIp: ip() }, request: new Request("http://x") } as never)) as { report: { brand: { name: string } } };
+    const pa = (await shareLoader({ params: { token: a.token }, context: { clientIp: ip() }, request: new Request("http://x") } as never)) as {
+      report: { brand: { name: string } };
+    };
+    const pb = (await shareLoader({ params: { token: b.token }, context: { clientIp: ip() }, request: new Request("http://x") } as never)) as {
+      report: { brand: { name: string } };
+    };
     expect(pa.report.brand.name).not.toBe(pb.report.brand.name);
     // a link row moved to another agency's workspace is refused (agency and workspace must agree)
     await sql()`update public.report_share_links set agency_id = ${b.f.agency.id} where id = ${a.linkId}`;
@@ -151,7 +171,9 @@ describe("branding", () => {
     expect((await asService((tx) => getBranding(tx, f.agency.id))).logo).not.toBeNull();
     await expect(saveBranding(f.member.id, f.agency.id, base)).rejects.toThrow();
     // the database caps the size whoever writes
-    await expect(asService((tx) => tx`update public.agency_branding set logo = ${Buffer.alloc(MAX_LOGO_BYTES + 1)} where agency_id = ${f.agency.id}`)).rejects.toThrow(/check constraint/);
+    await expect(
+      asService((tx) => tx`update public.agency_branding set logo = ${Buffer.alloc(MAX_LOGO_BYTES + 1)} where agency_id = ${f.agency.id}`),
+    ).rejects.toThrow(/check constraint/);
   });
 
   it("'Powered by Spendlane' is removable only on plans with white label", async () => {
@@ -171,7 +193,11 @@ describe("branding", () => {
     await saveBranding(f.owner.id, f.agency.id, { ...base, displayName: "Acme Reports" }, tinyPng());
     const path = `/a/${f.agency.slug}/w/${f.workspaces[0]!.slug}`;
     const load = async (userId: string) =>
-      (await workspaceLayoutLoader({ request: await requestAs(userId, path), params: { agency: f.agency.slug, workspace: f.workspaces[0]!.slug }, context: {} } as never)) as { brand: { name: string; color: string; logo: string | null } | null };
+      (await workspaceLayoutLoader({
+        request: await requestAs(userId, path),
+        params: { agency: f.agency.slug, workspace: f.workspaces[0]!.slug },
+        context: {},
+      } as never)) as { brand: { name: string; color: string; logo: string | null } | null };
     const seen = await load(f.viewer.id);
     expect(seen.brand).toMatchObject({ name: "Acme Reports", color: "#ff6600" });
     expect(seen.brand!.logo).toMatch(/^data:image\/png;base64,/);

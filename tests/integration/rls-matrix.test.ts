@@ -104,14 +104,21 @@ const MATRIX: TableSpec[] = [
   {
     table: "public.workspace_viewers",
     select: [(c) => `select 1 from public.workspace_viewers where workspace_id = '${c.ws1}' and user_id = '${c.viewer}'`, "YYY0YE"],
-    insert: [(c) => `insert into public.workspace_viewers (workspace_id, user_id, agency_id) values ('${c.ws2}', '${c.outsider}', '${c.agencyA}') returning 1`, ALL_E], // viewers come from accepted invitations only (0061),
+    insert: [
+      (c) => `insert into public.workspace_viewers (workspace_id, user_id, agency_id) values ('${c.ws2}', '${c.outsider}', '${c.agencyA}') returning 1`,
+      ALL_E,
+    ], // viewers come from accepted invitations only (0061),
     update: [(c) => `update public.workspace_viewers set created_at = now() where workspace_id = '${c.ws1}' returning 1`, ALL_E],
     delete: [(c) => `delete from public.workspace_viewers where workspace_id = '${c.ws1}' and user_id = '${c.viewer}' returning 1`, "YY000E"],
   },
   {
     table: "public.invitations",
     select: [(c) => `select id, email, role from public.invitations where id = '${c.invitation}'`, "YY000E"],
-    insert: [(c) => `insert into public.invitations (agency_id, email, role, token_hash) values ('${c.agencyA}', 'new-${Date.now()}@example.test', 'member', md5(random()::text)) returning 1`, "YYEEEE"],
+    insert: [
+      (c) =>
+        `insert into public.invitations (agency_id, email, role, token_hash) values ('${c.agencyA}', 'new-${Date.now()}@example.test', 'member', md5(random()::text)) returning 1`,
+      "YYEEEE",
+    ],
     update: [(c) => `update public.invitations set revoked_at = now() where id = '${c.invitation}' returning 1`, "YY000E"],
     delete: [(c) => `delete from public.invitations where id = '${c.invitation}' returning 1`, "YY000E"],
   },
@@ -119,14 +126,20 @@ const MATRIX: TableSpec[] = [
     table: "public.audit_log",
     select: [(c) => `select 1 from public.audit_log where id = ${c.audit}`, "YY000E"],
     // any member appends, as themselves (private.current_user_id() is the caller)
-    insert: [(c) => `insert into public.audit_log (agency_id, actor_user_id, action) values ('${c.agencyA}', private.current_user_id(), 'test.append') returning 1`, "YYYEEE"],
+    insert: [
+      (c) => `insert into public.audit_log (agency_id, actor_user_id, action) values ('${c.agencyA}', private.current_user_id(), 'test.append') returning 1`,
+      "YYYEEE",
+    ],
     update: [(c) => `update public.audit_log set action = 'rewritten' where id = ${c.audit} returning 1`, ALL_E],
     delete: [(c) => `delete from public.audit_log where id = ${c.audit} returning 1`, ALL_E],
   },
   {
     table: "public.sessions",
     select: [(c) => `select id from public.sessions where user_id = '${c.member}'`, "00Y00E"],
-    insert: [(c) => `insert into public.sessions (id, user_id, expires_at) values ('s-${Date.now()}', '${c.member}', now() + interval '1 day') returning 1`, ALL_E],
+    insert: [
+      (c) => `insert into public.sessions (id, user_id, expires_at) values ('s-${Date.now()}', '${c.member}', now() + interval '1 day') returning 1`,
+      ALL_E,
+    ],
     update: [(c) => `update public.sessions set expires_at = now() + interval '1 year' where user_id = '${c.member}' returning 1`, ALL_E],
     delete: [(c) => `delete from public.sessions where user_id = '${c.member}' returning 1`, "00Y00E"],
   },
@@ -173,28 +186,44 @@ const MATRIX: TableSpec[] = [
   {
     table: "public.report_templates",
     select: [(c) => `select id from public.report_templates where id = '${c.template}'`, "YYY00E"],
-    insert: [(c) => `insert into public.report_templates (workspace_id, agency_id, name, sections, range_preset) values ('${c.ws1}', '${c.agencyA}', 'T', '["kpis"]', 'last_month') returning 1`, "YYYEEE"],
+    insert: [
+      (c) =>
+        `insert into public.report_templates (workspace_id, agency_id, name, sections, range_preset) values ('${c.ws1}', '${c.agencyA}', 'T', '["kpis"]', 'last_month') returning 1`,
+      "YYYEEE",
+    ],
     update: [(c) => `update public.report_templates set name = 'Renamed' where id = '${c.template}' returning 1`, "YYY00E"],
     delete: [(c) => `delete from public.report_templates where id = '${c.template}' returning 1`, "YYY00E"],
   },
   {
     table: "public.report_schedules",
     select: [(c) => `select id from public.report_schedules where id = '${c.schedule}'`, "YYY00E"],
-    insert: [(c) => `insert into public.report_schedules (workspace_id, agency_id, template_id, name, frequency, day_of_month, hour) values ('${c.ws1}', '${c.agencyA}', '${c.template}', 'S', 'monthly', 1, 8) returning 1`, "YYYEEE"],
+    insert: [
+      (c) =>
+        `insert into public.report_schedules (workspace_id, agency_id, template_id, name, frequency, day_of_month, hour) values ('${c.ws1}', '${c.agencyA}', '${c.template}', 'S', 'monthly', 1, 8) returning 1`,
+      "YYYEEE",
+    ],
     update: [(c) => `update public.report_schedules set hour = 9 where id = '${c.schedule}' returning 1`, "YYY00E"],
     delete: [(c) => `delete from public.report_schedules where id = '${c.schedule}' returning 1`, "YYY00E"],
   },
   {
     table: "public.report_share_links",
     select: [(c) => `select id, expires_at from public.report_share_links where id = '${c.shareLink}'`, "YYY00E"],
-    insert: [(c) => `insert into public.report_share_links (agency_id, workspace_id, schedule_id, period_since, period_until, snapshot, token_hash) values ('${c.agencyA}', '${c.ws1}', '${c.schedule}', '2026-01-01', '2026-01-31', '{}', repeat('a', 64)) returning 1`, ALL_E],
+    insert: [
+      (c) =>
+        `insert into public.report_share_links (agency_id, workspace_id, schedule_id, period_since, period_until, snapshot, token_hash) values ('${c.agencyA}', '${c.ws1}', '${c.schedule}', '2026-01-01', '2026-01-31', '{}', repeat('a', 64)) returning 1`,
+      ALL_E,
+    ],
     update: [(c) => `update public.report_share_links set revoked_at = now() where id = '${c.shareLink}' returning 1`, "YYY00E"],
     delete: [(c) => `delete from public.report_share_links where id = '${c.shareLink}' returning 1`, ALL_E],
   },
   {
     table: "public.report_deliveries",
     select: [(c) => `select id, status from public.report_deliveries where id = '${c.delivery}'`, "YYY00E"],
-    insert: [(c) => `insert into public.report_deliveries (agency_id, workspace_id, schedule_id, kind, period_since, period_until, recipient_email, idempotency_key) values ('${c.agencyA}', '${c.ws1}', '${c.schedule}', 'test', '2026-01-01', '2026-01-31', 'x@example.test', 'forged') returning 1`, ALL_E],
+    insert: [
+      (c) =>
+        `insert into public.report_deliveries (agency_id, workspace_id, schedule_id, kind, period_since, period_until, recipient_email, idempotency_key) values ('${c.agencyA}', '${c.ws1}', '${c.schedule}', 'test', '2026-01-01', '2026-01-31', 'x@example.test', 'forged') returning 1`,
+      ALL_E,
+    ],
     update: [(c) => `update public.report_deliveries set status = 'sent' where id = '${c.delivery}' returning 1`, ALL_E],
     delete: [(c) => `delete from public.report_deliveries where id = '${c.delivery}' returning 1`, ALL_E],
   },
@@ -202,16 +231,22 @@ const MATRIX: TableSpec[] = [
   {
     table: "public.workspace_targets",
     select: [(c) => `select 1 from public.workspace_targets where workspace_id = '${c.ws1}'`, "YYY0YE"],
-    insert: [(c) => `insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget, created_by)
-      values ('${c.ws1}', 'EUR', '2030-01-01', 100, private.current_user_id()) returning 1`, "YYEEEE"],
+    insert: [
+      (c) => `insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget, created_by)
+      values ('${c.ws1}', 'EUR', '2030-01-01', 100, private.current_user_id()) returning 1`,
+      "YYEEEE",
+    ],
     update: [(c) => `update public.workspace_targets set monthly_budget = 1 where workspace_id = '${c.ws1}' returning 1`, ALL_E],
     delete: [(c) => `delete from public.workspace_targets where workspace_id = '${c.ws1}' returning 1`, ALL_E],
   },
   {
     table: "public.agency_alert_settings",
     select: [(c) => `select 1 from public.agency_alert_settings where agency_id = '${c.agencyA}'`, "YYY00E"],
-    insert: [(c) => `insert into public.agency_alert_settings (agency_id) values ('${c.agencyA}')
-      on conflict (agency_id) do update set pacing_alert_pct = 20 returning 1`, "YYEEEE"],
+    insert: [
+      (c) => `insert into public.agency_alert_settings (agency_id) values ('${c.agencyA}')
+      on conflict (agency_id) do update set pacing_alert_pct = 20 returning 1`,
+      "YYEEEE",
+    ],
     update: [(c) => `update public.agency_alert_settings set viewers_get_budget_alerts = true where agency_id = '${c.agencyA}' returning 1`, "YY000E"],
     delete: [(c) => `delete from public.agency_alert_settings where agency_id = '${c.agencyA}' returning 1`, ALL_E],
   },
@@ -219,8 +254,11 @@ const MATRIX: TableSpec[] = [
     // written only by the evaluator (service); staff read, viewers only opted-in budget alerts (rules below)
     table: "public.alerts",
     select: [(c) => `select 1 from public.alerts where workspace_id = '${c.ws1}'`, "YYY00E"],
-    insert: [(c) => `insert into public.alerts (agency_id, workspace_id, rule, subject, subject_label, message, link)
-      values ('${c.agencyA}', '${c.ws1}', 'zero_delivery', 'x', 'x', 'x', '/a/x') returning 1`, ALL_E],
+    insert: [
+      (c) => `insert into public.alerts (agency_id, workspace_id, rule, subject, subject_label, message, link)
+      values ('${c.agencyA}', '${c.ws1}', 'zero_delivery', 'x', 'x', 'x', '/a/x') returning 1`,
+      ALL_E,
+    ],
     update: [(c) => `update public.alerts set resolved_at = now() where workspace_id = '${c.ws1}' returning 1`, ALL_E],
     delete: [(c) => `delete from public.alerts where workspace_id = '${c.ws1}' returning 1`, ALL_E],
   },
@@ -228,16 +266,24 @@ const MATRIX: TableSpec[] = [
     // each person's own settings, in agencies they can enter (a client viewer may get budget alerts)
     table: "public.alert_user_settings",
     select: [(c) => `select 1 from public.alert_user_settings where agency_id = '${c.agencyA}'`, "00Y00E"],
-    insert: [(c) => `insert into public.alert_user_settings (user_id, agency_id) values (private.current_user_id(), '${c.agencyA}')
-      on conflict (user_id, agency_id) do update set digest_hour = 9 returning 1`, "YYYEYE"],
+    insert: [
+      (c) => `insert into public.alert_user_settings (user_id, agency_id) values (private.current_user_id(), '${c.agencyA}')
+      on conflict (user_id, agency_id) do update set digest_hour = 9 returning 1`,
+      "YYYEYE",
+    ],
     update: [(c) => `update public.alert_user_settings set digest_hour = 9 where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
     delete: [(c) => `delete from public.alert_user_settings where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
   },
   {
     table: "public.alert_rule_preferences",
     select: [(c) => `select 1 from public.alert_rule_preferences where agency_id = '${c.agencyA}'`, "00Y00E"],
-    insert: [(c) => `insert into public.alert_rule_preferences (user_id, agency_id, rule, delivery) values (private.current_user_id(), '${c.agencyA}', 'zero_delivery', 'off')
-      on conflict (user_id, agency_id, rule) do update set delivery = 'off' returning 1`, "YYYEYE"],
+    insert: [
+      (
+        c,
+      ) => `insert into public.alert_rule_preferences (user_id, agency_id, rule, delivery) values (private.current_user_id(), '${c.agencyA}', 'zero_delivery', 'off')
+      on conflict (user_id, agency_id, rule) do update set delivery = 'off' returning 1`,
+      "YYYEYE",
+    ],
     update: [(c) => `update public.alert_rule_preferences set delivery = 'digest' where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
     delete: [(c) => `delete from public.alert_rule_preferences where agency_id = '${c.agencyA}' returning 1`, "00Y00E"],
   },
@@ -245,7 +291,10 @@ const MATRIX: TableSpec[] = [
     // agency staff follow clients of their agency; the member already follows ws1
     table: "public.alert_follows",
     select: [(c) => `select 1 from public.alert_follows where workspace_id = '${c.ws1}'`, "00Y00E"],
-    insert: [(c) => `insert into public.alert_follows (user_id, workspace_id) values (private.current_user_id(), '${c.ws1}') on conflict do nothing returning 1`, "YY0EEE"],
+    insert: [
+      (c) => `insert into public.alert_follows (user_id, workspace_id) values (private.current_user_id(), '${c.ws1}') on conflict do nothing returning 1`,
+      "YY0EEE",
+    ],
     update: [(c) => `update public.alert_follows set workspace_id = workspace_id where workspace_id = '${c.ws1}' returning 1`, ALL_E],
     delete: [(c) => `delete from public.alert_follows where workspace_id = '${c.ws1}' returning 1`, "00Y00E"],
   },
@@ -334,9 +383,20 @@ beforeAll(async () => {
       values (${A.workspaces[0].id}, ${tpl.id}, 'Monthly', 'monthly', 1, 8) returning id`;
     const [link] = await tx`insert into public.report_share_links (agency_id, workspace_id, schedule_id, period_since, period_until, snapshot, token_hash)
       values (${A.agency.id}, ${A.workspaces[0].id}, ${sch.id}, '2026-10-01', '2026-10-31', '{}', ${"b".repeat(64)}) returning id`;
-    const [del] = await tx`insert into public.report_deliveries (agency_id, workspace_id, schedule_id, share_link_id, kind, period_since, period_until, recipient_email, idempotency_key)
+    const [del] =
+      await tx`insert into public.report_deliveries (agency_id, workspace_id, schedule_id, share_link_id, kind, period_since, period_until, recipient_email, idempotency_key)
       values (${A.agency.id}, ${A.workspaces[0].id}, ${sch.id}, ${link.id}, 'scheduled', '2026-10-01', '2026-10-31', 'client@example.test', ${`rls-${sch.id}`}) returning id`;
-    return { vault: vault.id, connection: conn.id, accounts, invitation: inv.id, audit: String(audit.id), template: tpl.id, schedule: sch.id, shareLink: link.id, delivery: del.id };
+    return {
+      vault: vault.id,
+      connection: conn.id,
+      accounts,
+      invitation: inv.id,
+      audit: String(audit.id),
+      template: tpl.id,
+      schedule: sch.id,
+      shareLink: link.id,
+      delivery: del.id,
+    };
   });
   c = {
     agencyA: A.agency.id,
@@ -366,16 +426,20 @@ beforeAll(async () => {
 describe("RLS matrix", () => {
   it("row-level security is on for every table in every schema the roles can reach", async () => {
     // public is exposed (PostgREST on Supabase); private is reachable because helpers live there.
-    const off = await asService((tx) => tx<{ name: string }[]>`
+    const off = await asService(
+      (tx) => tx<{ name: string }[]>`
       select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname in ('public', 'private') and c.relkind in ('r', 'p') and not c.relrowsecurity`);
+      where n.nspname in ('public', 'private') and c.relkind in ('r', 'p') and not c.relrowsecurity`,
+    );
     expect(off).toEqual([]);
   });
 
   it("covers every table in the public and private schemas", async () => {
-    const tables = await asService((tx) => tx<{ name: string }[]>`
+    const tables = await asService(
+      (tx) => tx<{ name: string }[]>`
       select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname in ('public', 'private') and c.relkind in ('r', 'p') order by 1`);
+      where n.nspname in ('public', 'private') and c.relkind in ('r', 'p') order by 1`,
+    );
     const covered = new Set(MATRIX.map((t) => t.table));
     expect(tables.map((t) => t.name).filter((t) => !covered.has(t))).toEqual([]);
   });
@@ -426,20 +490,38 @@ describe("RLS rules", () => {
 
   it("only owners make owners", async () => {
     // nobody inserts a membership directly (0061): owners are made by promotion or transfer
-    await expectError(c.admin, `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner')`, /permission denied/);
-    await expectError(c.owner, `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner')`, /permission denied/);
-    await expectError(c.admin, `update public.agency_members set role = 'owner' where agency_id = '${c.agencyA}' and user_id = '${c.member}'`, /row-level security/);
-    expect((await run(c.owner, `update public.agency_members set role = 'owner' where agency_id = '${c.agencyA}' and user_id = '${c.member}' returning 1`)).cell).toBe("Y");
+    await expectError(
+      c.admin,
+      `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner')`,
+      /permission denied/,
+    );
+    await expectError(
+      c.owner,
+      `insert into public.agency_members (agency_id, user_id, role) values ('${c.agencyA}', '${c.outsider}', 'owner')`,
+      /permission denied/,
+    );
+    await expectError(
+      c.admin,
+      `update public.agency_members set role = 'owner' where agency_id = '${c.agencyA}' and user_id = '${c.member}'`,
+      /row-level security/,
+    );
+    expect(
+      (await run(c.owner, `update public.agency_members set role = 'owner' where agency_id = '${c.agencyA}' and user_id = '${c.member}' returning 1`)).cell,
+    ).toBe("Y");
   });
 
   it("admins cannot demote or remove owners", async () => {
-    expect((await run(c.admin, `update public.agency_members set role = 'member' where agency_id = '${c.agencyA}' and user_id = '${c.owner}' returning 1`)).cell).toBe("0");
+    expect(
+      (await run(c.admin, `update public.agency_members set role = 'member' where agency_id = '${c.agencyA}' and user_id = '${c.owner}' returning 1`)).cell,
+    ).toBe("0");
     expect((await run(c.admin, `delete from public.agency_members where agency_id = '${c.agencyA}' and user_id = '${c.owner}' returning 1`)).cell).toBe("0");
   });
 
   it("nobody changes their own role", async () => {
     for (const who of [c.owner, c.admin, c.member]) {
-      expect((await run(who, `update public.agency_members set role = 'owner' where agency_id = '${c.agencyA}' and user_id = '${who}' returning 1`)).cell).toBe("0");
+      expect((await run(who, `update public.agency_members set role = 'owner' where agency_id = '${c.agencyA}' and user_id = '${who}' returning 1`)).cell).toBe(
+        "0",
+      );
     }
   });
 
@@ -467,13 +549,34 @@ describe("RLS rules", () => {
   });
 
   it("agency B sees nothing of agency A", async () => {
-    const byAgency = ["agencies:id", "agency_members", "workspaces", "workspace_viewers", "invitations", "audit_log", "meta_connections", "ad_accounts", "sync_runs", "data_versions",
-      "agency_branding", "report_templates", "report_schedules", "report_share_links", "report_deliveries", "workspace_targets", "agency_alert_settings", "alerts"];
+    const byAgency = [
+      "agencies:id",
+      "agency_members",
+      "workspaces",
+      "workspace_viewers",
+      "invitations",
+      "audit_log",
+      "meta_connections",
+      "ad_accounts",
+      "sync_runs",
+      "data_versions",
+      "agency_branding",
+      "report_templates",
+      "report_schedules",
+      "report_share_links",
+      "report_deliveries",
+      "workspace_targets",
+      "agency_alert_settings",
+      "alerts",
+    ];
     const byWorkspace = ["campaigns", "insights_daily", "insights_daily_rollup", "insights_campaign_rollup", "insights_platform_rollup", "insights_reach"];
     const A = `'${c.agencyA}'`;
     const WS = `('${c.ws1}', '${c.ws2}')`;
     const statements = [
-      ...byAgency.map((t) => { const [table, col = "agency_id"] = t.split(":"); return `select 1 from public.${table} where ${col} = ${A}`; }),
+      ...byAgency.map((t) => {
+        const [table, col = "agency_id"] = t.split(":");
+        return `select 1 from public.${table} where ${col} = ${A}`;
+      }),
       ...byWorkspace.map((t) => `select 1 from public.${t} where workspace_id in ${WS}`),
       `select 1 from public.users where id in ('${c.owner}', '${c.admin}', '${c.member}', '${c.viewer}')`,
       `select 1 from private.my_agencies() where id = ${A}`,
@@ -507,9 +610,15 @@ describe("RLS rules", () => {
         values (${c.ws1}, 'USD', '2031-01-01', 12, ${c.owner}) returning agency_id`;
       agency = r!.agency_id;
       throw ROLLBACK;
-    }).catch((e) => { if (e !== ROLLBACK) throw e; });
+    }).catch((e) => {
+      if (e !== ROLLBACK) throw e;
+    });
     expect(agency).toBe(c.agencyA);
-    await expectError(c.owner, `insert into public.workspace_targets (workspace_id, currency, effective_from, target_cpa, created_by) values ('${c.ws1}', 'USD', '2031-01-01', 12, '${c.admin}')`, /row-level security/);
+    await expectError(
+      c.owner,
+      `insert into public.workspace_targets (workspace_id, currency, effective_from, target_cpa, created_by) values ('${c.ws1}', 'USD', '2031-01-01', 12, '${c.admin}')`,
+      /row-level security/,
+    );
   });
 
   it("a viewer of another agency's workspace gains nothing in agency A", async () => {

@@ -24,7 +24,11 @@ afterAll(async () => {
 });
 
 const payload = fc
-  .tuple(fc.constantFrom(...FORMULA_STARTS), fc.constantFrom("cmd|' /C calc'!A0", "HYPERLINK(\"http://evil.example\",\"x\")", "1+1", "SUM(A1:A9)", "2", ""), fc.string({ maxLength: 12 }))
+  .tuple(
+    fc.constantFrom(...FORMULA_STARTS),
+    fc.constantFrom("cmd|' /C calc'!A0", 'HYPERLINK("http://evil.example","x")', "1+1", "SUM(A1:A9)", "2", ""),
+    fc.string({ maxLength: 12 }),
+  )
   .map(([start, body, tail]) => `${start}${body}${tail}`.replaceAll("\u0000", "").slice(0, 100) || "=1");
 
 async function seed(p: string[]) {
@@ -36,7 +40,11 @@ async function seed(p: string[]) {
     await tx`update public.workspaces set name = ${at(1)} where id = ${ws.id}`;
     await tx`update public.users set name = ${at(2)} where id in ${tx([fx.owner.id, fx.member.id, fx.viewer.id])}`;
     await tx`insert into public.invitations (agency_id, email, role, token_hash, expires_at)
-      values (${fx.agency.id}, ${`${at(3).toLowerCase().replace(/[^a-z0-9=+@-]/g, "") || "x"}x@example.test`.replace(/^@/, "=")}, 'member', md5(random()::text), now() + interval '1 day')`;
+      values (${fx.agency.id}, ${`${
+        at(3)
+          .toLowerCase()
+          .replace(/[^a-z0-9=+@-]/g, "") || "x"
+      }x@example.test`.replace(/^@/, "=")}, 'member', md5(random()::text), now() + interval '1 day')`;
     await tx`insert into public.audit_log (agency_id, actor_user_id, action, target) values (${fx.agency.id}, ${fx.owner.id}, 'client.rename', ${tx.json({ to: at(4) })})`;
     const [conn] = await tx<{ id: string }[]>`
       insert into public.meta_connections (agency_id, workspace_id, kind, facebook_user_id, facebook_user_name, token_secret_id, status_reason)
@@ -69,7 +77,11 @@ describe("CSV formula payloads in every exported string", () => {
         const found: string[] = [];
         for (const [name, bytes] of Object.entries(files)) found.push(...formulaCells(name, strFromU8(bytes)));
         const ws = fx.workspaces[0].slug;
-        for (const [who, kind] of [[fx.viewer.id, "campaigns"], [fx.member.id, "daily"], [fx.viewer.id, "daily"]] as const) {
+        for (const [who, kind] of [
+          [fx.viewer.id, "campaigns"],
+          [fx.member.id, "daily"],
+          [fx.viewer.id, "daily"],
+        ] as const) {
           const res = await server.fetch(`/a/${fx.agency.slug}/w/${ws}/export/${kind}`, { headers: { cookie: await sessionCookieFor(who) } });
           expect(res.status).toBe(200);
           found.push(...formulaCells(`${kind}.csv`, await res.text()));

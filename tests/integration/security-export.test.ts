@@ -57,8 +57,16 @@ describe("owner data export", () => {
     const csv = (name: string) => parseCsv(strFromU8(files[name]));
 
     expect(csv("agency.csv")).toEqual([expect.objectContaining({ id: fx.agency.id, slug: fx.agency.slug })]);
-    expect(csv("members.csv").map((m) => m.email).sort()).toEqual([fx.owner.email, fx.admin.email, fx.member.email].sort());
-    expect(csv("workspaces.csv").map((w) => w.slug).sort()).toEqual(["client-1", "client-2"]);
+    expect(
+      csv("members.csv")
+        .map((m) => m.email)
+        .sort(),
+    ).toEqual([fx.owner.email, fx.admin.email, fx.member.email].sort());
+    expect(
+      csv("workspaces.csv")
+        .map((w) => w.slug)
+        .sort(),
+    ).toEqual(["client-1", "client-2"]);
     expect(csv("workspace_viewers.csv").map((v) => v.email)).toEqual([fx.viewer.email]);
     const facts = csv("insights_daily.csv");
     expect(facts).toHaveLength(1);
@@ -67,7 +75,9 @@ describe("owner data export", () => {
     const conns = csv("meta_connections.csv");
     expect(conns).toHaveLength(1);
     expect(Object.keys(conns[0])).not.toContain("token_secret_id");
-    const all = Object.values(files).map((f) => strFromU8(f)).join("\n");
+    const all = Object.values(files)
+      .map((f) => strFromU8(f))
+      .join("\n");
     expect(all).not.toContain("999.0001");
     expect(all).not.toContain(other.agency.id);
     expect(all).not.toMatch(/password|token_hash|\$argon2/);
@@ -97,9 +107,11 @@ describe("owner data export, streamed", () => {
     const fx = await createAgencyFixture({ workspaces: 1 });
     const acct = await seedFacts(fx.agency.id, fx.workspaces[0].id, "1.0000");
     // 6,000 days x 1 campaign: a dozen cursor batches of insights
-    await asService((tx) => tx`insert into public.insights_daily (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id, spend, impressions, clicks)
+    await asService(
+      (tx) => tx`insert into public.insights_daily (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id, spend, impressions, clicks)
       select ${acct}, '120000002', d::date, 'instagram', ${fx.workspaces[0].id}, (random() * 1000)::numeric(14, 4), (random() * 1e6)::int, (random() * 1e4)::int
-      from generate_series('2010-01-01'::date, '2010-01-01'::date + 5999, interval '1 day') d`);
+      from generate_series('2010-01-01'::date, '2010-01-01'::date + 5999, interval '1 day') d`,
+    );
     const exported = async () =>
       (await asService((tx) => tx`select 1 from public.audit_log where agency_id = ${fx.agency.id} and action = 'agency.exported'`)).length;
 

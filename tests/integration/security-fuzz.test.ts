@@ -41,14 +41,80 @@ afterAll(async () => {
   await closeVite();
 });
 
-const PUBLIC_PATHS = ["/", "/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc", "/confirm-email/abc", "/account", "/meta/deletion/abcdefghijklmnopqrstuv", "/meta/callback", "/a"];
+const PUBLIC_PATHS = [
+  "/",
+  "/login",
+  "/signup",
+  "/forgot-password",
+  "/invite/abc",
+  "/reset-password/abc",
+  "/confirm-email/abc",
+  "/account",
+  "/meta/deletion/abcdefghijklmnopqrstuv",
+  "/meta/callback",
+  "/a",
+];
 
 const nasty = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "grapheme", maxLength: 20 }),
-  fc.constantFrom("", " ", "0", "-1", "1e309", "NaN", "null", "undefined", "true", "[]", "{}", "%", "%00", "\u0000", "../../etc/passwd", "<script>", "' or 1=1 --", "00000000-0000-0000-0000-000000000000", "act_1", "a".repeat(5000), "2026-02-30", "9999-12-31"),
+  fc.constantFrom(
+    "",
+    " ",
+    "0",
+    "-1",
+    "1e309",
+    "NaN",
+    "null",
+    "undefined",
+    "true",
+    "[]",
+    "{}",
+    "%",
+    "%00",
+    "\u0000",
+    "../../etc/passwd",
+    "<script>",
+    "' or 1=1 --",
+    "00000000-0000-0000-0000-000000000000",
+    "act_1",
+    "a".repeat(5000),
+    "2026-02-30",
+    "9999-12-31",
+  ),
 );
-const KEYS = ["intent", "email", "password", "name", "role", "token", "since", "until", "range", "preset", "compare", "platform", "campaign", "accounts", "connectionId", "adAccountId", "workspaceId", "userId", "redirectTo", "code", "state", "slug", "agencySlug", "agencyName", "page", "sort", "q", "kind", "plan", "deleteData"];
+const KEYS = [
+  "intent",
+  "email",
+  "password",
+  "name",
+  "role",
+  "token",
+  "since",
+  "until",
+  "range",
+  "preset",
+  "compare",
+  "platform",
+  "campaign",
+  "accounts",
+  "connectionId",
+  "adAccountId",
+  "workspaceId",
+  "userId",
+  "redirectTo",
+  "code",
+  "state",
+  "slug",
+  "agencySlug",
+  "agencyName",
+  "page",
+  "sort",
+  "q",
+  "kind",
+  "plan",
+  "deleteData",
+];
 const fields = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...KEYS), fc.string({ maxLength: 12 })), nasty), { maxLength: 8 });
 
 /** Client-supplied X-Forwarded-For values: addresses, garbage, spoofed loopback, huge lists. */
@@ -74,7 +140,11 @@ describe("input fuzzing", () => {
     const targets = [
       ...TENANT_URLS.map((u) => ({ path: u.path(ids), method: u.method ?? "GET", form: u.form })),
       ...PUBLIC_PATHS.map((path) => ({ path, method: "GET" as const, form: undefined })),
-      ...["/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc", "/confirm-email/abc", "/account"].map((path) => ({ path, method: "POST" as const, form: undefined })),
+      ...["/login", "/signup", "/forgot-password", "/invite/abc", "/reset-password/abc", "/confirm-email/abc", "/account"].map((path) => ({
+        path,
+        method: "POST" as const,
+        form: undefined,
+      })),
     ];
     const seen: string[] = [];
     await fc.assert(

@@ -21,7 +21,12 @@ export interface TestServer {
 let vite: ViteDevServer | undefined;
 
 async function loadBuild(): Promise<ServerBuild> {
-  vite ??= await createServer({ server: { middlewareMode: true, hmr: false, ws: false, watch: null }, appType: "custom", logLevel: "error", clearScreen: false });
+  vite ??= await createServer({
+    server: { middlewareMode: true, hmr: false, ws: false, watch: null },
+    appType: "custom",
+    logLevel: "error",
+    clearScreen: false,
+  });
   return (await vite.ssrLoadModule("virtual:remix/server-build")) as ServerBuild;
 }
 

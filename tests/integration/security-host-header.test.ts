@@ -23,10 +23,22 @@ afterAll(async () => {
   await closeVite();
 });
 
-const EVIL_HOSTS = ["evil.example", "evil.example:443", "localhost.evil.example", "127.0.0.1.nip.io", "EVIL.example:8080", "evil.example.", "xn--80ak6aa92e.com"];
+const EVIL_HOSTS = [
+  "evil.example",
+  "evil.example:443",
+  "localhost.evil.example",
+  "127.0.0.1.nip.io",
+  "EVIL.example:8080",
+  "evil.example.",
+  "xn--80ak6aa92e.com",
+];
 
 /** node:http, because fetch does not let a caller choose the Host header. */
-function raw(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string }, target: TestServer = server): Promise<{ status: number; text: string }> {
+function raw(
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string },
+  target: TestServer = server,
+): Promise<{ status: number; text: string }> {
   const url = new URL(target.url);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -80,7 +92,12 @@ const ROUTES: MailRoute[] = [
     async prepare() {
       const fx = await createAgencyFixture({ workspaces: 1 });
       const to = `${uniq("view")}@example.test`;
-      return { path: `/a/${fx.agency.slug}/w/${fx.workspaces[0].slug}/settings`, form: { intent: "invite", email: to }, cookie: await sessionCookieFor(fx.owner.id), to };
+      return {
+        path: `/a/${fx.agency.slug}/w/${fx.workspaces[0].slug}/settings`,
+        form: { intent: "invite", email: to },
+        cookie: await sessionCookieFor(fx.owner.id),
+        to,
+      };
     },
   },
   {
@@ -108,7 +125,11 @@ describe("Host header variations on every mail-producing route", () => {
       }
       const r = await route.prepare();
       const before = (await listOutbox({ to: r.to })).length;
-      const res = await raw(r.path, { method: "POST", headers: { ...FORM, origin: server.url, ...(r.cookie ? { cookie: r.cookie } : {}) }, body: new URLSearchParams(r.form).toString() });
+      const res = await raw(r.path, {
+        method: "POST",
+        headers: { ...FORM, origin: server.url, ...(r.cookie ? { cookie: r.cookie } : {}) },
+        body: new URLSearchParams(r.form).toString(),
+      });
       expect(res.status, res.text.slice(0, 300)).toBeLessThan(400);
       const mails = await listOutbox({ to: r.to });
       expect(mails.length).toBe(before + 1);
@@ -124,7 +145,8 @@ describe("Host header variations on every mail-producing route", () => {
     process.env.APP_URL = "https://app.example.com";
     resetEnvForTests();
     try {
-      for (const host of ["evil.example", "127.0.0.1:3000", "localhost"]) expect(appBaseUrl(new Request(`http://${host}/forgot-password`))).toBe("https://app.example.com");
+      for (const host of ["evil.example", "127.0.0.1:3000", "localhost"])
+        expect(appBaseUrl(new Request(`http://${host}/forgot-password`))).toBe("https://app.example.com");
     } finally {
       if (saved === undefined) delete process.env.APP_URL;
       else process.env.APP_URL = saved;

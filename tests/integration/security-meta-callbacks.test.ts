@@ -45,7 +45,11 @@ async function connectionsFixture() {
   const otherFbUser = `${fbUser}9`;
   const ids = await asService(async (tx) => {
     const out: { id: string; secret: string; fb: string }[] = [];
-    for (const [ws, fb] of [[fx.workspaces[0], fbUser], [fx.workspaces[1], fbUser], [fx.workspaces[0], otherFbUser]] as const) {
+    for (const [ws, fb] of [
+      [fx.workspaces[0], fbUser],
+      [fx.workspaces[1], fbUser],
+      [fx.workspaces[0], otherFbUser],
+    ] as const) {
       const secret = await storeSecret(tx, `EAA${uniq("token")}${uniq()}`);
       const [row] = await tx<{ id: string }[]>`
         insert into public.meta_connections (agency_id, workspace_id, kind, facebook_user_id, facebook_user_name, token_secret_id, scopes, created_by)

@@ -93,7 +93,10 @@ describe("rate limits", () => {
     // the owner's browser signs in once and keeps the signed device cookie
     const first = await login(user.email, TEST_PASSWORD, "203.0.113.20");
     expect(first.status).toBe(302);
-    const device = first.headers.getSetCookie().find((c) => c.startsWith("__spendlane_device="))!.split(";")[0];
+    const device = first.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("__spendlane_device="))!
+      .split(";")[0];
     await first.arrayBuffer();
     const statuses: number[] = [];
     for (let i = 0; i < LOGIN_LIMITS.account.limit + 1; i++) statuses.push(await statusOf(await login(user.email, "wrong-password", `198.18.${i}.1`)));

@@ -88,13 +88,21 @@ describe("log redaction over a full connect and sync", () => {
     const cookieValue = cookie.split("=").slice(1).join("=");
     expect(cookieValue.length).toBeGreaterThan(20);
     // a failed login too (the password is in the body of both)
-    const failed = await server.fetch("/login", { method: "POST", headers: form, body: new URLSearchParams({ email: user.email, password: `${password}-wrong` }).toString() });
+    const failed = await server.fetch("/login", {
+      method: "POST",
+      headers: form,
+      body: new URLSearchParams({ email: user.email, password: `${password}-wrong` }).toString(),
+    });
     expect(failed.status).toBe(400);
     await failed.text();
 
     // 2. connect Meta: dialog, consent on the emulator, our callback with the code
     const connections = `/a/${fx.agency.slug}/w/${fx.workspaces[0].slug}/connections`;
-    const start = await server.fetch(connections, { method: "POST", headers: { ...form, cookie }, body: new URLSearchParams({ intent: "connect" }).toString() });
+    const start = await server.fetch(connections, {
+      method: "POST",
+      headers: { ...form, cookie },
+      body: new URLSearchParams({ intent: "connect" }).toString(),
+    });
     expect(start.status).toBe(302);
     const dialog = start.headers.get("location")!;
     const [fbUser] = (await meta.users()).filter((u) => u.ad_accounts.length >= 1);
@@ -115,8 +123,10 @@ describe("log redaction over a full connect and sync", () => {
     const replay = await server.fetch(back.pathname + back.search, { headers: { cookie } });
     await replay.text();
 
-    const [conn] = await asService((tx) => tx<{ id: string; token_secret_id: string }[]>`
-      select id, token_secret_id from public.meta_connections where workspace_id = ${fx.workspaces[0].id}`);
+    const [conn] = await asService(
+      (tx) => tx<{ id: string; token_secret_id: string }[]>`
+      select id, token_secret_id from public.meta_connections where workspace_id = ${fx.workspaces[0].id}`,
+    );
     const token = await asService((tx) => readSecret(tx, conn.token_secret_id));
     expect(token).toMatch(/^EAA/);
     const proof = appsecretProof(token, DEFAULT_APP_SECRET);

@@ -158,8 +158,7 @@ describe("database outage", () => {
       {
         env: { NODE_ENV: "production" },
         expressMounts: [
-          (a) =>
-            a.get("/__boom/db", (_req, _res, next) => next(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))),
+          (a) => a.get("/__boom/db", (_req, _res, next) => next(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" }))),
           (a) => a.get("/__boom/bug", (_req, _res, next) => next(new Error("secret internals: token=EAAxyz"))),
         ],
       },

@@ -33,7 +33,10 @@ describe("cross-tenant oracles in the database", () => {
       asUser(B.admin.id, (tx) => tx`insert into public.agency_members (agency_id, user_id, role) values (${B.agency.id}, ${A.owner.id}, 'member')`),
     ).rejects.toThrow(/permission denied/);
     await expect(
-      asUser(B.owner.id, (tx) => tx`insert into public.workspace_viewers (workspace_id, user_id, agency_id) values (${B.workspaces[0].id}, ${A.owner.id}, ${B.agency.id})`),
+      asUser(
+        B.owner.id,
+        (tx) => tx`insert into public.workspace_viewers (workspace_id, user_id, agency_id) values (${B.workspaces[0].id}, ${A.owner.id}, ${B.agency.id})`,
+      ),
     ).rejects.toThrow(/permission denied/);
     const seen = await asUser(B.admin.id, (tx) => tx`select email from public.users where id = ${A.owner.id}`);
     expect(seen).toHaveLength(0);

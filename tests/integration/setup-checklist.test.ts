@@ -36,30 +36,38 @@ describe("setup checklist", () => {
     // a report is offered only once there are numbers to report
     expect(href(c, "report")).toBeUndefined();
 
-    const [conn] = await asService((tx) => tx<{ id: string }[]>`
+    const [conn] = await asService(
+      (tx) => tx<{ id: string }[]>`
       insert into public.meta_connections (agency_id, workspace_id, kind, facebook_user_id, scopes)
-      values (${agency.id}, ${ws.id}, 'system_user', '615500000000001', '{ads_read}') returning id`);
+      values (${agency.id}, ${ws.id}, 'system_user', '615500000000001', '{ads_read}') returning id`,
+    );
     c = await setupChecklist(owner.id, agency);
     expect(done(c)).toMatchObject({ meta: true, accounts: false });
     expect(href(c, "accounts")).toBe(`/a/${slug}/w/harbor-bikes/connections`);
 
-    const [acct] = await asService((tx) => tx<{ id: string }[]>`
+    const [acct] = await asService(
+      (tx) => tx<{ id: string }[]>`
       insert into public.ad_accounts (agency_id, workspace_id, connection_id, meta_account_id, name, currency, timezone_name)
-      values (${agency.id}, ${ws.id}, ${conn!.id}, 'act_101000000000001', 'Acme Outdoor US', 'USD', 'America/Los_Angeles') returning id`);
+      values (${agency.id}, ${ws.id}, ${conn!.id}, 'act_101000000000001', 'Acme Outdoor US', 'USD', 'America/Los_Angeles') returning id`,
+    );
     c = await setupChecklist(owner.id, agency);
     expect(done(c)).toMatchObject({ accounts: true, numbers: false });
     expect(href(c, "numbers")).toBe(`/a/${slug}/w/harbor-bikes`);
 
-    await asService((tx) => tx`
+    await asService(
+      (tx) => tx`
       insert into public.insights_daily (ad_account_id, meta_campaign_id, date, publisher_platform, workspace_id, spend)
-      values (${acct!.id}, '120200001000000001', '2026-11-01', 'facebook', ${ws.id}, 12.34)`);
+      values (${acct!.id}, '120200001000000001', '2026-11-01', 'facebook', ${ws.id}, 12.34)`,
+    );
     c = await setupChecklist(owner.id, agency);
     expect(done(c)).toMatchObject({ numbers: true, invite: false, report: false });
     expect(href(c, "report")).toBe(`/a/${slug}/w/harbor-bikes/reports`);
 
-    await asService((tx) => tx`
+    await asService(
+      (tx) => tx`
       insert into public.invitations (agency_id, workspace_id, email, role, token_hash)
-      values (${agency.id}, ${ws.id}, 'client@harbor.example', 'viewer', ${uniq("hash-")})`);
+      values (${agency.id}, ${ws.id}, 'client@harbor.example', 'viewer', ${uniq("hash-")})`,
+    );
     c = await setupChecklist(owner.id, agency);
     expect(done(c)).toMatchObject({ invite: true, report: false });
     expect(c.complete).toBe(false);

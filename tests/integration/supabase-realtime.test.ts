@@ -34,7 +34,11 @@ const clients: SupabaseClient[] = [];
 
 async function sign(claims: Record<string, unknown>, expSeconds: number) {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setIssuedAt(now).setExpirationTime(now + expSeconds).sign(new TextEncoder().encode(JWT_SECRET));
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuedAt(now)
+    .setExpirationTime(now + expSeconds)
+    .sign(new TextEncoder().encode(JWT_SECRET));
 }
 
 beforeAll(async () => {
@@ -147,7 +151,11 @@ describe("Supabase Realtime broadcast (stand-in, supabase-js)", () => {
     await expect.poll(() => sub.events.length, { timeout: 5_000 }).toBe(1);
     current = (await mintRealtimeToken(A.member.id, Date.now() + 1000)).token; // the next heartbeat sends it
     await expect.poll(() => sub.statuses.at(-1), { timeout: 5_000 }).toBe("CLOSED");
-    expect(sub.system.at(-1)).toMatchObject({ status: "error", extension: "system", message: `You do not have permissions to read from this Channel topic: workspace:${ws1.id}` });
+    expect(sub.system.at(-1)).toMatchObject({
+      status: "error",
+      extension: "system",
+      message: `You do not have permissions to read from this Channel topic: workspace:${ws1.id}`,
+    });
     expect(standIn.joined().filter((j) => j.sub === A.member.id)).toEqual([]);
     await asService((tx) => publishEvent(tx, { type: "data", workspaceId: ws1.id, version: 2 }));
     await new Promise((r) => setTimeout(r, 200));
@@ -158,7 +166,10 @@ describe("Supabase Realtime broadcast (stand-in, supabase-js)", () => {
     const A = await createAgencyFixture();
     const topic = `workspace:${A.workspaces[0]!.id}`;
     const expired = await sign({ sub: A.owner.id, role: "authenticated" }, -10);
-    const forged = await new SignJWT({ sub: A.owner.id, role: "authenticated" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("5m").sign(new TextEncoder().encode("another-secret-another-secret-another-secret"));
+    const forged = await new SignJWT({ sub: A.owner.id, role: "authenticated" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode("another-secret-another-secret-another-secret"));
     const wsUrl = (vsn: string, key = anonKey) => `${standIn.url.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${encodeURIComponent(key)}&vsn=${vsn}`;
     const open = (url: string) =>
       new Promise<{ ws: WebSocket; frames: unknown[] }>((resolve, reject) => {
@@ -180,7 +191,15 @@ describe("Supabase Realtime broadcast (stand-in, supabase-js)", () => {
       ["4", undefined, /^Unauthorized: You do not have permissions to read from this Channel topic: workspace:/],
     ];
     for (const [ref, token, _] of cases) {
-      v1.ws.send(JSON.stringify({ topic: `realtime:${topic}`, event: "phx_join", ref, join_ref: ref, payload: { config: { private: true }, ...(token ? { access_token: token } : {}) } }));
+      v1.ws.send(
+        JSON.stringify({
+          topic: `realtime:${topic}`,
+          event: "phx_join",
+          ref,
+          join_ref: ref,
+          payload: { config: { private: true }, ...(token ? { access_token: token } : {}) },
+        }),
+      );
     }
     await expect.poll(() => v1.frames.length, { timeout: 5_000 }).toBe(4);
     expect(v1.frames[0]).toEqual({ topic: "phoenix", event: "phx_reply", payload: { status: "ok", response: {} }, ref: "1", join_ref: null });

@@ -41,7 +41,11 @@ describe("13-month backfill of 5 accounts x 50 campaigns", () => {
     };
     // Ad-level facts (every figure's source) for 13 months; audience breakdowns, ~10x more rows, are
     // covered by drilldown-truth.test.ts and left out here to keep this test within its time.
-    const results = await Promise.all(t.accounts.map((a) => sync(emu, { adAccountId: a.id, kind: "backfill" }, { governor, pageSize: 2000, sleep, maxRateLimitWaitMs: 15 * 60_000, breakdownHistoryDays: 0 })));
+    const results = await Promise.all(
+      t.accounts.map((a) =>
+        sync(emu, { adAccountId: a.id, kind: "backfill" }, { governor, pageSize: 2000, sleep, maxRateLimitWaitMs: 15 * 60_000, breakdownHistoryDays: 0 }),
+      ),
+    );
     for (const r of results) {
       expect(r.error).toBeUndefined();
       expect(r.status).toBe("succeeded");

@@ -27,7 +27,8 @@ describe("sync engine basics", () => {
     expect(inc.status).toBe("succeeded");
     expect(inc.days).toBe(2);
     expect(await diffAgainstTruth(emu, acct.id, acct.metaAccountId, w.since, w.until)).toEqual([]);
-    const runs = await sql()`select kind, status, progress::text, rows_written, api_calls from public.sync_runs where ad_account_id = ${acct.id} order by created_at`;
+    const runs =
+      await sql()`select kind, status, progress::text, rows_written, api_calls from public.sync_runs where ad_account_id = ${acct.id} order by created_at`;
     expect(runs.map((x) => [x.kind, x.status, x.progress])).toEqual([
       ["backfill", "succeeded", "100.00"],
       ["incremental", "succeeded", "100.00"],
@@ -57,7 +58,11 @@ describe("conversion priority", async () => {
     ];
     expect(pickConversions(actions, values)).toEqual({ conversions: "3", conversionValue: "99.10", actionType: "omni_purchase" });
     // the value is the counted type's: another type's value, or a value without a count, is not used
-    expect(pickConversions(actions, [{ action_type: "purchase", value: "120.50" }])).toEqual({ conversions: "3", conversionValue: "0", actionType: "omni_purchase" });
+    expect(pickConversions(actions, [{ action_type: "purchase", value: "120.50" }])).toEqual({
+      conversions: "3",
+      conversionValue: "0",
+      actionType: "omni_purchase",
+    });
     expect(pickConversions(undefined, values)).toEqual({ conversions: "0", conversionValue: "0", actionType: null });
     expect(pickConversions(undefined, undefined)).toEqual({ conversions: "0", conversionValue: "0", actionType: null });
     expect(() => pickConversions([{ action_type: "purchase", value: "1e3" }], [])).toThrow(/non-numeric/);

@@ -19,7 +19,14 @@ afterAll(async () => {
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["cli/bin.mjs", ...args], {
-      env: { ...process.env, DATABASE_URL: inject("databaseUrl"), META_GRAPH_URL: emu.url, META_APP_SECRET: DEFAULT_APP_SECRET, META_APP_ID: "1", LOG_LEVEL: "silent" },
+      env: {
+        ...process.env,
+        DATABASE_URL: inject("databaseUrl"),
+        META_GRAPH_URL: emu.url,
+        META_APP_SECRET: DEFAULT_APP_SECRET,
+        META_APP_ID: "1",
+        LOG_LEVEL: "silent",
+      },
     });
     let stdout = "";
     let stderr = "";

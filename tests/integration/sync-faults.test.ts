@@ -47,11 +47,15 @@ describe("fault injection", () => {
       const w = backfillWindow(a.timezone, 3);
       // A first chunk lands before the fault, so the fault hits mid-backfill.
       let chunks = 0;
-      const r = await sync(emu, { adAccountId: a.id, kind: "backfill" }, {
-        onChunk: async () => {
-          if (++chunks === 1) await control(emu, "POST", "/faults", { kind: f.kind, count: f.count, delayMs: f.delayMs });
+      const r = await sync(
+        emu,
+        { adAccountId: a.id, kind: "backfill" },
+        {
+          onChunk: async () => {
+            if (++chunks === 1) await control(emu, "POST", "/faults", { kind: f.kind, count: f.count, delayMs: f.delayMs });
+          },
         },
-      });
+      );
       expect(f.expect).toContain(r.status);
       if (r.status !== "succeeded") {
         expect(r.error!.length).toBeGreaterThan(30);
@@ -69,7 +73,8 @@ describe("fault injection", () => {
         expect(again.status).toBe("needs_reauth");
         expect((await control(emu, "GET", "/calls")).total).toBe(before);
         // What was committed before the token died is whole days, exact.
-        const [{ min, max }] = (await sql()`select to_char(min(date), 'YYYY-MM-DD') as min, to_char(max(date), 'YYYY-MM-DD') as max from public.insights_daily where ad_account_id = ${a.id}`) as any;
+        const [{ min, max }] =
+          (await sql()`select to_char(min(date), 'YYYY-MM-DD') as min, to_char(max(date), 'YYYY-MM-DD') as max from public.insights_daily where ad_account_id = ${a.id}`) as any;
         if (min) expect(await diffAgainstTruth(emu, a.id, a.metaAccountId, min, max)).toEqual([]);
         return;
       }

@@ -58,8 +58,17 @@ export async function connectTenant(emu: RunningEmulator, opts: { accounts?: str
   const { agency, workspaces, owner, member, viewer } = await createAgencyFixture({ workspaces: 1 });
   const workspaceId = workspaces[0]!.id;
   const tok = await control<{ access_token: string; user_id: string }>(emu, "POST", "/tokens", { systemUser: true });
-  const world = await control<{ accounts: { id: string; name: string; currency: string; timezone_name: string; account_status: number }[] }>(emu, "GET", "/world");
-  const wanted = opts.accounts ?? world.accounts.filter((a) => a.account_status === 1).slice(0, opts.n ?? 1).map((a) => a.id);
+  const world = await control<{ accounts: { id: string; name: string; currency: string; timezone_name: string; account_status: number }[] }>(
+    emu,
+    "GET",
+    "/world",
+  );
+  const wanted =
+    opts.accounts ??
+    world.accounts
+      .filter((a) => a.account_status === 1)
+      .slice(0, opts.n ?? 1)
+      .map((a) => a.id);
   return asService(async (tx) => {
     const secretId = await storeSecret(tx, tok.access_token);
     const [conn] = await tx<{ id: string }[]>`
@@ -74,12 +83,24 @@ export async function connectTenant(emu: RunningEmulator, opts: { accounts?: str
         returning id`;
       accounts.push({ id: row!.id, metaAccountId: a.id, currency: a.currency, timezone: a.timezone_name });
     }
-    return { agencyId: agency.id, agencySlug: agency.slug as string, workspaceId, workspaceSlug: workspaces[0]!.slug as string, users: { owner: owner.id, member: member.id, viewer: viewer.id }, connectionId: conn!.id, token: tok.access_token, accounts };
+    return {
+      agencyId: agency.id,
+      agencySlug: agency.slug as string,
+      workspaceId,
+      workspaceSlug: workspaces[0]!.slug as string,
+      users: { owner: owner.id, member: member.id, viewer: viewer.id },
+      connectionId: conn!.id,
+      token: tok.access_token,
+      accounts,
+    };
   });
 }
 
 /** Sync dependencies pointed at the emulator, with fast retries and polls for tests. */
-export function testDeps(emu: Pick<RunningEmulator, "url">, overrides: Partial<SyncDeps> & { governor?: RateGovernor; maxRetries?: number; graphTimeoutMs?: number } = {}): SyncDeps {
+export function testDeps(
+  emu: Pick<RunningEmulator, "url">,
+  overrides: Partial<SyncDeps> & { governor?: RateGovernor; maxRetries?: number; graphTimeoutMs?: number } = {},
+): SyncDeps {
   const governor = overrides.governor ?? new RateGovernor({ pauseMs: 200, slowIntervalMs: 5 });
   return {
     sql: sql(),
@@ -97,7 +118,9 @@ export function testDeps(emu: Pick<RunningEmulator, "url">, overrides: Partial<S
         timeoutMs: overrides.graphTimeoutMs ?? 3_000,
       }),
     getToken: async (tx, connectionId) => {
-      const [c] = await tx<{ token_secret_id: string | null; status: string }[]>`select token_secret_id, status from public.meta_connections where id = ${connectionId}`;
+      const [c] = await tx<
+        { token_secret_id: string | null; status: string }[]
+      >`select token_secret_id, status from public.meta_connections where id = ${connectionId}`;
       if (!c?.token_secret_id) throw new Error("connection has no token");
       return readSecret(tx, c.token_secret_id);
     },

@@ -71,7 +71,10 @@ describe("refresh route", () => {
       await sql()`update public.agencies set subscription_status = 'active' where id = ${t.agencyId}`;
       expect((await post(t.users.member, t.agencySlug, t.workspaceSlug)).status).toBe(200);
     } finally {
-      for (const [k, v] of [["STRIPE_SECRET_KEY", saved.key], ["STRIPE_WEBHOOK_SECRET", saved.hook]] as const) {
+      for (const [k, v] of [
+        ["STRIPE_SECRET_KEY", saved.key],
+        ["STRIPE_WEBHOOK_SECRET", saved.hook],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

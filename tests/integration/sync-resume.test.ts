@@ -109,10 +109,7 @@ describe("resuming and correcting", () => {
   it("runs two concurrent syncs of one account once", async () => {
     const t = await connectTenant(emu, { n: 1, backfillMonths: 1 });
     const a = t.accounts[0]!;
-    const [x, y] = await Promise.all([
-      sync(emu, { adAccountId: a.id, kind: "backfill" }),
-      sync(emu, { adAccountId: a.id, kind: "backfill" }),
-    ]);
+    const [x, y] = await Promise.all([sync(emu, { adAccountId: a.id, kind: "backfill" }), sync(emu, { adAccountId: a.id, kind: "backfill" })]);
     expect([x.status, y.status].sort()).toEqual(["skipped", "succeeded"]);
     const runs = await sql()`select status from public.sync_runs where ad_account_id = ${a.id}`;
     expect(runs.map((r) => r.status)).toEqual(["succeeded"]);

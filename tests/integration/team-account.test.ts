@@ -13,7 +13,9 @@ const BASE = "http://app.test";
 
 async function newSession(userId: string, userAgent = "Mozilla/5.0 Test") {
   const id = uniq("sess-");
-  await asService((tx) => tx`insert into public.sessions (id, user_id, expires_at, user_agent) values (${id}, ${userId}, now() + interval '1 day', ${userAgent})`);
+  await asService(
+    (tx) => tx`insert into public.sessions (id, user_id, expires_at, user_agent) values (${id}, ${userId}, now() + interval '1 day', ${userAgent})`,
+  );
   return id;
 }
 async function sessionIds(userId: string) {
@@ -39,15 +41,19 @@ describe("password reset", () => {
     await requestPasswordReset({ email: `  ${u.email.toUpperCase()} ` }, { baseUrl: BASE });
     const token = await resetToken(u.email);
     expect(await isResetTokenValid(token)).toBe(true);
-    const [stored] = await asService((tx) => tx<{ token_hash: string; expires_at: Date }[]>`
-      select token_hash, expires_at from private.password_resets where user_id = ${u.id}`);
+    const [stored] = await asService(
+      (tx) => tx<{ token_hash: string; expires_at: Date }[]>`
+      select token_hash, expires_at from private.password_resets where user_id = ${u.id}`,
+    );
     expect(stored.token_hash).not.toBe(token);
     const minutes = (stored.expires_at.getTime() - Date.now()) / 60_000;
     expect(minutes).toBeGreaterThan(59);
     expect(minutes).toBeLessThanOrEqual(60);
 
     await expect(resetPassword(token, { password: "short", confirm: "short" })).rejects.toBeInstanceOf(InputError);
-    await expect(resetPassword(token, { password: "new-password-22", confirm: "other-password-22" })).rejects.toMatchObject({ fields: { confirm: "The passwords do not match" } });
+    await expect(resetPassword(token, { password: "new-password-22", confirm: "other-password-22" })).rejects.toMatchObject({
+      fields: { confirm: "The passwords do not match" },
+    });
     const result = await resetPassword(token, { password: "new-password-22", confirm: "new-password-22" });
     expect(result).toEqual({ userId: u.id, sessionsEnded: 2, facebookRemoved: false });
     expect(await sessionIds(u.id)).toEqual([]);
@@ -72,8 +78,10 @@ describe("password reset", () => {
     await expect(resetPassword(first, { password: "new-password-22", confirm: "new-password-22" })).rejects.toThrow(/expired/);
 
     for (let i = 0; i < 4; i++) await requestPasswordReset({ email: u.email }, { baseUrl: BASE });
-    const [{ n }] = await asService((tx) => tx<{ n: number }[]>`
-      select count(*)::int as n from private.password_resets where user_id = ${u.id} and used_at is null and expires_at > now()`);
+    const [{ n }] = await asService(
+      (tx) => tx<{ n: number }[]>`
+      select count(*)::int as n from private.password_resets where user_id = ${u.id} and used_at is null and expires_at > now()`,
+    );
     expect(n).toBe(3);
     const latest = await resetToken(u.email);
     const older = (await listOutbox({ to: u.email, limit: 3 }))[2];
@@ -91,8 +99,9 @@ describe("account security", () => {
     const current = await newSession(u.id, "Current browser");
     const other = await newSession(u.id, "Other browser");
     const before = await passwordHash(u.id);
-    await expect(changePassword(u.id, current, { currentPassword: "wrong-password-1", newPassword: "next-password-44", confirm: "next-password-44" }))
-      .rejects.toThrow(/not correct/);
+    await expect(
+      changePassword(u.id, current, { currentPassword: "wrong-password-1", newPassword: "next-password-44", confirm: "next-password-44" }),
+    ).rejects.toThrow(/not correct/);
     expect(await passwordHash(u.id)).toBe(before);
     expect(await sessionIds(u.id)).toEqual([current, other].sort());
 
@@ -129,7 +138,9 @@ describe("account security", () => {
     expect(await previewEmailChange(token)).toMatchObject({ newEmail: fresh, identities: { facebook: null, hasPassword: true } });
     await expect(confirmEmailChange("not-a-token", {})).rejects.toThrow(/invalid, used or expired/);
     expect(await confirmEmailChange(token, {})).toEqual({ userId: u.id, email: fresh, facebookRemoved: false });
-    const [after] = await asService((tx) => tx<{ email: string; email_verified_at: Date | null }[]>`select email, email_verified_at from public.users where id = ${u.id}`);
+    const [after] = await asService(
+      (tx) => tx<{ email: string; email_verified_at: Date | null }[]>`select email, email_verified_at from public.users where id = ${u.id}`,
+    );
     expect(after.email).toBe(fresh);
     expect(after.email_verified_at).not.toBeNull();
     // every session is signed out; the link works once
@@ -148,7 +159,9 @@ describe("account security", () => {
     await expect(refused).rejects.toBeInstanceOf(TooManyAttemptsError);
     await expect(refused).rejects.toMatchObject({ status: 429 });
     // the email change shares the limit: the right password is refused too while it lasts
-    await expect(requestEmailChange(u.id, { email: `${uniq("n")}@example.test`, password: "next-password-55" }, { baseUrl: BASE })).rejects.toBeInstanceOf(TooManyAttemptsError);
+    await expect(requestEmailChange(u.id, { email: `${uniq("n")}@example.test`, password: "next-password-55" }, { baseUrl: BASE })).rejects.toBeInstanceOf(
+      TooManyAttemptsError,
+    );
     expect(await verifyPassword(await passwordHash(u.id), "next-password-55")).toBe(true);
   });
 
@@ -159,7 +172,10 @@ describe("account security", () => {
     const current = await newSession(u.id, "Chrome on Mac");
     const foreign = await newSession(someoneElse.id);
     const list = await listSessions(u.id, current);
-    expect(list.map((s) => [s.userAgent, s.current])).toEqual([["Chrome on Mac", true], ["Firefox on Linux", false]]);
+    expect(list.map((s) => [s.userAgent, s.current])).toEqual([
+      ["Chrome on Mac", true],
+      ["Firefox on Linux", false],
+    ]);
     expect(JSON.stringify(list)).not.toContain(current);
     expect(await signOutOtherSessions(u.id, current)).toBe(1);
     expect(await sessionIds(u.id)).toEqual([current]);

@@ -2,14 +2,7 @@ import { describe, it, expect } from "vitest";
 import { asService } from "../../app/.server/db/connection";
 import { ForbiddenError, InputError, NotFoundError } from "../../app/.server/errors";
 import { storeSecret } from "../../app/.server/meta/vault";
-import {
-  createClient,
-  deleteClient,
-  listViewers,
-  renameClient,
-  revokeViewer,
-  setClientArchived,
-} from "../../app/.server/tenancy/clients";
+import { createClient, deleteClient, listViewers, renameClient, revokeViewer, setClientArchived } from "../../app/.server/tenancy/clients";
 import { listAuditLog } from "../../app/.server/tenancy/members";
 import { createAgencyFixture } from "../helpers/factories";
 

@@ -1,14 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { asService, asUser } from "../../app/.server/db/connection";
 import { ForbiddenError, InputError, LimitError, NotFoundError } from "../../app/.server/errors";
-import {
-  hashToken,
-  inviteMember,
-  inviteViewer,
-  listOpenInvitations,
-  resendInvitation,
-  revokeInvitation,
-} from "../../app/.server/tenancy/invitations";
+import { hashToken, inviteMember, inviteViewer, listOpenInvitations, resendInvitation, revokeInvitation } from "../../app/.server/tenancy/invitations";
 import { acceptInvitation, acceptInvitationWithNewAccount, previewInvitation } from "../../app/.server/tenancy/invitation-accept";
 import { listOutbox, firstLink } from "../../app/.server/mail";
 import { createAgencyFixture, createUser, uniq } from "../helpers/factories";
@@ -29,8 +22,10 @@ async function invitationRow(id: string) {
 }
 
 async function auditActions(agencyId: string) {
-  const rows = await asService((tx) => tx<{ action: string; target: Record<string, unknown> }[]>`
-    select action, target from public.audit_log where agency_id = ${agencyId} order by id`);
+  const rows = await asService(
+    (tx) => tx<{ action: string; target: Record<string, unknown> }[]>`
+    select action, target from public.audit_log where agency_id = ${agencyId} order by id`,
+  );
   return rows;
 }
 

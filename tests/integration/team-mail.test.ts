@@ -35,7 +35,13 @@ afterEach(() => {
 
 describe("mail", () => {
   it("templates escape what people typed", () => {
-    const m = invitationMail({ agencyName: `<script>alert(1)</script>`, role: "member", inviterName: `"Eve" <x>`, url: "http://app.test/invite/abc", expiresAt: new Date() });
+    const m = invitationMail({
+      agencyName: `<script>alert(1)</script>`,
+      role: "member",
+      inviterName: `"Eve" <x>`,
+      url: "http://app.test/invite/abc",
+      expiresAt: new Date(),
+    });
     expect(m.html).not.toContain("<script>");
     expect(m.html).toContain(escapeHtml("<script>alert(1)</script>"));
     expect(m.text).toContain("http://app.test/invite/abc");
@@ -47,11 +53,13 @@ describe("mail", () => {
     // ids far beyond the sequence, across a digit boundary, where text order and number order
     // differ; each run has a fresh database, and no other test writes ids this large
     const base = 99_999_999_999n;
-    await asService((tx) => tx`
+    await asService(
+      (tx) => tx`
       insert into private.mail_outbox (id, to_address, subject, template, text_body, html_body)
       overriding system value
       values (${String(base)}, ${to}, 'older', 'password_reset', 'older', 'older'),
-             (${String(base + 1n)}, ${to}, 'newer', 'password_reset', 'newer', 'newer')`);
+             (${String(base + 1n)}, ${to}, 'newer', 'password_reset', 'newer', 'newer')`,
+    );
     expect((await listOutbox({ to })).map((m) => m.subject)).toEqual(["newer", "older"]);
   });
 

@@ -6,8 +6,10 @@ import { createClient } from "../../app/.server/tenancy/clients";
 import { addMember, createAgencyFixture, createUser } from "../helpers/factories";
 
 async function roleIn(agencyId: string, userId: string) {
-  const [row] = await asService((tx) => tx<{ role: string }[]>`
-    select role from public.agency_members where agency_id = ${agencyId} and user_id = ${userId}`);
+  const [row] = await asService(
+    (tx) => tx<{ role: string }[]>`
+    select role from public.agency_members where agency_id = ${agencyId} and user_id = ${userId}`,
+  );
   return row?.role ?? null;
 }
 

@@ -67,9 +67,15 @@ describe("team page", () => {
     const [mail] = await listOutbox({ to: email, limit: 1 });
     expect(firstLink(mail.textBody)).toMatch(/^http:\/\/localhost\/invite\/[A-Za-z0-9_-]{43}$/);
 
-    expect((await run(team.action as Handler, await post(f.member.id, path, { intent: "invite", email: "m@example.test", role: "member" }), params)).status).toBe(403);
-    expect((await run(team.action as Handler, await post(f.viewer.id, path, { intent: "invite", email: "v@example.test", role: "member" }), params)).status).toBe(404);
-    expect((await run(team.action as Handler, await post(other.owner.id, path, { intent: "invite", email: "o@example.test", role: "member" }), params)).status).toBe(404);
+    expect(
+      (await run(team.action as Handler, await post(f.member.id, path, { intent: "invite", email: "m@example.test", role: "member" }), params)).status,
+    ).toBe(403);
+    expect(
+      (await run(team.action as Handler, await post(f.viewer.id, path, { intent: "invite", email: "v@example.test", role: "member" }), params)).status,
+    ).toBe(404);
+    expect(
+      (await run(team.action as Handler, await post(other.owner.id, path, { intent: "invite", email: "o@example.test", role: "member" }), params)).status,
+    ).toBe(404);
     expect((await run(team.loader as Handler, await requestAs(f.viewer.id, path), params)).status).toBe(404);
 
     const bad = await run(team.action as Handler, await post(f.owner.id, path, { intent: "invite", email: "nope", role: "member" }), params);
@@ -94,7 +100,11 @@ describe("team page", () => {
   it("a seat limit answers 402 with the billing prompt", async () => {
     const f = await createAgencyFixture({ workspaces: 1 });
     await asService((tx) => tx`update public.agencies set plan_id = 'starter' where id = ${f.agency.id}`);
-    const res = await run(team.action as Handler, await post(f.admin.id, `/a/${f.agency.slug}/team`, { intent: "invite", email: `${uniq("l")}@example.test`, role: "member" }), { agency: f.agency.slug });
+    const res = await run(
+      team.action as Handler,
+      await post(f.admin.id, `/a/${f.agency.slug}/team`, { intent: "invite", email: `${uniq("l")}@example.test`, role: "member" }),
+      { agency: f.agency.slug },
+    );
     expect(res.status).toBe(402);
     expect(res.body).toMatchObject({ limit: "seats" });
     expect(res.body.error).toMatch(/Billing/);
@@ -106,9 +116,15 @@ describe("invitation page", () => {
     const f = await createAgencyFixture({ workspaces: 1 });
     const email = `${uniq("c")}@example.test`;
     const params = { agency: f.agency.slug, workspace: f.workspaces[0].slug };
-    const sent = await run(settings.action as Handler, await post(f.admin.id, `/a/${f.agency.slug}/w/${f.workspaces[0].slug}/settings`, { intent: "invite", email }), params);
+    const sent = await run(
+      settings.action as Handler,
+      await post(f.admin.id, `/a/${f.agency.slug}/w/${f.workspaces[0].slug}/settings`, { intent: "invite", email }),
+      params,
+    );
     expect(sent.status).toBe(200);
-    const token = firstLink((await listOutbox({ to: email, limit: 1 }))[0].textBody)!.split("/").pop()!;
+    const token = firstLink((await listOutbox({ to: email, limit: 1 }))[0].textBody)!
+      .split("/")
+      .pop()!;
 
     const page = await run(invite.loader as Handler, await requestAs(null, `/invite/${token}`), { token });
     expect(page.body).toMatchObject({ state: "create", role: "viewer", email, workspaceName: "Client 1" });
@@ -132,8 +148,12 @@ describe("invitation page", () => {
     const f = await createAgencyFixture({ workspaces: 1 });
     const invitee = await createUser();
     const other = await createUser();
-    await run(team.action as Handler, await post(f.owner.id, `/a/${f.agency.slug}/team`, { intent: "invite", email: invitee.email, role: "member" }), { agency: f.agency.slug });
-    const token = firstLink((await listOutbox({ to: invitee.email, limit: 1 }))[0].textBody)!.split("/").pop()!;
+    await run(team.action as Handler, await post(f.owner.id, `/a/${f.agency.slug}/team`, { intent: "invite", email: invitee.email, role: "member" }), {
+      agency: f.agency.slug,
+    });
+    const token = firstLink((await listOutbox({ to: invitee.email, limit: 1 }))[0].textBody)!
+      .split("/")
+      .pop()!;
     const page = await run(invite.loader as Handler, await requestAs(other.id, `/invite/${token}`), { token });
     expect(page.body.state).toBe("wrong-user");
     expect(page.body.message).toContain(invitee.email);
@@ -183,7 +203,10 @@ describe("audit page", () => {
     const f = await createAgencyFixture({ workspaces: 1 });
     const params = { agency: f.agency.slug };
     const path = `/a/${f.agency.slug}/audit`;
-    await run(settings.action as Handler, await post(f.owner.id, `/a/${f.agency.slug}/w/${f.workspaces[0].slug}/settings`, { intent: "archive" }), { ...params, workspace: f.workspaces[0].slug });
+    await run(settings.action as Handler, await post(f.owner.id, `/a/${f.agency.slug}/w/${f.workspaces[0].slug}/settings`, { intent: "archive" }), {
+      ...params,
+      workspace: f.workspaces[0].slug,
+    });
     const page = await run(audit.loader as Handler, await requestAs(f.admin.id, path), params);
     expect(page.body.entries[0]).toMatchObject({ action: "client.archive", actorEmail: f.owner.email });
     // a sentence naming the person and the client, not the code
@@ -206,9 +229,15 @@ describe("account pages", () => {
     expect(view.body.sessions[0].current).toBe(true);
     expect(JSON.stringify(view.body)).not.toContain(otherCookie.split("=")[1].split(".")[0]);
 
-    const wrong = await run(account.action as Handler, req({ intent: "password", currentPassword: "nope-nope-1", newPassword: "brand-new-pass-1", confirm: "brand-new-pass-1" }));
+    const wrong = await run(
+      account.action as Handler,
+      req({ intent: "password", currentPassword: "nope-nope-1", newPassword: "brand-new-pass-1", confirm: "brand-new-pass-1" }),
+    );
     expect(wrong.status).toBe(400);
-    const ok = await run(account.action as Handler, req({ intent: "password", currentPassword: TEST_PASSWORD, newPassword: "brand-new-pass-1", confirm: "brand-new-pass-1" }));
+    const ok = await run(
+      account.action as Handler,
+      req({ intent: "password", currentPassword: TEST_PASSWORD, newPassword: "brand-new-pass-1", confirm: "brand-new-pass-1" }),
+    );
     expect(ok.body.ok).toMatch(/1 other session signed out/);
     const after = await run(account.loader as Handler, new Request("http://localhost/account", { headers: { Cookie: otherCookie } }));
     expect(after.status).toBe(302); // the other browser is logged out
@@ -221,13 +250,23 @@ describe("account pages", () => {
     const unknown = await run(forgot.action as Handler, await post(null, "/forgot-password", { email: `${uniq("nobody")}@example.test` }));
     expect(known).toMatchObject({ status: 200 });
     expect(known.body).toEqual(unknown.body);
-    const token = firstLink((await listOutbox({ to: u.email, limit: 1 }))[0].textBody)!.split("/").pop()!;
+    const token = firstLink((await listOutbox({ to: u.email, limit: 1 }))[0].textBody)!
+      .split("/")
+      .pop()!;
     expect((await run(reset.loader as Handler, await requestAs(null, `/reset-password/${token}`), { token })).body.valid).toBe(true);
-    const done = await run(reset.action as Handler, await post(null, `/reset-password/${token}`, { password: "reset-password-9", confirm: "reset-password-9" }), { token });
+    const done = await run(
+      reset.action as Handler,
+      await post(null, `/reset-password/${token}`, { password: "reset-password-9", confirm: "reset-password-9" }),
+      { token },
+    );
     expect(done.status).toBe(302);
     expect(done.headers.get("Location")).toBe("/login?reset=1");
     expect((await run(reset.loader as Handler, await requestAs(null, `/reset-password/${token}`), { token })).body.valid).toBe(false);
-    const reuse = await run(reset.action as Handler, await post(null, `/reset-password/${token}`, { password: "reset-password-9", confirm: "reset-password-9" }), { token });
+    const reuse = await run(
+      reset.action as Handler,
+      await post(null, `/reset-password/${token}`, { password: "reset-password-9", confirm: "reset-password-9" }),
+      { token },
+    );
     expect(reuse.status).toBe(400);
   });
 });
@@ -239,7 +278,12 @@ describe("dev outbox", () => {
     const dev = await run(outbox.loader as Handler, await requestAs(null, "/dev/outbox"));
     expect(dev.status).toBe(200);
     expect(Array.isArray(dev.body.messages)).toBe(true);
-    const saved = { NODE_ENV: process.env.NODE_ENV, SPENDLANE_DEMO: process.env.SPENDLANE_DEMO, META_APP_ID: process.env.META_APP_ID, APP_URL: process.env.APP_URL };
+    const saved = {
+      NODE_ENV: process.env.NODE_ENV,
+      SPENDLANE_DEMO: process.env.SPENDLANE_DEMO,
+      META_APP_ID: process.env.META_APP_ID,
+      APP_URL: process.env.APP_URL,
+    };
     try {
       process.env.NODE_ENV = "production";
       process.env.APP_URL = "https://app.example.test";
@@ -279,7 +323,10 @@ describe("several agencies", () => {
     expect(inA.body.agency.slug).toBe(a.agency.slug);
     expect(inB.body.agency.slug).toBe(b.agency.slug);
     // and a settings URL of B's client under A's slug is a 404
-    const cross = await run(settings.loader as Handler, await requestAs(a.owner.id, `/a/${a.agency.slug}/w/only-in-b/settings`), { agency: a.agency.slug, workspace: "only-in-b" });
+    const cross = await run(settings.loader as Handler, await requestAs(a.owner.id, `/a/${a.agency.slug}/w/only-in-b/settings`), {
+      agency: a.agency.slug,
+      workspace: "only-in-b",
+    });
     expect(cross.status).toBe(404);
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { classifyGraphError, MetaApiError, networkError, redactSecrets, DEFAULT_RATE_LIMIT_WAIT_MS } from "../../app/.server/meta/errors";
 
-const body = (code: number, extra: Record<string, unknown> = {}) => ({ error: { message: `(#${code}) something`, type: "OAuthException", code, fbtrace_id: "AbC123", ...extra } });
+const body = (code: number, extra: Record<string, unknown> = {}) => ({
+  error: { message: `(#${code}) something`, type: "OAuthException", code, fbtrace_id: "AbC123", ...extra },
+});
 
 describe("classifyGraphError", () => {
   const cases: [string, number, unknown, MetaApiError["kind"]][] = [
@@ -45,7 +47,12 @@ describe("classifyGraphError", () => {
 
   it("rate limits take the wait from estimated_time_to_regain_access (minutes)", () => {
     const headers = new Headers({
-      "X-Business-Use-Case-Usage": JSON.stringify({ "123": [{ type: "ads_insights", call_count: 100, estimated_time_to_regain_access: 3 }, { type: "ads_management", estimated_time_to_regain_access: 1 }] }),
+      "X-Business-Use-Case-Usage": JSON.stringify({
+        "123": [
+          { type: "ads_insights", call_count: 100, estimated_time_to_regain_access: 3 },
+          { type: "ads_management", estimated_time_to_regain_access: 1 },
+        ],
+      }),
     });
     const e = classifyGraphError(400, body(80000), headers);
     expect(e.retryAfterMs).toBe(3 * 60_000);
@@ -61,7 +68,12 @@ describe("classifyGraphError", () => {
 
   it("never puts a token or a query string into the message", () => {
     const token = "EAAB" + "x".repeat(60);
-    const e = classifyGraphError(400, { error: { message: `bad https://graph.facebook.com/v24.0/me?access_token=${token}&x=1 and ${token}`, code: 100 } }, undefined, "/v24.0/me?access_token=" + token);
+    const e = classifyGraphError(
+      400,
+      { error: { message: `bad https://graph.facebook.com/v24.0/me?access_token=${token}&x=1 and ${token}`, code: 100 } },
+      undefined,
+      "/v24.0/me?access_token=" + token,
+    );
     expect(e.message).not.toContain(token);
     expect(e.message).not.toContain("access_token=EAA");
     expect(e.message).not.toContain("x=1");
@@ -71,7 +83,9 @@ describe("classifyGraphError", () => {
 
 describe("redactSecrets and networkError", () => {
   it("masks known secrets, app tokens, auth headers and query strings", () => {
-    const out = redactSecrets("Authorization: OAuth abcdefghijkl token=sekret 1000000000000001|emulator-app-secret http://h/p?code=AQxyz mysecretvalue", ["mysecretvalue"]);
+    const out = redactSecrets("Authorization: OAuth abcdefghijkl token=sekret 1000000000000001|emulator-app-secret http://h/p?code=AQxyz mysecretvalue", [
+      "mysecretvalue",
+    ]);
     expect(out).not.toMatch(/abcdefghijkl|sekret|emulator-app-secret|AQxyz|mysecretvalue/);
   });
   it("timeouts and dropped connections are transient and carry no query string", () => {

@@ -26,7 +26,9 @@ describe("usageFromHeaders", () => {
       h({
         "x-app-usage": { call_count: 12, total_time: 30, total_cputime: 5 },
         "x-ad-account-usage": { acc_id_util_pct: 40.5, reset_time_duration: 100 },
-        "x-business-use-case-usage": { "999": [{ type: "ads_insights", call_count: 61, total_time: 70, total_cputime: 2, estimated_time_to_regain_access: 0 }] },
+        "x-business-use-case-usage": {
+          "999": [{ type: "ads_insights", call_count: 61, total_time: 70, total_cputime: 2, estimated_time_to_regain_access: 0 }],
+        },
         "x-fb-ads-insights-throttle": { app_id_util_pct: 33, acc_id_util_pct: 12 },
       }),
     );
@@ -134,11 +136,31 @@ describe("x-fb-ads-insights-throttle on error responses", () => {
     let t = 1_000_000;
     const governor = new RateGovernor({ now: () => t, sleep: async (ms) => void (t += ms) });
     const fetch = async () =>
-      new Response(JSON.stringify({ error: { message: "(#3018) The start date of the time range cannot be beyond 37 months from the current date", type: "OAuthException", code: 100, error_subcode: 3018 } }), {
-        status: 400,
-        headers: { "content-type": "application/json", "x-fb-ads-insights-throttle": JSON.stringify({ app_id_util_pct: 12, acc_id_util_pct: 97, ads_api_access_tier: "standard_access" }) },
-      });
-    const graph = new GraphClient({ accessToken: "EAAtoken", graphUrl: "https://graph.example", version: "v27.0", governor, fetch: fetch as typeof globalThis.fetch, maxRetries: 0 });
+      new Response(
+        JSON.stringify({
+          error: {
+            message: "(#3018) The start date of the time range cannot be beyond 37 months from the current date",
+            type: "OAuthException",
+            code: 100,
+            error_subcode: 3018,
+          },
+        }),
+        {
+          status: 400,
+          headers: {
+            "content-type": "application/json",
+            "x-fb-ads-insights-throttle": JSON.stringify({ app_id_util_pct: 12, acc_id_util_pct: 97, ads_api_access_tier: "standard_access" }),
+          },
+        },
+      );
+    const graph = new GraphClient({
+      accessToken: "EAAtoken",
+      graphUrl: "https://graph.example",
+      version: "v27.0",
+      governor,
+      fetch: fetch as typeof globalThis.fetch,
+      maxRetries: 0,
+    });
     await expect(graph.get("act_1/insights", { time_range: { since: "2023-01-01", until: "2023-01-02" } })).rejects.toMatchObject({ kind: "history_limit" });
     expect(governor.state("act_1").usagePct).toBe(97);
     expect(governor.state("act_1").pausedUntil).toBeGreaterThan(t);

@@ -47,13 +47,26 @@ describe("Meta API versions", () => {
     expect(versionStatus("v24.0", new Date("2026-11-10T23:59:00Z")).state).toBe("expiring");
     const dead = versionStatus("v24.0", new Date("2026-12-01T00:00:00Z"));
     expect(dead.state).toBe("expired");
-    expect(dead.message).toBe("Meta Marketing API v24.0 expired on 2026-11-10; Meta refuses calls at that version. Set META_API_VERSION=v27.0 (the newest live version) and restart Spendlane.");
+    expect(dead.message).toBe(
+      "Meta Marketing API v24.0 expired on 2026-11-10; Meta refuses calls at that version. Set META_API_VERSION=v27.0 (the newest live version) and restart Spendlane.",
+    );
     expect(versionStatus("v99.0", new Date("2026-12-01T00:00:00Z")).state).toBe("unknown");
     expect(versionStatus("v2.0", new Date("2026-12-01T00:00:00Z")).state).toBe("unknown");
   });
 
   it("Meta's 2635 becomes an error that names the version and what to set", () => {
-    const e = classifyGraphError(400, { error: { message: "(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: v27.0.", type: "OAuthException", code: 2635 } }, undefined, "/v24.0/me/adaccounts");
+    const e = classifyGraphError(
+      400,
+      {
+        error: {
+          message: "(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: v27.0.",
+          type: "OAuthException",
+          code: 2635,
+        },
+      },
+      undefined,
+      "/v24.0/me/adaccounts",
+    );
     expect(e.kind).toBe("invalid_request");
     expect(e.code).toBe(2635);
     expect(e.message).toContain("Marketing API v24.0");
@@ -65,7 +78,13 @@ describe("Meta API versions", () => {
 describe("boot check", () => {
   const capture = () => {
     const lines: { level: string; msg: string }[] = [];
-    return { lines, log: { warn: (_o: object, msg: string) => void lines.push({ level: "warn", msg }), error: (_o: object, msg: string) => void lines.push({ level: "error", msg }) } };
+    return {
+      lines,
+      log: {
+        warn: (_o: object, msg: string) => void lines.push({ level: "warn", msg }),
+        error: (_o: object, msg: string) => void lines.push({ level: "error", msg }),
+      },
+    };
   };
   it("is quiet for a healthy version, warns from 60 days before the end, errors (with a banner line) after it", () => {
     const ok = capture();
@@ -79,4 +98,3 @@ describe("boot check", () => {
     expect(dead.lines).toEqual([{ level: "error", msg: expect.stringContaining("Set META_API_VERSION=v27.0") }]);
   });
 });
-

@@ -3,7 +3,10 @@ import { delta, metricsFromSums, trimDecimal, METRICS } from "../../app/.server/
 
 describe("metricsFromSums", () => {
   it("computes every ratio from the sums", () => {
-    const m = metricsFromSums({ spend: "150.0000", impressions: "60000", clicks: "1200", link_clicks: "900", conversions: "30", conversion_value: "600.5000" }, 20000);
+    const m = metricsFromSums(
+      { spend: "150.0000", impressions: "60000", clicks: "1200", link_clicks: "900", conversions: "30", conversion_value: "600.5000" },
+      20000,
+    );
     expect(m.spend).toBe(150);
     expect(m.ctr).toBeCloseTo(2, 12);
     expect(m.cpc).toBeCloseTo(0.125, 12);
@@ -29,7 +32,11 @@ describe("metricsFromSums", () => {
     expect(m.ctr).not.toBeCloseTo((10 + 100 / 990) / 2, 3);
   });
   it("marks cost metrics as inverted", () => {
-    expect(METRICS.filter((m) => m.inverted).map((m) => m.name).sort()).toEqual(["cpa", "cpc", "cpm"]);
+    expect(
+      METRICS.filter((m) => m.inverted)
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(["cpa", "cpc", "cpm"]);
   });
 });
 

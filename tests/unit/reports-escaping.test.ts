@@ -18,16 +18,38 @@ function doc(): ReportDocument {
   return {
     title: `Monthly ${EVIL}`,
     workspace: { id: "w", name: `Client ${EVIL}`, agencyId: "a" },
-    branding: { agencyId: "a", agencyName: "A", displayName: `Agency ${EVIL}\u0007`, brandColor: "#112233", replyTo: null, logo: null, timezone: "UTC", pageSize: "LETTER", hidePoweredBy: false, planAllowsWhiteLabel: false, poweredBy: true },
+    branding: {
+      agencyId: "a",
+      agencyName: "A",
+      displayName: `Agency ${EVIL}\u0007`,
+      brandColor: "#112233",
+      replyTo: null,
+      logo: null,
+      timezone: "UTC",
+      pageSize: "LETTER",
+      hidePoweredBy: false,
+      planAllowsWhiteLabel: false,
+      poweredBy: true,
+    },
     sections: ["kpis", "campaigns", "commentary"],
     commentary: `Note ${EVIL}`,
     report: {
       range,
       byCurrency: {
         USD: {
-          currency: "USD", accounts: [], totalsSums: sums, totals: metricsFromSums(sums), previous: null,
-          campaigns: [{ ad_account_id: "x", meta_campaign_id: "1", name: `Campaign ${EVIL}`, status: null, objective: null, sums, metrics: metricsFromSums(sums) }],
-          platforms: [], daily: [{ date: "2026-10-01", sums, metrics: metricsFromSums(sums) }, { date: "2026-10-02", sums: ZERO_SUMS, metrics: metricsFromSums(ZERO_SUMS) }],
+          currency: "USD",
+          accounts: [],
+          totalsSums: sums,
+          totals: metricsFromSums(sums),
+          previous: null,
+          campaigns: [
+            { ad_account_id: "x", meta_campaign_id: "1", name: `Campaign ${EVIL}`, status: null, objective: null, sums, metrics: metricsFromSums(sums) },
+          ],
+          platforms: [],
+          daily: [
+            { date: "2026-10-01", sums, metrics: metricsFromSums(sums) },
+            { date: "2026-10-02", sums: ZERO_SUMS, metrics: metricsFromSums(ZERO_SUMS) },
+          ],
           attribution: { key: "7d_click,1d_view", windows: ["7d_click", "1d_view"], label: "7-day click or 1-day view", mixed: false },
         },
       },

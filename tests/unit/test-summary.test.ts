@@ -15,10 +15,14 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 describe("npm test's closing line", () => {
   it("counts a failing test once and a file that fails outside its tests once", () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "summary-")), "report.json");
-    const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--root", "tests/fixtures/test-summary", "--reporter=json", `--outputFile.json=${out}`], {
-      cwd: ROOT,
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--root", "tests/fixtures/test-summary", "--reporter=json", `--outputFile.json=${out}`],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
     expect(r.status).toBe(1);
     const s = summarize(JSON.parse(fs.readFileSync(out, "utf8")), r.status);
     expect({ passed: s.passed, failed: s.failed }).toEqual({ passed: 1, failed: 2 });

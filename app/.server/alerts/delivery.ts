@@ -121,7 +121,8 @@ function hourIn(timezone: string, now: Date): number {
 export async function sendDueDigests(opts: { now?: Date; force?: boolean; agencyId?: string } = {}): Promise<{ sent: number; alerts: number }> {
   const now = opts.now ?? new Date();
   const base = appBaseUrl();
-  const people = await asService((tx) => tx<{ user_id: string; agency_id: string; digest_hour: number | null; digest_timezone: string | null; last_digest_at: Date | null }[]>`
+  const people = await asService(
+    (tx) => tx<{ user_id: string; agency_id: string; digest_hour: number | null; digest_timezone: string | null; last_digest_at: Date | null }[]>`
     with people as (
       select m.user_id, m.agency_id from public.agency_members m
       union
@@ -131,11 +132,14 @@ export async function sendDueDigests(opts: { now?: Date; force?: boolean; agency
     select p.user_id, p.agency_id, st.digest_hour, st.digest_timezone, st.last_digest_at
     from people p left join public.alert_user_settings st on st.user_id = p.user_id and st.agency_id = p.agency_id
     where (${opts.agencyId ?? null}::uuid is null or p.agency_id = ${opts.agencyId ?? null}::uuid)
-      and exists (select 1 from public.alerts x where x.agency_id = p.agency_id and x.opened_at > ${now.toISOString()}::timestamptz - interval '7 days')`);
+      and exists (select 1 from public.alerts x where x.agency_id = p.agency_id and x.opened_at > ${now.toISOString()}::timestamptz - interval '7 days')`,
+  );
   let sent = 0;
   let alerts = 0;
   for (const p of people) {
-    const due = opts.force || (hourIn(p.digest_timezone ?? "UTC", now) === (p.digest_hour ?? 8) && (!p.last_digest_at || now.getTime() - p.last_digest_at.getTime() > 20 * 3600_000));
+    const due =
+      opts.force ||
+      (hourIn(p.digest_timezone ?? "UTC", now) === (p.digest_hour ?? 8) && (!p.last_digest_at || now.getTime() - p.last_digest_at.getTime() > 20 * 3600_000));
     if (!due) continue;
     const batch = await asService(async (tx) => {
       const candidates = await tx<{ id: string }[]>`
@@ -144,7 +148,10 @@ export async function sendDueDigests(opts: { now?: Date; force?: boolean; agency
           and not exists (select 1 from private.alert_deliveries d where d.alert_id = x.id and d.user_id = ${p.user_id} and d.channel = 'digest')
         order by x.opened_at`;
       const picked: { to: string; alert: AlertRow }[] = [];
-      for (const alert of await loadAlerts(tx, candidates.map((c) => c.id))) {
+      for (const alert of await loadAlerts(
+        tx,
+        candidates.map((c) => c.id),
+      )) {
         const r = (await recipients(tx, alert)).find((x) => x.user_id === p.user_id);
         if (!r || channelFor(r, alert.rule) !== "digest") continue;
         if (await claim(tx, alert.id, p.user_id, "digest")) picked.push({ to: r.email, alert });
@@ -157,12 +164,21 @@ export async function sendDueDigests(opts: { now?: Date; force?: boolean; agency
     });
     if (batch.length === 0) continue;
     try {
-      await sendMail(batch[0]!.to, alertDigestMail(batch.map((b) => b.alert), base));
+      await sendMail(
+        batch[0]!.to,
+        alertDigestMail(
+          batch.map((b) => b.alert),
+          base,
+        ),
+      );
       sent++;
       alerts += batch.length;
     } catch (err) {
       log.error({ err, userId: p.user_id }, "alert digest not sent");
-      await asService((tx) => tx`delete from private.alert_deliveries where user_id = ${p.user_id} and channel = 'digest' and alert_id = any(${batch.map((b) => b.alert.id)}::uuid[])`);
+      await asService(
+        (tx) =>
+          tx`delete from private.alert_deliveries where user_id = ${p.user_id} and channel = 'digest' and alert_id = any(${batch.map((b) => b.alert.id)}::uuid[])`,
+      );
     }
   }
   return { sent, alerts };

@@ -45,7 +45,12 @@ async function workspaceRef(tx: Tx, workspaceId: string): Promise<WorkspaceRef |
  * Reconciles stored alerts with `conditions` (inside the caller's transaction). Open alerts matching
  * an `undetermined` prefix ("rule|subject") are left as they are.
  */
-export async function reconcile(tx: Tx, ws: WorkspaceRef, conditions: Condition[], undetermined: string[] = []): Promise<Omit<EvaluationResult, "workspaceId">> {
+export async function reconcile(
+  tx: Tx,
+  ws: WorkspaceRef,
+  conditions: Condition[],
+  undetermined: string[] = [],
+): Promise<Omit<EvaluationResult, "workspaceId">> {
   // one condition per rule+subject (a rule may find the same subject twice, e.g. two anomalous days)
   const wanted = new Map<string, Condition>();
   for (const c of conditions) if (!wanted.has(`${c.rule}|${c.subject}`)) wanted.set(`${c.rule}|${c.subject}`, c);
@@ -123,13 +128,15 @@ export async function evaluateAfterSync(info: { adAccountId: string; now?: Date 
 
 /** The hourly pass: every workspace of every agency (or of one agency) that has ad accounts or connections. */
 export async function evaluateAll(opts: { agencyId?: string; now?: Date; deliver?: boolean } = {}): Promise<EvaluationResult[]> {
-  const ids = await asService((tx) => tx<{ id: string }[]>`
+  const ids = await asService(
+    (tx) => tx<{ id: string }[]>`
     select w.id from public.workspaces w
     where w.archived_at is null and (${opts.agencyId ?? null}::uuid is null or w.agency_id = ${opts.agencyId ?? null}::uuid)
       and (exists (select 1 from public.ad_accounts a where a.workspace_id = w.id)
            or exists (select 1 from public.meta_connections c where c.workspace_id = w.id)
            or exists (select 1 from public.alerts x where x.workspace_id = w.id and x.resolved_at is null))
-    order by w.id`);
+    order by w.id`,
+  );
   const results: EvaluationResult[] = [];
   for (const { id } of ids) {
     try {

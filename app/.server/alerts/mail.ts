@@ -51,7 +51,11 @@ export function alertDigestMail(alerts: MailAlert[], baseUrl: string): RenderedM
     )
     .join("");
   const first = alerts[0];
-  const html = layout(subject, [`Your daily alert digest for ${agency}.`], { label: "All alerts", url: `${baseUrl}${first ? first.link.split("/w/")[0] : ""}/alerts` }, FOOTER)
-    .replace("</h1>", `</h1><ul style="padding-left:18px;margin:0 0 16px">${items}</ul>`);
+  const html = layout(
+    subject,
+    [`Your daily alert digest for ${agency}.`],
+    { label: "All alerts", url: `${baseUrl}${first ? first.link.split("/w/")[0] : ""}/alerts` },
+    FOOTER,
+  ).replace("</h1>", `</h1><ul style="padding-left:18px;margin:0 0 16px">${items}</ul>`);
   return { template: "alert_digest", subject: subject.slice(0, 300), text: `Your daily alert digest for ${agency}.\n\n${text}\n\n${FOOTER}\n`, html };
 }

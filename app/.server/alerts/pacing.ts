@@ -174,7 +174,14 @@ export async function loadPacingRows(tx: Tx, agencyId: string, now: Date, worksp
 export async function loadPacing(tx: Tx, agencyId: string, now: Date, workspaceIds: string[] | null = null): Promise<Map<string, Pacing[]>> {
   const out = new Map<string, Pacing[]>();
   for (const r of await loadPacingRows(tx, agencyId, now, workspaceIds)) {
-    const p = computePacing({ currency: r.currency, timezone: r.timezone, now, monthlyBudget: r.monthly_budget, dailyBudget: r.daily_budget, spendToDate: r.spend_to_date });
+    const p = computePacing({
+      currency: r.currency,
+      timezone: r.timezone,
+      now,
+      monthlyBudget: r.monthly_budget,
+      dailyBudget: r.daily_budget,
+      spendToDate: r.spend_to_date,
+    });
     if (!p) continue;
     const list = out.get(r.workspace_id) ?? [];
     list.push(p);

@@ -31,7 +31,11 @@ export interface AlertView {
 export const alertFilterSchema = z.object({
   status: z.enum(["open", "resolved", "all"]).catch("open").default("open"),
   rule: z.enum(RULES).optional().catch(undefined),
-  client: z.string().regex(/^[a-z0-9-]{1,48}$/).optional().catch(undefined),
+  client: z
+    .string()
+    .regex(/^[a-z0-9-]{1,48}$/)
+    .optional()
+    .catch(undefined),
 });
 export type AlertFilter = z.infer<typeof alertFilterSchema>;
 
@@ -41,9 +45,16 @@ export function parseAlertFilter(url: URL): AlertFilter {
 }
 
 /** Alerts of the agency the user may see (RLS), newest first, optionally one client's. */
-export async function listAlerts(userId: string, agencyId: string, filter: AlertFilter, opts: { workspaceId?: string; limit?: number } = {}): Promise<AlertView[]> {
+export async function listAlerts(
+  userId: string,
+  agencyId: string,
+  filter: AlertFilter,
+  opts: { workspaceId?: string; limit?: number } = {},
+): Promise<AlertView[]> {
   const limit = Math.min(Math.max(opts.limit ?? 200, 1), 500);
-  const rows = await asUser(userId, (tx) => tx<(Omit<AlertView, "ruleLabel" | "openedAt" | "resolvedAt"> & { openedAt: Date; resolvedAt: Date | null })[]>`
+  const rows = await asUser(
+    userId,
+    (tx) => tx<(Omit<AlertView, "ruleLabel" | "openedAt" | "resolvedAt"> & { openedAt: Date; resolvedAt: Date | null })[]>`
     select x.id, x.rule, x.workspace_id as "workspaceId", w.slug as "workspaceSlug", w.name as "workspaceName", x.subject,
            x.subject_label as "subjectLabel", x.message, x.link, x.day::text as day, x.opened_at as "openedAt", x.resolved_at as "resolvedAt"
     from public.alerts x join public.workspaces w on w.id = x.workspace_id
@@ -53,7 +64,8 @@ export async function listAlerts(userId: string, agencyId: string, filter: Alert
       and (${filter.client ?? null}::text is null or w.slug = ${filter.client ?? null}::text)
       and (${opts.workspaceId ?? null}::uuid is null or x.workspace_id = ${opts.workspaceId ?? null}::uuid)
     order by (x.resolved_at is null) desc, x.opened_at desc
-    limit ${limit}`);
+    limit ${limit}`,
+  );
   return rows.map((r) => ({ ...r, ruleLabel: RULE_LABELS[r.rule], openedAt: r.openedAt.toISOString(), resolvedAt: r.resolvedAt?.toISOString() ?? null }));
 }
 
@@ -62,12 +74,15 @@ export async function listAlerts(userId: string, agencyId: string, filter: Alert
  * "only clients I follow".
  */
 export async function openAlertCount(userId: string, agencyId: string): Promise<number> {
-  const [r] = await asUser(userId, (tx) => tx<{ n: number }[]>`
+  const [r] = await asUser(
+    userId,
+    (tx) => tx<{ n: number }[]>`
     select count(*)::int as n from public.alerts x
     where x.agency_id = ${agencyId} and x.resolved_at is null
       and (coalesce((select s.scope from public.alert_user_settings s where s.user_id = private.current_user_id() and s.agency_id = ${agencyId}), 'all') = 'all'
            or exists (select 1 from public.alert_follows f where f.user_id = private.current_user_id() and f.workspace_id = x.workspace_id)
-           or not exists (select 1 from public.agency_members m where m.user_id = private.current_user_id() and m.agency_id = ${agencyId}))`);
+           or not exists (select 1 from public.agency_members m where m.user_id = private.current_user_id() and m.agency_id = ${agencyId}))`,
+  );
   return r?.n ?? 0;
 }
 
@@ -84,8 +99,14 @@ const money = (label: string) =>
 
 export const targetInputSchema = z
   .object({
-    currency: z.string().trim().regex(/^[A-Z]{3}$/, "Choose a currency"),
-    effectiveFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD").refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), "Not a calendar date"),
+    currency: z
+      .string()
+      .trim()
+      .regex(/^[A-Z]{3}$/, "Choose a currency"),
+    effectiveFrom: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD")
+      .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), "Not a calendar date"),
     monthlyBudget: money("Monthly budget"),
     dailyBudget: money("Daily budget"),
     targetCpa: money("Target CPA"),
@@ -112,13 +133,16 @@ export interface TargetView {
 
 /** Every target row of the workspace (history), newest first per currency. */
 export async function listTargets(userId: string, workspaceId: string): Promise<TargetView[]> {
-  const rows = await asUser(userId, (tx) => tx<(Omit<TargetView, "createdAt"> & { createdAt: Date })[]>`
+  const rows = await asUser(
+    userId,
+    (tx) => tx<(Omit<TargetView, "createdAt"> & { createdAt: Date })[]>`
     select t.id, t.currency, t.effective_from::text as "effectiveFrom", t.monthly_budget::text as "monthlyBudget",
            t.daily_budget::text as "dailyBudget", t.target_cpa::text as "targetCpa", t.target_roas::text as "targetRoas",
            t.created_at as "createdAt", coalesce(u.name, u.email) as "createdBy"
     from public.workspace_targets t left join public.users u on u.id = t.created_by
     where t.workspace_id = ${workspaceId}
-    order by t.currency, t.effective_from desc`);
+    order by t.currency, t.effective_from desc`,
+  );
   return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() }));
 }
 
@@ -133,12 +157,16 @@ export async function addTarget(userId: string, workspaceId: string, input: Reco
   const t = parsed.data;
   if (!currencies.includes(t.currency)) throw new InputError("Check the targets", { currency: "This client has no ad account in that currency" });
   try {
-    await asUser(userId, (tx) => tx`
+    await asUser(
+      userId,
+      (tx) => tx`
       insert into public.workspace_targets (workspace_id, currency, effective_from, monthly_budget, daily_budget, target_cpa, target_roas, created_by)
-      values (${workspaceId}, ${t.currency}, ${t.effectiveFrom}, ${t.monthlyBudget}, ${t.dailyBudget}, ${t.targetCpa}, ${t.targetRoas}, ${userId})`);
+      values (${workspaceId}, ${t.currency}, ${t.effectiveFrom}, ${t.monthlyBudget}, ${t.dailyBudget}, ${t.targetCpa}, ${t.targetRoas}, ${userId})`,
+    );
   } catch (err) {
     const e = err as { code?: string };
-    if (e.code === "23505") throw new InputError("Check the targets", { effectiveFrom: "Targets for this currency already start on that day; choose another day" });
+    if (e.code === "23505")
+      throw new InputError("Check the targets", { effectiveFrom: "Targets for this currency already start on that day; choose another day" });
     throw err;
   }
   await evaluateWorkspace(workspaceId).catch((err) => log.error({ err, workspaceId }, "alert evaluation after a target change failed"));
@@ -162,7 +190,13 @@ export async function getPreferences(userId: string, agencyId: string): Promise<
       select rule, delivery from public.alert_rule_preferences where user_id = ${userId} and agency_id = ${agencyId}`;
     const follows = await tx<{ workspace_id: string }[]>`select workspace_id from public.alert_follows where user_id = ${userId} and agency_id = ${agencyId}`;
     const rules = Object.fromEntries(RULES.map((r) => [r, prefs.find((p) => p.rule === r)?.delivery ?? null])) as AlertPreferences["rules"];
-    return { scope: s?.scope ?? "all", digestHour: s?.digest_hour ?? 8, digestTimezone: s?.digest_timezone ?? "UTC", rules, follows: follows.map((f) => f.workspace_id) };
+    return {
+      scope: s?.scope ?? "all",
+      digestHour: s?.digest_hour ?? 8,
+      digestTimezone: s?.digest_timezone ?? "UTC",
+      rules,
+      follows: follows.map((f) => f.workspace_id),
+    };
   });
 }
 
@@ -216,21 +250,34 @@ export async function saveAgencySettings(userId: string, agencyId: string, input
   const parsed = agencySettingsSchema.safeParse(input);
   if (!parsed.success) throw new InputError("Check the agency settings", fieldErrors(parsed.error.issues));
   const s = parsed.data;
-  await asUser(userId, (tx) => tx`
+  await asUser(
+    userId,
+    (tx) => tx`
     insert into public.agency_alert_settings (agency_id, viewers_get_budget_alerts, pacing_alert_pct, target_window_days)
     values (${agencyId}, ${s.viewersGetBudgetAlerts}, ${s.pacingAlertPct}, ${s.targetWindowDays})
     on conflict (agency_id) do update set viewers_get_budget_alerts = excluded.viewers_get_budget_alerts,
-      pacing_alert_pct = excluded.pacing_alert_pct, target_window_days = excluded.target_window_days, updated_at = now()`);
+      pacing_alert_pct = excluded.pacing_alert_pct, target_window_days = excluded.target_window_days, updated_at = now()`,
+  );
 }
 
 /** Clients of the agency the user may see (filters, follow checkboxes). */
 export async function visibleClients(userId: string, agencyId: string): Promise<{ id: string; slug: string; name: string }[]> {
-  return asUser(userId, (tx) => tx<{ id: string; slug: string; name: string }[]>`
-    select id, slug, name from public.workspaces where agency_id = ${agencyId} and archived_at is null order by name, slug`);
+  return asUser(
+    userId,
+    (tx) => tx<{ id: string; slug: string; name: string }[]>`
+    select id, slug, name from public.workspaces where agency_id = ${agencyId} and archived_at is null order by name, slug`,
+  );
 }
 
 export async function getAgencySettings(userId: string, agencyId: string) {
-  const [s] = await asUser(userId, (tx) => tx<{ viewers_get_budget_alerts: boolean; pacing_alert_pct: string; target_window_days: number }[]>`
-    select viewers_get_budget_alerts, pacing_alert_pct::text, target_window_days from public.agency_alert_settings where agency_id = ${agencyId}`);
-  return { viewersGetBudgetAlerts: s?.viewers_get_budget_alerts ?? false, pacingAlertPct: Number(s?.pacing_alert_pct ?? 10), targetWindowDays: s?.target_window_days ?? 3 };
+  const [s] = await asUser(
+    userId,
+    (tx) => tx<{ viewers_get_budget_alerts: boolean; pacing_alert_pct: string; target_window_days: number }[]>`
+    select viewers_get_budget_alerts, pacing_alert_pct::text, target_window_days from public.agency_alert_settings where agency_id = ${agencyId}`,
+  );
+  return {
+    viewersGetBudgetAlerts: s?.viewers_get_budget_alerts ?? false,
+    pacingAlertPct: Number(s?.pacing_alert_pct ?? 10),
+    targetWindowDays: s?.target_window_days ?? 3,
+  };
 }

@@ -24,18 +24,24 @@ export interface SessionRow {
 }
 
 export async function listSessions(userId: string, currentSessionId: string): Promise<SessionRow[]> {
-  return asUser(userId, (tx) => tx<SessionRow[]>`
+  return asUser(
+    userId,
+    (tx) => tx<SessionRow[]>`
     select created_at as "createdAt", last_seen_at as "lastSeenAt", expires_at as "expiresAt",
       user_agent as "userAgent", ip, id = ${currentSessionId} as current
     from public.sessions
     where user_id = ${userId} and expires_at > now()
-    order by (id = ${currentSessionId}) desc, last_seen_at desc`);
+    order by (id = ${currentSessionId}) desc, last_seen_at desc`,
+  );
 }
 
 /** Signs out every other session of the user (RLS: only their own rows can be deleted). */
 export async function signOutOtherSessions(userId: string, currentSessionId: string): Promise<number> {
-  const rows = await asUser(userId, (tx) => tx`
-    delete from public.sessions where user_id = ${userId} and id <> ${currentSessionId} returning id`);
+  const rows = await asUser(
+    userId,
+    (tx) => tx`
+    delete from public.sessions where user_id = ${userId} and id <> ${currentSessionId} returning id`,
+  );
   return rows.length;
 }
 
@@ -54,8 +60,10 @@ export async function checkCurrentPassword(userId: string, password: string, fie
   if (ip) counters.push({ bucket: bucket("current_password", "ip", ip), rule: rules.ip });
   const attempt = await beginAttempt("current_password", counters);
   if (!attempt.ok) throw new TooManyAttemptsError(attempt.retryAfterSeconds);
-  const [row] = await asService((tx) => tx<{ password_hash: string | null }[]>`
-    select password_hash from public.users where id = ${userId}`);
+  const [row] = await asService(
+    (tx) => tx<{ password_hash: string | null }[]>`
+    select password_hash from public.users where id = ${userId}`,
+  );
   if (!row) throw new NotFoundError();
   if (!row.password_hash) {
     await attempt.succeeded();
@@ -68,7 +76,12 @@ export async function checkCurrentPassword(userId: string, password: string, fie
 }
 
 /** Changes the password and signs out every other session (the current one stays). */
-export async function changePassword(userId: string, currentSessionId: string, input: unknown, opts: { ip?: string | null } = {}): Promise<{ sessionsEnded: number }> {
+export async function changePassword(
+  userId: string,
+  currentSessionId: string,
+  input: unknown,
+  opts: { ip?: string | null } = {},
+): Promise<{ sessionsEnded: number }> {
   const parsed = changePasswordSchema.safeParse(input);
   if (!parsed.success) throw new InputError("Check the passwords", fieldErrors(parsed.error.issues));
   await checkCurrentPassword(userId, parsed.data.currentPassword, "currentPassword", opts.ip ?? null);

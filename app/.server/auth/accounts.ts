@@ -67,10 +67,7 @@ export async function findFacebookUser(facebookUserId: string): Promise<string |
  * First Facebook login: we never link to an existing password account by email (that would let
  * whoever controls a Facebook account with that address into the Spendlane account). See ADR 0002.
  */
-export async function completeFacebookSignUp(
-  identity: FacebookIdentity,
-  input: Record<string, unknown>,
-): Promise<{ userId: string; agencySlug: string }> {
+export async function completeFacebookSignUp(identity: FacebookIdentity, input: Record<string, unknown>): Promise<{ userId: string; agencySlug: string }> {
   const parsed = facebookSignUpSchema.safeParse(input);
   if (!parsed.success) throw new InputError("Check the highlighted fields", fieldErrors(parsed.error.issues));
   const d = parsed.data;

@@ -21,11 +21,7 @@ const INVALID = "This confirmation link is invalid, used or expired. Ask for the
 export const changeEmailSchema = z.object({ email: emailSchema, password: z.string().min(1, "Enter your current password") });
 
 /** Asks for the change: mails a confirmation link to the new address and a notice to the current one. */
-export async function requestEmailChange(
-  userId: string,
-  input: unknown,
-  opts: { baseUrl: string; ip?: string | null },
-): Promise<{ pendingEmail: string }> {
+export async function requestEmailChange(userId: string, input: unknown, opts: { baseUrl: string; ip?: string | null }): Promise<{ pendingEmail: string }> {
   const parsed = changeEmailSchema.safeParse(input);
   if (!parsed.success) throw new InputError("Check the email", fieldErrors(parsed.error.issues));
   const { email: newEmail, password } = parsed.data;
@@ -74,10 +70,7 @@ export async function previewEmailChange(token: string): Promise<EmailChangePrev
  * other open change and reset link is spent, every session is signed out, and the linked Facebook
  * login is kept or removed as `input.facebook` says.
  */
-export async function confirmEmailChange(
-  token: string,
-  input: Record<string, unknown>,
-): Promise<{ userId: string; email: string; facebookRemoved: boolean }> {
+export async function confirmEmailChange(token: string, input: Record<string, unknown>): Promise<{ userId: string; email: string; facebookRemoved: boolean }> {
   if (!plausibleToken(token)) throw new InputError(INVALID);
   const choice = identityChoiceSchema.parse(input).facebook;
   try {

@@ -48,9 +48,7 @@ export type FacebookResult = { method: "facebook"; identity: FacebookIdentity };
 
 export class FacebookStrategy extends OAuth2Strategy<FacebookResult> {
   name = "facebook";
-  constructor(
-    private readonly fb: { appId: string; appSecret: string; graphBase: string; redirectURI: string; webBase: string; secure: boolean },
-  ) {
+  constructor(private readonly fb: { appId: string; appSecret: string; graphBase: string; redirectURI: string; webBase: string; secure: boolean }) {
     super(
       {
         clientId: fb.appId,

@@ -38,8 +38,11 @@ export function forbidden(): never {
 
 /** Agencies the user can enter (member roles first, then client-viewer access), ordered by name. */
 export async function listMyAgencies(userId: string): Promise<(AgencyRef & { role: AgencyRole })[]> {
-  const rows = await asUser(userId, (tx) => tx<(AgencyRef & { role: AgencyRole })[]>`
-    select id, slug, name, role from private.my_agencies()`);
+  const rows = await asUser(
+    userId,
+    (tx) => tx<(AgencyRef & { role: AgencyRole })[]>`
+    select id, slug, name, role from private.my_agencies()`,
+  );
   return rows.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || a.name.localeCompare(b.name));
 }
 
@@ -52,19 +55,18 @@ function plausibleSlug(slug: string | undefined): slug is string {
 export async function requireAgency(request: Request, agencySlug: string | undefined): Promise<AgencyAccess> {
   const user = await requireUser(request);
   if (!plausibleSlug(agencySlug)) notFound();
-  const [row] = await asUser(user.id, (tx) => tx<(AgencyRef & { role: AgencyRole })[]>`
-    select id, slug, name, role from private.my_agencies() where slug = ${agencySlug}`);
+  const [row] = await asUser(
+    user.id,
+    (tx) => tx<(AgencyRef & { role: AgencyRole })[]>`
+    select id, slug, name, role from private.my_agencies() where slug = ${agencySlug}`,
+  );
   if (!row) notFound();
   bindLogContext({ agencyId: row.id });
   return { user, agency: { id: row.id, slug: row.slug, name: row.name }, role: row.role };
 }
 
 /** Like requireAgency, for agency staff only: 404 for viewers and outsiders, 403 for too low a role. */
-export async function requireAgencyRole(
-  request: Request,
-  agencySlug: string | undefined,
-  roles: StaffRole[],
-): Promise<AgencyAccess & { role: StaffRole }> {
+export async function requireAgencyRole(request: Request, agencySlug: string | undefined, roles: StaffRole[]): Promise<AgencyAccess & { role: StaffRole }> {
   const access = await requireAgency(request, agencySlug);
   if (access.role === "viewer") notFound();
   if (!roles.includes(access.role)) forbidden();
@@ -75,18 +77,17 @@ export async function requireAgencyRole(
  * A client workspace of the agency in the URL, as RLS lets this user see it; else 404. The agency
  * and the workspace are looked up in one transaction: this guard runs on every dashboard request.
  */
-export async function requireWorkspace(
-  request: Request,
-  agencySlug: string | undefined,
-  workspaceSlug: string | undefined,
-): Promise<WorkspaceAccess> {
+export async function requireWorkspace(request: Request, agencySlug: string | undefined, workspaceSlug: string | undefined): Promise<WorkspaceAccess> {
   const user = await requireUser(request);
   if (!plausibleSlug(agencySlug) || !plausibleSlug(workspaceSlug)) notFound();
-  const [row] = await asUser(user.id, (tx) => tx<(AgencyRef & { role: AgencyRole; ws_id: string | null; ws_slug: string; ws_name: string; archived_at: Date | null })[]>`
+  const [row] = await asUser(
+    user.id,
+    (tx) => tx<(AgencyRef & { role: AgencyRole; ws_id: string | null; ws_slug: string; ws_name: string; archived_at: Date | null })[]>`
     select a.id, a.slug, a.name, a.role, w.id as ws_id, w.slug as ws_slug, w.name as ws_name, w.archived_at
     from private.my_agencies() a
     left join public.workspaces w on w.agency_id = a.id and w.slug = ${workspaceSlug}
-    where a.slug = ${agencySlug}`);
+    where a.slug = ${agencySlug}`,
+  );
   if (!row) notFound();
   bindLogContext({ agencyId: row.id });
   if (!row.ws_id) notFound();

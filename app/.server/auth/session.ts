@@ -152,7 +152,9 @@ export async function destroyUserSession(request: Request): Promise<string> {
 
 /** Ends every session of a user (after a password reset or change), optionally keeping one. */
 export async function destroyAllSessions(userId: string, exceptSessionId?: string): Promise<number> {
-  const rows = await asService((tx) => tx`
-    delete from public.sessions where user_id = ${userId} and id <> ${exceptSessionId ?? ""} returning id`);
+  const rows = await asService(
+    (tx) => tx`
+    delete from public.sessions where user_id = ${userId} and id <> ${exceptSessionId ?? ""} returning id`,
+  );
   return rows.length;
 }

@@ -17,11 +17,14 @@ export async function homePathFor(userId: string): Promise<string | null> {
 
 /** Workspaces a client viewer was invited to in one agency (RLS shows only those). */
 export async function viewerWorkspaces(userId: string, agencyId: string): Promise<{ slug: string; name: string }[]> {
-  return asUser(userId, (tx) => tx<{ slug: string; name: string }[]>`
+  return asUser(
+    userId,
+    (tx) => tx<{ slug: string; name: string }[]>`
     select w.slug, w.name from public.workspaces w
     join public.workspace_viewers v on v.workspace_id = w.id and v.user_id = ${userId}
     where w.agency_id = ${agencyId} and w.archived_at is null
-    order by w.name`);
+    order by w.name`,
+  );
 }
 
 export interface ClientListRow {
@@ -34,8 +37,11 @@ export interface ClientListRow {
 
 /** The agency's client workspaces as this user may see them: active first, then archived. */
 export async function listClientWorkspaces(userId: string, agencyId: string): Promise<ClientListRow[]> {
-  return asUser(userId, (tx) => tx<ClientListRow[]>`
+  return asUser(
+    userId,
+    (tx) => tx<ClientListRow[]>`
     select id, slug, name, created_at as "createdAt", archived_at as "archivedAt"
     from public.workspaces where agency_id = ${agencyId}
-    order by archived_at is not null, lower(name)`);
+    order by archived_at is not null, lower(name)`,
+  );
 }

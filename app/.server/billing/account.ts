@@ -29,10 +29,13 @@ interface AgencyBilling {
 }
 
 async function readAgency(userId: string, agencyId: string): Promise<AgencyBilling> {
-  const [row] = await asUser(userId, (tx) => tx<AgencyBilling[]>`
+  const [row] = await asUser(
+    userId,
+    (tx) => tx<AgencyBilling[]>`
     select id, slug, name, subscription_status, trial_ends_at, current_period_end, cancel_at_period_end, billing_interval,
            stripe_customer_id, stripe_subscription_id
-    from public.agencies where id = ${agencyId}`);
+    from public.agencies where id = ${agencyId}`,
+  );
   if (!row) throw new NotFoundError("Agency not found");
   return row;
 }
@@ -123,15 +126,20 @@ async function ensureCustomer(stripe: Stripe, agency: AgencyBilling, owner: { id
       { idempotencyKey: `spendlane-customer-${agency.id}` },
     ),
   );
-  const [row] = await asService((tx) => tx<{ stripe_customer_id: string }[]>`
+  const [row] = await asService(
+    (tx) => tx<{ stripe_customer_id: string }[]>`
     update public.agencies set stripe_customer_id = coalesce(stripe_customer_id, ${customer.id})
-    where id = ${agency.id} returning stripe_customer_id`);
+    where id = ${agency.id} returning stripe_customer_id`,
+  );
   return row.stripe_customer_id;
 }
 
 async function auditAsUser(userId: string, agencyId: string, action: string, target: Record<string, string>) {
-  await asUser(userId, (tx) => tx`insert into public.audit_log (agency_id, actor_user_id, action, target)
-    values (${agencyId}, ${userId}, ${action}, ${tx.json(target)})`);
+  await asUser(
+    userId,
+    (tx) => tx`insert into public.audit_log (agency_id, actor_user_id, action, target)
+    values (${agencyId}, ${userId}, ${action}, ${tx.json(target)})`,
+  );
 }
 
 /** The signed-in user as far as billing needs it (Stripe's customer email and name). */

@@ -58,15 +58,10 @@ export function computeLimits(row: LimitsRow, opts: { billingEnabled: boolean; n
   const status = row.subscription_status;
   const graceEndsAt = status === "past_due" ? addDays(row.past_due_since ?? opts.now, GRACE_DAYS) : null;
   // Our own trial (no subscription yet) ends by the clock; a Stripe trial ends when Stripe says so.
-  const trialOver =
-    row.plan_id === "trial" && status === "trialing" && row.trial_ends_at !== null && row.trial_ends_at.getTime() <= opts.now.getTime();
+  const trialOver = row.plan_id === "trial" && status === "trialing" && row.trial_ends_at !== null && row.trial_ends_at.getTime() <= opts.now.getTime();
   const readOnly =
     opts.billingEnabled &&
-    (status === "canceled" ||
-      status === "unpaid" ||
-      status === "none" ||
-      trialOver ||
-      (graceEndsAt !== null && graceEndsAt.getTime() <= opts.now.getTime()));
+    (status === "canceled" || status === "unpaid" || status === "none" || trialOver || (graceEndsAt !== null && graceEndsAt.getTime() <= opts.now.getTime()));
   return {
     planId: row.plan_id,
     planName: row.plan_name,
@@ -119,10 +114,7 @@ function readOnlyError(limits: AgencyLimits) {
       : limits.status === "trialing"
         ? "the trial has ended"
         : `the subscription is ${limits.status.replace("_", " ")}`;
-  return new LimitError(
-    `This agency is read-only because ${why}. Your data is kept; subscribe on the Billing page to make changes again.`,
-    "read_only",
-  );
+  return new LimitError(`This agency is read-only because ${why}. Your data is kept; subscribe on the Billing page to make changes again.`, "read_only");
 }
 
 /** Throws LimitError("clients") when one more active client would exceed the plan, or when read-only. */

@@ -16,8 +16,10 @@ import { metaAccountIdSchema } from "./model";
 
 /** Ad accounts a connection can read, for the picker (workspace checked so ids cannot be mixed). */
 export async function listAvailableAdAccounts(workspaceId: string, connectionId: string): Promise<MetaAdAccount[]> {
-  const [c] = await asService((tx) => tx<{ id: string }[]>`
-    select id from public.meta_connections where id = ${connectionId} and workspace_id = ${workspaceId}`);
+  const [c] = await asService(
+    (tx) => tx<{ id: string }[]>`
+    select id from public.meta_connections where id = ${connectionId} and workspace_id = ${workspaceId}`,
+  );
   if (!c) throw new NotFoundError();
   return withConnectionClient(connectionId, listMetaAdAccounts);
 }
@@ -99,7 +101,12 @@ export async function detachAdAccount(tx: Tx, input: { workspaceId: string; adAc
     delete from public.ad_accounts where id = ${input.adAccountId} and workspace_id = ${input.workspaceId}
     returning agency_id, meta_account_id, name`;
   if (!row) throw new NotFoundError();
-  await auditMeta(tx, row.agency_id, input.actorUserId, "meta.detach", { adAccountId: input.adAccountId, metaAccountId: row.meta_account_id, name: row.name, workspaceId: input.workspaceId });
+  await auditMeta(tx, row.agency_id, input.actorUserId, "meta.detach", {
+    adAccountId: input.adAccountId,
+    metaAccountId: row.meta_account_id,
+    name: row.name,
+    workspaceId: input.workspaceId,
+  });
 }
 
 /**
@@ -107,7 +114,10 @@ export async function detachAdAccount(tx: Tx, input: { workspaceId: string; adAc
  * numbers stay (the accounts stop syncing) unless `deleteData`, which deletes the workspace's ad
  * accounts and, by cascade, everything synced for them.
  */
-export async function disconnect(tx: Tx, input: { workspaceId: string; connectionId: string; deleteData: boolean; actorUserId: string | null }): Promise<{ deletedAccounts: number }> {
+export async function disconnect(
+  tx: Tx,
+  input: { workspaceId: string; connectionId: string; deleteData: boolean; actorUserId: string | null },
+): Promise<{ deletedAccounts: number }> {
   const [c] = await tx<{ agency_id: string; token_secret_id: string | null; status: ConnectionStatus }[]>`
     select agency_id, token_secret_id, status from public.meta_connections
     where id = ${input.connectionId} and workspace_id = ${input.workspaceId} for update`;
@@ -123,7 +133,12 @@ export async function disconnect(tx: Tx, input: { workspaceId: string; connectio
     await tx`update public.ad_accounts set sync_status = 'paused', sync_error = 'Meta connection removed'
       where connection_id = ${input.connectionId}`;
   }
-  await auditMeta(tx, c.agency_id, input.actorUserId, "meta.disconnect", { connectionId: input.connectionId, workspaceId: input.workspaceId, deleteData: input.deleteData, deletedAccounts });
+  await auditMeta(tx, c.agency_id, input.actorUserId, "meta.disconnect", {
+    connectionId: input.connectionId,
+    workspaceId: input.workspaceId,
+    deleteData: input.deleteData,
+    deletedAccounts,
+  });
   return { deletedAccounts };
 }
 

@@ -28,8 +28,10 @@ export async function attachAndBackfill(input: AttachInput): Promise<AttachedAcc
 /** attachAndBackfill, also saying whether a backfill was queued (false: one was queued already). */
 export async function attachAndQueue(input: AttachInput): Promise<{ attached: AttachedAccount; queued: boolean }> {
   const metaAccountId = parseMetaAccountId(input.metaAccountId);
-  const [c] = await asService((tx) => tx<{ status: ConnectionStatus }[]>`
-    select status from public.meta_connections where id = ${input.connectionId} and workspace_id = ${input.workspaceId}`);
+  const [c] = await asService(
+    (tx) => tx<{ status: ConnectionStatus }[]>`
+    select status from public.meta_connections where id = ${input.connectionId} and workspace_id = ${input.workspaceId}`,
+  );
   if (!c) throw new NotFoundError();
   if (c.status !== "active") throw new InputError("Reconnect Meta first: this connection is not active.");
   let details: AccountDetails;
@@ -39,7 +41,9 @@ export async function attachAndQueue(input: AttachInput): Promise<{ attached: At
   } catch (err) {
     if (isMetaApiError(err, "token_invalid")) throw new InputError("Meta no longer accepts this connection's token. Reconnect Meta and try again.");
     if (isMetaApiError(err) && (err.kind === "invalid_request" || err.kind === "permission")) {
-      throw new InputError(`This Meta login cannot read ${metaAccountId}. Check the id, or connect a login that has access to it.`, { account: "No access to this ad account" });
+      throw new InputError(`This Meta login cannot read ${metaAccountId}. Check the id, or connect a login that has access to it.`, {
+        account: "No access to this ad account",
+      });
     }
     throw err;
   }

@@ -45,9 +45,7 @@ async function saveConnection(tx: Tx, c: NewConnection): Promise<{ connectionId:
         where workspace_id = ${c.workspaceId} and kind = ${c.kind} and facebook_user_id = ${c.info.userId} and status <> 'disconnected'
         for update`;
   if (existing && existing.facebook_user_id && existing.facebook_user_id !== c.info.userId) {
-    throw new InputError(
-      "You signed in to Meta as a different person than the one this connection belongs to. Sign in as them, or add a new connection.",
-    );
+    throw new InputError("You signed in to Meta as a different person than the one this connection belongs to. Sign in as them, or add a new connection.");
   }
   const secretId = await storeSecret(tx, c.token);
   if (existing) {
@@ -57,14 +55,24 @@ async function saveConnection(tx: Tx, c: NewConnection): Promise<{ connectionId:
     if (existing.token_secret_id) await deleteSecret(tx, existing.token_secret_id);
     await tx`update public.ad_accounts set sync_status = 'pending', sync_error = null
       where connection_id = ${existing.id} and sync_status = 'needs_reauth'`;
-    await auditMeta(tx, c.agencyId, c.actorUserId, "meta.reauth", { connectionId: existing.id, workspaceId: c.workspaceId, kind: c.kind, facebookUserId: c.info.userId });
+    await auditMeta(tx, c.agencyId, c.actorUserId, "meta.reauth", {
+      connectionId: existing.id,
+      workspaceId: c.workspaceId,
+      kind: c.kind,
+      facebookUserId: c.info.userId,
+    });
     return { connectionId: existing.id, reconnected: true };
   }
   const [row] = await tx<{ id: string }[]>`
     insert into public.meta_connections (agency_id, workspace_id, kind, facebook_user_id, facebook_user_name, token_secret_id, token_expires_at, scopes, created_by)
     values (${c.agencyId}, ${c.workspaceId}, ${c.kind}, ${c.info.userId}, ${c.facebookUserName}, ${secretId}, ${c.info.expiresAt}, ${c.info.scopes}, ${c.actorUserId})
     returning id`;
-  await auditMeta(tx, c.agencyId, c.actorUserId, "meta.connect", { connectionId: row.id, workspaceId: c.workspaceId, kind: c.kind, facebookUserId: c.info.userId });
+  await auditMeta(tx, c.agencyId, c.actorUserId, "meta.connect", {
+    connectionId: row.id,
+    workspaceId: c.workspaceId,
+    kind: c.kind,
+    facebookUserId: c.info.userId,
+  });
   return { connectionId: row.id, reconnected: false };
 }
 
@@ -96,7 +104,8 @@ export async function startConnect(opts: { userId: string; sessionId: string; wo
     if (ws.archived) throw new InputError("This client is archived; restore it before connecting Meta.");
     await assertWritable(tx, ws.agencyId);
     if (opts.connectionId) {
-      const [c] = await tx`select 1 from public.meta_connections where id = ${opts.connectionId} and workspace_id = ${opts.workspaceId} and status <> 'disconnected'`;
+      const [c] =
+        await tx`select 1 from public.meta_connections where id = ${opts.connectionId} and workspace_id = ${opts.workspaceId} and status <> 'disconnected'`;
       if (!c) throw new NotFoundError();
     }
     return createOAuthAttempt(tx, opts);

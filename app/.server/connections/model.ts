@@ -39,7 +39,6 @@ export interface ConnectionView {
   adAccounts: { id: string; metaAccountId: string; name: string; currency: string; timezoneName: string; syncStatus: string }[];
 }
 
-
 export const metaAccountIdSchema = z
   .string()
   .trim()
@@ -66,4 +65,3 @@ export function connectionHealth(
   }
   return { health: "ok", reason: null };
 }
-

@@ -15,12 +15,7 @@ export interface BootedDatabase {
   close(): Promise<void>;
 }
 
-export async function bootDatabase(opts: {
-  databaseUrl?: string;
-  dataDir: string;
-  runMigrations?: boolean;
-  maxConnections?: number;
-}): Promise<BootedDatabase> {
+export async function bootDatabase(opts: { databaseUrl?: string; dataDir: string; runMigrations?: boolean; maxConnections?: number }): Promise<BootedDatabase> {
   let embedded: EmbeddedDatabase | undefined;
   let url = opts.databaseUrl;
   if (!url) {

@@ -37,7 +37,11 @@ async function emulatorJson<T>(base: string, path: string, init?: RequestInit): 
   return (await res.json()) as T;
 }
 
-export async function connectDemo(input: { emulatorUrl: string; workspaceIds: Record<string, string>; ownerUserId: string | null }): Promise<{ attached: number; queued: number }> {
+export async function connectDemo(input: {
+  emulatorUrl: string;
+  workspaceIds: Record<string, string>;
+  ownerUserId: string | null;
+}): Promise<{ attached: number; queued: number }> {
   const world = await emulatorJson<{ accounts: WorldAccount[] }>(input.emulatorUrl, "/world");
   const used = new Set<string>();
   const pick = (currency: string) => {
@@ -73,8 +77,10 @@ export async function connectDemo(input: { emulatorUrl: string; workspaceIds: Re
       });
       token = tok.access_token;
       connectionId = (await connectSystemUser({ workspaceId, actorUserId: input.ownerUserId, token })).connectionId;
-      await asService((tx) => tx`update public.ad_accounts set sync_status = 'pending', sync_error = null
-        where connection_id = ${connectionId} and sync_status = 'needs_reauth'`);
+      await asService(
+        (tx) => tx`update public.ad_accounts set sync_status = 'pending', sync_error = null
+        where connection_id = ${connectionId} and sync_status = 'needs_reauth'`,
+      );
     }
     if (reauth) {
       // attached (and its backfill queued) while the token was good; from now on Meta answers 190
@@ -85,7 +91,11 @@ export async function connectDemo(input: { emulatorUrl: string; workspaceIds: Re
           attached++;
         } else if (await queueBackfill(existing.id)) queued++;
       }
-      await emulatorJson(input.emulatorUrl, "/tokens/expire", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ access_token: token }) });
+      await emulatorJson(input.emulatorUrl, "/tokens/expire", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ access_token: token }),
+      });
       continue;
     }
     for (const metaAccountId of wanted) {

@@ -24,8 +24,7 @@ export async function seedDemo(): Promise<{ agencyId: string; workspaceIds: Reco
       return { agencyId: existing.id, workspaceIds: Object.fromEntries(rows.map((r) => [r.slug, r.id])), created: false };
     }
     const owner =
-      (await findUserByEmail(tx, DEMO_LOGIN.email)) ??
-      (await insertUser(tx, { email: DEMO_LOGIN.email, name: "Dana Demo", password: DEMO_LOGIN.password }));
+      (await findUserByEmail(tx, DEMO_LOGIN.email)) ?? (await insertUser(tx, { email: DEMO_LOGIN.email, name: "Dana Demo", password: DEMO_LOGIN.password }));
     const agency = await insertAgencyWithOwner(tx, DEMO_AGENCY, owner.id);
     const workspaceIds: Record<string, string> = {};
     for (const c of DEMO_CLIENTS) workspaceIds[c.slug] = (await insertWorkspace(tx, agency.id, c)).id;

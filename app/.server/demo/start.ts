@@ -41,8 +41,10 @@ export async function startDemoEmulator(): Promise<{ url: string; close: () => P
  */
 export async function connectDemoWorkspaces(opts: { emulatorUrl: string; agencyId: string; workspaceIds: Record<string, string> }): Promise<void> {
   try {
-    const [owner] = await asService((tx) => tx<{ user_id: string }[]>`
-      select user_id from public.agency_members where agency_id = ${opts.agencyId} and role = 'owner' limit 1`);
+    const [owner] = await asService(
+      (tx) => tx<{ user_id: string }[]>`
+      select user_id from public.agency_members where agency_id = ${opts.agencyId} and role = 'owner' limit 1`,
+    );
     await connectDemo({ emulatorUrl: opts.emulatorUrl, workspaceIds: opts.workspaceIds, ownerUserId: owner?.user_id ?? null });
   } catch (err) {
     log.error({ err }, "demo connection failed; the demo shows no data until the next start");

@@ -91,14 +91,16 @@ export interface OutboxMessage {
 export async function listOutbox(opts: { to?: string; limit?: number } = {}): Promise<OutboxMessage[]> {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
   const to = opts.to?.toLowerCase() ?? null;
-  return asService((tx) => tx<OutboxMessage[]>`
+  return asService(
+    (tx) => tx<OutboxMessage[]>`
     select o.id::text as "id", o.to_address as "toAddress", subject, template, text_body as "textBody",
       html_body as "htmlBody", reply_to as "replyTo", attachments, created_at as "createdAt"
     from private.mail_outbox o
     where (${to}::text is null or o.to_address = ${to}::text)
     -- o.id, not id: a bare "id" here would sort by the text alias above ("9" after "10")
     order by o.id desc
-    limit ${limit}`);
+    limit ${limit}`,
+  );
 }
 
 /** The first link in a message's text body (tests and the outbox page use it). */

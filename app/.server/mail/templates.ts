@@ -38,9 +38,7 @@ export function invitationMail(input: {
       : `to join ${input.agencyName} on Spendlane as ${input.role === "admin" ? "an admin" : "a member"}.`;
   const expiry = `This invitation expires on ${input.expiresAt.toUTCString()} and works once.`;
   const subject =
-    input.role === "viewer"
-      ? `${input.agencyName} shared the ${input.workspaceName ?? "client"} dashboard with you`
-      : `Join ${input.agencyName} on Spendlane`;
+    input.role === "viewer" ? `${input.agencyName} shared the ${input.workspaceName ?? "client"} dashboard with you` : `Join ${input.agencyName} on Spendlane`;
   const footer = "If you did not expect this email you can ignore it.";
   return {
     template: "invitation",

@@ -7,12 +7,7 @@
  * Runtime-agnostic (no Node APIs): the Deno edge function uses it through the sync core.
  */
 import { MetaDataError } from "./errors";
-export const CONVERSION_ACTION_PRIORITY = [
-  "offsite_conversion.fb_pixel_purchase",
-  "omni_purchase",
-  "purchase",
-  "onsite_web_purchase",
-] as const;
+export const CONVERSION_ACTION_PRIORITY = ["offsite_conversion.fb_pixel_purchase", "omni_purchase", "purchase", "onsite_web_purchase"] as const;
 
 export type ConversionActionType = (typeof CONVERSION_ACTION_PRIORITY)[number];
 

@@ -53,4 +53,3 @@ const accountDetailSchema = z.object({
   account_status: z.number().optional(),
   attribution_spec: z.array(z.object({ event_type: z.string(), window_days: z.number() }).passthrough()).optional(),
 });
-

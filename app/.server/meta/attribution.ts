@@ -42,7 +42,17 @@ const LABELS: Record<AttributionWindow, string> = {
 /** The choices offered in workspace settings, in display order ("" = the ad account's own setting). */
 export const ATTRIBUTION_OPTIONS: { value: string; label: string }[] = [
   { value: "", label: "Each ad account's own setting (recommended)" },
-  ...["7d_click,1d_view", "1d_click,1d_view", "28d_click,1d_view", "7d_click", "1d_click", "28d_click", "1d_view", "7d_click,1d_view,1d_ev", "1d_click,1d_view,1d_ev"].map((value) => ({
+  ...[
+    "7d_click,1d_view",
+    "1d_click,1d_view",
+    "28d_click,1d_view",
+    "7d_click",
+    "1d_click",
+    "28d_click",
+    "1d_view",
+    "7d_click,1d_view,1d_ev",
+    "1d_click,1d_view,1d_ev",
+  ].map((value) => ({
     value,
     label: attributionLabel(value),
   })),

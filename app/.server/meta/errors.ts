@@ -11,15 +11,7 @@
 import { deprecatedVersionMessage } from "./versions";
 
 export type MetaErrorKind =
-  | "token_invalid"
-  | "permission"
-  | "transient"
-  | "rate_limited"
-  | "too_much_data"
-  | "history_limit"
-  | "invalid_request"
-  | "async_failed"
-  | "unknown";
+  "token_invalid" | "permission" | "transient" | "rate_limited" | "too_much_data" | "history_limit" | "invalid_request" | "async_failed" | "unknown";
 
 export interface MetaApiErrorDetails {
   code?: number;
@@ -169,10 +161,14 @@ export function classifyGraphError(httpStatus: number, body: unknown, headers?: 
   const where = path ? ` (${path.split("?")[0]})` : "";
   const details = { code, subcode, httpStatus, fbtraceId, metaMessage };
   const make = (kind: MetaErrorKind, extra: Partial<MetaApiErrorDetails> = {}) =>
-    new MetaApiError(kind, `Meta API ${kind.replace(/_/g, " ")}${where}: ${metaMessage}${code !== undefined ? ` [code ${code}${subcode !== undefined ? `/${subcode}` : ""}]` : ""}`, {
-      ...details,
-      ...extra,
-    });
+    new MetaApiError(
+      kind,
+      `Meta API ${kind.replace(/_/g, " ")}${where}: ${metaMessage}${code !== undefined ? ` [code ${code}${subcode !== undefined ? `/${subcode}` : ""}]` : ""}`,
+      {
+        ...details,
+        ...extra,
+      },
+    );
 
   // A deprecated or unknown API version: say which one, and what to set (ADR 0070).
   if (code === 2635) return new MetaApiError("invalid_request", deprecatedVersionMessage(/^\/?(v\d+\.\d+)\//.exec(path ?? "")?.[1]), details);

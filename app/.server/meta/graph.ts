@@ -190,8 +190,7 @@ export class GraphClient {
     const proof = await this.appsecretProof();
     const sleep = o.sleep ?? defaultSleep;
     const retryable = (err: unknown): err is MetaApiError =>
-      err instanceof MetaApiError &&
-      (err.kind === "transient" || (err.kind === "rate_limited" && (err.retryAfterMs ?? 0) <= o.maxRateLimitWaitMs));
+      err instanceof MetaApiError && (err.kind === "transient" || (err.kind === "rate_limited" && (err.retryAfterMs ?? 0) <= o.maxRateLimitWaitMs));
     return pRetry(() => this.once(method, url, params, schema, proof, accountId, options?.timeoutMs ?? o.timeoutMs), {
       retries: o.maxRetries,
       // The waits are ours (below): full jitter, Meta's retry-after, the governor, an injectable sleep.

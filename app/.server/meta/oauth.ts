@@ -128,11 +128,7 @@ const tokenResponse = z.object({
 
 /** Code → short-lived user token (or a never-expiring system-user token for FLfB system-user configs). */
 export async function exchangeCode(code: string, redirectUri: string, app = metaApp()) {
-  return appClient(app).get(
-    "oauth/access_token",
-    { client_id: app.appId, client_secret: app.appSecret, redirect_uri: redirectUri, code },
-    tokenResponse,
-  );
+  return appClient(app).get("oauth/access_token", { client_id: app.appId, client_secret: app.appSecret, redirect_uri: redirectUri, code }, tokenResponse);
 }
 
 /** Short-lived → long-lived (~60 days) user token. */
@@ -171,7 +167,9 @@ export interface TokenInfo {
 export async function inspectToken(token: string, expect: "USER" | "SYSTEM_USER" | "ANY", app = metaApp()): Promise<TokenInfo> {
   const { data } = await appClient(app).get("debug_token", { input_token: token }, debugTokenResponse);
   if (!data.is_valid) {
-    throw new InputError("Meta says this token is not valid (expired, revoked or mistyped). Generate a new one and try again.", { token: "Token is not valid" });
+    throw new InputError("Meta says this token is not valid (expired, revoked or mistyped). Generate a new one and try again.", {
+      token: "Token is not valid",
+    });
   }
   if (data.app_id && data.app_id !== app.appId) {
     throw new InputError("This token was issued for a different Meta app. Generate it for this app.", { token: "Token belongs to another app" });

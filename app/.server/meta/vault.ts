@@ -48,7 +48,10 @@ function decodeKey(id: string, b64: string): Buffer {
 export function parseKeyring(current: { id: string; key: string }, oldKeys?: string): VaultKeyring {
   if (!KEY_ID_RE.test(current.id)) throw new VaultError("VAULT_KEY_ID must be 1-32 characters of a-z, 0-9, _ or -");
   const byId = new Map<string, Buffer>();
-  for (const part of (oldKeys ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (oldKeys ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const i = part.indexOf(":");
     if (i <= 0) throw new VaultError('VAULT_OLD_KEYS entries must look like "kid:base64key"');
     const id = part.slice(0, i);
@@ -83,7 +86,8 @@ function encrypt(key: VaultKey, id: string, plaintext: string) {
 function decrypt(ring: VaultKeyring, row: { id: string; key_id: string; nonce: Buffer; ciphertext: Buffer; auth_tag: Buffer }): string {
   const key = ring.byId.get(row.key_id);
   if (!key) throw new VaultError(`Secret ${row.id} is encrypted with vault key "${row.key_id}", which is not configured (add it to VAULT_OLD_KEYS)`);
-  if (row.nonce.length !== 12 || row.auth_tag.length !== 16) throw new VaultError(`Secret ${row.id} is damaged (bad nonce or tag length); it cannot be decrypted`);
+  if (row.nonce.length !== 12 || row.auth_tag.length !== 16)
+    throw new VaultError(`Secret ${row.id} is damaged (bad nonce or tag length); it cannot be decrypted`);
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, row.nonce);
     decipher.setAAD(aad(row.id));

@@ -84,16 +84,34 @@ export function versionStatus(version: string, now: Date = new Date()): VersionS
     return { version, state: "unknown", expires: null, daysLeft: null, newest, message: `Meta Marketing API ${version} is not a known version. ${set}` };
   }
   if (Date.parse(`${row.released}T00:00:00Z`) > now.getTime()) {
-    return { version, state: "unreleased", expires: row.expires, daysLeft: null, newest, message: `Meta Marketing API ${version} is not released until ${row.released}. ${set}` };
+    return {
+      version,
+      state: "unreleased",
+      expires: row.expires,
+      daysLeft: null,
+      newest,
+      message: `Meta Marketing API ${version} is not released until ${row.released}. ${set}`,
+    };
   }
   if (row.expires === null) return { version, state: "ok", expires: null, daysLeft: null, newest, message: null };
   const daysLeft = Math.ceil((endOf(row.expires) - now.getTime()) / MS_DAY);
   if (daysLeft <= 0) {
-    return { version, state: "expired", expires: row.expires, daysLeft, newest, message: `Meta Marketing API ${version} expired on ${row.expires}; Meta refuses calls at that version. ${set}` };
+    return {
+      version,
+      state: "expired",
+      expires: row.expires,
+      daysLeft,
+      newest,
+      message: `Meta Marketing API ${version} expired on ${row.expires}; Meta refuses calls at that version. ${set}`,
+    };
   }
   if (daysLeft <= WARNING_DAYS) {
     return {
-      version, state: "expiring", expires: row.expires, daysLeft, newest,
+      version,
+      state: "expiring",
+      expires: row.expires,
+      daysLeft,
+      newest,
       message: `Meta Marketing API ${version} expires on ${row.expires} (in ${daysLeft} day${daysLeft === 1 ? "" : "s"}). ${set}`,
     };
   }

@@ -15,20 +15,30 @@ export function registerCollectors(): void {
   if (registered) return;
   registered = true;
   gaugeFrom("spendlane_sse_streams_open", "Live-update (SSE) streams open in this process", () => streamStats().open);
-  labelledGaugeFrom("spendlane_meta_governor_utilisation_percent", "Meta usage last seen by this process's rate governor (app, and the busiest ad account)", ["scope"], async () => {
-    const u = processGovernor().utilisation();
-    return [
-      { labels: { scope: "app" }, value: u.app },
-      { labels: { scope: "max_account" }, value: u.maxAccount },
-    ];
-  });
-  labelledGaugeFrom("spendlane_report_cache_lookups", "Reporting cache lookups in this process by result (hit ratio = hit / (hit + miss))", ["result"], async () => {
-    const s = cacheStats();
-    return [
-      { labels: { result: "hit" }, value: s.hits },
-      { labels: { result: "miss" }, value: s.misses },
-    ];
-  });
+  labelledGaugeFrom(
+    "spendlane_meta_governor_utilisation_percent",
+    "Meta usage last seen by this process's rate governor (app, and the busiest ad account)",
+    ["scope"],
+    async () => {
+      const u = processGovernor().utilisation();
+      return [
+        { labels: { scope: "app" }, value: u.app },
+        { labels: { scope: "max_account" }, value: u.maxAccount },
+      ];
+    },
+  );
+  labelledGaugeFrom(
+    "spendlane_report_cache_lookups",
+    "Reporting cache lookups in this process by result (hit ratio = hit / (hit + miss))",
+    ["result"],
+    async () => {
+      const s = cacheStats();
+      return [
+        { labels: { result: "hit" }, value: s.hits },
+        { labels: { result: "miss" }, value: s.misses },
+      ];
+    },
+  );
   labelledGaugeFrom("spendlane_queue_jobs", "Jobs waiting or running in the pg-boss queues, by queue and state", ["queue", "state"], async () => {
     const rows = await queueRows();
     return rows.map((r) => ({ labels: { queue: r.name, state: r.state }, value: Number(r.n) }));
@@ -39,17 +49,22 @@ export function registerCollectors(): void {
     for (const r of rows) byQueue.set(r.name, Math.max(byQueue.get(r.name) ?? 0, Number(r.age)));
     return [...byQueue].map(([queue, value]) => ({ labels: { queue }, value }));
   });
-  labelledGaugeFrom("spendlane_sync_seconds_since_success", "Seconds since each connected ad account's last successful sync (or its attachment): max and p95 over accounts", ["stat"], async () => {
-    const [r] = await sql()<{ max: string | null; p95: string | null }[]>`
+  labelledGaugeFrom(
+    "spendlane_sync_seconds_since_success",
+    "Seconds since each connected ad account's last successful sync (or its attachment): max and p95 over accounts",
+    ["stat"],
+    async () => {
+      const [r] = await sql()<{ max: string | null; p95: string | null }[]>`
       select max(s) as max, percentile_cont(0.95) within group (order by s) as p95 from (
         select extract(epoch from now() - coalesce(a.last_synced_at, a.created_at)) as s
         from public.ad_accounts a where a.connection_id is not null
       ) t`;
-    return [
-      { labels: { stat: "max" }, value: Number(r?.max ?? 0) },
-      { labels: { stat: "p95" }, value: Number(r?.p95 ?? 0) },
-    ];
-  });
+      return [
+        { labels: { stat: "max" }, value: Number(r?.max ?? 0) },
+        { labels: { stat: "p95" }, value: Number(r?.p95 ?? 0) },
+      ];
+    },
+  );
 }
 
 interface QueueRow {

@@ -51,7 +51,12 @@ export function gaugeFrom(name: string, help: string, read: () => number | Promi
 }
 
 /** A labelled gauge filled at scrape time from rows. */
-export function labelledGaugeFrom<L extends string>(name: string, help: string, labelNames: readonly L[], read: () => Promise<{ labels: Record<L, string>; value: number }[]>) {
+export function labelledGaugeFrom<L extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  read: () => Promise<{ labels: Record<L, string>; value: number }[]>,
+) {
   return new client.Gauge({
     name,
     help,
@@ -66,7 +71,16 @@ export function labelledGaugeFrom<L extends string>(name: string, help: string, 
 
 /** One Graph call's outcome (the Graph client reports each call here). */
 export function recordMetaCall(c: { status: number; errorCode?: number }) {
-  metaCalls.inc({ code: c.status >= 200 && c.status < 300 && c.errorCode === undefined ? "ok" : c.errorCode !== undefined ? String(c.errorCode) : c.status === 0 ? "network" : `http_${c.status}` });
+  metaCalls.inc({
+    code:
+      c.status >= 200 && c.status < 300 && c.errorCode === undefined
+        ? "ok"
+        : c.errorCode !== undefined
+          ? String(c.errorCode)
+          : c.status === 0
+            ? "network"
+            : `http_${c.status}`,
+  });
 }
 
 const SECRET_SEGMENT = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+|act_\d+|[A-Za-z0-9_-]{20,})$/;
@@ -84,7 +98,7 @@ export function routeLabel(pathname: string, status: number): string {
     const prev = parts[i - 1];
     if (prev === "a" && i === 1) out.push(":agency");
     else if (prev === "w" && out[1] === ":agency" && i === 3) out.push(":workspace");
-    else if (SECRET_SEGMENT.test(parts[i]!) || i > 0 && ["invite", "reset-password", "deletion", "r"].includes(prev!)) out.push(":id");
+    else if (SECRET_SEGMENT.test(parts[i]!) || (i > 0 && ["invite", "reset-password", "deletion", "r"].includes(prev!))) out.push(":id");
     else out.push(parts[i]!.slice(0, 40));
   }
   return `/${out.join("/")}`;

@@ -5,8 +5,7 @@
 import { z } from "zod";
 
 export type BusEvent =
-  | { type: "data"; workspaceId: string; version: number }
-  | { type: "progress"; workspaceId: string; adAccountId: string; progress: number; status: string };
+  { type: "data"; workspaceId: string; version: number } | { type: "progress"; workspaceId: string; adAccountId: string; progress: number; status: string };
 
 export type BusMode = "listen" | "poll";
 

@@ -91,7 +91,11 @@ export class EventBus {
   }
 
   private async listen() {
-    const { unlisten } = await this.sql.listen(EVENTS_CHANNEL, (payload) => this.onNotification(payload), () => this.onListen());
+    const { unlisten } = await this.sql.listen(
+      EVENTS_CHANNEL,
+      (payload) => this.onNotification(payload),
+      () => this.onListen(),
+    );
     this.unlisten = unlisten;
   }
 

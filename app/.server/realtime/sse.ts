@@ -150,10 +150,7 @@ export async function openEventStream(request: Request, userId: string, scope: S
 
   const scheduleRecheck = () => {
     // Jitter spreads the re-checks of many streams opened together.
-    recheckTimer = setTimeout(
-      () => void chain.then(safeRecheck).then(() => !closed && scheduleRecheck()),
-      recheckMs * (0.9 + Math.random() * 0.2),
-    );
+    recheckTimer = setTimeout(() => void chain.then(safeRecheck).then(() => !closed && scheduleRecheck()), recheckMs * (0.9 + Math.random() * 0.2));
     recheckTimer.unref?.();
   };
 
@@ -165,28 +162,31 @@ export async function openEventStream(request: Request, userId: string, scope: S
     write(frame(event));
   };
 
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      openStreams.add(endWithRetry);
-      stats.open++;
-      stats.opened++;
-      write(`retry: ${retryMs}\n: connected\n\n`);
-      write(`event: ready\ndata: ${JSON.stringify({ workspaces: [...visible] })}\n\n`);
-      subscription = bus.subscribe(visible, (event) => {
-        chain = chain.then(() => deliver(event));
-      });
-      unwatch = watchWorkspaces([...visible]);
-      heartbeat = setInterval(() => write(`: heartbeat\n\n`), heartbeatMs);
-      heartbeat.unref?.();
-      scheduleRecheck();
-      if (request.signal.aborted) close();
-      else request.signal.addEventListener("abort", close);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        openStreams.add(endWithRetry);
+        stats.open++;
+        stats.opened++;
+        write(`retry: ${retryMs}\n: connected\n\n`);
+        write(`event: ready\ndata: ${JSON.stringify({ workspaces: [...visible] })}\n\n`);
+        subscription = bus.subscribe(visible, (event) => {
+          chain = chain.then(() => deliver(event));
+        });
+        unwatch = watchWorkspaces([...visible]);
+        heartbeat = setInterval(() => write(`: heartbeat\n\n`), heartbeatMs);
+        heartbeat.unref?.();
+        scheduleRecheck();
+        if (request.signal.aborted) close();
+        else request.signal.addEventListener("abort", close);
+      },
+      cancel() {
+        close();
+      },
     },
-    cancel() {
-      close();
-    },
-  }, { highWaterMark: 16 * 1024, size: (chunk) => chunk.byteLength });
+    { highWaterMark: 16 * 1024, size: (chunk) => chunk.byteLength },
+  );
 
   return new Response(body, {
     headers: {

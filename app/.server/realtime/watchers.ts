@@ -60,14 +60,16 @@ export function watchedWorkspaceIds(): string[] {
 /** Ad accounts of `workspaceIds` whose last incremental sync is older than `refreshSeconds`. */
 export async function dueWatchedAccounts(workspaceIds: string[], refreshSeconds: number): Promise<string[]> {
   if (workspaceIds.length === 0) return [];
-  const rows = await asService((tx) => tx<{ id: string }[]>`
+  const rows = await asService(
+    (tx) => tx<{ id: string }[]>`
     select a.id from public.ad_accounts a
     join public.meta_connections c on c.id = a.connection_id
     where a.workspace_id = any(${workspaceIds}::uuid[])
       and c.status = 'active'
       and a.sync_status not in ('needs_reauth', 'syncing', 'paused')
       and (a.last_incremental_at is null or a.last_incremental_at < now() - make_interval(secs => ${refreshSeconds}))
-    order by a.id`);
+    order by a.id`,
+  );
   return rows.map((r) => r.id);
 }
 
@@ -98,10 +100,12 @@ export function startWatchers(options: WatchersOptions) {
   const every = options.checkEveryMs ?? Math.min(60_000, Math.max(5_000, (options.refreshSeconds * 1000) / 6));
   state.timer = setInterval(() => {
     if (state.running || state.counts.size === 0) return;
-    state.running = refreshDue().then(
-      () => undefined,
-      () => undefined,
-    ).finally(() => (state.running = undefined));
+    state.running = refreshDue()
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => (state.running = undefined));
   }, every);
   state.timer.unref?.();
 }

@@ -62,4 +62,3 @@ export function reportCsv(report: Report, kind: ExportKind): string {
 export function exportFileName(workspaceSlug: string, report: Report, kind: ExportKind) {
   return `${workspaceSlug}_${report.range.since}_${report.range.until}_${kind}.csv`;
 }
-

@@ -27,11 +27,7 @@ export function rangeFromUrl(url: URL): { params: RangeParams; error: string | n
 }
 
 export type PageState =
-  | { kind: "not_connected" }
-  | { kind: "needs_reauth" }
-  | { kind: "backfill"; progress: number }
-  | { kind: "error"; message: string | null }
-  | { kind: "ok" };
+  { kind: "not_connected" } | { kind: "needs_reauth" } | { kind: "backfill"; progress: number } | { kind: "error"; message: string | null } | { kind: "ok" };
 
 /** The banner state of a workspace page, from its connections, accounts and latest run. */
 export function pageState(ctx: WorkspaceContext, isStaff: boolean): PageState {
@@ -57,8 +53,14 @@ function rowMetrics(m: Metrics): RowMetrics {
   return rest;
 }
 
-export async function workspaceDashboard(opts: { userId: string; workspaceId: string; url: URL; isStaff: boolean; /** the live reach source; defaults to Meta through the sync module, null for none */
-  fetchLiveReach?: RangeReachFetcher | null; now?: Date }) {
+export async function workspaceDashboard(opts: {
+  userId: string;
+  workspaceId: string;
+  url: URL;
+  isStaff: boolean; /** the live reach source; defaults to Meta through the sync module, null for none */
+  fetchLiveReach?: RangeReachFetcher | null;
+  now?: Date;
+}) {
   const { params, error: rangeError } = rangeFromUrl(opts.url);
   const acc = accountParam.safeParse({ account: opts.url.searchParams.get("account") || undefined });
   let accountError: string | null = acc.success ? null : "Unknown ad account: showing all accounts.";
@@ -84,8 +86,7 @@ export async function workspaceDashboard(opts: { userId: string; workspaceId: st
   // Reach Meta has not given us for this range yet is a live call: handed to the page as a promise,
   // so everything else renders first.
   const fetchLive = opts.fetchLiveReach === undefined ? liveRangeReach : opts.fetchLiveReach;
-  const needsLive =
-    fetchLive && Object.entries(storedReach).some(([cur, r]) => r.status !== "ok" && report.byCurrency[cur]?.accounts.length === 1);
+  const needsLive = fetchLive && Object.entries(storedReach).some(([cur, r]) => r.status !== "ok" && report.byCurrency[cur]?.accounts.length === 1);
   const reach: Promise<Record<string, ReachResult>> = needsLive ? completeReachLive(context, report, storedReach, fetchLive) : Promise.resolve(storedReach);
 
   const compareLabel = range.previous ? (range.compare === "year" ? "last year" : "previous period") : null;
@@ -116,7 +117,13 @@ export async function workspaceDashboard(opts: { userId: string; workspaceId: st
     },
     notices: [rangeError, accountError].filter((x): x is string => !!x),
     accountId: accountId ?? null,
-    accounts: context.accounts.map((a: AccountInfo) => ({ id: a.id, name: a.name, metaAccountId: a.meta_account_id, currency: a.currency, timezone: a.timezone_name })),
+    accounts: context.accounts.map((a: AccountInfo) => ({
+      id: a.id,
+      name: a.name,
+      metaAccountId: a.meta_account_id,
+      currency: a.currency,
+      timezone: a.timezone_name,
+    })),
     timezones: [...new Set(context.accounts.map((a) => a.timezone_name))],
     state: pageState(context, opts.isStaff),
     // A queued sync (pending) counts: Refresh would only join it, and numbers are still arriving.

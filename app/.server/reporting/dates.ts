@@ -59,7 +59,10 @@ export interface ResolvedRange extends DateRange {
   timezone: string;
 }
 
-const ymd = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD").refine(isRealDate, "Not a calendar date");
+const ymd = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "Use YYYY-MM-DD")
+  .refine(isRealDate, "Not a calendar date");
 
 /** The range part of a dashboard URL: ?range=last_28d&compare=previous, or range=custom&since=..&until=.. */
 export const rangeParamsSchema = z
@@ -187,8 +190,7 @@ export function comparisonRange(r: DateRange, compare: Compare): DateRange | nul
 
 /** Resolves URL parameters into concrete dates in the account's time zone. */
 export function resolveRange(params: RangeParams, timezone: string, now: Date = new Date()): ResolvedRange {
-  const r: DateRange =
-    params.range === "custom" ? { since: params.since!, until: params.until! } : presetRange(params.range, todayIn(timezone, now));
+  const r: DateRange = params.range === "custom" ? { since: params.since!, until: params.until! } : presetRange(params.range, todayIn(timezone, now));
   return {
     ...r,
     preset: params.range,

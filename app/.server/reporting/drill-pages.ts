@@ -38,13 +38,20 @@ function groupView(g: LevelGroup) {
     currency: g.currency,
     totals,
     previous: g.previous ? rowMetrics(g.previous) : null,
-    deltas: Object.fromEntries((Object.keys(totals) as (keyof RowMetrics)[]).map((k) => [k, g.previous ? delta(g.totals[k], g.previous[k]) : null])) as Record<keyof RowMetrics, number | null>,
+    deltas: Object.fromEntries((Object.keys(totals) as (keyof RowMetrics)[]).map((k) => [k, g.previous ? delta(g.totals[k], g.previous[k]) : null])) as Record<
+      keyof RowMetrics,
+      number | null
+    >,
     rows: g.rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parentId ?? null, key: r.key ?? null, info: r.info, metrics: rowMetrics(r.metrics) })),
   };
 }
 
 function breakdownView(r: LevelReport) {
-  return Object.values(r.byCurrency).map((g) => ({ currency: g.currency, totals: rowMetrics(g.totals), rows: g.rows.map((x) => ({ key: x.key!, metrics: rowMetrics(x.metrics) })) }));
+  return Object.values(r.byCurrency).map((g) => ({
+    currency: g.currency,
+    totals: rowMetrics(g.totals),
+    rows: g.rows.map((x) => ({ key: x.key!, metrics: rowMetrics(x.metrics) })),
+  }));
 }
 
 export type DrillKind = "campaign" | "adset";
@@ -62,19 +69,38 @@ export async function drillPage(opts: { userId: string; workspaceId: string; kin
     const child = opts.kind === "campaign" ? "adset" : "ad";
     const { context, range, report } = await loadLevelReport(tx, opts.workspaceId, params, { level: child, scope }, opts.now);
     const breakdowns: Record<string, ReturnType<typeof breakdownView>> = {};
-    for (const b of BREAKDOWNS) breakdowns[b] = breakdownView((await loadLevelReport(tx, opts.workspaceId, params, { level: "adset", breakdown: b, scope }, opts.now)).report);
+    for (const b of BREAKDOWNS)
+      breakdowns[b] = breakdownView((await loadLevelReport(tx, opts.workspaceId, params, { level: "adset", breakdown: b, scope }, opts.now)).report);
     const account = context.accounts.find((a) => a.id === obj.ad_account_id)!;
     return {
-      object: { kind: opts.kind, id: obj.id, name: obj.name, status: obj.status, parentId: obj.parent_id, parentName: obj.parent_name, account: { id: account.id, name: account.name, currency: account.currency } },
+      object: {
+        kind: opts.kind,
+        id: obj.id,
+        name: obj.name,
+        status: obj.status,
+        parentId: obj.parent_id,
+        parentName: obj.parent_name,
+        account: { id: account.id, name: account.name, currency: account.currency },
+      },
       range: {
-        preset: range.preset, presetLabel: PRESET_LABELS[range.preset], compare: range.compare, since: range.since, until: range.until,
-        previous: range.previous, timezone: range.timezone, compareLabel: range.previous ? (range.compare === "year" ? "last year" : "previous period") : null,
+        preset: range.preset,
+        presetLabel: PRESET_LABELS[range.preset],
+        compare: range.compare,
+        since: range.since,
+        until: range.until,
+        previous: range.previous,
+        timezone: range.timezone,
+        compareLabel: range.previous ? (range.compare === "year" ? "last year" : "previous period") : null,
       },
       accountId: acc.accountIds[0] ?? null,
       accounts: context.accounts.map((a) => ({ id: a.id, name: a.name, currency: a.currency })),
-      notices: [rangeError, acc.error, account.sync_status === "syncing" ? "A sync is running: numbers fill in as it goes." : null].filter((x): x is string => !!x),
+      notices: [rangeError, acc.error, account.sync_status === "syncing" ? "A sync is running: numbers fill in as it goes." : null].filter(
+        (x): x is string => !!x,
+      ),
       attributionWindow: report.attributionWindow,
-      groups: Object.values(report.byCurrency).filter((g) => g.currency === account.currency).map(groupView),
+      groups: Object.values(report.byCurrency)
+        .filter((g) => g.currency === account.currency)
+        .map(groupView),
       breakdowns,
     };
   });
@@ -97,7 +123,9 @@ export async function levelExport(opts: { userId: string; workspaceId: string; w
   }
   const sp = opts.url.searchParams;
   const parsed = z.object({ account: z.uuid().optional(), campaign: metaId.optional(), adset: metaId.optional() }).safeParse({
-    account: sp.get("account") || undefined, campaign: sp.get("campaign") || undefined, adset: sp.get("adset") || undefined,
+    account: sp.get("account") || undefined,
+    campaign: sp.get("campaign") || undefined,
+    adset: sp.get("adset") || undefined,
   });
   if (!parsed.success) throw new Response("Bad account, campaign or ad set id", { status: 400 });
   const scope = { accountIds: parsed.data.account ? [parsed.data.account] : [], campaignId: parsed.data.campaign, adsetId: parsed.data.adset };
@@ -118,7 +146,19 @@ export async function levelExport(opts: { userId: string; workspaceId: string; w
 const RATIO = 4;
 const r4 = (v: number | null) => (v == null ? "" : v.toFixed(RATIO));
 function facts(s: Sums, m: Metrics) {
-  return [trimDecimal(s.spend), s.impressions, s.clicks, s.link_clicks, r4(m.ctr), r4(m.cpc), r4(m.cpm), trimDecimal(s.conversions), r4(m.cpa), trimDecimal(s.conversion_value), r4(m.roas)];
+  return [
+    trimDecimal(s.spend),
+    s.impressions,
+    s.clicks,
+    s.link_clicks,
+    r4(m.ctr),
+    r4(m.cpc),
+    r4(m.cpm),
+    trimDecimal(s.conversions),
+    r4(m.cpa),
+    trimDecimal(s.conversion_value),
+    r4(m.roas),
+  ];
 }
 const FACT_HEADER = ["spend", "impressions", "clicks", "link_clicks", "ctr", "cpc", "cpm", "conversions", "cpa", "conversion_value", "roas"];
 
@@ -132,7 +172,12 @@ export function levelCsv(report: LevelReport): string {
       const lead = report.breakdown ? keyNames.map((k) => r.key?.[k] ?? "") : [r.id, r.name, r.parentId ?? "", r.info.status ?? ""];
       rows.push([g.currency, ...lead, ...facts(r.sums, r.metrics).map(String), report.attributionWindow]);
     }
-    rows.push([g.currency, ...head.map((_, i) => (i === (report.breakdown ? 0 : 1) ? "Total" : "")), ...facts(g.totalsSums, g.totals).map(String), report.attributionWindow]);
+    rows.push([
+      g.currency,
+      ...head.map((_, i) => (i === (report.breakdown ? 0 : 1) ? "Total" : "")),
+      ...facts(g.totalsSums, g.totals).map(String),
+      report.attributionWindow,
+    ]);
   }
   // a leading = + - @ in a name must not become a formula in a spreadsheet
   return stringify(rows.map((row) => row.map((c) => (/^[=+\-@\t\r]/.test(c) && !/^-?\d/.test(c) ? `'${c}` : c))));
@@ -141,9 +186,12 @@ export function levelCsv(report: LevelReport): string {
 /** A creative image from our database (RLS: only readers of the workspace), or 404. */
 export async function creativeImage(opts: { userId: string; workspaceId: string; creativeId: string }) {
   if (!/^\d{1,32}$/.test(opts.creativeId)) throw new Response("Not found", { status: 404 });
-  const [row] = await asUser(opts.userId, (tx) => tx<{ content_type: string; bytes: Uint8Array; sha256: string | null }[]>`
+  const [row] = await asUser(
+    opts.userId,
+    (tx) => tx<{ content_type: string; bytes: Uint8Array; sha256: string | null }[]>`
     select content_type, bytes, sha256 from public.creative_images
-    where workspace_id = ${opts.workspaceId} and creative_id = ${opts.creativeId} and bytes is not null limit 1`);
+    where workspace_id = ${opts.workspaceId} and creative_id = ${opts.creativeId} and bytes is not null limit 1`,
+  );
   if (!row) throw new Response("Not found", { status: 404 });
   return row;
 }

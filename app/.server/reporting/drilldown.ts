@@ -69,7 +69,17 @@ const GROUPING: Record<Level, { id: string; parent: string | null }> = {
 
 type FactRow = Sums & { currency: string; ad_account_id: string; id: string | null; parent_id: string | null; k1?: string; k2?: string };
 
-async function factRows(tx: Tx, ws: string, r: DateRange, accountIds: string[], scope: DrillScope, level: Level, breakdown: Breakdown | null, totalsOnly: boolean, windows: string[]): Promise<FactRow[]> {
+async function factRows(
+  tx: Tx,
+  ws: string,
+  r: DateRange,
+  accountIds: string[],
+  scope: DrillScope,
+  level: Level,
+  breakdown: Breakdown | null,
+  totalsOnly: boolean,
+  windows: string[],
+): Promise<FactRow[]> {
   const table = breakdown ? "insights_breakdown_daily" : "insights_ad_daily";
   const g = GROUPING[level];
   const keys = breakdown ? "f.key1 as k1, f.key2 as k2" : `${g.id} as id, ${g.parent ?? "null"} as parent_id`;
@@ -147,14 +157,21 @@ export async function computeLevelReport(tx: Tx, ctx: WorkspaceContext, range: R
   const rows = await factRows(tx, ws, range, accountIds, scope, level, breakdown, false, windows);
   const prev = range.previous ? await factRows(tx, ws, range.previous, accountIds, scope, level, breakdown, true, windows) : [];
   // zero-delivery objects are listed only under a chosen parent (a campaign's ad sets, an ad set's ads)
-  const listAll = !breakdown && ((level === "adset" && !!scope.campaignId) || (level === "ad" && !!scope.adsetId) || (level === "campaign" && !!scope.campaignId));
+  const listAll =
+    !breakdown && ((level === "adset" && !!scope.campaignId) || (level === "ad" && !!scope.adsetId) || (level === "campaign" && !!scope.campaignId));
   const infos = breakdown || level === "account" ? [] : await objects(tx, ws, level, scope);
   const infoBy = new Map(infos.map((i) => [`${i.ad_account_id}:${i.id}`, i]));
   const accountBy = new Map(accounts.map((a) => [a.id, a]));
 
   const byCurrency: Record<string, LevelGroup> = {};
   const group = (currency: string) =>
-    (byCurrency[currency] ??= { currency, totalsSums: ZERO_SUMS, totals: metricsFromSums(ZERO_SUMS), previous: range.previous ? metricsFromSums(ZERO_SUMS) : null, rows: [] });
+    (byCurrency[currency] ??= {
+      currency,
+      totalsSums: ZERO_SUMS,
+      totals: metricsFromSums(ZERO_SUMS),
+      previous: range.previous ? metricsFromSums(ZERO_SUMS) : null,
+      rows: [],
+    });
   for (const a of accounts) group(a.currency);
   const seen = new Set<string>();
   for (const r of rows) {
@@ -169,24 +186,49 @@ export async function computeLevelReport(tx: Tx, ctx: WorkspaceContext, range: R
       const names = BREAKDOWN_KEYS[breakdown];
       const key: Record<string, string> = { [names[0]!]: r.k1! };
       if (names[1]) key[names[1]] = r.k2!;
-      g.rows.push({ id: Object.values(key).join("/"), name: Object.values(key).join(" · "), adAccountId: r.ad_account_id, key, info: {}, sums, metrics: metricsFromSums(sums) });
+      g.rows.push({
+        id: Object.values(key).join("/"),
+        name: Object.values(key).join(" · "),
+        adAccountId: r.ad_account_id,
+        key,
+        info: {},
+        sums,
+        metrics: metricsFromSums(sums),
+      });
       continue;
     }
     const info = infoBy.get(`${r.ad_account_id}:${r.id}`);
     seen.add(`${r.ad_account_id}:${r.id}`);
     const name = level === "account" ? (accountBy.get(r.ad_account_id)?.name ?? r.id!) : (info?.name ?? r.id!);
-    g.rows.push({ id: r.id!, name, adAccountId: r.ad_account_id, ...(r.parent_id ? { parentId: r.parent_id } : {}), info: info?.info ?? {}, sums, metrics: metricsFromSums(sums) });
+    g.rows.push({
+      id: r.id!,
+      name,
+      adAccountId: r.ad_account_id,
+      ...(r.parent_id ? { parentId: r.parent_id } : {}),
+      info: info?.info ?? {},
+      sums,
+      metrics: metricsFromSums(sums),
+    });
   }
   if (listAll) {
     for (const i of infos) {
       if (seen.has(`${i.ad_account_id}:${i.id}`)) continue;
       const a = accountBy.get(i.ad_account_id);
       if (!a) continue;
-      group(a.currency).rows.push({ id: i.id, name: i.name, adAccountId: i.ad_account_id, ...(i.parent_id ? { parentId: i.parent_id } : {}), info: i.info, sums: ZERO_SUMS, metrics: metricsFromSums(ZERO_SUMS) });
+      group(a.currency).rows.push({
+        id: i.id,
+        name: i.name,
+        adAccountId: i.ad_account_id,
+        ...(i.parent_id ? { parentId: i.parent_id } : {}),
+        info: i.info,
+        sums: ZERO_SUMS,
+        metrics: metricsFromSums(ZERO_SUMS),
+      });
     }
   }
   for (const p of prev) if (p.ad_account_id == null) group(p.currency).previous = metricsFromSums(pickSums(p));
-  for (const g of Object.values(byCurrency)) g.rows.sort((a, b) => b.metrics.spend - a.metrics.spend || b.metrics.impressions - a.metrics.impressions || a.name.localeCompare(b.name));
+  for (const g of Object.values(byCurrency))
+    g.rows.sort((a, b) => b.metrics.spend - a.metrics.spend || b.metrics.impressions - a.metrics.impressions || a.name.localeCompare(b.name));
   return { range, level, breakdown, attributionWindow: windows[0]!, byCurrency };
 }
 

@@ -16,11 +16,7 @@ import { delta, metricsFromSums, pickSums, withholdConversions, ZERO_SUMS, type 
 import { overviewAttribution, type ReportAttribution } from "./attribution";
 
 export type SyncState =
-  | { kind: "ok" }
-  | { kind: "syncing"; progress: number }
-  | { kind: "needs_reauth" }
-  | { kind: "error"; message: string | null }
-  | { kind: "not_connected" };
+  { kind: "ok" } | { kind: "syncing"; progress: number } | { kind: "needs_reauth" } | { kind: "error"; message: string | null } | { kind: "not_connected" };
 
 export interface OverviewCurrencyLine {
   currency: string;
@@ -149,7 +145,6 @@ interface Numbers {
   perWorkspace: Map<string, Map<string, { cur: Sums; prev: Sums | null; daily: Map<string, string> }>>;
   totals: Map<string, { cur: Sums; prev: Sums | null }>;
 }
-
 
 function foldNumbers(rows: NumRow[]): Numbers {
   const perWorkspace: Numbers["perWorkspace"] = new Map();

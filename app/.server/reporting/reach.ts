@@ -14,9 +14,7 @@ import { cached } from "./cache";
 import type { DateRange } from "./dates";
 import type { Report, WorkspaceContext } from "./workspace";
 
-export type ReachResult =
-  | { status: "ok"; reach: number; frequency: number | null; source: "stored" | "live" }
-  | { status: "unavailable"; reason: string };
+export type ReachResult = { status: "ok"; reach: number; frequency: number | null; source: "stored" | "live" } | { status: "unavailable"; reason: string };
 
 /** A live fetch of one account's reach for a range (Meta's insights with no time increment). */
 export type RangeReachFetcher = (args: { adAccountId: string; since: string; until: string }) => Promise<{ reach: number; impressions?: number | null } | null>;

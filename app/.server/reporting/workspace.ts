@@ -14,7 +14,6 @@ import { comparePlatforms } from "../../utils/platforms";
 // Publisher platforms are open-ended (Threads since 2025, more may come): meta/platforms.ts labels the
 // known ones and orders them; any other platform appears under its own name.
 
-
 export interface AccountInfo {
   id: string;
   meta_account_id: string;
@@ -55,7 +54,15 @@ export interface WorkspaceContext {
  */
 export async function loadWorkspaceContext(tx: Tx, workspaceId: string): Promise<WorkspaceContext> {
   // one round trip: this runs on every page view, cached or not
-  const [row] = await tx<{ version: string | null; accounts: AccountInfo[]; connections: ConnectionInfo[]; latest_run: WorkspaceContext["latestRun"]; attribution_windows: string[] | null }[]>`
+  const [row] = await tx<
+    {
+      version: string | null;
+      accounts: AccountInfo[];
+      connections: ConnectionInfo[];
+      latest_run: WorkspaceContext["latestRun"];
+      attribution_windows: string[] | null;
+    }[]
+  >`
     select
       (select version::text from public.data_versions where workspace_id = ${workspaceId}) as version,
       (select attribution_windows from public.workspaces where id = ${workspaceId}) as attribution_windows,
@@ -120,7 +127,6 @@ export interface ReportFilter {
 const SUM_COLUMNS = `sum(d.spend)::text as spend, sum(d.impressions)::text as impressions, sum(d.clicks)::text as clicks,
   sum(d.link_clicks)::text as link_clicks, sum(d.conversions)::text as conversions, sum(d.conversion_value)::text as conversion_value`;
 
-
 /**
  * The facts of a range, summed in SQL from the pre-aggregates that the insights_daily triggers keep
  * exact (migrations 0020/0021, ADR 0020): per account x day for totals and the daily series, per
@@ -159,9 +165,25 @@ export async function computeReport(tx: Tx, ctx: WorkspaceContext, range: Resolv
   const accountIds = filter.accountIds?.length ? accounts.map((a) => a.id) : [];
   const ws = ctx.workspaceId;
   // sequential on purpose: one transaction is one connection, queries on it queue anyway
-  const dailyRows = await rollupQuery(tx, "insights_daily_rollup", "d.date::text as date", "grouping sets ((a.currency), (a.currency, d.date))", ws, range, accountIds);
+  const dailyRows = await rollupQuery(
+    tx,
+    "insights_daily_rollup",
+    "d.date::text as date",
+    "grouping sets ((a.currency), (a.currency, d.date))",
+    ws,
+    range,
+    accountIds,
+  );
   const prevRows = range.previous ? await rollupQuery(tx, "insights_daily_rollup", "", "a.currency", ws, range.previous, accountIds) : [];
-  const campaignRows = await rollupQuery(tx, "insights_campaign_rollup", "d.ad_account_id::text as ad_account_id, d.meta_campaign_id", "a.currency, d.ad_account_id, d.meta_campaign_id", ws, range, accountIds);
+  const campaignRows = await rollupQuery(
+    tx,
+    "insights_campaign_rollup",
+    "d.ad_account_id::text as ad_account_id, d.meta_campaign_id",
+    "a.currency, d.ad_account_id, d.meta_campaign_id",
+    ws,
+    range,
+    accountIds,
+  );
   const platformRows = await rollupQuery(tx, "insights_platform_rollup", "d.publisher_platform", "a.currency, d.publisher_platform", ws, range, accountIds);
   const campaignInfo = await tx<{ ad_account_id: string; meta_campaign_id: string; name: string; status: string | null; objective: string | null }[]>`
     select ad_account_id, meta_campaign_id, name, coalesce(effective_status, status) as status, objective

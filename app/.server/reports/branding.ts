@@ -45,10 +45,20 @@ export async function readShareLogo(agencyId: string): Promise<Branding["logo"]>
 
 /** The agency's branding with defaults where it has set nothing. Works under asUser and asService. */
 export async function getBranding(tx: Tx, agencyId: string): Promise<Branding> {
-  const [row] = await tx<{
-    name: string; white_label: boolean; display_name: string | null; brand_color: string | null; reply_to: string | null;
-    logo: Buffer | null; logo_type: "image/png" | "image/jpeg" | null; timezone: string | null; page_size: "A4" | "LETTER" | null; hide_powered_by: boolean | null;
-  }[]>`
+  const [row] = await tx<
+    {
+      name: string;
+      white_label: boolean;
+      display_name: string | null;
+      brand_color: string | null;
+      reply_to: string | null;
+      logo: Buffer | null;
+      logo_type: "image/png" | "image/jpeg" | null;
+      timezone: string | null;
+      page_size: "A4" | "LETTER" | null;
+      hide_powered_by: boolean | null;
+    }[]
+  >`
     select a.name, p.white_label, b.display_name, b.brand_color, b.reply_to, b.logo, b.logo_type, b.timezone, b.page_size, b.hide_powered_by
     from public.agencies a
     join public.plans p on p.id = a.plan_id
@@ -91,8 +101,17 @@ export function validateLogo(bytes: Uint8Array): { bytes: Buffer; type: "image/p
 }
 
 export const brandingSchema = z.object({
-  displayName: z.string().trim().max(120, "At most 120 characters").optional().transform((v) => v || null),
-  brandColor: z.string().trim().toLowerCase().regex(/^#[0-9a-f]{6}$/, "Use a colour like #2563eb"),
+  displayName: z
+    .string()
+    .trim()
+    .max(120, "At most 120 characters")
+    .optional()
+    .transform((v) => v || null),
+  brandColor: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^#[0-9a-f]{6}$/, "Use a colour like #2563eb"),
   replyTo: z
     .string()
     .trim()
@@ -145,10 +164,13 @@ export async function saveBranding(userId: string, agencyId: string, input: Bran
 export async function viewerBranding(userId: string, agencyId: string, role: string) {
   if (role !== "viewer") return null;
   // viewers cannot read the agency row itself; my_agencies() gives them its name
-  const [row] = await asUser(userId, (tx) => tx<{ name: string; display_name: string | null; brand_color: string | null; logo: Buffer | null; logo_type: string | null }[]>`
+  const [row] = await asUser(
+    userId,
+    (tx) => tx<{ name: string; display_name: string | null; brand_color: string | null; logo: Buffer | null; logo_type: string | null }[]>`
     select a.name, b.display_name, b.brand_color, b.logo, b.logo_type
     from private.my_agencies() a left join public.agency_branding b on b.agency_id = a.id
-    where a.id = ${agencyId}`);
+    where a.id = ${agencyId}`,
+  );
   if (!row) return null;
   return {
     name: row.display_name ?? row.name,

@@ -88,10 +88,7 @@ export interface PlannedRun {
  * call any number of times from any number of processes. A test send goes to `testRecipient` only,
  * with a fresh key each time (a test is never deduplicated against the real send).
  */
-export async function planRun(
-  scheduleId: string,
-  opts: { kind: DeliveryKind; period?: DateRange; now?: Date; testRecipient?: string },
-): Promise<PlannedRun> {
+export async function planRun(scheduleId: string, opts: { kind: DeliveryKind; period?: DateRange; now?: Date; testRecipient?: string }): Promise<PlannedRun> {
   return asService(async (tx) => {
     const s = await loadSchedule(tx, scheduleId);
     if (!s) throw new Error("Report schedule not found");
@@ -151,7 +148,12 @@ export async function renderForLink(linkId: string): Promise<Rendered & { url: s
 }
 
 export function reportFileName(doc: ReportDocument): string {
-  const slug = doc.workspace.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "report";
+  const slug =
+    doc.workspace.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "")
+      .slice(0, 40) || "report";
   return `${slug}-${doc.report.range.since}-${doc.report.range.until}.pdf`;
 }
 

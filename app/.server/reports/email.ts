@@ -66,7 +66,8 @@ export function reportMail(doc: ReportDocument, links: ReportMailLinks, opts: { 
     .map((g) => {
       const cells = g.rows
         .map(
-          (r) => `<tr><td style="padding:6px 0;color:#52525b;font-size:13px">${escapeHtml(r.label)}</td>` +
+          (r) =>
+            `<tr><td style="padding:6px 0;color:#52525b;font-size:13px">${escapeHtml(r.label)}</td>` +
             `<td style="padding:6px 0;text-align:right;font-weight:600;font-size:15px;color:#18181b">${escapeHtml(r.value)}</td>` +
             `<td style="padding:6px 0 6px 12px;text-align:right;color:#71717a;font-size:12px">${r.change ? escapeHtml(r.change) : ""}</td></tr>`,
         )

@@ -49,7 +49,9 @@ export async function queueReportRun(job: ReportRunJob): Promise<string | null> 
 export async function reportTick(now = new Date(), queue: (job: ReportRunJob) => Promise<unknown> = queueReportRun): Promise<ReportRunJob[]> {
   const queued: ReportRunJob[] = [];
   // schedules without a next run get one (nothing fires for them in this pass)
-  const unset = await sql()<{ id: string; frequency: "weekly" | "monthly"; weekday: number | null; day_of_month: number | null; hour: number; timezone: string | null }[]>`
+  const unset = await sql()<
+    { id: string; frequency: "weekly" | "monthly"; weekday: number | null; day_of_month: number | null; hour: number; timezone: string | null }[]
+  >`
     select s.id, s.frequency, s.weekday, s.day_of_month, s.hour, b.timezone
     from public.report_schedules s left join public.agency_branding b on b.agency_id = s.agency_id
     where s.enabled and s.next_run_at is null limit 500`;
@@ -57,7 +59,17 @@ export async function reportTick(now = new Date(), queue: (job: ReportRunJob) =>
     const next = nextRunAfter({ frequency: s.frequency, weekday: s.weekday, dayOfMonth: s.day_of_month, hour: s.hour }, s.timezone ?? "UTC", now);
     await sql()`update public.report_schedules set next_run_at = ${next} where id = ${s.id} and next_run_at is null`;
   }
-  const due = await sql()<{ id: string; next_run_at: Date; frequency: "weekly" | "monthly"; weekday: number | null; day_of_month: number | null; hour: number; timezone: string | null }[]>`
+  const due = await sql()<
+    {
+      id: string;
+      next_run_at: Date;
+      frequency: "weekly" | "monthly";
+      weekday: number | null;
+      day_of_month: number | null;
+      hour: number;
+      timezone: string | null;
+    }[]
+  >`
     select s.id, s.next_run_at, s.frequency, s.weekday, s.day_of_month, s.hour, b.timezone
     from public.report_schedules s left join public.agency_branding b on b.agency_id = s.agency_id
     where s.enabled and s.next_run_at <= ${now} order by s.next_run_at limit 200`;

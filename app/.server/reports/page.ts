@@ -10,13 +10,28 @@ import { appBaseUrl } from "../mail";
 import { getBranding } from "./branding";
 import { runSchedule } from "./delivery";
 import { REPORT_PRESET_LABELS } from "./periods";
-import { deleteSchedule, deliveryLog, listSchedules, listTemplates, requireScheduleAccess, saveSchedule, saveTemplate, splitEmails, standardTemplate } from "./schedules";
+import {
+  deleteSchedule,
+  deliveryLog,
+  listSchedules,
+  listTemplates,
+  requireScheduleAccess,
+  saveSchedule,
+  saveTemplate,
+  splitEmails,
+  standardTemplate,
+} from "./schedules";
 import { SECTION_KINDS, SECTION_LABELS } from "./sections";
 import { revokeShareLink, shareUrl } from "./share";
 
 export async function reportsPage(userId: string, agencyId: string, workspaceId: string) {
   return asUser(userId, async (tx) => {
-    const [templates, schedules, log, branding] = [await listTemplates(tx, workspaceId), await listSchedules(tx, workspaceId), await deliveryLog(tx, workspaceId), await getBranding(tx, agencyId)];
+    const [templates, schedules, log, branding] = [
+      await listTemplates(tx, workspaceId),
+      await listSchedules(tx, workspaceId),
+      await deliveryLog(tx, workspaceId),
+      await getBranding(tx, agencyId),
+    ];
     const viewers = await tx<{ userId: string; email: string; name: string | null }[]>`
       select v.user_id as "userId", u.email, u.name from public.workspace_viewers v join public.users u on u.id = v.user_id
       where v.workspace_id = ${workspaceId} order by u.email`;
@@ -66,7 +81,13 @@ export async function reportsAction(user: { id: string; email: string }, agencyI
       await saveTemplate(
         user.id,
         workspaceId,
-        { name: String(flat.name ?? ""), sections, rangePreset: String(flat.rangePreset ?? "") as never, compare: String(flat.compare ?? "") as never, commentary: String(flat.commentary ?? "") },
+        {
+          name: String(flat.name ?? ""),
+          sections,
+          rangePreset: String(flat.rangePreset ?? "") as never,
+          compare: String(flat.compare ?? "") as never,
+          commentary: String(flat.commentary ?? ""),
+        },
         input.templateId,
       );
       return "Template saved.";

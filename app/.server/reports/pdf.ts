@@ -75,9 +75,23 @@ const SECTION_RENDERERS: Record<Exclude<SectionKind, "commentary">, SectionRende
   kpis,
   daily_chart: dailyChart,
   campaigns: (pdf, doc, g, named) =>
-    table(pdf, doc, g, named, "Campaigns", g.campaigns.map((c) => ({ label: c.name, metrics: c.metrics }))),
+    table(
+      pdf,
+      doc,
+      g,
+      named,
+      "Campaigns",
+      g.campaigns.map((c) => ({ label: c.name, metrics: c.metrics })),
+    ),
   platforms: (pdf, doc, g, named) =>
-    table(pdf, doc, g, named, "Platforms", g.platforms.map((p) => ({ label: platformLabel(p.platform), metrics: p.metrics }))),
+    table(
+      pdf,
+      doc,
+      g,
+      named,
+      "Platforms",
+      g.platforms.map((p) => ({ label: platformLabel(p.platform), metrics: p.metrics })),
+    ),
 };
 
 function contentWidth(pdf: Doc) {
@@ -94,7 +108,11 @@ function sectionTitle(pdf: Doc, doc: ReportDocument, title: string, g: CurrencyR
   pdf.moveDown(0.8);
   const y = pdf.y;
   pdf.rect(MARGIN, y + 2, 3, 12).fill(doc.branding.brandColor);
-  pdf.font("Bold").fontSize(12).fillColor(INK).text(named && g ? `${title} · ${g.currency}` : title, MARGIN + 10, y);
+  pdf
+    .font("Bold")
+    .fontSize(12)
+    .fillColor(INK)
+    .text(named && g ? `${title} · ${g.currency}` : title, MARGIN + 10, y);
   pdf.moveDown(0.4);
   pdf.x = MARGIN;
 }
@@ -111,16 +129,31 @@ function header(pdf: Doc, doc: ReportDocument) {
       // validated on upload; a logo pdfkit cannot read is left out rather than failing the report
     }
   }
-  pdf.font("Bold").fontSize(10).fillColor(doc.branding.brandColor).text(cleanText(doc.branding.displayName), textX, MARGIN - 6, { width: w - (textX - MARGIN) });
-  pdf.font("Bold").fontSize(18).fillColor(INK).text(cleanText(doc.title), textX, pdf.y, { width: w - (textX - MARGIN) });
+  pdf
+    .font("Bold")
+    .fontSize(10)
+    .fillColor(doc.branding.brandColor)
+    .text(cleanText(doc.branding.displayName), textX, MARGIN - 6, { width: w - (textX - MARGIN) });
+  pdf
+    .font("Bold")
+    .fontSize(18)
+    .fillColor(INK)
+    .text(cleanText(doc.title), textX, pdf.y, { width: w - (textX - MARGIN) });
   pdf.y = Math.max(pdf.y, MARGIN + 40);
   pdf.x = MARGIN;
   pdf.moveDown(0.3);
   const r = doc.report.range;
-  pdf.font("Body").fontSize(11).fillColor(INK).text(`${cleanText(doc.workspace.name)} · ${formatDateRange(r.since, r.until)}`, MARGIN, pdf.y, { width: w });
+  pdf
+    .font("Body")
+    .fontSize(11)
+    .fillColor(INK)
+    .text(`${cleanText(doc.workspace.name)} · ${formatDateRange(r.since, r.until)}`, MARGIN, pdf.y, { width: w });
   const cmp = comparisonLabel(doc);
   const fresh = doc.dataAsOf ? `Data as of ${doc.dataAsOf.slice(0, 16).replace("T", " ")} UTC` : "Data not synced yet";
-  pdf.fontSize(9).fillColor(MUTED).text([cmp, `Dates in ${r.timezone}`, fresh].filter(Boolean).join(" · "), { width: w });
+  pdf
+    .fontSize(9)
+    .fillColor(MUTED)
+    .text([cmp, `Dates in ${r.timezone}`, fresh].filter(Boolean).join(" · "), { width: w });
   if (doc.staleAccounts.length) {
     pdf.fillColor("#b45309").text(`Still syncing or needing attention: ${doc.staleAccounts.map(cleanText).join(", ")}. Figures may change.`, { width: w });
   }
@@ -140,11 +173,23 @@ function kpis(pdf: Doc, doc: ReportDocument, g: CurrencyReport, named: boolean) 
     const y = top + Math.floor(i / cols) * (boxH + gap);
     pdf.roundedRect(x, y, boxW, boxH, 4).lineWidth(0.75).stroke(RULE);
     const def = METRIC_BY_NAME[name];
-    pdf.font("Body").fontSize(8).fillColor(MUTED).text(def.label, x + 8, y + 7, { width: boxW - 16, lineBreak: false });
-    pdf.font("Bold").fontSize(13).fillColor(INK).text(formatMetric(name, g.totals[name], g.currency), x + 8, y + 19, { width: boxW - 16, lineBreak: false });
+    pdf
+      .font("Body")
+      .fontSize(8)
+      .fillColor(MUTED)
+      .text(def.label, x + 8, y + 7, { width: boxW - 16, lineBreak: false });
+    pdf
+      .font("Bold")
+      .fontSize(13)
+      .fillColor(INK)
+      .text(formatMetric(name, g.totals[name], g.currency), x + 8, y + 19, { width: boxW - 16, lineBreak: false });
     if (g.previous) {
       const d = delta(g.totals[name], g.previous[name]);
-      pdf.font("Body").fontSize(8).fillColor(MUTED).text(`${formatDelta(d)} (was ${formatMetric(name, g.previous[name], g.currency)})`, x + 8, y + 38, { width: boxW - 16, lineBreak: false });
+      pdf
+        .font("Body")
+        .fontSize(8)
+        .fillColor(MUTED)
+        .text(`${formatDelta(d)} (was ${formatMetric(name, g.previous[name], g.currency)})`, x + 8, y + 38, { width: boxW - 16, lineBreak: false });
     }
   });
   pdf.y = top + (boxH + gap) * Math.ceil(HEADLINE_METRICS.length / cols);
@@ -163,7 +208,11 @@ function dailyChart(pdf: Doc, doc: ReportDocument, g: CurrencyReport, named: boo
   // conversions are withheld (null) where they would mix attribution windows: no line then
   const maxConv = Math.max(0, ...days.map((d) => d.metrics.conversions ?? 0));
   const step = w / Math.max(days.length, 1);
-  pdf.moveTo(MARGIN, top + h).lineTo(MARGIN + w, top + h).lineWidth(0.5).stroke(RULE);
+  pdf
+    .moveTo(MARGIN, top + h)
+    .lineTo(MARGIN + w, top + h)
+    .lineWidth(0.5)
+    .stroke(RULE);
   days.forEach((d, i) => {
     const bh = maxSpend > 0 ? (d.metrics.spend / maxSpend) * (h - 10) : 0;
     if (bh > 0) pdf.rect(MARGIN + i * step + step * 0.15, top + h - bh, step * 0.7, bh).fill(doc.branding.brandColor);
@@ -178,7 +227,12 @@ function dailyChart(pdf: Doc, doc: ReportDocument, g: CurrencyReport, named: boo
     pdf.lineWidth(1.5).stroke(INK);
   }
   pdf.font("Body").fontSize(8).fillColor(MUTED);
-  pdf.text(`Peak day spend ${formatMoney(maxSpend, g.currency)} (bars) · peak conversions ${formatMetric("conversions", maxConv, g.currency)} (line)`, MARGIN, top - 2, { width: w, align: "right" });
+  pdf.text(
+    `Peak day spend ${formatMoney(maxSpend, g.currency)} (bars) · peak conversions ${formatMetric("conversions", maxConv, g.currency)} (line)`,
+    MARGIN,
+    top - 2,
+    { width: w, align: "right" },
+  );
   if (days.length) {
     pdf.text(formatDate(days[0]!.date, { short: true }), MARGIN, top + h + 4, { width: w / 2, lineBreak: false });
     pdf.text(formatDate(days[days.length - 1]!.date, { short: true }), MARGIN + w / 2, top + h + 4, { width: w / 2, align: "right", lineBreak: false });
@@ -197,7 +251,11 @@ function table(pdf: Doc, doc: ReportDocument, g: CurrencyReport, named: boolean,
     const y = pdf.y;
     pdf.font("Bold").fontSize(8).fillColor(MUTED).text("Name", MARGIN, y, { width: labelW, lineBreak: false });
     TABLE_METRICS.forEach((m, i) => pdf.text(METRIC_BY_NAME[m].label, MARGIN + labelW + i * numW, y, { width: numW, align: "right", lineBreak: false }));
-    pdf.moveTo(MARGIN, y + rowH - 4).lineTo(MARGIN + w, y + rowH - 4).lineWidth(0.5).stroke(RULE);
+    pdf
+      .moveTo(MARGIN, y + rowH - 4)
+      .lineTo(MARGIN + w, y + rowH - 4)
+      .lineWidth(0.5)
+      .stroke(RULE);
     pdf.y = y + rowH;
   };
   ensureSpace(pdf, rowH * 3);
@@ -212,12 +270,22 @@ function table(pdf: Doc, doc: ReportDocument, g: CurrencyReport, named: boolean,
       headerRow();
     }
     const y = pdf.y;
-    pdf.font("Body").fontSize(8.5).fillColor(INK).text(cleanText(r.label), MARGIN, y, { width: labelW - 6, lineBreak: false, ellipsis: true });
-    TABLE_METRICS.forEach((m, i) => pdf.text(formatMetric(m, r.metrics[m], g.currency), MARGIN + labelW + i * numW, y, { width: numW, align: "right", lineBreak: false }));
+    pdf
+      .font("Body")
+      .fontSize(8.5)
+      .fillColor(INK)
+      .text(cleanText(r.label), MARGIN, y, { width: labelW - 6, lineBreak: false, ellipsis: true });
+    TABLE_METRICS.forEach((m, i) =>
+      pdf.text(formatMetric(m, r.metrics[m], g.currency), MARGIN + labelW + i * numW, y, { width: numW, align: "right", lineBreak: false }),
+    );
     pdf.y = y + rowH;
   }
   if (rows.length > MAX_TABLE_ROWS) {
-    pdf.font("Body").fontSize(8).fillColor(MUTED).text(`and ${rows.length - MAX_TABLE_ROWS} more (all of them on the web report)`, MARGIN, pdf.y, { width: w });
+    pdf
+      .font("Body")
+      .fontSize(8)
+      .fillColor(MUTED)
+      .text(`and ${rows.length - MAX_TABLE_ROWS} more (all of them on the web report)`, MARGIN, pdf.y, { width: w });
   }
   pdf.x = MARGIN;
 }
@@ -226,7 +294,11 @@ function commentary(pdf: Doc, doc: ReportDocument) {
   const text = cleanText(doc.commentary).trim();
   if (!text) return;
   sectionTitle(pdf, doc, "Commentary", null, false);
-  pdf.font("Body").fontSize(10).fillColor(INK).text(text, MARGIN, pdf.y, { width: contentWidth(pdf), lineGap: 2 });
+  pdf
+    .font("Body")
+    .fontSize(10)
+    .fillColor(INK)
+    .text(text, MARGIN, pdf.y, { width: contentWidth(pdf), lineGap: 2 });
 }
 
 function footers(pdf: Doc, doc: ReportDocument) {

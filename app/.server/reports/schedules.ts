@@ -21,7 +21,12 @@ export const templateSchema = z.object({
 });
 export type TemplateInput = z.input<typeof templateSchema>;
 
-const email = z.string().trim().toLowerCase().max(254).regex(/^[^@\s<>"',;]+@[^@\s<>"',;]+\.[^@\s<>"',;]+$/, "Not an email address");
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .regex(/^[^@\s<>"',;]+@[^@\s<>"',;]+\.[^@\s<>"',;]+$/, "Not an email address");
 
 export const scheduleSchema = z
   .object({
@@ -44,7 +49,14 @@ export type ScheduleInput = z.input<typeof scheduleSchema>;
 
 /** Splits a textarea of addresses (commas, semicolons, spaces, new lines) into a list. */
 export function splitEmails(text: string): string[] {
-  return [...new Set(text.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(/[\s,;]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 function parse<T extends z.ZodType>(schema: T, input: unknown, message: string): z.output<T> {
@@ -126,7 +138,9 @@ export async function saveSchedule(userId: string, workspaceId: string, input: S
       const [tpl] = await tx`select 1 from public.report_templates where id = ${v.templateId} and workspace_id = ${workspaceId}`;
       if (!tpl) throw new InputError("Check the schedule", { templateId: "Choose a template of this client" });
       const { timezone } = await getBranding(tx, ws.agency_id);
-      const next = v.enabled ? nextRunAfter({ frequency: v.frequency, weekday: v.weekday ?? null, dayOfMonth: v.dayOfMonth ?? null, hour: v.hour }, timezone, now) : null;
+      const next = v.enabled
+        ? nextRunAfter({ frequency: v.frequency, weekday: v.weekday ?? null, dayOfMonth: v.dayOfMonth ?? null, hour: v.hour }, timezone, now)
+        : null;
       const weekday = v.frequency === "weekly" ? v.weekday! : null;
       const day = v.frequency === "monthly" ? v.dayOfMonth! : null;
       const rows = id

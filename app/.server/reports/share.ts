@@ -82,13 +82,24 @@ export async function ensureShareLink(
 /** The link a token opens, or NotFoundError (malformed, unknown, tampered, revoked, expired alike). */
 export async function openShareLink(token: string): Promise<ShareLink> {
   if (!TOKEN_RE.test(token)) throw new NotFoundError();
-  const [row] = await asService((tx) => tx<{
-    id: string; agency_id: string; workspace_id: string; schedule_id: string; since: string; until: string; snapshot: Record<string, unknown>; expires_at: Date;
-  }[]>`
+  const [row] = await asService(
+    (tx) => tx<
+      {
+        id: string;
+        agency_id: string;
+        workspace_id: string;
+        schedule_id: string;
+        since: string;
+        until: string;
+        snapshot: Record<string, unknown>;
+        expires_at: Date;
+      }[]
+    >`
     select l.id, l.agency_id, l.workspace_id, l.schedule_id, l.period_since::text as since, l.period_until::text as until, l.snapshot, l.expires_at
     from public.report_share_links l
     join public.workspaces w on w.id = l.workspace_id and w.agency_id = l.agency_id
-    where l.token_hash = ${hashShareToken(token)} and l.revoked_at is null and l.expires_at > now()`);
+    where l.token_hash = ${hashShareToken(token)} and l.revoked_at is null and l.expires_at > now()`,
+  );
   if (!row) throw new NotFoundError();
   const s = row.snapshot;
   return {
@@ -109,8 +120,11 @@ export async function openShareLink(token: string): Promise<ShareLink> {
 
 /** Revokes a link as `userId` (agency staff; RLS hides other agencies' links: NotFoundError). */
 export async function revokeShareLink(userId: string, agencyId: string, linkId: string): Promise<void> {
-  const rows = await asUser(userId, (tx) => tx`
+  const rows = await asUser(
+    userId,
+    (tx) => tx`
     update public.report_share_links set revoked_at = now()
-    where id = ${linkId} and agency_id = ${agencyId} and revoked_at is null returning 1`);
+    where id = ${linkId} and agency_id = ${agencyId} and revoked_at is null returning 1`,
+  );
   if (!rows.length) throw new NotFoundError("No such share link");
 }

@@ -65,7 +65,10 @@ export function webReport(doc: ReportDocument) {
         })),
         columns: TABLE_METRICS.map((m) => METRIC_BY_NAME[m].label),
         campaigns: g.campaigns.map((c) => ({ name: cleanText(c.name), cells: TABLE_METRICS.map((m) => formatMetric(m, c.metrics[m], g.currency)) })),
-        platforms: g.platforms.map((p) => ({ name: PLATFORM_LABELS[p.platform] ?? cleanText(p.platform), cells: TABLE_METRICS.map((m) => formatMetric(m, p.metrics[m], g.currency)) })),
+        platforms: g.platforms.map((p) => ({
+          name: PLATFORM_LABELS[p.platform] ?? cleanText(p.platform),
+          cells: TABLE_METRICS.map((m) => formatMetric(m, p.metrics[m], g.currency)),
+        })),
       };
     }),
   };

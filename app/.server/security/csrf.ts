@@ -54,7 +54,13 @@ export function checkCsrf(input: CsrfInput): CsrfVerdict {
  */
 function remixHost(req: ExpressRequest): string | undefined {
   if (!req.hostname) return undefined;
-  const port = req.get("x-forwarded-host")?.split(":")[1] || req.get("host")?.split(":").at(-1)?.replace(/^.*\]$/, "");
+  const port =
+    req.get("x-forwarded-host")?.split(":")[1] ||
+    req
+      .get("host")
+      ?.split(":")
+      .at(-1)
+      ?.replace(/^.*\]$/, "");
   const hostname = req.hostname.includes(":") && !req.hostname.startsWith("[") ? `[${req.hostname}]` : req.hostname;
   return port && /^\d+$/.test(port) ? `${hostname}:${port}` : hostname;
 }

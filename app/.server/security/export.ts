@@ -62,7 +62,12 @@ const TABLES: Record<string, TableSpec> = {
     from: (tx, a) => tx`from public.invitations where agency_id = ${a}`,
     ...byCreated(""),
   },
-  "audit_log.csv": { cols: "id, actor_user_id, action, target, created_at", from: (tx, a) => tx`from public.audit_log where agency_id = ${a}`, key: ["id"], casts: ["bigint"] },
+  "audit_log.csv": {
+    cols: "id, actor_user_id, action, target, created_at",
+    from: (tx, a) => tx`from public.audit_log where agency_id = ${a}`,
+    key: ["id"],
+    casts: ["bigint"],
+  },
   "meta_connections.csv": {
     cols: `id, workspace_id, kind, facebook_user_id, facebook_user_name, token_expires_at, scopes,
       status, status_reason, created_by, created_at, updated_at`,
@@ -214,8 +219,11 @@ export async function streamAgencyExport(userId: string, agencyId: string): Prom
   })()
     .then(async () => {
       // Audited once the whole export has been produced (a download abandoned midway is not one).
-      await asUser(userId, (tx) => tx`insert into public.audit_log (agency_id, actor_user_id, action, target)
-        values (${agencyId}, ${userId}, 'agency.exported', ${tx.json({ files: EXPORT_FILES.length })})`);
+      await asUser(
+        userId,
+        (tx) => tx`insert into public.audit_log (agency_id, actor_user_id, action, target)
+        values (${agencyId}, ${userId}, 'agency.exported', ${tx.json({ files: EXPORT_FILES.length })})`,
+      );
       zip.end();
     })
     .catch((err) => {

@@ -46,7 +46,10 @@ export async function handleDeauthorize(signedRequest: unknown): Promise<{ conne
           token_expires_at = null, updated_at = now()
       where id = any(${ids}::uuid[])`;
     await tx`update public.ad_accounts set sync_status = 'needs_reauth' where connection_id = any(${ids}::uuid[])`;
-    await deleteSecrets(tx, rows.map((r) => r.token_secret_id));
+    await deleteSecrets(
+      tx,
+      rows.map((r) => r.token_secret_id),
+    );
     return { connections: rows.length };
   });
   logger.info({ connections: result.connections }, "meta deauthorize processed");
@@ -61,7 +64,10 @@ export async function handleDataDeletion(signedRequest: unknown, baseUrl: string
     const rows = await tx<{ id: string; token_secret_id: string | null }[]>`
       delete from public.meta_connections where facebook_user_id = ${facebookUserId}
       returning id, token_secret_id`;
-    const secrets = await deleteSecrets(tx, rows.map((r) => r.token_secret_id));
+    const secrets = await deleteSecrets(
+      tx,
+      rows.map((r) => r.token_secret_id),
+    );
     await tx`update public.users set facebook_user_id = null, facebook_linked_at = null, facebook_link_proven = false, updated_at = now()
       where facebook_user_id = ${facebookUserId}`;
     await tx`
@@ -84,7 +90,10 @@ export interface DeletionStatus {
 /** The status page reads one request by its code (anonymous; the code is the capability). */
 export async function getDeletionStatus(code: string): Promise<DeletionStatus | null> {
   if (!/^[A-Za-z0-9_-]{16,64}$/.test(code)) return null;
-  const [row] = await asUser(null, (tx) => tx<{ status: DeletionStatus["status"]; requested_at: Date; completed_at: Date | null; connections_removed: number }[]>`
-    select status, requested_at, completed_at, connections_removed from private.meta_deletion_status(${code})`);
+  const [row] = await asUser(
+    null,
+    (tx) => tx<{ status: DeletionStatus["status"]; requested_at: Date; completed_at: Date | null; connections_removed: number }[]>`
+    select status, requested_at, completed_at, connections_removed from private.meta_deletion_status(${code})`,
+  );
   return row ? { status: row.status, requestedAt: row.requested_at, completedAt: row.completed_at, connectionsRemoved: row.connections_removed } : null;
 }

@@ -45,7 +45,8 @@ export async function setWorkspaceAttribution(
     if (before === after) return { changed: false, accounts: [] as { id: string }[] };
     // a read-only agency (billing) keeps its data, but a change that needs a re-sync waits for the upgrade
     await assertWritable(tx, ws.agency_id);
-    const updated = await tx`update public.workspaces set attribution_windows = ${choice}, attribution_changed_at = now() where id = ${workspaceId} returning id`;
+    const updated =
+      await tx`update public.workspaces set attribution_windows = ${choice}, attribution_changed_at = now() where id = ${workspaceId} returning id`;
     if (updated.count === 0) throw new ForbiddenError("Only owners and admins can change the attribution window.");
     await tx`insert into public.audit_log (agency_id, actor_user_id, action, target)
       values (${ws.agency_id}, ${userId}, 'workspace.attribution', ${tx.json({ workspaceId, from: before || "account_default", to: after || "account_default" })})`;
@@ -68,8 +69,11 @@ export async function setWorkspaceAttribution(
 
 /** The workspace's stored choice as the settings form's value ("" = each ad account's own setting). */
 export async function getWorkspaceAttribution(userId: string, workspaceId: string): Promise<string> {
-  const [ws] = await asUser(userId, (tx) => tx<{ attribution_windows: string[] | null }[]>`
-    select attribution_windows from public.workspaces where id = ${workspaceId}`);
+  const [ws] = await asUser(
+    userId,
+    (tx) => tx<{ attribution_windows: string[] | null }[]>`
+    select attribution_windows from public.workspaces where id = ${workspaceId}`,
+  );
   if (!ws) throw new NotFoundError();
   return (ws.attribution_windows ?? []).join(",");
 }

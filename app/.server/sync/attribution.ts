@@ -34,7 +34,16 @@ export async function workspaceAttribution(tx: Tx, workspaceId: string): Promise
 export async function updateConversions(tx: Tx, input: { adAccountId: string; range: DayRange; rows: FactRow[]; choice: AttributionChoice }): Promise<number> {
   const { adAccountId, range } = input;
   const payload = JSON.stringify(
-    dedupeFacts(input.rows).map((r) => ({ c: r.campaignId, d: r.date, p: r.platform, cv: r.conversions, v: r.conversionValue, a: r.actions, av: r.actionValues, at: r.attribution })),
+    dedupeFacts(input.rows).map((r) => ({
+      c: r.campaignId,
+      d: r.date,
+      p: r.platform,
+      cv: r.conversions,
+      v: r.conversionValue,
+      a: r.actions,
+      av: r.actionValues,
+      at: r.attribution,
+    })),
   );
   const updated = input.rows.length
     ? await tx`

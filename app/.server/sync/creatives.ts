@@ -79,14 +79,16 @@ async function fetchImage(creativeId: string, url: string, o: CreativeImageOptio
 /** Fetches the account's missing or stale creative images; returns how many were stored or failed. */
 export async function refreshCreativeImages(sql: Sql, adAccountId: string, o: CreativeImageOptions): Promise<{ fetched: number; failed: number }> {
   const days = o.refreshAfterDays ?? 7;
-  const due = await sql.begin((tx) => tx<{ creative_id: string; image_url: string; workspace_id: string }[]>`
+  const due = await sql.begin(
+    (tx) => tx<{ creative_id: string; image_url: string; workspace_id: string }[]>`
     select distinct on (a.creative_id) a.creative_id, a.image_url, a.workspace_id
     from public.ads a
     left join public.creative_images ci on ci.ad_account_id = a.ad_account_id and ci.creative_id = a.creative_id
     where a.ad_account_id = ${adAccountId} and a.creative_id is not null and a.image_url is not null
       and (ci.creative_id is null or ci.status = 'failed' or ci.fetched_at < now() - make_interval(days => ${days}))
     order by a.creative_id, a.updated_at desc
-    limit ${o.maxPerRun ?? 300}`);
+    limit ${o.maxPerRun ?? 300}`,
+  );
   if (due.length === 0) return { fetched: 0, failed: 0 };
   const results: Fetched[] = [];
   // a few at a time: polite to the CDN, and bounded memory

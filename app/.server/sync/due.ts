@@ -26,12 +26,7 @@ export interface DueOptions {
   graceDays?: number;
 }
 
-export async function findDueAccounts(
-  tx: TransactionSql,
-  refreshSeconds: number | null = null,
-  limit = 1000,
-  opts: DueOptions = {},
-): Promise<DueAccount[]> {
+export async function findDueAccounts(tx: TransactionSql, refreshSeconds: number | null = null, limit = 1000, opts: DueOptions = {}): Promise<DueAccount[]> {
   const paused = opts.billingEnabled ?? false;
   const graceDays = opts.graceDays ?? 7;
   // Stored conversions that mix windows, or differ from the workspace's explicit choice.

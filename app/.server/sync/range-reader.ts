@@ -7,7 +7,17 @@
 import { z } from "zod";
 import { MetaApiError } from "../meta/errors";
 import { insightsAttributionParams, type AttributionChoice } from "../meta/attribution";
-import { ALL_AD_STATUSES, AD_INSIGHTS_FIELDS, BREAKDOWN_FIELDS, BREAKDOWN_READS, toAdFactRow, toBreakdownRow, type AdFactRow, type BreakdownFamily, type BreakdownRow } from "./ads";
+import {
+  ALL_AD_STATUSES,
+  AD_INSIGHTS_FIELDS,
+  BREAKDOWN_FIELDS,
+  BREAKDOWN_READS,
+  toAdFactRow,
+  toBreakdownRow,
+  type AdFactRow,
+  type BreakdownFamily,
+  type BreakdownRow,
+} from "./ads";
 import { SYNC_READ_MAX_DAYS, daysBetween, splitRange, type DayRange } from "./planner";
 import type { GraphPort, SyncLogger } from "./types";
 import type { CampaignRow } from "./upsert";
@@ -179,7 +189,8 @@ export class RangeReader<T = AdFactRow> {
       const status = String(r?.async_status ?? "");
       if (DONE.has(status) && Number(r?.async_percent_completion ?? 100) >= 100) return;
       if (FAILED.has(status)) throw reportRunError(status, r, this.actId, this.o.log);
-      if (Date.now() + delay > deadline) throw new MetaApiError("async_failed", `Meta's async report did not finish within ${Math.round(this.o.timeout / 1000)} s`);
+      if (Date.now() + delay > deadline)
+        throw new MetaApiError("async_failed", `Meta's async report did not finish within ${Math.round(this.o.timeout / 1000)} s`);
       await this.o.sleep(delay);
       delay = Math.min(this.o.pollMax, delay * 2);
     }
@@ -211,9 +222,23 @@ function reportRunError(status: string, r: ReportRunStatus, actId: string, log?:
   const what = status === "Job Skipped" ? "expired" : "failed";
   const code = typeof r.error_code === "number" ? r.error_code : undefined;
   const subcode = typeof r.error_subcode === "number" ? r.error_subcode : undefined;
-  const reason = [r.error_user_title, r.error_user_msg ?? r.error_message].filter((x) => typeof x === "string" && x).join(": ").slice(0, 300);
+  const reason = [r.error_user_title, r.error_user_msg ?? r.error_message]
+    .filter((x) => typeof x === "string" && x)
+    .join(": ")
+    .slice(0, 300);
   const tag = code !== undefined ? ` [code ${code}${subcode !== undefined ? `/${subcode}` : ""}]` : "";
-  log?.warn({ account: actId, status, errorCode: code, errorSubcode: subcode, errorMessage: r.error_message, errorUserTitle: r.error_user_title, errorUserMsg: r.error_user_msg }, "Meta async report did not complete");
+  log?.warn(
+    {
+      account: actId,
+      status,
+      errorCode: code,
+      errorSubcode: subcode,
+      errorMessage: r.error_message,
+      errorUserTitle: r.error_user_title,
+      errorUserMsg: r.error_user_msg,
+    },
+    "Meta async report did not complete",
+  );
   // -3 / 1504045: the report is too large; the reader splits it like any too-much-data answer.
   const kind = code === -3 || subcode === 1504045 ? "too_much_data" : "async_failed";
   return new MetaApiError(kind, `Meta's async report ${what}${reason ? `: ${reason}` : ""}${tag}`, { code, subcode, metaMessage: r.error_message });

@@ -53,10 +53,12 @@ export async function fetchRangeReach(
   const platform = opts.platform ?? "";
   const now = opts.now ?? new Date();
 
-  const [hit] = await asService((q) => q<{ reach: string; impressions: string | null; fetched_at: Date }[]>`
+  const [hit] = await asService(
+    (q) => q<{ reach: string; impressions: string | null; fetched_at: Date }[]>`
     select reach::text, impressions::text, fetched_at from public.insights_reach
     where ad_account_id = ${acct.id} and meta_campaign_id = ${campaign} and publisher_platform = ${platform}
-      and since = ${since} and until = ${until}`);
+      and since = ${since} and until = ${until}`,
+  );
   // Days older than the restatement window are final: their reach never changes.
   const final = until < addDays(accountToday(acct.timezone_name, now), -RESTATEMENT_DAYS);
   if (hit && (final || now.getTime() - hit.fetched_at.getTime() < FRESH_MS)) {
@@ -70,13 +72,15 @@ export async function fetchRangeReach(
   if (platform) filtering.push({ field: "publisher_platform", operator: "IN", value: [platform] });
   let rows: { reach?: string; impressions?: string; publisher_platform?: string }[];
   try {
-    rows = await graph.get<{ data: typeof rows }>(`${acct.meta_account_id}/insights`, {
-      level: campaign ? "campaign" : "account",
-      fields: "reach,impressions",
-      time_range: { since, until },
-      ...(platform ? { breakdowns: ["publisher_platform"] } : {}),
-      filtering,
-    }).then((r) => r?.data ?? []);
+    rows = await graph
+      .get<{ data: typeof rows }>(`${acct.meta_account_id}/insights`, {
+        level: campaign ? "campaign" : "account",
+        fields: "reach,impressions",
+        time_range: { since, until },
+        ...(platform ? { breakdowns: ["publisher_platform"] } : {}),
+        filtering,
+      })
+      .then((r) => r?.data ?? []);
   } catch (err) {
     if (isMetaApiError(err, "token_invalid")) await asService((q) => markNeedsReauth(q, acct.connection_id!, err.metaMessage ?? err.message));
     throw err;
@@ -88,11 +92,13 @@ export async function fetchRangeReach(
   // no row at all: no delivery in the range, nobody reached
   const reach = row?.reach ?? "0";
   if (!/^\d+$/.test(reach) || !/^\d+$/.test(impressions)) throw new MetaDataError("Meta sent a non-integer reach or impressions");
-  const [saved] = await asService((q) => q<{ fetched_at: Date }[]>`
+  const [saved] = await asService(
+    (q) => q<{ fetched_at: Date }[]>`
     insert into public.insights_reach (ad_account_id, workspace_id, meta_campaign_id, publisher_platform, since, until, reach, impressions, fetched_at)
     values (${acct.id}, ${acct.workspace_id}, ${campaign}, ${platform}, ${since}, ${until}, ${reach}, ${impressions}, now())
     on conflict (ad_account_id, meta_campaign_id, publisher_platform, since, until)
       do update set reach = excluded.reach, impressions = excluded.impressions, fetched_at = excluded.fetched_at
-    returning fetched_at`);
+    returning fetched_at`,
+  );
   return { reach, impressions, fetchedAt: saved!.fetched_at, cached: false };
 }

@@ -22,10 +22,14 @@ import { publishEvent } from "../realtime/publish";
 import { daysBetween, planSync, type DayRange } from "./planner";
 import { upsertCampaigns, bumpDataVersion, type CampaignRow } from "./upsert";
 import {
-  AD_FIELDS, ADSET_FIELDS, BREAKDOWN_READS, FETCHED_ATTRIBUTION_WINDOW,
-  deriveCampaignFacts, writeAdFactsBatched, replaceBreakdownFactsBatched, upsertAdObjects, upsertNamesFromFacts,
-  type BreakdownFamily, type MetaAd, type MetaAdSet,
+  BREAKDOWN_READS,
+  FETCHED_ATTRIBUTION_WINDOW,
+  deriveCampaignFacts,
+  writeAdFactsBatched,
+  replaceBreakdownFactsBatched,
+  type BreakdownFamily,
 } from "./ads";
+import { AD_FIELDS, ADSET_FIELDS, upsertAdObjects, upsertNamesFromFacts, type MetaAd, type MetaAdSet } from "./ad-objects";
 import { refreshCreativeImages } from "./creatives";
 import { refreshAccountStatus } from "./account-status";
 import { parseAttributionChoice } from "../meta/attribution";
@@ -53,7 +57,8 @@ export { ALL_CAMPAIGN_STATUSES, DEFAULT_PAGE_SIZE, RangeReader, adRead, breakdow
 export async function runSync(deps: SyncDeps, req: SyncRequest): Promise<SyncResult> {
   const result = await runSyncToEnd(deps, req);
   // a skipped run changed nothing; every other outcome may open or clear an alert
-  if (deps.afterRun && result.status !== "skipped") await deps.afterRun({ adAccountId: req.adAccountId, status: result.status, now: (deps.now ?? (() => new Date()))() });
+  if (deps.afterRun && result.status !== "skipped")
+    await deps.afterRun({ adAccountId: req.adAccountId, status: result.status, now: (deps.now ?? (() => new Date()))() });
   return result;
 }
 
@@ -69,12 +74,14 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
   const db = <T>(fn: (tx: TransactionSql) => Promise<T>) => sql.begin(fn) as Promise<T>;
   const result: SyncResult = { runId: null, adAccountId: req.adAccountId, status: "succeeded", days: 0, rows: 0, apiCalls: 0, durationMs: 0 };
 
-  const [account] = await db((tx) => tx<AccountRow[]>`
+  const [account] = await db(
+    (tx) => tx<AccountRow[]>`
     select a.id, a.currency, a.agency_id, a.workspace_id, a.connection_id, a.meta_account_id, a.timezone_name, a.backfill_months,
            to_char(a.backfilled_since, 'YYYY-MM-DD') as backfilled_since, c.status as connection_status,
            (select w.attribution_windows from public.workspaces w where w.id = a.workspace_id) as attribution_windows
     from public.ad_accounts a left join public.meta_connections c on c.id = a.connection_id
-    where a.id = ${req.adAccountId}`);
+    where a.id = ${req.adAccountId}`,
+  );
   if (!account) throw new Error(`No ad account ${req.adAccountId}`);
 
   if (!(await db((tx) => acquireLease(tx, account.id, owner, leaseMs)))) {
@@ -82,12 +89,15 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
   }
   // Keeps the lease while long reads run; a run that cannot renew stops before its next write.
   let leaseLost = false;
-  const heartbeat = setInterval(() => {
-    db((tx) => renewLease(tx, account.id, owner, leaseMs)).then(
-      (ok) => (leaseLost ||= !ok),
-      () => {},
-    );
-  }, Math.max(200, Math.floor(leaseMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      db((tx) => renewLease(tx, account.id, owner, leaseMs)).then(
+        (ok) => (leaseLost ||= !ok),
+        () => {},
+      );
+    },
+    Math.max(200, Math.floor(leaseMs / 3)),
+  );
 
   let run: RunRow | null = null;
   let graph: GraphPort | null = null;
@@ -97,7 +107,14 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
         ? "The Meta connection needs to be re-authorised before this account can sync"
         : "This ad account has no Meta connection";
       run = await db(async (tx) => {
-        const r = await createRun(tx, { agencyId: account.agency_id, workspaceId: account.workspace_id, adAccountId: account.id, kind: req.kind, range: { since: "1970-01-01", until: "1970-01-01" }, checkpoint: { remaining: [], total: 0, today: "" } });
+        const r = await createRun(tx, {
+          agencyId: account.agency_id,
+          workspaceId: account.workspace_id,
+          adAccountId: account.id,
+          kind: req.kind,
+          range: { since: "1970-01-01", until: "1970-01-01" },
+          checkpoint: { remaining: [], total: 0, today: "" },
+        });
         await finishRun(tx, r.id, { status: "needs_reauth", error: text });
         await tx`update public.ad_accounts set sync_status = 'needs_reauth', sync_error = ${text} where id = ${account.id}`;
         return r;
@@ -114,14 +131,30 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
       await db((tx) => markRunResumed(tx, resumable.id));
       deps.log?.info({ runId: run.id, remaining: checkpoint.remaining.length }, "resuming sync run from checkpoint");
     } else {
-      const plan = planSync({ kind: req.kind, timeZone: account.timezone_name, now: now(), backfillMonths: account.backfill_months, backfilledSince: account.backfilled_since, since: req.since });
+      const plan = planSync({
+        kind: req.kind,
+        timeZone: account.timezone_name,
+        now: now(),
+        backfillMonths: account.backfill_months,
+        backfilledSince: account.backfilled_since,
+        since: req.since,
+      });
       // Headline numbers first (ad facts, newest first), then the audience breakdowns of the same
       // chunks within the breakdown history: dashboards fill before the heavier breakdown reads run.
       const history = req.kind === "incremental" ? -1 : (deps.breakdownHistoryDays ?? 400);
       const audience = plan.chunks.filter((c) => daysBetween(c.until, plan.today) <= history).map((c): ChunkRange => ({ ...c, part: "breakdowns" }));
       const remaining: ChunkRange[] = [...plan.chunks, ...audience];
       checkpoint = { remaining, total: remaining.length, today: plan.today };
-      run = await db((tx) => createRun(tx, { agencyId: account.agency_id, workspaceId: account.workspace_id, adAccountId: account.id, kind: req.kind, range: plan.range, checkpoint }));
+      run = await db((tx) =>
+        createRun(tx, {
+          agencyId: account.agency_id,
+          workspaceId: account.workspace_id,
+          adAccountId: account.id,
+          kind: req.kind,
+          range: plan.range,
+          checkpoint,
+        }),
+      );
     }
     result.runId = run.id;
     await db((tx) => tx`update public.ad_accounts set sync_status = 'syncing', sync_error = null where id = ${account.id}`);
@@ -133,15 +166,27 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
     // the windows it was read with. A `conversions` run (the choice changed) re-reads whole chunks here:
     // campaign facts are sums of ad rows, so the ad rows must carry the new windows too.
     const attribution = parseAttributionChoice(account.attribution_windows);
-    const readerOptions = { sleep, pollMin: deps.asyncPollMinMs ?? 1000, pollMax: deps.asyncPollMaxMs ?? 30_000, timeout: deps.asyncTimeoutMs ?? 15 * 60_000, pageSize: deps.pageSize ?? DEFAULT_PAGE_SIZE, attribution, log: deps.log };
+    const readerOptions = {
+      sleep,
+      pollMin: deps.asyncPollMinMs ?? 1000,
+      pollMax: deps.asyncPollMaxMs ?? 30_000,
+      timeout: deps.asyncTimeoutMs ?? 15 * 60_000,
+      pageSize: deps.pageSize ?? DEFAULT_PAGE_SIZE,
+      attribution,
+      log: deps.log,
+    };
     const reader = new RangeReader(graph, account.meta_account_id, readerOptions, adRead(attribution));
     // Breakdowns change slowly and cost four reads a chunk: planned for every pass but the frequent incremental one.
-    const breakdownReaders = (Object.keys(BREAKDOWN_READS) as BreakdownFamily[]).map((family) => ({ family, reader: new RangeReader(graph!, account.meta_account_id, readerOptions, breakdownRead(family, attribution)) }));
+    const breakdownReaders = (Object.keys(BREAKDOWN_READS) as BreakdownFamily[]).map((family) => ({
+      family,
+      reader: new RangeReader(graph!, account.meta_account_id, readerOptions, breakdownRead(family, attribution)),
+    }));
 
     // Meta's rate limit answers say how long to wait; sitting it out beats giving up a 37-month
     // backfill. The governor normally slows calls before Meta has to refuse them.
     const maxWait = deps.maxRateLimitWaitMs ?? 15 * 60_000;
-    const waitable = (err: unknown): err is MetaApiError => err instanceof MetaApiError && err.kind === "rate_limited" && (err.retryAfterMs ?? 60_000) <= maxWait;
+    const waitable = (err: unknown): err is MetaApiError =>
+      err instanceof MetaApiError && err.kind === "rate_limited" && (err.retryAfterMs ?? 60_000) <= maxWait;
     const patiently = <T>(fn: () => Promise<T>): Promise<T> =>
       pRetry(fn, {
         retries: 8,
@@ -207,7 +252,13 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
           await saveProgress(tx, runId, { checkpoint: next, progress, days: 0, rows: written, apiCalls: calls });
           await tx`update public.ad_accounts set sync_progress = ${progress.toFixed(2)} where id = ${account.id}`;
           await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
-          await publishEvent(tx, { type: "progress", workspaceId: account.workspace_id, adAccountId: account.id, runId, progress: Math.round(progress * 100) / 100 });
+          await publishEvent(tx, {
+            type: "progress",
+            workspaceId: account.workspace_id,
+            adAccountId: account.id,
+            runId,
+            progress: Math.round(progress * 100) / 100,
+          });
         });
         checkpoint = next;
         result.rows += written;
@@ -234,7 +285,13 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
             backfilled_since = case when ${advancesBackfill} then least(coalesce(backfilled_since, ${range.since}::date), ${range.since}::date) else backfilled_since end
           where id = ${account.id}`;
         await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
-        await publishEvent(tx, { type: "progress", workspaceId: account.workspace_id, adAccountId: account.id, runId, progress: Math.round(progress * 100) / 100 });
+        await publishEvent(tx, {
+          type: "progress",
+          workspaceId: account.workspace_id,
+          adAccountId: account.id,
+          runId,
+          progress: Math.round(progress * 100) / 100,
+        });
       });
       checkpoint = next;
       result.days += daysBetween(range.since, range.until);
@@ -251,11 +308,21 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
           last_incremental_at = case when ${run!.kind} in ('incremental', 'manual', 'backfill', 'full') then now() else last_incremental_at end,
           last_restated_at = case when ${run!.kind} in ('restatement', 'backfill', 'full') then now() else last_restated_at end
         where id = ${account.id}`;
-      await publishEvent(tx, { type: "progress", workspaceId: account.workspace_id, adAccountId: account.id, runId: run!.id, progress: 100, status: "succeeded" });
+      await publishEvent(tx, {
+        type: "progress",
+        workspaceId: account.workspace_id,
+        adAccountId: account.id,
+        runId: run!.id,
+        progress: 100,
+        status: "succeeded",
+      });
     });
     result.apiCalls = graph.calls;
     result.durationMs = Date.now() - started;
-    deps.log?.info({ adAccountId: account.id, runId: run.id, kind: run.kind, rows: result.rows, days: result.days, apiCalls: result.apiCalls }, "sync finished");
+    deps.log?.info(
+      { adAccountId: account.id, runId: run.id, kind: run.kind, rows: result.rows, days: result.days, apiCalls: result.apiCalls },
+      "sync finished",
+    );
     return result;
   } catch (err) {
     result.apiCalls = graph?.calls ?? 0;

@@ -124,4 +124,3 @@ export async function finishRun(
       finished_at = now()
     where id = ${runId}`;
 }
-

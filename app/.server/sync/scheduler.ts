@@ -166,7 +166,9 @@ export async function tick(): Promise<number> {
  * Runs a worker in this process: drains `sync-account` jobs (a few at a time, one per account) and
  * runs the minute tick. `deps` lets tests point the core at the emulator.
  */
-export async function startWorker(opts: { concurrency?: number; pollingIntervalSeconds?: number; deps?: Partial<SyncDeps>; cron?: boolean } = {}): Promise<void> {
+export async function startWorker(
+  opts: { concurrency?: number; pollingIntervalSeconds?: number; deps?: Partial<SyncDeps>; cron?: boolean } = {},
+): Promise<void> {
   if (state.worker && state.boss) return;
   if (state.boss && !state.worker) await stopWorker();
   state.worker = true;

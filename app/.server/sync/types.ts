@@ -75,7 +75,6 @@ export interface SyncResult {
   retryAfterMs?: number;
 }
 
-
 /** The ad account as a run reads it at its start. */
 export interface AccountRow {
   id: string;

@@ -126,8 +126,18 @@ export async function insertFacts(tx: Tx, adAccountId: string, workspaceId: stri
   if (rows.length === 0) return 0;
   const payload = JSON.stringify(
     rows.map((r) => ({
-      c: r.campaignId, d: r.date, p: r.platform, s: r.spend, i: r.impressions, k: r.clicks, l: r.linkClicks,
-      cv: r.conversions, v: r.conversionValue, a: r.actions, av: r.actionValues, at: r.attribution,
+      c: r.campaignId,
+      d: r.date,
+      p: r.platform,
+      s: r.spend,
+      i: r.impressions,
+      k: r.clicks,
+      l: r.linkClicks,
+      cv: r.conversions,
+      v: r.conversionValue,
+      a: r.actions,
+      av: r.actionValues,
+      at: r.attribution,
     })),
   );
   const result = await tx`

@@ -20,9 +20,11 @@ export async function insertAgencyWithOwner(
   for (let attempt = 0; attempt < 50; attempt++) {
     const slug = attempt === 0 ? base : `${base.slice(0, 44)}-${attempt + 1}`;
     try {
-      const [agency] = await tx.savepoint((sp) => sp<{ id: string; slug: string; name: string }[]>`
+      const [agency] = await tx.savepoint(
+        (sp) => sp<{ id: string; slug: string; name: string }[]>`
         insert into public.agencies (name, slug, trial_ends_at) values (${parsed.data.name}, ${slug}, now() + make_interval(days => ${TRIAL_DAYS}))
-        returning id, slug, name`);
+        returning id, slug, name`,
+      );
       await tx`insert into public.agency_members (agency_id, user_id, role) values (${agency.id}, ${ownerUserId}, 'owner')`;
       return agency;
     } catch (err) {

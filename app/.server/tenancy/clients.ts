@@ -69,9 +69,11 @@ export async function setClientArchived(actorUserId: string, agencyId: string, w
     if (!archived) await assertCanAddClient(tx, agencyId);
     let row: ClientRef | undefined;
     try {
-      [row] = await tx.savepoint((sp) => sp<ClientRef[]>`
+      [row] = await tx.savepoint(
+        (sp) => sp<ClientRef[]>`
         update public.workspaces set archived_at = ${archived ? sp`now()` : null} where id = ${ws.id}
-        returning id, slug, name, archived_at as "archivedAt"`);
+        returning id, slug, name, archived_at as "archivedAt"`,
+      );
     } catch (err) {
       const limit = limitErrorFrom(err);
       if (limit) throw limit;

@@ -28,11 +28,14 @@ export interface InvitationPreview {
 /** What the invitation page shows for a token; undefined when the token is unknown. Anonymous is fine. */
 export async function previewInvitation(token: string, viewerUserId: string | null = null): Promise<InvitationPreview | undefined> {
   if (!plausibleToken(token)) return undefined;
-  const [row] = await asUser(viewerUserId, (tx) => tx<InvitationPreview[]>`
+  const [row] = await asUser(
+    viewerUserId,
+    (tx) => tx<InvitationPreview[]>`
     select invitation_id as "invitationId", email, invited_role as "role", agency_name as "agencyName",
       agency_slug as "agencySlug", workspace_name as "workspaceName", workspace_slug as "workspaceSlug",
       status, account_exists as "accountExists", expires_at as "expiresAt"
-    from private.invitation_preview(${hashToken(token)})`);
+    from private.invitation_preview(${hashToken(token)})`,
+  );
   return row;
 }
 
@@ -51,10 +54,12 @@ export function landingPath(a: Accepted): string {
 
 async function acceptInTx(tx: Tx, token: string): Promise<Accepted> {
   try {
-    const [row] = await tx.savepoint((sp) => sp<Accepted[]>`
+    const [row] = await tx.savepoint(
+      (sp) => sp<Accepted[]>`
       select agency_id as "agencyId", agency_slug as "agencySlug", workspace_id as "workspaceId",
         workspace_slug as "workspaceSlug", granted_role as "role"
-      from private.accept_invitation(${hashToken(token)})`);
+      from private.accept_invitation(${hashToken(token)})`,
+    );
     return row;
   } catch (err) {
     const limit = limitErrorFrom(err);

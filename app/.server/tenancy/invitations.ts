@@ -116,11 +116,13 @@ async function insertInvitation(
 ) {
   const { token, tokenHash } = newToken();
   try {
-    const [row] = await tx.savepoint((sp) => sp<{ id: string; expires_at: Date }[]>`
+    const [row] = await tx.savepoint(
+      (sp) => sp<{ id: string; expires_at: Date }[]>`
       insert into public.invitations (agency_id, workspace_id, email, role, token_hash, invited_by, expires_at)
       values (${agencyId}, ${input.workspaceId}, ${input.email}, ${input.role}, ${tokenHash}, ${actorUserId},
               now() + ${INVITATION_TTL_DAYS} * interval '1 day')
-      returning id, expires_at`);
+      returning id, expires_at`,
+    );
     return { id: row.id, expiresAt: row.expires_at, token };
   } catch (err) {
     const limit = limitErrorFrom(err);
@@ -166,7 +168,15 @@ export async function inviteMember(actorUserId: string, agencyId: string, input:
     return { ...inv, names };
   });
   const emailSent = await mailInvitation(
-    { to: email, agencyName: result.names.agency_name, workspaceName: null, role, inviterName: result.names.inviter, token: result.token, expiresAt: result.expiresAt },
+    {
+      to: email,
+      agencyName: result.names.agency_name,
+      workspaceName: null,
+      role,
+      inviterName: result.names.inviter,
+      token: result.token,
+      expiresAt: result.expiresAt,
+    },
     opts.baseUrl ?? appBaseUrl(),
   );
   return { id: result.id, email, role, expiresAt: result.expiresAt, emailSent };
@@ -194,18 +204,22 @@ export async function inviteViewer(actorUserId: string, agencyId: string, worksp
     return { ...inv, names };
   });
   const emailSent = await mailInvitation(
-    { to: email, agencyName: result.names.agency_name, workspaceName: result.names.workspace_name, role: "viewer", inviterName: result.names.inviter, token: result.token, expiresAt: result.expiresAt },
+    {
+      to: email,
+      agencyName: result.names.agency_name,
+      workspaceName: result.names.workspace_name,
+      role: "viewer",
+      inviterName: result.names.inviter,
+      token: result.token,
+      expiresAt: result.expiresAt,
+    },
     opts.baseUrl ?? appBaseUrl(),
   );
   return { id: result.id, email, role: "viewer" as const, expiresAt: result.expiresAt, emailSent };
 }
 
 /** Open (not accepted, not revoked) invitations, expired ones flagged. Team page: workspaceId null = members. */
-export async function listOpenInvitations(
-  actorUserId: string,
-  agencyId: string,
-  scope: { workspaceId: string | null },
-): Promise<InvitationRow[]> {
+export async function listOpenInvitations(actorUserId: string, agencyId: string, scope: { workspaceId: string | null }): Promise<InvitationRow[]> {
   return asUser(actorUserId, async (tx) => {
     await requireManager(tx, agencyId, actorUserId);
     return tx<InvitationRow[]>`
@@ -221,7 +235,9 @@ export async function listOpenInvitations(
 
 async function openInvitation(tx: Tx, agencyId: string, invitationId: string) {
   if (!z.uuid().safeParse(invitationId).success) throw new NotFoundError("Invitation not found");
-  const [inv] = await tx<{ id: string; email: string; role: "admin" | "member" | "viewer"; workspace_id: string | null; accepted_at: Date | null; revoked_at: Date | null }[]>`
+  const [inv] = await tx<
+    { id: string; email: string; role: "admin" | "member" | "viewer"; workspace_id: string | null; accepted_at: Date | null; revoked_at: Date | null }[]
+  >`
     select id, email, role, workspace_id, accepted_at, revoked_at from public.invitations
     where id = ${invitationId} and agency_id = ${agencyId}`;
   if (!inv) throw new NotFoundError("Invitation not found");
@@ -239,9 +255,11 @@ export async function resendInvitation(actorUserId: string, agencyId: string, in
     const { token, tokenHash } = newToken();
     let expiresAt: Date;
     try {
-      const [row] = await tx.savepoint((sp) => sp<{ expires_at: Date }[]>`
+      const [row] = await tx.savepoint(
+        (sp) => sp<{ expires_at: Date }[]>`
         update public.invitations set token_hash = ${tokenHash}, expires_at = now() + ${INVITATION_TTL_DAYS} * interval '1 day'
-        where id = ${inv.id} returning expires_at`);
+        where id = ${inv.id} returning expires_at`,
+      );
       expiresAt = row.expires_at;
     } catch (err) {
       const limit = limitErrorFrom(err);
@@ -253,7 +271,15 @@ export async function resendInvitation(actorUserId: string, agencyId: string, in
     return { inv, token, expiresAt, names };
   });
   const emailSent = await mailInvitation(
-    { to: result.inv.email, agencyName: result.names.agency_name, workspaceName: result.names.workspace_name, role: result.inv.role, inviterName: result.names.inviter, token: result.token, expiresAt: result.expiresAt },
+    {
+      to: result.inv.email,
+      agencyName: result.names.agency_name,
+      workspaceName: result.names.workspace_name,
+      role: result.inv.role,
+      inviterName: result.names.inviter,
+      token: result.token,
+      expiresAt: result.expiresAt,
+    },
     opts.baseUrl ?? appBaseUrl(),
   );
   return { id: result.inv.id, expiresAt: result.expiresAt, emailSent };
@@ -271,7 +297,6 @@ export async function revokeInvitation(actorUserId: string, agencyId: string, in
     await recordAudit(tx, agencyId, actorUserId, "invitation.revoke", { invitationId: inv.id, email: inv.email, role: inv.role });
   });
 }
-
 
 /** Seats for the team page: in use (members + open invitations) against the plan. */
 export async function seatSummary(actorUserId: string, agencyId: string) {

@@ -144,9 +144,11 @@ export async function changeMemberRole(actorUserId: string, agencyId: string, ta
     }
     if (current === role) return { changed: false };
     try {
-      const updated = await tx.savepoint((sp) => sp`
+      const updated = await tx.savepoint(
+        (sp) => sp`
         update public.agency_members set role = ${role}
-        where agency_id = ${agencyId} and user_id = ${targetUserId} returning user_id`);
+        where agency_id = ${agencyId} and user_id = ${targetUserId} returning user_id`,
+      );
       if (updated.length !== 1) throw new ForbiddenError();
     } catch (err) {
       mapDbError(err);
@@ -165,8 +167,10 @@ export async function removeMember(actorUserId: string, agencyId: string, target
     if (!current) throw new NotFoundError("That person is not a member of this agency");
     if (current === "owner" && actorRole !== "owner") throw new ForbiddenError("Only an owner can remove an owner");
     try {
-      const deleted = await tx.savepoint((sp) => sp`
-        delete from public.agency_members where agency_id = ${agencyId} and user_id = ${targetUserId} returning user_id`);
+      const deleted = await tx.savepoint(
+        (sp) => sp`
+        delete from public.agency_members where agency_id = ${agencyId} and user_id = ${targetUserId} returning user_id`,
+      );
       if (deleted.length !== 1) throw new ForbiddenError();
     } catch (err) {
       mapDbError(err);
@@ -189,4 +193,3 @@ export async function transferOwnership(actorUserId: string, agencyId: string, t
     }
   });
 }
-

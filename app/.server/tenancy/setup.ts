@@ -34,7 +34,9 @@ interface Row {
 }
 
 export async function setupChecklist(userId: string, agency: { id: string; slug: string }): Promise<SetupChecklist> {
-  const rows = await asUser(userId, (tx) => tx<Row[]>`
+  const rows = await asUser(
+    userId,
+    (tx) => tx<Row[]>`
     select w.id, w.slug,
       exists (select 1 from public.meta_connections c where c.workspace_id = w.id and c.status <> 'disconnected') as has_connection,
       exists (select 1 from public.ad_accounts a where a.workspace_id = w.id) as has_accounts,
@@ -44,7 +46,8 @@ export async function setupChecklist(userId: string, agency: { id: string; slug:
       exists (select 1 from public.report_schedules s where s.workspace_id = w.id) as has_schedule
     from public.workspaces w
     where w.agency_id = ${agency.id} and w.archived_at is null
-    order by w.created_at, w.slug`);
+    order by w.created_at, w.slug`,
+  );
   const base = `/a/${agency.slug}`;
   const ws = (path: string, has: (r: Row) => boolean, after?: (r: Row) => boolean) => {
     const r = rows.find((x) => !has(x) && (!after || after(x)));
@@ -54,11 +57,38 @@ export async function setupChecklist(userId: string, agency: { id: string; slug:
   const steps: SetupStep[] = [
     { key: "client", label: "Add a client", done: rows.length > 0, href: `${base}/clients` },
     { key: "meta", label: "Connect Meta", done: any((r) => r.has_connection), href: ws("/connections", (r) => r.has_connection) },
-    { key: "accounts", label: "Attach ad accounts", done: any((r) => r.has_accounts), href: ws("/connections", (r) => r.has_accounts, (r) => r.has_connection) },
-    { key: "numbers", label: "See the first numbers", done: any((r) => r.has_numbers), href: ws("", (r) => r.has_numbers, (r) => r.has_accounts) },
+    {
+      key: "accounts",
+      label: "Attach ad accounts",
+      done: any((r) => r.has_accounts),
+      href: ws(
+        "/connections",
+        (r) => r.has_accounts,
+        (r) => r.has_connection,
+      ),
+    },
+    {
+      key: "numbers",
+      label: "See the first numbers",
+      done: any((r) => r.has_numbers),
+      href: ws(
+        "",
+        (r) => r.has_numbers,
+        (r) => r.has_accounts,
+      ),
+    },
     { key: "invite", label: "Invite the client", done: any((r) => r.has_viewer), href: ws("/settings", (r) => r.has_viewer) },
     // reports need numbers to show: offered once a client has them
-    { key: "report", label: "Schedule a report", done: any((r) => r.has_schedule), href: ws("/reports", (r) => r.has_schedule, (r) => r.has_numbers) },
+    {
+      key: "report",
+      label: "Schedule a report",
+      done: any((r) => r.has_schedule),
+      href: ws(
+        "/reports",
+        (r) => r.has_schedule,
+        (r) => r.has_numbers,
+      ),
+    },
   ];
   for (const s of steps) if (s.done) delete s.href;
   const done = steps.filter((s) => s.done).length;

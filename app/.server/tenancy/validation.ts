@@ -15,11 +15,7 @@ export const passwordSchema = z
   .max(200, "Password is too long")
   .refine((p) => /[a-zA-Z]/.test(p) && /[^a-zA-Z]/.test(p), "Mix letters with digits or symbols");
 
-export const nameSchema = z
-  .string({ error: "Name is required" })
-  .trim()
-  .min(1, "Name is required")
-  .max(120, "Use at most 120 characters");
+export const nameSchema = z.string({ error: "Name is required" }).trim().min(1, "Name is required").max(120, "Use at most 120 characters");
 
 export const slugSchema = z
   .string({ error: "Slug is required" })

@@ -11,11 +11,7 @@ export const newWorkspaceSchema = z.object({ name: nameSchema, slug: slugSchema.
  * insert) and under asService (CLI). The plan's client limit is checked here (LimitError with an
  * upgrade prompt), and again by a database trigger that closes the race between two inserts.
  */
-export async function insertWorkspace(
-  tx: Tx,
-  agencyId: string,
-  input: { name: string; slug?: string },
-): Promise<{ id: string; slug: string; name: string }> {
+export async function insertWorkspace(tx: Tx, agencyId: string, input: { name: string; slug?: string }): Promise<{ id: string; slug: string; name: string }> {
   const parsed = newWorkspaceSchema.safeParse(input);
   if (!parsed.success) throw new InputError("Check the client details", fieldErrors(parsed.error.issues));
   const explicitSlug = parsed.data.slug;
@@ -24,9 +20,11 @@ export async function insertWorkspace(
   for (let attempt = 0; attempt < 50; attempt++) {
     const slug = attempt === 0 ? base : `${base.slice(0, 44)}-${attempt + 1}`;
     try {
-      const [ws] = await tx.savepoint((sp) => sp<{ id: string; slug: string; name: string }[]>`
+      const [ws] = await tx.savepoint(
+        (sp) => sp<{ id: string; slug: string; name: string }[]>`
         insert into public.workspaces (agency_id, name, slug) values (${agencyId}, ${parsed.data.name}, ${slug})
-        returning id, slug, name`);
+        returning id, slug, name`,
+      );
       return ws;
     } catch (err) {
       const limit = limitErrorFrom(err);

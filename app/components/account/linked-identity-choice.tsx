@@ -21,8 +21,8 @@ export function LinkedIdentityChoice({ facebook }: { facebook: { linkedAt: strin
         <label className="flex items-start gap-2 text-zinc-300">
           <input type="checkbox" name="facebook" value="keep" className="mt-0.5" />
           <span>
-            Keep the Facebook login. It was linked before this email address was confirmed, so it is removed unless you tick
-            this; tick it only if you linked it yourself.
+            Keep the Facebook login. It was linked before this email address was confirmed, so it is removed unless you tick this; tick it only if you linked it
+            yourself.
           </span>
         </label>
       )}

@@ -21,7 +21,15 @@ export interface AlertItem {
 const timeFmt = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const when = (iso: string) => `${timeFmt.format(new Date(iso))} UTC`;
 
-export function AlertFilters({ filter, rules, clients }: { filter: { status: string; rule?: string; client?: string }; rules: { value: string; label: string }[]; clients?: { slug: string; name: string }[] }) {
+export function AlertFilters({
+  filter,
+  rules,
+  clients,
+}: {
+  filter: { status: string; rule?: string; client?: string };
+  rules: { value: string; label: string }[];
+  clients?: { slug: string; name: string }[];
+}) {
   const select = "rounded-lg border border-zinc-700 bg-zinc-900 px-2 py-1.5 text-sm text-zinc-100";
   return (
     <Form method="get" className="flex flex-wrap items-end gap-3" aria-label="Filter alerts">
@@ -38,7 +46,9 @@ export function AlertFilters({ filter, rules, clients }: { filter: { status: str
         <select name="rule" defaultValue={filter.rule ?? ""} className={`${select} ml-2`}>
           <option value="">Any rule</option>
           {rules.map((r) => (
-            <option key={r.value} value={r.value}>{r.label}</option>
+            <option key={r.value} value={r.value}>
+              {r.label}
+            </option>
           ))}
         </select>
       </label>
@@ -48,12 +58,16 @@ export function AlertFilters({ filter, rules, clients }: { filter: { status: str
           <select name="client" defaultValue={filter.client ?? ""} className={`${select} ml-2`}>
             <option value="">Every client</option>
             {clients.map((c) => (
-              <option key={c.slug} value={c.slug}>{c.name}</option>
+              <option key={c.slug} value={c.slug}>
+                {c.name}
+              </option>
             ))}
           </select>
         </label>
       ) : null}
-      <button type="submit" className="rounded-lg border border-zinc-700 px-3 py-1.5 text-sm text-zinc-300 hover:bg-zinc-800">Apply</button>
+      <button type="submit" className="rounded-lg border border-zinc-700 px-3 py-1.5 text-sm text-zinc-300 hover:bg-zinc-800">
+        Apply
+      </button>
     </Form>
   );
 }
@@ -63,7 +77,13 @@ export function AlertList({ alerts, showClient = true }: { alerts: AlertItem[]; 
   return (
     <ul className="divide-y divide-zinc-800 rounded-xl border border-zinc-800" aria-label="Alerts">
       {alerts.map((a) => (
-        <li key={a.id} className="flex flex-col gap-2 p-4 sm:flex-row sm:items-start" data-testid="alert-row" data-rule={a.rule} data-status={a.resolvedAt ? "resolved" : "open"}>
+        <li
+          key={a.id}
+          className="flex flex-col gap-2 p-4 sm:flex-row sm:items-start"
+          data-testid="alert-row"
+          data-rule={a.rule}
+          data-status={a.resolvedAt ? "resolved" : "open"}
+        >
           <div className="shrink-0 sm:w-44">
             {a.resolvedAt ? <Badge>Resolved</Badge> : <Badge tone="red">Open</Badge>}
             <p className="mt-1 text-sm font-medium text-zinc-200">{a.ruleLabel}</p>
@@ -77,7 +97,10 @@ export function AlertList({ alerts, showClient = true }: { alerts: AlertItem[]; 
             </p>
           </div>
           <Link to={a.link} className="shrink-0 text-sm text-blue-400 hover:underline" data-testid="alert-link">
-            Open <span className="sr-only">{a.ruleLabel} for {a.workspaceName}</span>
+            Open{" "}
+            <span className="sr-only">
+              {a.ruleLabel} for {a.workspaceName}
+            </span>
           </Link>
         </li>
       ))}

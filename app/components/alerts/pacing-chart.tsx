@@ -5,7 +5,13 @@
 import { LineChart } from "@tremor/react";
 import { formatMoney } from "~/utils/format";
 
-export default function PacingChart({ series, currency }: { series: { date: string; actual: number | null; budget: number; projected: number | null }[]; currency: string }) {
+export default function PacingChart({
+  series,
+  currency,
+}: {
+  series: { date: string; actual: number | null; budget: number; projected: number | null }[];
+  currency: string;
+}) {
   return (
     <LineChart
       className="h-48"

@@ -16,11 +16,21 @@ const GENDER_COLORS: Record<string, string> = { female: "bg-fuchsia-400", male: 
  * The four audience panels of a scope. Bars and tables are plain HTML (no chart library). Names of
  * platforms, positions and devices are shown as Meta sends them, so a new platform simply appears.
  */
-export function BreakdownPanels({ data, scopeTotal, csvHref }: { data: Record<string, BreakdownGroup[]>; scopeTotal: RowMetrics | null; csvHref: (kind: string) => string }) {
+export function BreakdownPanels({
+  data,
+  scopeTotal,
+  csvHref,
+}: {
+  data: Record<string, BreakdownGroup[]>;
+  scopeTotal: RowMetrics | null;
+  csvHref: (kind: string) => string;
+}) {
   const one = (k: string) => data[k]?.[0] ?? null;
   return (
     <section aria-labelledby="audience" className="space-y-3">
-      <h3 id="audience" className="text-base font-semibold text-zinc-100">Audience</h3>
+      <h3 id="audience" className="text-base font-semibold text-zinc-100">
+        Audience
+      </h3>
       <div className="grid min-w-0 gap-4 lg:grid-cols-2">
         <Panel title="Age × gender" csv={csvHref("age_gender")} kind="age_gender">
           <AgeGender g={one("age_gender")} scopeTotal={scopeTotal} />
@@ -44,7 +54,9 @@ function Panel({ title, csv, kind, children }: { title: string; csv: string; kin
     <Card className="min-w-0" data-breakdown={kind}>
       <div className="mb-3 flex items-baseline justify-between gap-2">
         <CardTitle>{title}</CardTitle>
-        <a href={csv} download className="text-xs text-blue-400 hover:underline" data-export={kind}>CSV</a>
+        <a href={csv} download className="text-xs text-blue-400 hover:underline" data-export={kind}>
+          CSV
+        </a>
       </div>
       {children}
     </Card>
@@ -52,7 +64,11 @@ function Panel({ title, csv, kind, children }: { title: string; csv: string; kin
 }
 
 function Empty() {
-  return <p className="text-sm text-zinc-500">No audience data for this range yet: breakdowns arrive after the headline numbers and are refreshed with the daily re-read.</p>;
+  return (
+    <p className="text-sm text-zinc-500">
+      No audience data for this range yet: breakdowns arrive after the headline numbers and are refreshed with the daily re-read.
+    </p>
+  );
 }
 
 /** Grouped bars: one group per age band, one bar per gender, by spend. */
@@ -87,7 +103,10 @@ function AgeGender({ g, scopeTotal }: { g: BreakdownGroup | null; scopeTotal: Ro
       </ul>
       <p className="mt-3 flex flex-wrap gap-3 text-xs text-zinc-500">
         {genders.map((x) => (
-          <span key={x} className="inline-flex items-center gap-1"><span className={`inline-block h-2 w-2 rounded-full ${GENDER_COLORS[x] ?? "bg-zinc-500"}`} />{label(x)}</span>
+          <span key={x} className="inline-flex items-center gap-1">
+            <span className={`inline-block h-2 w-2 rounded-full ${GENDER_COLORS[x] ?? "bg-zinc-500"}`} />
+            {label(x)}
+          </span>
         ))}
       </p>
       {covered != null && covered < 0.9995 ? (
@@ -110,12 +129,26 @@ function ShareTable({ g, column, group, top }: { g: BreakdownGroup | null; colum
       <table className="w-full text-xs">
         <thead className="text-zinc-500">
           <tr>
-            {group ? <th scope="col" className="py-1 text-left font-medium">Platform</th> : null}
-            <th scope="col" className="py-1 text-left font-medium">{label(column)}</th>
-            <th scope="col" className="py-1 text-right font-medium">Spend</th>
-            <th scope="col" className="py-1 text-right font-medium">Share</th>
-            <th scope="col" className="hidden py-1 text-right font-medium sm:table-cell">CTR</th>
-            <th scope="col" className="py-1 text-right font-medium">CPA</th>
+            {group ? (
+              <th scope="col" className="py-1 text-left font-medium">
+                Platform
+              </th>
+            ) : null}
+            <th scope="col" className="py-1 text-left font-medium">
+              {label(column)}
+            </th>
+            <th scope="col" className="py-1 text-right font-medium">
+              Spend
+            </th>
+            <th scope="col" className="py-1 text-right font-medium">
+              Share
+            </th>
+            <th scope="col" className="hidden py-1 text-right font-medium sm:table-cell">
+              CTR
+            </th>
+            <th scope="col" className="py-1 text-right font-medium">
+              CPA
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-zinc-800/70">

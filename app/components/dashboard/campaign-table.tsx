@@ -13,7 +13,17 @@ export interface CampaignView {
 }
 
 export const TABLE_METRICS: Exclude<MetricKey, "reach" | "frequency">[] = [
-  "spend", "impressions", "clicks", "link_clicks", "ctr", "cpc", "cpm", "conversions", "cpa", "conversion_value", "roas",
+  "spend",
+  "impressions",
+  "clicks",
+  "link_clicks",
+  "ctr",
+  "cpc",
+  "cpm",
+  "conversions",
+  "cpa",
+  "conversion_value",
+  "roas",
 ];
 const SORTABLE = new Set<string>(["name", "status", ...TABLE_METRICS]);
 
@@ -65,7 +75,9 @@ export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]
     >
       <Link to={hrefFor(key)} preventScrollReset replace className="inline-flex items-center gap-1 rounded hover:text-zinc-100" data-sort={key}>
         {label}
-        <span aria-hidden="true" className="text-zinc-400">{activeKey === key ? (activeDir === "asc" ? "↑" : "↓") : ""}</span>
+        <span aria-hidden="true" className="text-zinc-400">
+          {activeKey === key ? (activeDir === "asc" ? "↑" : "↓") : ""}
+        </span>
       </Link>
     </th>
   );
@@ -81,7 +93,9 @@ export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]
         {keep.map(([k, v]) => (
           <input key={k} type="hidden" name={k} value={v} />
         ))}
-        <label htmlFor={`campaign-search-${currency}`} className="sr-only">Search campaigns</label>
+        <label htmlFor={`campaign-search-${currency}`} className="sr-only">
+          Search campaigns
+        </label>
         <input
           id={`campaign-search-${currency}`}
           type="search"
@@ -90,7 +104,9 @@ export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]
           placeholder="Search campaigns"
           className="block w-full rounded-lg border border-zinc-700 bg-zinc-900 px-3 py-1.5 text-sm text-zinc-100 placeholder:text-zinc-500"
         />
-        <button type="submit" className="rounded-lg border border-zinc-700 px-3 text-sm text-zinc-300 hover:bg-zinc-800">Search</button>
+        <button type="submit" className="rounded-lg border border-zinc-700 px-3 text-sm text-zinc-300 hover:bg-zinc-800">
+          Search
+        </button>
       </Form>
       <div className="relative rounded-xl border border-zinc-800 [--name-col:8.5rem] sm:[--name-col:14rem]">
         <div ref={shadows.ref} onScroll={shadows.update} className="overflow-x-auto rounded-xl" data-scroll-container>
@@ -115,16 +131,28 @@ export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]
                   <tr key={r.id} className="hover:bg-zinc-900/60" data-campaign={r.id}>
                     <th scope="row" className={cx(stickyName, "truncate bg-zinc-950 px-3 py-2 text-left font-normal text-zinc-100")} title={r.name}>
                       {/* drill down to the campaign's ad sets, keeping range, comparison and account */}
-                      <Link to={`campaigns/${r.id}${carried}`} className="hover:text-blue-300 hover:underline">{r.name}</Link>
+                      <Link to={`campaigns/${r.id}${carried}`} className="hover:text-blue-300 hover:underline">
+                        {r.name}
+                      </Link>
                     </th>
                     {TABLE_METRICS.map((m) => {
                       const cell = (
-                        <td key={m} className={cx("whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300", m === "spend" && cx(stickySpend, "bg-zinc-950"))} data-value={r.metrics[m] ?? ""} data-col={m}>
+                        <td
+                          key={m}
+                          className={cx("whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300", m === "spend" && cx(stickySpend, "bg-zinc-950"))}
+                          data-value={r.metrics[m] ?? ""}
+                          data-col={m}
+                        >
                           {formatMetric(m, r.metrics[m], currency)}
                         </td>
                       );
                       return m === "spend"
-                        ? [cell, <td key="status" className={cx("whitespace-nowrap px-3 py-2 text-xs", statusTone[r.status ?? ""] ?? "text-zinc-400")}>{r.status?.toLowerCase() ?? "—"}</td>]
+                        ? [
+                            cell,
+                            <td key="status" className={cx("whitespace-nowrap px-3 py-2 text-xs", statusTone[r.status ?? ""] ?? "text-zinc-400")}>
+                              {r.status?.toLowerCase() ?? "—"}
+                            </td>,
+                          ]
                         : cell;
                     })}
                   </tr>
@@ -139,18 +167,37 @@ export function CampaignTable({ rows, totals, currency }: { rows: CampaignView[]
                 </th>
                 {TABLE_METRICS.map((m) => {
                   const cell = (
-                    <td key={m} className={cx("whitespace-nowrap px-3 py-2 text-right tabular-nums", m === "spend" && cx(stickySpend, "bg-zinc-900"))} data-total={m} data-value={totals[m] ?? ""}>
+                    <td
+                      key={m}
+                      className={cx("whitespace-nowrap px-3 py-2 text-right tabular-nums", m === "spend" && cx(stickySpend, "bg-zinc-900"))}
+                      data-total={m}
+                      data-value={totals[m] ?? ""}
+                    >
                       {formatMetric(m, totals[m], currency)}
                     </td>
                   );
-                  return m === "spend" ? [cell, <td key="count" className="whitespace-nowrap px-3 py-2 text-xs text-zinc-400">{rows.length} campaigns</td>] : cell;
+                  return m === "spend"
+                    ? [
+                        cell,
+                        <td key="count" className="whitespace-nowrap px-3 py-2 text-xs text-zinc-400">
+                          {rows.length} campaigns
+                        </td>,
+                      ]
+                    : cell;
                 })}
               </tr>
             </tfoot>
           </table>
         </div>
         {/* scroll cues: a shade on the side that has more columns */}
-        <div aria-hidden="true" data-scroll-shadow="right" className={cx("pointer-events-none absolute inset-y-0 right-0 w-8 rounded-r-xl bg-gradient-to-l from-black/70 to-transparent transition-opacity", shadows.right ? "opacity-100" : "opacity-0")} />
+        <div
+          aria-hidden="true"
+          data-scroll-shadow="right"
+          className={cx(
+            "pointer-events-none absolute inset-y-0 right-0 w-8 rounded-r-xl bg-gradient-to-l from-black/70 to-transparent transition-opacity",
+            shadows.right ? "opacity-100" : "opacity-0",
+          )}
+        />
       </div>
       {q ? <p className="mt-2 text-xs text-zinc-400">The last row totals all {rows.length} campaigns, not only the matches.</p> : null}
     </div>

@@ -8,8 +8,24 @@ import { KpiCard } from "./kpi";
 import { RangePicker } from "./range-picker";
 
 export interface DrillPageData {
-  object: { kind: "campaign" | "adset"; id: string; name: string; status: string | null; parentId: string | null; parentName: string | null; account: { id: string; name: string; currency: string } };
-  range: { preset: string; compare: string; since: string; until: string; previous: { since: string; until: string } | null; timezone: string; compareLabel: string | null };
+  object: {
+    kind: "campaign" | "adset";
+    id: string;
+    name: string;
+    status: string | null;
+    parentId: string | null;
+    parentName: string | null;
+    account: { id: string; name: string; currency: string };
+  };
+  range: {
+    preset: string;
+    compare: string;
+    since: string;
+    until: string;
+    previous: { since: string; until: string } | null;
+    timezone: string;
+    compareLabel: string | null;
+  };
   accountId: string | null;
   accounts: { id: string; name: string; currency: string }[];
   notices: string[];
@@ -41,44 +57,85 @@ export function DrillPage({ d }: { d: DrillPageData }) {
   return (
     <div className={cx("min-w-0 space-y-6 transition-opacity", loading && "opacity-60")} aria-busy={loading || undefined}>
       <nav aria-label="Breadcrumb" className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1 text-sm text-zinc-400">
-        <Link to={`${base}${query}`} className="hover:text-zinc-200">Dashboard</Link>
+        <Link to={`${base}${query}`} className="hover:text-zinc-200">
+          Dashboard
+        </Link>
         <span aria-hidden="true">›</span>
         {o.kind === "adset" && o.parentId ? (
           <>
-            <Link to={`${base}/campaigns/${o.parentId}${query}`} className="min-w-0 truncate hover:text-zinc-200" data-crumb="campaign">{o.parentName ?? o.parentId}</Link>
+            <Link to={`${base}/campaigns/${o.parentId}${query}`} className="min-w-0 truncate hover:text-zinc-200" data-crumb="campaign">
+              {o.parentName ?? o.parentId}
+            </Link>
             <span aria-hidden="true">›</span>
           </>
         ) : null}
-        <span className="min-w-0 truncate text-zinc-200" aria-current="page">{o.name}</span>
+        <span className="min-w-0 truncate text-zinc-200" aria-current="page">
+          {o.name}
+        </span>
       </nav>
       <div className="flex flex-col gap-4 lg:flex-row lg:items-end lg:justify-between">
         <div className="min-w-0">
-          <p className="text-xs uppercase tracking-wide text-zinc-500">{o.kind === "campaign" ? "Campaign" : "Ad set"} · {o.account.name} ({o.account.currency})</p>
+          <p className="text-xs uppercase tracking-wide text-zinc-500">
+            {o.kind === "campaign" ? "Campaign" : "Ad set"} · {o.account.name} ({o.account.currency})
+          </p>
           <h2 className="mt-1 flex flex-wrap items-center gap-2 break-words text-xl font-semibold text-zinc-50" data-testid="drill-title">
             {o.name} <StatusBadge status={o.status} />
           </h2>
         </div>
-        <RangePicker range={d.range.preset} compare={d.range.compare} since={d.range.since} until={d.range.until} account={d.accountId}
-          accounts={d.accounts.map((a) => ({ id: a.id, label: `${a.name} (${a.currency})` }))} />
+        <RangePicker
+          range={d.range.preset}
+          compare={d.range.compare}
+          since={d.range.since}
+          until={d.range.until}
+          account={d.accountId}
+          accounts={d.accounts.map((a) => ({ id: a.id, label: `${a.name} (${a.currency})` }))}
+        />
       </div>
       <p className="text-xs text-zinc-400">
         {formatDateRange(d.range.since, d.range.until)}
-        {d.range.previous ? ` vs ${formatDateRange(d.range.previous.since, d.range.previous.until)}` : ""} · TZ {d.range.timezone} · conversions as attributed by Meta ({d.attributionWindow === "default" ? "ad set attribution setting" : d.attributionWindow}) · reach is shown per campaign on the dashboard (it cannot be added up)
+        {d.range.previous ? ` vs ${formatDateRange(d.range.previous.since, d.range.previous.until)}` : ""} · TZ {d.range.timezone} · conversions as attributed
+        by Meta ({d.attributionWindow === "default" ? "ad set attribution setting" : d.attributionWindow}) · reach is shown per campaign on the dashboard (it
+        cannot be added up)
       </p>
-      {d.notices.map((n) => <Alert key={n} tone="warning">{n}</Alert>)}
+      {d.notices.map((n) => (
+        <Alert key={n} tone="warning">
+          {n}
+        </Alert>
+      ))}
       {g ? (
         <>
           <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
             {KPIS.map((m) => (
-              <KpiCard key={m} metric={m} value={g.totals[m as keyof RowMetrics]} previous={g.previous?.[m as keyof RowMetrics] ?? null} delta={g.deltas[m] ?? null} currency={g.currency} compareLabel={d.range.compareLabel} />
+              <KpiCard
+                key={m}
+                metric={m}
+                value={g.totals[m as keyof RowMetrics]}
+                previous={g.previous?.[m as keyof RowMetrics] ?? null}
+                delta={g.deltas[m] ?? null}
+                currency={g.currency}
+                compareLabel={d.range.compareLabel}
+              />
             ))}
           </div>
           <section aria-labelledby="children" className="min-w-0">
             <div className="mb-3 flex items-baseline justify-between gap-2">
-              <h3 id="children" className="text-base font-semibold text-zinc-100">{o.kind === "campaign" ? "Ad sets" : "Ads"}</h3>
-              <a href={csv(o.kind === "campaign" ? "adsets" : "ads")} download className="text-sm text-blue-400 hover:underline" data-export={o.kind === "campaign" ? "adsets" : "ads"}>Export CSV</a>
+              <h3 id="children" className="text-base font-semibold text-zinc-100">
+                {o.kind === "campaign" ? "Ad sets" : "Ads"}
+              </h3>
+              <a
+                href={csv(o.kind === "campaign" ? "adsets" : "ads")}
+                download
+                className="text-sm text-blue-400 hover:underline"
+                data-export={o.kind === "campaign" ? "adsets" : "ads"}
+              >
+                Export CSV
+              </a>
             </div>
-            {o.kind === "campaign" ? <AdSetTable rows={g.rows} totals={g.totals} currency={g.currency} base={base} /> : <AdCards rows={g.rows} currency={g.currency} base={base} />}
+            {o.kind === "campaign" ? (
+              <AdSetTable rows={g.rows} totals={g.totals} currency={g.currency} base={base} />
+            ) : (
+              <AdCards rows={g.rows} currency={g.currency} base={base} />
+            )}
           </section>
           <BreakdownPanels data={d.breakdowns} scopeTotal={g.totals} csvHref={csv} />
         </>

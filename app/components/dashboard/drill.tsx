@@ -26,30 +26,52 @@ export function AdSetTable({ rows, totals, currency, base }: { rows: DrillRow[];
       <table className="min-w-full text-sm" data-testid="adset-table">
         <thead className="border-b border-zinc-800 bg-zinc-900 text-xs text-zinc-400">
           <tr>
-            <th scope="col" className="sticky left-0 z-10 bg-zinc-900 px-3 py-2 text-left font-medium">Ad set</th>
-            <th scope="col" className="px-3 py-2 text-left font-medium">Status</th>
-            <th scope="col" className="px-3 py-2 text-left font-medium">Goal · budget</th>
+            <th scope="col" className="sticky left-0 z-10 bg-zinc-900 px-3 py-2 text-left font-medium">
+              Ad set
+            </th>
+            <th scope="col" className="px-3 py-2 text-left font-medium">
+              Status
+            </th>
+            <th scope="col" className="px-3 py-2 text-left font-medium">
+              Goal · budget
+            </th>
             {TABLE_METRICS.map((m) => (
-              <th key={m} scope="col" className="whitespace-nowrap px-3 py-2 text-right font-medium">{METRIC_BY_NAME[m].label}</th>
+              <th key={m} scope="col" className="whitespace-nowrap px-3 py-2 text-right font-medium">
+                {METRIC_BY_NAME[m].label}
+              </th>
             ))}
           </tr>
         </thead>
         <tbody className="divide-y divide-zinc-800/70">
           {rows.length === 0 ? (
-            <tr><td colSpan={TABLE_METRICS.length + 3} className="px-3 py-6 text-center text-zinc-500">No ad sets synced for this campaign yet.</td></tr>
+            <tr>
+              <td colSpan={TABLE_METRICS.length + 3} className="px-3 py-6 text-center text-zinc-500">
+                No ad sets synced for this campaign yet.
+              </td>
+            </tr>
           ) : (
             rows.map((r) => (
               <tr key={r.id} className="hover:bg-zinc-900/60" data-adset={r.id}>
                 <th scope="row" className="sticky left-0 max-w-[16rem] truncate bg-zinc-950 px-3 py-2 text-left font-normal" title={r.name}>
-                  <Link to={`${base}/adsets/${r.id}${query}`} className="text-blue-300 hover:underline">{r.name}</Link>
+                  <Link to={`${base}/adsets/${r.id}${query}`} className="text-blue-300 hover:underline">
+                    {r.name}
+                  </Link>
                 </th>
-                <td className="whitespace-nowrap px-3 py-2"><StatusBadge status={r.info.status ?? null} /></td>
+                <td className="whitespace-nowrap px-3 py-2">
+                  <StatusBadge status={r.info.status ?? null} />
+                </td>
                 <td className="whitespace-nowrap px-3 py-2 text-xs text-zinc-400">
                   {(r.info.optimization_goal ?? "—").toLowerCase().replace(/_/g, " ")}
-                  {r.info.daily_budget ? ` · ${formatMetric("spend", Number(r.info.daily_budget), currency)}/day` : r.info.lifetime_budget ? ` · ${formatMetric("spend", Number(r.info.lifetime_budget), currency)} lifetime` : ""}
+                  {r.info.daily_budget
+                    ? ` · ${formatMetric("spend", Number(r.info.daily_budget), currency)}/day`
+                    : r.info.lifetime_budget
+                      ? ` · ${formatMetric("spend", Number(r.info.lifetime_budget), currency)} lifetime`
+                      : ""}
                 </td>
                 {TABLE_METRICS.map((m) => (
-                  <td key={m} className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300" data-value={r.metrics[m] ?? ""}>{formatMetric(m, r.metrics[m], currency)}</td>
+                  <td key={m} className="whitespace-nowrap px-3 py-2 text-right tabular-nums text-zinc-300" data-value={r.metrics[m] ?? ""}>
+                    {formatMetric(m, r.metrics[m], currency)}
+                  </td>
                 ))}
               </tr>
             ))
@@ -57,10 +79,16 @@ export function AdSetTable({ rows, totals, currency, base }: { rows: DrillRow[];
         </tbody>
         <tfoot className="border-t border-zinc-700 bg-zinc-900 font-medium text-zinc-100">
           <tr>
-            <th scope="row" className="sticky left-0 bg-zinc-900 px-3 py-2 text-left">Total</th>
-            <td className="px-3 py-2 text-xs text-zinc-500" colSpan={2}>{rows.length} ad sets</td>
+            <th scope="row" className="sticky left-0 bg-zinc-900 px-3 py-2 text-left">
+              Total
+            </th>
+            <td className="px-3 py-2 text-xs text-zinc-500" colSpan={2}>
+              {rows.length} ad sets
+            </td>
             {TABLE_METRICS.map((m) => (
-              <td key={m} className="whitespace-nowrap px-3 py-2 text-right tabular-nums" data-total={m} data-value={totals[m] ?? ""}>{formatMetric(m, totals[m], currency)}</td>
+              <td key={m} className="whitespace-nowrap px-3 py-2 text-right tabular-nums" data-total={m} data-value={totals[m] ?? ""}>
+                {formatMetric(m, totals[m], currency)}
+              </td>
             ))}
           </tr>
         </tfoot>
@@ -100,8 +128,15 @@ export function AdCards({ rows, currency, base }: { rows: DrillRow[]; currency: 
       <nav aria-label="Sort ads" className="mb-3 flex flex-wrap items-center gap-1 text-xs">
         <span className="mr-1 text-zinc-500">Sort by</span>
         {CARD_SORTS.map((k) => (
-          <Link key={k} to={hrefFor(k)} preventScrollReset replace aria-current={active === k ? "true" : undefined} data-sort={k}
-            className={cx("rounded-md px-2 py-1", active === k ? "bg-zinc-800 text-zinc-50" : "text-zinc-400 hover:bg-zinc-900")}>
+          <Link
+            key={k}
+            to={hrefFor(k)}
+            preventScrollReset
+            replace
+            aria-current={active === k ? "true" : undefined}
+            data-sort={k}
+            className={cx("rounded-md px-2 py-1", active === k ? "bg-zinc-800 text-zinc-50" : "text-zinc-400 hover:bg-zinc-900")}
+          >
             {METRIC_BY_NAME[k].label}
           </Link>
         ))}
@@ -111,7 +146,15 @@ export function AdCards({ rows, currency, base }: { rows: DrillRow[]; currency: 
         {shown.map((r) => (
           <li key={r.id} className="min-w-0 overflow-hidden rounded-xl border border-zinc-800 bg-zinc-900/60" data-ad={r.id}>
             {r.info.image ? (
-              <img src={`${base}/creatives/${r.info.image}`} alt={r.info.title ? `Creative: ${r.info.title}` : `Creative of ${r.name}`} loading="lazy" width={600} height={314} className="aspect-[1.91/1] w-full bg-zinc-800 object-cover" data-creative={r.info.creative_id ?? ""} />
+              <img
+                src={`${base}/creatives/${r.info.image}`}
+                alt={r.info.title ? `Creative: ${r.info.title}` : `Creative of ${r.name}`}
+                loading="lazy"
+                width={600}
+                height={314}
+                className="aspect-[1.91/1] w-full bg-zinc-800 object-cover"
+                data-creative={r.info.creative_id ?? ""}
+              />
             ) : (
               <div className="flex aspect-[1.91/1] w-full items-center justify-center bg-zinc-800 text-xs text-zinc-500">Image not fetched yet</div>
             )}
@@ -130,7 +173,9 @@ export function AdCards({ rows, currency, base }: { rows: DrillRow[]; currency: 
                 {(["spend", "ctr", "cpa", "roas", "conversions", "impressions"] as const).map((m) => (
                   <div key={m} className="min-w-0">
                     <dt className="text-zinc-500">{METRIC_BY_NAME[m].label}</dt>
-                    <dd className="truncate tabular-nums text-zinc-200" data-metric={m} data-value={r.metrics[m] ?? ""}>{formatMetric(m, r.metrics[m], currency, { compact: m === "impressions" })}</dd>
+                    <dd className="truncate tabular-nums text-zinc-200" data-metric={m} data-value={r.metrics[m] ?? ""}>
+                      {formatMetric(m, r.metrics[m], currency, { compact: m === "impressions" })}
+                    </dd>
                   </div>
                 ))}
               </dl>

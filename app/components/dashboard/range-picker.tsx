@@ -25,7 +25,9 @@ const COMPARES: [string, string][] = [
 function Labelled({ id, label, children }: { id: string; label: string; children: ReactNode }) {
   return (
     <div className="text-xs text-zinc-400">
-      <label htmlFor={id} className="mb-1 block">{label}</label>
+      <label htmlFor={id} className="mb-1 block">
+        {label}
+      </label>
       {children}
     </div>
   );
@@ -65,25 +67,49 @@ export function RangePicker({
   return (
     // keyed by the range in effect: the inputs are uncontrolled, so a new range (a preset applied on the
     // server) remounts them and From/To always show the dates the numbers are for
-    <Form key={`${range}:${since}:${until}:${compare}:${account ?? ""}`} ref={form} method="get" className="flex flex-wrap items-end gap-2" aria-label="Date range">
+    <Form
+      key={`${range}:${since}:${until}:${compare}:${account ?? ""}`}
+      ref={form}
+      method="get"
+      className="flex flex-wrap items-end gap-2"
+      aria-label="Date range"
+    >
       {Object.entries(keep).map(([k, v]) => (v ? <input key={k} type="hidden" name={k} value={v} /> : null))}
       <Labelled id={`${id}-range`} label="Range">
         <select id={`${id}-range`} name="range" defaultValue={range} onChange={onChange} className={selectClass}>
           {PRESETS.map(([v, l]) => (
-            <option key={v} value={v}>{l}</option>
+            <option key={v} value={v}>
+              {l}
+            </option>
           ))}
         </select>
       </Labelled>
       <Labelled id={`${id}-since`} label="From">
-        <input id={`${id}-since`} type="date" name="since" defaultValue={since} className={selectClass} onChange={(e) => (e.currentTarget.form!.elements.namedItem("range") as HTMLSelectElement).value = "custom"} />
+        <input
+          id={`${id}-since`}
+          type="date"
+          name="since"
+          defaultValue={since}
+          className={selectClass}
+          onChange={(e) => ((e.currentTarget.form!.elements.namedItem("range") as HTMLSelectElement).value = "custom")}
+        />
       </Labelled>
       <Labelled id={`${id}-until`} label="To">
-        <input id={`${id}-until`} type="date" name="until" defaultValue={until} className={selectClass} onChange={(e) => (e.currentTarget.form!.elements.namedItem("range") as HTMLSelectElement).value = "custom"} />
+        <input
+          id={`${id}-until`}
+          type="date"
+          name="until"
+          defaultValue={until}
+          className={selectClass}
+          onChange={(e) => ((e.currentTarget.form!.elements.namedItem("range") as HTMLSelectElement).value = "custom")}
+        />
       </Labelled>
       <Labelled id={`${id}-compare`} label="Compare to">
         <select id={`${id}-compare`} name="compare" defaultValue={compare} onChange={onChange} className={selectClass}>
           {COMPARES.map(([v, l]) => (
-            <option key={v} value={v}>{l}</option>
+            <option key={v} value={v}>
+              {l}
+            </option>
           ))}
         </select>
       </Labelled>
@@ -92,12 +118,16 @@ export function RangePicker({
           <select id={`${id}-account`} name="account" defaultValue={account ?? ""} onChange={onChange} className={selectClass}>
             <option value="">All accounts</option>
             {accounts.map((a) => (
-              <option key={a.id} value={a.id}>{a.label}</option>
+              <option key={a.id} value={a.id}>
+                {a.label}
+              </option>
             ))}
           </select>
         </Labelled>
       ) : null}
-      <button type="submit" className="h-[34px] rounded-lg border border-zinc-700 px-3 text-sm text-zinc-200 hover:bg-zinc-800">Apply</button>
+      <button type="submit" className="h-[34px] rounded-lg border border-zinc-700 px-3 text-sm text-zinc-200 hover:bg-zinc-800">
+        Apply
+      </button>
     </Form>
   );
 }

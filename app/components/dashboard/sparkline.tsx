@@ -3,7 +3,11 @@ export function Sparkline({ values, label, className }: { values: number[]; labe
   const w = 96;
   const h = 28;
   if (values.length < 2 || values.every((v) => v === 0)) {
-    return <svg width={w} height={h} className={className} role="img" aria-label={`${label}: no spend`}><line x1="0" x2={w} y1={h - 1} y2={h - 1} className="stroke-zinc-700" strokeWidth="1" /></svg>;
+    return (
+      <svg width={w} height={h} className={className} role="img" aria-label={`${label}: no spend`}>
+        <line x1="0" x2={w} y1={h - 1} y2={h - 1} className="stroke-zinc-700" strokeWidth="1" />
+      </svg>
+    );
   }
   const max = Math.max(...values);
   const min = Math.min(0, ...values);

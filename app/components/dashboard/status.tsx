@@ -1,11 +1,7 @@
 import { Badge } from "~/components/ui";
 
 export type SyncStateView =
-  | { kind: "ok" }
-  | { kind: "syncing"; progress: number }
-  | { kind: "needs_reauth" }
-  | { kind: "error"; message?: string | null }
-  | { kind: "not_connected" };
+  { kind: "ok" } | { kind: "syncing"; progress: number } | { kind: "needs_reauth" } | { kind: "error"; message?: string | null } | { kind: "not_connected" };
 
 export function SyncBadge({ state }: { state: SyncStateView }) {
   switch (state.kind) {
@@ -30,7 +26,14 @@ export function ProgressBar({ value, label }: { value: number; label: string }) 
         <span>{label}</span>
         <span className="tabular-nums">{v}%</span>
       </div>
-      <div className="h-2 overflow-hidden rounded-full bg-zinc-800" role="progressbar" aria-valuenow={v} aria-valuemin={0} aria-valuemax={100} aria-label={label}>
+      <div
+        className="h-2 overflow-hidden rounded-full bg-zinc-800"
+        role="progressbar"
+        aria-valuenow={v}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-label={label}
+      >
         <div className="h-full rounded-full bg-blue-500 transition-[width]" style={{ width: `${v}%` }} />
       </div>
     </div>

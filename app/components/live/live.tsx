@@ -13,7 +13,17 @@ function parseTime(iso: string): number {
 }
 
 /** "updated 12 s ago", ticking in the browser. `serverNow` keeps the first render equal to the server's. */
-export function UpdatedAgo({ at, serverNow, prefix = "Updated", syncing = false }: { at: string | null; serverNow: number; prefix?: string; /** a first import is running */ syncing?: boolean }) {
+export function UpdatedAgo({
+  at,
+  serverNow,
+  prefix = "Updated",
+  syncing = false,
+}: {
+  at: string | null;
+  serverNow: number;
+  prefix?: string;
+  /** a first import is running */ syncing?: boolean;
+}) {
   const [now, setNow] = useState(serverNow);
   useEffect(() => {
     setNow(Date.now());
@@ -35,7 +45,11 @@ export function UpdatedAgo({ at, serverNow, prefix = "Updated", syncing = false 
 /** A small dot: green while the live stream is open. */
 export function LiveDot({ connected }: { connected: boolean }) {
   return (
-    <span className="inline-flex items-center gap-1.5" data-live={connected ? "on" : "off"} title={connected ? "Live: numbers update by themselves" : "Reconnecting to live updates…"}>
+    <span
+      className="inline-flex items-center gap-1.5"
+      data-live={connected ? "on" : "off"}
+      title={connected ? "Live: numbers update by themselves" : "Reconnecting to live updates…"}
+    >
       <span className={connected ? "h-2 w-2 rounded-full bg-emerald-400" : "h-2 w-2 rounded-full bg-zinc-600"} aria-hidden />
       <span className="sr-only">{connected ? "Live updates on" : "Live updates reconnecting"}</span>
       <span aria-hidden>{connected ? "Live" : "Offline"}</span>
@@ -47,7 +61,9 @@ export function LiveDot({ connected }: { connected: boolean }) {
 export function LiveSyncProgress({ progress, accounts }: { progress: Record<string, LiveProgress>; accounts: { id: string; name: string }[] }) {
   const running = accounts
     .map((a) => ({ a, p: progress[a.id] }))
-    .filter((x): x is { a: { id: string; name: string }; p: LiveProgress } => !!x.p && (x.p.status === "running" || x.p.status === "queued") && x.p.progress < 100);
+    .filter(
+      (x): x is { a: { id: string; name: string }; p: LiveProgress } => !!x.p && (x.p.status === "running" || x.p.status === "queued") && x.p.progress < 100,
+    );
   if (running.length === 0) return null;
   return (
     <div className="space-y-3 rounded-xl border border-zinc-800 bg-zinc-900/60 p-4" data-live-progress="">

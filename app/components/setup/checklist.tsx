@@ -14,7 +14,9 @@ export function SetupChecklist({ steps, done }: { steps: Step[]; done: number })
   return (
     <Card data-testid="setup-checklist" aria-labelledby="setup-title">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id="setup-title" className="text-base font-semibold text-zinc-100">Get set up</h2>
+        <h2 id="setup-title" className="text-base font-semibold text-zinc-100">
+          Get set up
+        </h2>
         <p className="text-xs text-zinc-400">
           {done} of {steps.length} done
         </p>
@@ -24,8 +26,22 @@ export function SetupChecklist({ steps, done }: { steps: Step[]; done: number })
       </div>
       <ol className="mt-4 grid gap-2 sm:grid-cols-2 lg:grid-cols-3">
         {steps.map((s, i) => (
-          <li key={s.key} data-step={s.key} data-done={s.done ? "true" : "false"} className={cx("flex min-w-0 items-center gap-2 rounded-lg border px-3 py-2 text-sm", s === next ? "border-blue-500/50 bg-blue-500/5" : "border-zinc-800")}>
-            <span aria-hidden className={cx("flex h-5 w-5 shrink-0 items-center justify-center rounded-full text-xs", s.done ? "bg-emerald-500/20 text-emerald-300" : "bg-zinc-800 text-zinc-400")}>
+          <li
+            key={s.key}
+            data-step={s.key}
+            data-done={s.done ? "true" : "false"}
+            className={cx(
+              "flex min-w-0 items-center gap-2 rounded-lg border px-3 py-2 text-sm",
+              s === next ? "border-blue-500/50 bg-blue-500/5" : "border-zinc-800",
+            )}
+          >
+            <span
+              aria-hidden
+              className={cx(
+                "flex h-5 w-5 shrink-0 items-center justify-center rounded-full text-xs",
+                s.done ? "bg-emerald-500/20 text-emerald-300" : "bg-zinc-800 text-zinc-400",
+              )}
+            >
               {s.done ? "✓" : i + 1}
             </span>
             {s.done ? (

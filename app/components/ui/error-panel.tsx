@@ -44,7 +44,12 @@ export function ErrorPanel({ error, homeHref = "/", homeLabel = "Go to the start
 export function RouteErrorAlert({ notFound, failed, forbidden }: { notFound: string; failed: string; forbidden?: string }) {
   const error = useRouteError();
   const status = errorStatus(error);
-  if (status === 404) return <Alert tone="error" title="Not found">{notFound}</Alert>;
+  if (status === 404)
+    return (
+      <Alert tone="error" title="Not found">
+        {notFound}
+      </Alert>
+    );
   if (status === 403) {
     return (
       <Alert tone="warning" title="Not allowed">
@@ -52,7 +57,12 @@ export function RouteErrorAlert({ notFound, failed, forbidden }: { notFound: str
       </Alert>
     );
   }
-  if (status < 500 && MESSAGES[status]) return <Alert tone="warning" title={MESSAGES[status]!.title}>{MESSAGES[status]!.text}</Alert>;
+  if (status < 500 && MESSAGES[status])
+    return (
+      <Alert tone="warning" title={MESSAGES[status]!.title}>
+        {MESSAGES[status]!.text}
+      </Alert>
+    );
   return (
     <Alert tone="error" title={failed}>
       Try again in a moment. The error has been logged.

@@ -23,7 +23,9 @@ export async function syncDueAccounts(opts: { budgetMs?: number; limit?: number;
   const cfg = configFromEnv();
   const sql = connect(cfg);
   try {
-    const due = await sql.begin((tx) => findDueAccounts(tx, opts.refreshSeconds ?? null, opts.limit ?? 20, { billingEnabled: Boolean(Deno.env.get("STRIPE_SECRET_KEY")) }));
+    const due = await sql.begin((tx) =>
+      findDueAccounts(tx, opts.refreshSeconds ?? null, opts.limit ?? 20, { billingEnabled: Boolean(Deno.env.get("STRIPE_SECRET_KEY")) }),
+    );
     const results: InvocationSummary["results"] = [];
     for (const d of due) {
       if (Date.now() - started > (opts.budgetMs ?? 100_000)) break;

@@ -62,7 +62,11 @@ Deno.test("meta-sync: one sync through the Deno wiring ends exact against the em
   const sql = postgres(databaseUrl, { max: 3, onnotice: () => {} });
   try {
     const control = async (method: string, path: string, body?: unknown) => {
-      const r = await fetch(`${emu.url}/__emulator${path}`, { method, headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+      const r = await fetch(`${emu.url}/__emulator${path}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       if (!r.ok) throw new Error(`emulator ${path}: ${r.status}`);
       return r.json();
     };
@@ -80,7 +84,8 @@ Deno.test("meta-sync: one sync through the Deno wiring ends exact against the em
       const secretId = await storeSecret(tx as never, tok.access_token);
       const [c] = await tx`insert into public.meta_connections (agency_id, workspace_id, kind, facebook_user_id, token_secret_id)
         values (${ag!.id}, ${ws!.id}, 'system_user', ${tok.user_id}, ${secretId}) returning id`;
-      const [a] = await tx`insert into public.ad_accounts (agency_id, workspace_id, connection_id, meta_account_id, name, currency, timezone_name, backfill_months)
+      const [a] =
+        await tx`insert into public.ad_accounts (agency_id, workspace_id, connection_id, meta_account_id, name, currency, timezone_name, backfill_months)
         values (${ag!.id}, ${ws!.id}, ${c!.id}, ${acct.id}, ${acct.name}, ${acct.currency}, ${acct.timezone_name}, 1) returning id`;
       return { adAccountId: a!.id as string };
     });
@@ -91,20 +96,28 @@ Deno.test("meta-sync: one sync through the Deno wiring ends exact against the em
 
     const { runSync } = await import("../../../app/.server/sync/runner.ts");
     const { configFromEnv, denoSyncDeps } = await import("./deps.ts");
-    const r = await runSync(denoSyncDeps(configFromEnv(), sql, { now: () => new Date(NOW), asyncPollMinMs: 5, asyncPollMaxMs: 50 }), { adAccountId: ids.adAccountId, kind: "backfill" });
+    const r = await runSync(denoSyncDeps(configFromEnv(), sql, { now: () => new Date(NOW), asyncPollMinMs: 5, asyncPollMaxMs: 50 }), {
+      adAccountId: ids.adAccountId,
+      kind: "backfill",
+    });
     assertEquals([r.status, r.error ?? null], ["succeeded", null], "sync result");
     if (!(r.rows > 0)) throw new Error("no rows written");
 
     const [range] = await sql`select to_char(since, 'YYYY-MM-DD') as since, to_char(until, 'YYYY-MM-DD') as until from public.sync_runs where id = ${r.runId}`;
     const truth = await control("GET", `/truth/daily?account=${acct.id}&since=${range!.since}&until=${range!.until}`);
-    const stored = await sql`select meta_campaign_id, to_char(date, 'YYYY-MM-DD') as date, publisher_platform, spend::text, impressions::text, conversions::text, conversion_value::text
+    const stored =
+      await sql`select meta_campaign_id, to_char(date, 'YYYY-MM-DD') as date, publisher_platform, spend::text, impressions::text, conversions::text, conversion_value::text
       from public.insights_daily where ad_account_id = ${ids.adAccountId}`;
     const byKey = new Map(stored.map((s) => [`${s.meta_campaign_id}|${s.date}|${s.publisher_platform}`, s]));
     assertEquals(stored.length, truth.rows.length, "row count");
     for (const t of truth.rows) {
       const s = byKey.get(`${t.campaign_id}|${t.date}|${t.publisher_platform}`);
       if (!s) throw new Error(`missing ${t.campaign_id} ${t.date} ${t.publisher_platform}`);
-      assertEquals([decimal(s.spend), s.impressions, decimal(s.conversions), decimal(s.conversion_value)], [decimal(t.spend), String(t.impressions), decimal(t.conversions), decimal(t.conversion_value)], `${t.date}`);
+      assertEquals(
+        [decimal(s.spend), s.impressions, decimal(s.conversions), decimal(s.conversion_value)],
+        [decimal(t.spend), String(t.impressions), decimal(t.conversions), decimal(t.conversion_value)],
+        `${t.date}`,
+      );
     }
   } finally {
     await sql.end({ timeout: 5 });

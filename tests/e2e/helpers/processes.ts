@@ -91,7 +91,9 @@ export interface Started {
  * A fresh database for one process tree: a new PostgreSQL database on `base` (default
  * TEST_DATABASE_URL's server), or a PGlite DATA_DIR when there is no PostgreSQL to use.
  */
-export async function freshDatabase(base = process.env.TEST_DATABASE_URL): Promise<{ env: Record<string, string>; engine: "postgres" | "pglite"; drop(): Promise<void> }> {
+export async function freshDatabase(
+  base = process.env.TEST_DATABASE_URL,
+): Promise<{ env: Record<string, string>; engine: "postgres" | "pglite"; drop(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "spendlane-ops-"));
   if (!base) return { env: { DATA_DIR: dataDir }, engine: "pglite", drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
   const name = `spendlane_ops_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
