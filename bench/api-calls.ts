@@ -10,7 +10,7 @@ import fs from "node:fs";
 import { startEmbedded } from "../app/.server/db/embedded";
 import { configureDatabase, closeDatabase, sql } from "../app/.server/db/connection";
 import { migrate } from "../app/.server/db/migrate";
-import { emulator, connectTenant, sync, control } from "../tests/integration/sync-helpers";
+import { emulator, connectTenant, sync, control } from "../tests/helpers/sync-helpers";
 import { DEFAULT_PAGE_SIZE } from "../app/.server/sync/runner";
 
 process.env.VAULT_KEY ??= Buffer.alloc(32, 3).toString("base64");

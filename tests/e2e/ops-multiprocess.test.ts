@@ -17,7 +17,7 @@ import { resetEnvForTests } from "../../app/.server/env";
 import { requestSync, stopWorker } from "../../app/.server/sync/scheduler";
 import { accountToday } from "../../app/.server/sync/planner";
 import { startEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
-import { connectTenant, control, diffAgainstTruth, type ConnectedTenant } from "../integration/sync-helpers";
+import { connectTenant, control, diffAgainstTruth, type ConnectedTenant } from "../helpers/sync-helpers";
 import { TEST_PASSWORD } from "../helpers/factories";
 import { launchBrowser, screenshot } from "./helpers/browser";
 import { ensureBuild, freePort } from "./helpers/server";

@@ -18,7 +18,7 @@ import * as overview from "../../app/routes/a.$agency._index";
 import type { RunningEmulator } from "../../emulator/meta-graph/index";
 import { createAgencyFixture } from "../helpers/factories";
 import { requestAs } from "../helpers/session";
-import { connectTenant, control, emulator, sync, type ConnectedTenant } from "./sync-helpers";
+import { connectTenant, control, emulator, sync, type ConnectedTenant } from "../helpers/sync-helpers";
 
 type Handler = (args: { request: Request; params: Record<string, string>; context: Record<string, unknown> }) => unknown;
 async function run(fn: Handler, request: Request, params: Record<string, string>) {

@@ -10,7 +10,7 @@ import { storeSecret } from "../../app/.server/meta/vault";
 import { evaluateAfterSync, evaluateWorkspace } from "../../app/.server/alerts/evaluate";
 import { loadPacing } from "../../app/.server/alerts/pacing";
 import type { RunningEmulator } from "../../emulator/meta-graph/index";
-import { NOW, connectTenant, control, emulator, sync, type ConnectedTenant } from "./sync-helpers";
+import { NOW, connectTenant, control, emulator, sync, type ConnectedTenant } from "../helpers/sync-helpers";
 
 let emu: RunningEmulator;
 beforeAll(async () => {

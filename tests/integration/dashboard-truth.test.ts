@@ -10,7 +10,7 @@ import { addMember, createUser } from "../helpers/factories";
 import { loadWorkspaceReport, parseRangeParams, trimDecimal, addDays } from "../../app/.server/reporting";
 import { workspaceDashboard } from "../../app/.server/reporting/dashboard";
 import { resetEnvForTests } from "../../app/.server/env";
-import { emulator, connectTenant, sync, control, dec, NOW, backfillWindow, type ConnectedTenant } from "./sync-helpers";
+import { emulator, connectTenant, sync, control, dec, NOW, backfillWindow, type ConnectedTenant } from "../helpers/sync-helpers";
 import { DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
 
 let emu: RunningEmulator;

@@ -9,7 +9,7 @@ import { beforeAll, afterAll, describe, expect, it } from "vitest";
 import { asUser } from "../../app/.server/db/connection";
 import { addMember, createUser } from "../helpers/factories";
 import { loadWorkspaceReport, parseRangeParams, trimDecimal, addDays } from "../../app/.server/reporting";
-import { emulator, connectTenant, sync, control, dec, NOW, type ConnectedTenant } from "./sync-helpers";
+import { emulator, connectTenant, sync, control, dec, NOW, type ConnectedTenant } from "../helpers/sync-helpers";
 import type { RunningEmulator } from "../../emulator/meta-graph/index";
 
 let emu: RunningEmulator;

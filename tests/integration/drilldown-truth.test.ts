@@ -11,7 +11,7 @@ import { asService, asUser } from "../../app/.server/db/connection";
 import { addMember, createUser } from "../helpers/factories";
 import { loadWorkspaceReport, parseRangeParams, trimDecimal } from "../../app/.server/reporting";
 import { loadLevelReport, BREAKDOWNS, type Breakdown, type Level, type LevelGroup } from "../../app/.server/reporting/drilldown";
-import { emulator, connectTenant, sync, control, dec, NOW, type ConnectedTenant } from "./sync-helpers";
+import { emulator, connectTenant, sync, control, dec, NOW, type ConnectedTenant } from "../helpers/sync-helpers";
 import type { RunningEmulator } from "../../emulator/meta-graph/index";
 
 let emu: RunningEmulator;

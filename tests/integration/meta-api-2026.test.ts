@@ -24,7 +24,7 @@ import { sessionCookieFor } from "../helpers/session";
 import { loader as connectionsLoader } from "../../app/routes/a.$agency.w.$workspace.connections";
 import { action as settingsAction, loader as settingsLoader } from "../../app/routes/a.$agency.w.$workspace.settings";
 import { DEFAULT_APP_ID, DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
-import { connectTenant, control, dec, emulator, NOW, sync, testDeps, type ConnectedTenant } from "./sync-helpers";
+import { connectTenant, control, dec, emulator, NOW, sync, testDeps, type ConnectedTenant } from "../helpers/sync-helpers";
 
 let emu: RunningEmulator;
 let t: ConnectedTenant;

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { asService } from "../../app/.server/db/connection";
 import { readSecret } from "../../app/.server/meta/vault";
 import { createAgencyFixture } from "../helpers/factories";
-import { bootEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, VERSION, type MetaEmulator } from "./meta-support";
+import { bootEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, VERSION, type MetaEmulator } from "../helpers/meta-support";
 
 const exec = promisify(execFile);
 let meta: MetaEmulator;

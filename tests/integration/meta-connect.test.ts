@@ -18,7 +18,7 @@ import { loader as connectionsLoader, action as connectionsAction } from "../../
 import { loader as callbackLoader } from "../../app/routes/meta.callback";
 import { createAgencyFixture } from "../helpers/factories";
 import { sessionCookieFor } from "../helpers/session";
-import { bootEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, VERSION, type MetaEmulator, type EmulatorUser } from "./meta-support";
+import { bootEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, VERSION, type MetaEmulator, type EmulatorUser } from "../helpers/meta-support";
 
 let meta: MetaEmulator;
 let fbUser: EmulatorUser;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { GraphClient, appsecretProof, encodeParams, type GraphClientOptions } from "../../app/.server/meta/graph";
 import { MetaApiError } from "../../app/.server/meta/errors";
 import { RateGovernor } from "../../app/.server/meta/governor";
-import { bootEmulator, DEFAULT_APP_SECRET, VERSION, type MetaEmulator, type EmulatorUser } from "./meta-support";
+import { bootEmulator, DEFAULT_APP_SECRET, VERSION, type MetaEmulator, type EmulatorUser } from "../helpers/meta-support";
 
 let meta: MetaEmulator;
 let user: EmulatorUser;

@@ -36,7 +36,7 @@ async function tenantWithSchedule(externals = 2) {
 }
 
 function startWorker(scheduleId: string): { child: ChildProcess; done: Promise<string> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "tests/integration/reports-worker-child.ts", scheduleId, PERIOD.since, PERIOD.until], {
+  const child = spawn(process.execPath, ["--import", "tsx", "tests/helpers/reports-worker-child.ts", scheduleId, PERIOD.since, PERIOD.until], {
     env: { ...process.env, DATABASE_URL: inject("databaseUrl"), SMTP_URL: smtp.url, LOG_LEVEL: "silent" },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -17,7 +17,7 @@ import { saveSchedule, saveTemplate, standardTemplate } from "../../app/.server/
 import { shareToken } from "../../app/.server/reports/share";
 import { loader as shareLoader } from "../../app/routes/r.$token";
 import { uniq } from "../helpers/factories";
-import { emulator, connectTenant, sync, control, type ConnectedTenant } from "./sync-helpers";
+import { emulator, connectTenant, sync, control, type ConnectedTenant } from "../helpers/sync-helpers";
 import { DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
 
 const PERIOD = { since: "2026-10-01", until: "2026-10-31" };

@@ -6,7 +6,7 @@ vi.hoisted(() => {
 import { checkCsrf } from "../../app/.server/security/csrf";
 import { sql } from "../../app/.server/db/connection";
 import { createUser, TEST_PASSWORD } from "../helpers/factories";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 let pinned: TestServer;

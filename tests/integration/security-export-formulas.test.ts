@@ -12,7 +12,7 @@ import { asService } from "../../app/.server/db/connection";
 import { createAgencyFixture } from "../helpers/factories";
 import { FORMULA_STARTS, isFormulaCell, parseCsvRows } from "../helpers/csv";
 import { sessionCookieFor } from "../helpers/session";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { EXPORT_FILES } from "../../app/.server/security/export";
 import { parseCsvRows } from "../helpers/csv";
 import { createAgencyFixture, createUser } from "../helpers/factories";
 import { sessionCookieFor } from "../helpers/session";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -11,7 +11,7 @@ import { asService } from "../../app/.server/db/connection";
 import { createAgencyFixture } from "../helpers/factories";
 import { sessionCookieFor } from "../helpers/session";
 import { TENANT_URLS, type TenantIds } from "../helpers/urls";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 let ids: TenantIds;

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../server/app";
 import { contentSecurityPolicy } from "../../app/.server/security/headers";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 beforeAll(async () => {

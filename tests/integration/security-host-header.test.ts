@@ -12,7 +12,7 @@ import { firstLink, listOutbox } from "../../app/.server/mail";
 import { inviteMember } from "../../app/.server/tenancy/invitations";
 import { createAgencyFixture, createUser, TEST_PASSWORD, uniq } from "../helpers/factories";
 import { sessionCookieFor } from "../helpers/session";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { captureLogs, logger, maskSecrets, runWithLogContext } from "../../app/.
 import { loggablePath } from "../../server/app";
 import { createAgencyFixture } from "../helpers/factories";
 import { sessionCookieFor } from "../helpers/session";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 let capture: ReturnType<typeof captureLogs>;

@@ -12,7 +12,7 @@ import { storeSecret } from "../../app/.server/meta/vault";
 import { parseSignedRequest, signRequest } from "../../app/.server/security/signed-request";
 import { startEmulator, type RunningEmulator } from "../../emulator/meta-graph";
 import { createAgencyFixture, uniq } from "../helpers/factories";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 let emulator: RunningEmulator;

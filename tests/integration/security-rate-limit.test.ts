@@ -3,7 +3,7 @@ import { checkRateLimit, rateLimitResponse, RATE_LIMITS } from "../../app/.serve
 import { LOGIN_LIMITS, beginLoginAttempt } from "../../app/.server/security/login-limits";
 import { sql } from "../../app/.server/db/connection";
 import { createUser, TEST_PASSWORD, uniq } from "../helpers/factories";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -17,8 +17,8 @@ import { captureLogs } from "../../app/.server/logger";
 import { readSecret } from "../../app/.server/meta/vault";
 import { appsecretProof } from "../../emulator/meta-graph";
 import { addMember, createAgencyFixture, createUser, uniq } from "../helpers/factories";
-import { bootEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, VERSION, type MetaEmulator } from "./meta-support";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { bootEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, VERSION, type MetaEmulator } from "../helpers/meta-support";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 let meta: MetaEmulator;

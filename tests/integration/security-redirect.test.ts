@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgencyFixture, createUser, TEST_PASSWORD } from "../helpers/factories";
 import { sessionCookieFor } from "../helpers/session";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 let server: TestServer;
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import { resetEnvForTests } from "../../app/.server/env";
 import { createApp } from "../../server/app";
 import { createAgencyFixture } from "../helpers/factories";
 import { sessionCookieFor } from "../helpers/session";
-import { closeVite, startTestServer, type TestServer } from "./security-harness";
+import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
 
 class CuttableProxy {
   private server?: net.Server;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { sql } from "../../app/.server/db/connection";
 import { DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
 import { accountToday, addDays } from "../../app/.server/sync/planner";
-import { emulator, connectTenant, diffAgainstTruth } from "./sync-helpers";
+import { emulator, connectTenant, diffAgainstTruth } from "../helpers/sync-helpers";
 
 let emu: RunningEmulator;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../../app/.server/db/connection";
 import { findDueAccounts } from "../../app/.server/sync/due";
 import type { RunningEmulator } from "../../emulator/meta-graph";
-import { connectTenant, emulator, type ConnectedTenant } from "./sync-helpers";
+import { connectTenant, emulator, type ConnectedTenant } from "../helpers/sync-helpers";
 
 let emu: RunningEmulator;
 beforeAll(async () => {

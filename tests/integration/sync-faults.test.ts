@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../../app/.server/db/connection";
-import { emulator, connectTenant, sync, diffAgainstTruth, backfillWindow, control } from "./sync-helpers";
+import { emulator, connectTenant, sync, diffAgainstTruth, backfillWindow, control } from "../helpers/sync-helpers";
 import type { RunningEmulator } from "../../emulator/meta-graph/index";
 
 let emu: RunningEmulator;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asUser } from "../../app/.server/db/connection";
 import { fetchRangeReach } from "../../app/.server/sync/reach";
 import { createUser } from "../helpers/factories";
-import { emulator, connectTenant, testDeps, control, NOW } from "./sync-helpers";
+import { emulator, connectTenant, testDeps, control, NOW } from "../helpers/sync-helpers";
 import type { RunningEmulator } from "../../emulator/meta-graph/index";
 
 let emu: RunningEmulator;

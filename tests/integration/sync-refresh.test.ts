@@ -10,7 +10,7 @@ import { sql } from "../../app/.server/db/connection";
 import { resetEnvForTests } from "../../app/.server/env";
 import { createUser } from "../helpers/factories";
 import { requestAs } from "../helpers/session";
-import { emulator, connectTenant } from "./sync-helpers";
+import { emulator, connectTenant } from "../helpers/sync-helpers";
 import type { RunningEmulator } from "../../emulator/meta-graph/index";
 
 let emu: RunningEmulator;

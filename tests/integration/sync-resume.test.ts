@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { sql } from "../../app/.server/db/connection";
 import { addDays, accountToday } from "../../app/.server/sync/planner";
 import { dueAccounts } from "../../app/.server/sync/scheduler";
-import { emulator, connectTenant, sync, diffAgainstTruth, backfillWindow, control, NOW } from "./sync-helpers";
+import { emulator, connectTenant, sync, diffAgainstTruth, backfillWindow, control, NOW } from "../helpers/sync-helpers";
 import type { RunningEmulator } from "../../emulator/meta-graph/index";
 
 let emu: RunningEmulator;
@@ -23,7 +23,7 @@ describe("resuming and correcting", () => {
   it("resumes a SIGKILLed worker's backfill from its checkpoint and ends exact", { timeout: 90_000 }, async () => {
     const t = await connectTenant(emu, { n: 1, backfillMonths: 8 });
     const a = t.accounts[0]!;
-    const child = spawn(process.execPath, ["--import", "tsx", "tests/integration/sync-kill-child.ts", emu.url, a.id], {
+    const child = spawn(process.execPath, ["--import", "tsx", "tests/helpers/sync-kill-child.ts", emu.url, a.id], {
       env: { ...process.env, DATABASE_URL: inject("databaseUrl") },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../../app/.server/db/connection";
 import { requestSync, startWorker, stopWorker, pendingSync, dueAccounts, tick } from "../../app/.server/sync/scheduler";
-import { emulator, connectTenant, testDeps, diffAgainstTruth, backfillWindow } from "./sync-helpers";
+import { emulator, connectTenant, testDeps, diffAgainstTruth, backfillWindow } from "../helpers/sync-helpers";
 import type { RunningEmulator } from "../../emulator/meta-graph/index";
 
 let emu: RunningEmulator;

@@ -1,7 +1,7 @@
 /**
  * Child process for the exactly-once test: one report worker running the `report-run` job of a
  * (schedule, period), as a pg-boss worker would, against the test database and SMTP_URL.
- * Usage: node --import tsx tests/integration/reports-worker-child.ts <scheduleId> <since> <until>
+ * Usage: node --import tsx tests/helpers/reports-worker-child.ts <scheduleId> <since> <until>
  */
 import { configureDatabase } from "../../app/.server/db/connection";
 import { handleReportRun } from "../../app/.server/reports/jobs";

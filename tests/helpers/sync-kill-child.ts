@@ -1,7 +1,7 @@
 /**
  * Child process for the SIGKILL test: runs one backfill against the test database and the emulator,
  * printing "chunk" after every committed chunk and pausing there so the parent can kill it mid-run.
- * Usage: node --import tsx tests/integration/sync-kill-child.ts <emulatorUrl> <adAccountId>
+ * Usage: node --import tsx tests/helpers/sync-kill-child.ts <emulatorUrl> <adAccountId>
  */
 import { configureDatabase } from "../../app/.server/db/connection";
 import { runSync } from "../../app/.server/sync/runner";

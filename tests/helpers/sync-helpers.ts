@@ -11,7 +11,7 @@ import { DEFAULT_META_API_VERSION } from "../../app/.server/meta/versions";
 import { runSync, type SyncDeps, type SyncRequest } from "../../app/.server/sync/runner";
 import { backfillStart, accountToday } from "../../app/.server/sync/planner";
 import { startEmulator, DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
-import { createAgencyFixture } from "../helpers/factories";
+import { createAgencyFixture } from "./factories";
 
 export const NOW = new Date("2026-11-20T15:00:00Z");
 
