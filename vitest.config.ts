@@ -1,15 +1,24 @@
 import { defineConfig } from "vitest/config";
 import tsconfigPaths from "vite-tsconfig-paths";
 
-// Integration tests run on PGlite by default and on real PostgreSQL when TEST_DATABASE_URL is set
+// Two projects in one run: unit and emulator tests need no database and start none; integration
+// tests run on PGlite by default and on real PostgreSQL when TEST_DATABASE_URL is set
 // (tests/setup/global-db.ts creates a fresh, migrated database for the run either way).
 export default defineConfig({
   plugins: [tsconfigPaths()],
   test: {
-    include: ["tests/**/*.test.ts"],
-    exclude: ["tests/e2e/**", "node_modules/**"],
-    globalSetup: ["tests/setup/global-db.ts"],
-    setupFiles: ["tests/setup/per-file.ts"],
+    projects: [
+      { extends: true, test: { name: "unit", include: ["tests/unit/**/*.test.ts", "tests/emulator/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          globalSetup: ["tests/setup/global-db.ts"],
+          setupFiles: ["tests/setup/per-file.ts"],
+        },
+      },
+    ],
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     // Guards against hangs, not speed checks: some tests start processes (CLI, tsx, PGlite) that take
