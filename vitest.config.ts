@@ -20,9 +20,7 @@ export default defineConfig({
       },
     ],
     pool: "forks",
-    // 4 GB of heap per test process (the default is about 2 GB): on one clean-clone CI run on PostgreSQL
-    // a test process ran out of heap a few seconds after it started; two forks fit the machine's 24 GB.
-    poolOptions: { forks: { maxForks: 2, minForks: 1, execArgv: ["--max-old-space-size=4096"] } },
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     // Guards against hangs, not speed checks: some tests start processes (CLI, tsx, PGlite) that take
     // tens of seconds on a busy two-core machine, and a fresh clone's `npm test` must not depend on luck.
     testTimeout: 120_000,
