@@ -9,7 +9,8 @@ import type { AdAccount, Campaign, World } from "./world";
 import { Ad, AdSet, adSetsOf } from "./ads-world";
 import { adEffectiveStatus, adsetEffectiveStatus, collectCells, type AdInsightsOptions } from "./ads-insights";
 import type { InsightsQuery } from "./insights";
-import { nonexistingField, paramError } from "./errors";
+import { nonexistingField } from "./errors";
+import { type ExpandedField, parseExpandedFields } from "./expansion";
 import { dayNum, fmtLocalTime, hmacHex, localMidnightMs, moneyFixed } from "./util";
 import { CONVERSION_ACTION_PRIORITY } from "./conversions";
 import { settingAmount } from "./attribution";
@@ -22,41 +23,10 @@ export interface FieldSpec {
   sub: FieldSpec[] | null;
 }
 
-/** Parses Graph `fields` (comma list with nested `{}` expansion, or a JSON array). */
+/** Parses Graph `fields` (comma list with nested `{}` expansion, or a JSON array); modifiers are not used on these nodes. */
 export function parseFields(raw: string | undefined): FieldSpec[] {
-  if (!raw) return [];
-  const s = raw.trim();
-  if (s.startsWith("[")) {
-    try {
-      return (JSON.parse(s) as unknown[]).flatMap((x) => parseFields(String(x)));
-    } catch {
-      throw paramError("Invalid fields parameter");
-    }
-  }
-  const out: FieldSpec[] = [];
-  let i = 0;
-  const read = (): FieldSpec[] => {
-    const list: FieldSpec[] = [];
-    let name = "";
-    const flush = (sub: FieldSpec[] | null) => {
-      if (name.trim()) list.push({ name: name.trim(), sub });
-      name = "";
-    };
-    while (i < s.length) {
-      const ch = s[i++]!;
-      if (ch === ",") flush(null);
-      else if (ch === "{") {
-        const sub = read();
-        flush(sub);
-        if (s[i] === ",") i++;
-      } else if (ch === "}") break;
-      else name += ch;
-    }
-    flush(null);
-    return list;
-  };
-  out.push(...read());
-  return out;
+  const toSpec = (f: ExpandedField): FieldSpec => ({ name: f.name, sub: f.nestedRaw === null ? null : parseExpandedFields(f.nestedRaw).map(toSpec) });
+  return parseExpandedFields(raw).map(toSpec);
 }
 
 const IMAGE_SIZES = { image: [600, 314], thumb: [64, 64] } as const;

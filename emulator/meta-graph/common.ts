@@ -129,6 +129,7 @@ export const FAULT_KINDS = new Set([
   "async_skipped",
   "batch_timeout",
   "code190",
+  "code100",
 ]);
 
 export interface GReq {

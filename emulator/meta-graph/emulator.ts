@@ -28,6 +28,7 @@ import {
 } from "./common";
 import { DEFAULT_MODEL, DataModel, UnitValues } from "./data";
 import { GraphError } from "./errors";
+import { expandsEdge } from "./expansion";
 import { InsightsQuery } from "./insights";
 import { BucType, DEFAULT_LIMITS, LimitsConfig, RateContext, RateLimiter, mergeLimits } from "./ratelimit";
 import { checkVersion } from "./versions";
@@ -164,12 +165,15 @@ export class Emulator {
     }
     if (route.kind === "batch") return this.batch(g);
     this.count(route.kind, route.account);
+    // An account read that expands its insights edge costs what an insights read costs.
+    const insightsRead =
+      route.kind.startsWith("insights") || route.kind === "report_run_insights" || (route.kind === "adaccount" && expandsEdge(g.params.fields, "insights"));
     const rctx: RateContext = {
       accountId: route.account?.accountId ?? null,
       businessKey: route.account?.businessId ?? null,
-      type: (route.kind.startsWith("insights") || route.kind.startsWith("report_run") ? "ads_insights" : "ads_management") as BucType,
+      type: (insightsRead || route.kind.startsWith("report_run") ? "ads_insights" : "ads_management") as BucType,
       write: g.method === "POST",
-      insights: route.kind.startsWith("insights") || route.kind === "report_run_insights",
+      insights: insightsRead,
     };
     let rlHeaders: Record<string, string> = {};
     try {

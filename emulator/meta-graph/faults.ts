@@ -63,6 +63,9 @@ export function faultResponse(emu: Emulator, f: Fault, rctx: RateContext): GRes 
       return { status: 500, headers: { "Content-Type": "text/html; charset=utf-8" }, html: "<html><body><h1>500 Internal Server Error</h1></body></html>" };
     case "code1":
       return e(500, { message: "An unknown error occurred", type: "OAuthException", code: 1, error_subcode: f.subcode ?? 99 });
+    case "code100":
+      // Graph's answer to a parameter it does not take (not transient: retrying the same call fails again)
+      return e(400, { message: "(#100) Invalid parameter", type: "OAuthException", code: 100, ...(f.subcode ? { error_subcode: f.subcode } : {}) });
     case "code2":
       return e(503, { message: "(#2) Service temporarily unavailable", type: "OAuthException", code: 2, is_transient: true });
     case "code4":

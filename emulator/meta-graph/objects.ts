@@ -2,7 +2,8 @@
 import type { Emulator } from "./emulator";
 import { parseFields } from "./ads";
 import { GReq, GRes, Route, json, select } from "./common";
-import { paramError } from "./errors";
+import { nonexistingField, paramError } from "./errors";
+import { parseExpandedFields } from "./expansion";
 import { parseJson, parseList } from "./insights";
 import { fmtLocalTime, localMidnightMs, tzOffsetHours } from "./util";
 import { AdAccount, Campaign, campaignStartMs } from "./world";
@@ -110,4 +111,28 @@ export function adObjects(emu: Emulator, route: Route, g: GReq): GRes {
       true,
     ),
   );
+}
+
+/**
+ * An ad account read, with Graph field expansion of its `insights` edge: the edge's modifiers are its
+ * parameters and its nested fields its `fields`; the answer sits in the node as `{data, paging}` (left
+ * out when there are no rows, as Graph leaves out empty expanded edges). Other edges are not
+ * expandable here (the emulator models what Spendlane reads).
+ */
+export async function accountNode(emu: Emulator, route: Route, g: GReq): Promise<GRes> {
+  const items = parseExpandedFields(g.params.fields);
+  const edges = items.filter((f) => f.nestedRaw !== null || Object.keys(f.modifiers).length > 0);
+  for (const e of edges) if (e.name !== "insights") throw nonexistingField(e.name, "AdAccount");
+  const plain = items.filter((f) => !edges.includes(f)).map((f) => f.name);
+  const obj = emu.accountObj(route.account!, items.length && !plain.length ? ["id"] : plain);
+  for (const e of edges) {
+    // The edge's next links carry the caller's token, as Graph's do.
+    const params: Record<string, string> = { ...e.modifiers };
+    for (const k of ["access_token", "appsecret_proof"]) if (g.params[k]) params[k] = g.params[k]!;
+    if (e.nestedRaw !== null) params.fields = e.nestedRaw;
+    const edge = await emu.insightsSync({ ...route, kind: "insights" }, { ...g, path: [route.account!.id, "insights"], params });
+    const body = edge.body as { data: unknown[] };
+    if (body.data.length) obj.insights = body;
+  }
+  return json(200, obj);
 }

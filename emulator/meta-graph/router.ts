@@ -5,6 +5,7 @@ import { GReq, GRes, Route, TokenRec, g0, json, select, unknownPath } from "./co
 import { GraphError, TOO_MUCH_DATA_MESSAGE, UNSUPPORTED_GET, paramError } from "./errors";
 import { InsightsQuery, earliestDay, parseInsightsQuery, parseList, runInsights } from "./insights";
 export { accountObj, adObjects, campaignObj, listCampaigns } from "./objects";
+import { accountNode } from "./objects";
 import { decCursor, encCursor } from "./util";
 import { AdAccount } from "./world";
 
@@ -145,7 +146,7 @@ export async function exec(emu: Emulator, route: Route, g: GReq, tok: TokenRec |
       );
     }
     case "adaccount":
-      return json(200, emu.accountObj(route.account!, fields));
+      return accountNode(emu, route, g);
     case "campaigns":
       return json(
         200,

@@ -39,6 +39,53 @@ describe("sync engine basics", () => {
   });
 });
 
+describe("incremental pass: one Graph call, account status included (ADR 0180)", () => {
+  it("reads today and yesterday and Meta's account_status in one call, exactly; a disabled account shows at once", async () => {
+    const t = await connectTenant(emu, { n: 1, backfillMonths: 1 });
+    const acct = t.accounts[0]!;
+    expect((await sync(emu, { adAccountId: acct.id, kind: "backfill" })).status).toBe("succeeded");
+    await control(emu, "POST", "/scenarios/disable-account", { account: acct.metaAccountId });
+    try {
+      await control(emu, "POST", "/calls/reset");
+      const inc = await sync(emu, { adAccountId: acct.id, kind: "incremental" });
+      expect(inc.status).toBe("succeeded");
+      expect(inc.days).toBe(2);
+      expect(inc.apiCalls).toBe(1);
+      const calls = await control(emu, "GET", "/calls");
+      expect(calls.total).toBe(1);
+      expect(calls.byKind).toEqual({ adaccount: 1 });
+      const [row] = await sql()`select account_status from public.ad_accounts where id = ${acct.id}`;
+      expect(row!.account_status).toBe(2);
+      const w = backfillWindow(acct.timezone, 1);
+      expect(await diffAgainstTruth(emu, acct.id, acct.metaAccountId, w.since, w.until)).toEqual([]);
+    } finally {
+      await control(emu, "POST", "/scenarios/clear", { account: acct.metaAccountId });
+    }
+  });
+
+  it("when Meta refuses the expanded read (code 100), reads the edge and the status apart and stays exact", async () => {
+    const t = await connectTenant(emu, { n: 1, backfillMonths: 1 });
+    const acct = t.accounts[0]!;
+    expect((await sync(emu, { adAccountId: acct.id, kind: "backfill" })).status).toBe("succeeded");
+    await control(emu, "POST", "/scenarios/disable-account", { account: acct.metaAccountId });
+    try {
+      await control(emu, "POST", "/calls/reset");
+      await control(emu, "POST", "/faults", { kind: "code100", endpoint: "adaccount", count: 1 });
+      const inc = await sync(emu, { adAccountId: acct.id, kind: "incremental" });
+      expect(inc.status).toBe("succeeded");
+      const calls = await control(emu, "GET", "/calls");
+      // the refused expanded read, the plain insights read, the plain status read
+      expect(calls.byKind).toEqual({ adaccount: 2, insights: 1 });
+      const [row] = await sql()`select account_status from public.ad_accounts where id = ${acct.id}`;
+      expect(row!.account_status).toBe(2);
+      const w = backfillWindow(acct.timezone, 1);
+      expect(await diffAgainstTruth(emu, acct.id, acct.metaAccountId, w.since, w.until)).toEqual([]);
+    } finally {
+      await control(emu, "POST", "/scenarios/clear", { account: acct.metaAccountId });
+    }
+  });
+});
+
 describe("conversion priority", async () => {
   const { CONVERSION_ACTION_PRIORITY, pickConversions } = await import("../../app/.server/meta/actions");
   const emulatorList = (await import("../../emulator/meta-graph/conversions")).CONVERSION_ACTION_PRIORITY;

@@ -53,7 +53,15 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/** pages(): an edge read through field expansion of its node (see there). */
+export interface PagesOptions extends CallOptions {
+  edge?: string;
+  onNode?: (node: Record<string, unknown>) => void;
+}
+
 type Params = Record<string, unknown>;
+
+const nodeSchema = z.record(z.string(), z.unknown());
 
 const pagedSchema = z.object({
   data: z.array(z.unknown()),
@@ -124,14 +132,22 @@ export class GraphClient {
     return this.request("POST", this.url(path), params, schema, options);
   }
 
-  /** Follows paging.next until absent; yields each page's data array (a page may be empty). */
-  async *pages<T>(path: string, params: Params, itemSchema: z.ZodType<T>, options?: CallOptions): AsyncGenerator<T[]> {
+  /**
+   * Follows paging.next until absent; yields each page's data array (a page may be empty).
+   * With `edge`, the first call reads a node whose `fields` expand that edge (Graph field expansion):
+   * the node goes to `onNode`, the edge's first page is `node[edge]` (absent when it has no rows),
+   * and later pages follow the edge's own `next` links.
+   */
+  async *pages<T>(path: string, params: Params, itemSchema: z.ZodType<T>, options?: PagesOptions): AsyncGenerator<T[]> {
     const accountId = options?.accountId ?? accountIdFromPath(path);
     let url: URL | undefined = this.url(path);
     let query: Params | undefined = params;
     const seen = new Set<string>();
     while (url) {
-      const page: z.infer<typeof pagedSchema> = await this.request("GET", url, query, pagedSchema, { ...options, accountId });
+      const page: z.infer<typeof pagedSchema> =
+        options?.edge && query
+          ? await this.expandedFirstPage(url, query, options.edge, { ...options, accountId })
+          : await this.request("GET", url, query, pagedSchema, { ...options, accountId });
       const items: T[] = [];
       for (const [i, raw] of page.data.entries()) {
         const r = itemSchema.safeParse(raw);
@@ -147,6 +163,14 @@ export class GraphClient {
       seen.add(url.toString());
       query = undefined;
     }
+  }
+
+  private async expandedFirstPage(url: URL, query: Params, edge: string, options: PagesOptions): Promise<z.infer<typeof pagedSchema>> {
+    const node = await this.request("GET", url, query, nodeSchema, options);
+    options.onNode?.(node);
+    const page = pagedSchema.safeParse(node[edge] ?? { data: [] });
+    if (!page.success) throw this.schemaError(url.pathname, page.error, edge);
+    return page.data;
   }
 
   private url(path: string): URL {

@@ -39,6 +39,17 @@ export const DEFAULT_PAGE_SIZE = 5000;
 export type ChunkRange = DayRange & { part?: "breakdowns" };
 
 /**
+ * Fields of the ad account itself to read with a range's first plain GET (Graph field expansion of
+ * the account's insights edge): `node` is set once they came; `unsupported` once Meta refused the
+ * expanded form (plain reads from then on).
+ */
+export interface AccountFieldsRead {
+  readonly fields: readonly string[];
+  node?: Record<string, unknown>;
+  unsupported?: boolean;
+}
+
+/**
  * Any JSON object: each read validates its own fields (toRow, upsertAdObjects), so a bad row fails
  * the read with a message that says which field Meta got wrong.
  */
@@ -132,25 +143,25 @@ export class RangeReader<T = AdFactRow> {
     return out;
   }
 
-  /** All rows of the range, or a MetaApiError once every fallback is exhausted. */
-  async readRange(range: DayRange): Promise<T[]> {
+  /** All rows of the range, or a MetaApiError once every fallback is exhausted. `account`: see AccountFieldsRead. */
+  async readRange(range: DayRange, account?: AccountFieldsRead): Promise<T[]> {
     let first: unknown;
     try {
-      return await this.readOnce(range);
+      return await this.readOnce(range, undefined, account);
     } catch (err) {
       if (!(err instanceof MetaApiError) || (err.kind !== "async_failed" && err.kind !== "too_much_data")) throw err;
       first = err;
     }
     if ((first as MetaApiError).kind === "async_failed") {
       try {
-        return await this.readOnce(range);
+        return await this.readOnce(range, undefined, account);
       } catch (err) {
         if (!(err instanceof MetaApiError) || (err.kind !== "async_failed" && err.kind !== "too_much_data")) throw err;
       }
     }
     if (daysBetween(range.since, range.until) > 1) {
       const [a, b] = splitRange(range);
-      return [...(await this.readRange(a)), ...(await this.readRange(b))];
+      return [...(await this.readRange(a, account)), ...(await this.readRange(b, account))];
     }
     return this.readByCampaign(range);
   }
@@ -169,9 +180,12 @@ export class RangeReader<T = AdFactRow> {
     return rows;
   }
 
-  private async readOnce(range: DayRange, campaignId?: string): Promise<T[]> {
+  private async readOnce(range: DayRange, campaignId?: string, account?: AccountFieldsRead): Promise<T[]> {
     const params = this.params(range, campaignId);
-    if (daysBetween(range.since, range.until) <= SYNC_READ_MAX_DAYS) return this.collect(`${this.actId}/insights`, params);
+    if (daysBetween(range.since, range.until) <= SYNC_READ_MAX_DAYS) {
+      if (account && !account.node && !account.unsupported && !campaignId) return this.collectWithAccount(params, account);
+      return this.collect(`${this.actId}/insights`, params);
+    }
     const started = await this.graph.post<{ report_run_id?: string }>(`${this.actId}/insights`, params, undefined, { accountId: this.actId });
     const id = started?.report_run_id;
     if (!id || !/^\d+$/.test(String(id))) throw new MetaApiError("unknown", "Meta did not return a report_run_id for an async insights request");
@@ -193,6 +207,33 @@ export class RangeReader<T = AdFactRow> {
         throw new MetaApiError("async_failed", `Meta's async report did not finish within ${Math.round(this.o.timeout / 1000)} s`);
       await this.o.sleep(delay);
       delay = Math.min(this.o.pollMax, delay * 2);
+    }
+  }
+
+  /**
+   * One GET of the account node with its insights edge expanded (`insights.level(ad)...{fields}`):
+   * the edge's parameters become modifiers, its later pages are plain edge reads. Should Meta refuse
+   * the expanded form (code 100), the range is read plainly and the caller reads its fields apart.
+   */
+  private async collectWithAccount(params: Record<string, unknown>, account: AccountFieldsRead): Promise<T[]> {
+    const { fields, ...edgeParams } = params;
+    const modifiers = Object.entries(edgeParams)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .map(([k, v]) => `.${k}(${typeof v === "object" ? JSON.stringify(v) : String(v)})`)
+      .join("");
+    const rows: T[] = [];
+    try {
+      const expanded = { fields: [...account.fields, `insights${modifiers}{${String(fields)}}`].join(",") };
+      const options = { accountId: this.actId, edge: "insights", onNode: (n: Record<string, unknown>) => (account.node = n) };
+      for await (const page of this.graph.pages(this.actId, expanded, objectItem, options)) {
+        for (const r of page) rows.push(this.spec.toRow(r));
+      }
+      return rows;
+    } catch (err) {
+      if (!(err instanceof MetaApiError) || err.kind !== "invalid_request" || account.node) throw err;
+      account.unsupported = true;
+      this.o.log?.warn({ account: this.actId, error: err.message }, "Meta refused the expanded insights read; reading account fields apart");
+      return this.collect(`${this.actId}/insights`, params);
     }
   }
 

@@ -31,7 +31,7 @@ import {
 } from "./ads";
 import { AD_FIELDS, ADSET_FIELDS, upsertAdObjects, upsertNamesFromFacts, type MetaAd, type MetaAdSet } from "./ad-objects";
 import { refreshCreativeImages } from "./creatives";
-import { refreshAccountStatus } from "./account-status";
+import { AccountStatusRead } from "./account-status";
 import { parseAttributionChoice } from "../meta/attribution";
 import { refreshAccountAttribution } from "./attribution";
 import { DEFAULT_PAGE_SIZE, RangeReader, adRead, breakdownRead, type ChunkRange } from "./range-reader";
@@ -161,7 +161,8 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
 
     const token = await sql.begin((tx) => deps.getToken(tx, account.connection_id!));
     graph = deps.graphFor(token);
-    await refreshAccountStatus(sql, graph, account.id, account.meta_account_id);
+    const status = new AccountStatusRead(sql, graph, account.id, account.meta_account_id);
+    await status.upFront(checkpoint.remaining[0]);
     // Conversions are read under the workspace's attribution windows (ADR 0071); every fact row records
     // the windows it was read with. A `conversions` run (the choice changed) re-reads whole chunks here:
     // campaign facts are sums of ad rows, so the ad rows must carry the new windows too.
@@ -265,7 +266,8 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
         await deps.onChunk?.({ runId, range, rows: written, remaining: next.remaining.length });
         continue;
       }
-      const rows = await patiently(() => reader.readRange(range));
+      const rows = await patiently(() => reader.readRange(range, status.wanted));
+      await status.settle();
       const calls = graph.calls - callsBefore;
       callsBefore = graph.calls;
       const written = await writeAdFactsBatched(sql, { ...target, rows }, guard, deps.writeBatchRows);
