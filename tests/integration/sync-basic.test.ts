@@ -40,49 +40,39 @@ describe("sync engine basics", () => {
 });
 
 describe("incremental pass: one Graph call, account status included (ADR 0180)", () => {
-  it("reads today and yesterday and Meta's account_status in one call, exactly; a disabled account shows at once", async () => {
+  /** Backfills one account, has Meta disable it, runs an incremental pass after `before`; checks status and numbers. */
+  async function incrementalOfDisabledAccount(before: () => Promise<unknown>) {
     const t = await connectTenant(emu, { n: 1, backfillMonths: 1 });
     const acct = t.accounts[0]!;
     expect((await sync(emu, { adAccountId: acct.id, kind: "backfill" })).status).toBe("succeeded");
     await control(emu, "POST", "/scenarios/disable-account", { account: acct.metaAccountId });
     try {
       await control(emu, "POST", "/calls/reset");
+      await before();
       const inc = await sync(emu, { adAccountId: acct.id, kind: "incremental" });
       expect(inc.status).toBe("succeeded");
       expect(inc.days).toBe(2);
-      expect(inc.apiCalls).toBe(1);
-      const calls = await control(emu, "GET", "/calls");
-      expect(calls.total).toBe(1);
-      expect(calls.byKind).toEqual({ adaccount: 1 });
       const [row] = await sql()`select account_status from public.ad_accounts where id = ${acct.id}`;
       expect(row!.account_status).toBe(2);
       const w = backfillWindow(acct.timezone, 1);
       expect(await diffAgainstTruth(emu, acct.id, acct.metaAccountId, w.since, w.until)).toEqual([]);
+      return { inc, calls: await control(emu, "GET", "/calls") };
     } finally {
       await control(emu, "POST", "/scenarios/clear", { account: acct.metaAccountId });
     }
+  }
+
+  it("reads today and yesterday and Meta's account_status in one call, exactly; a disabled account shows at once", async () => {
+    const { inc, calls } = await incrementalOfDisabledAccount(async () => {});
+    expect(inc.apiCalls).toBe(1);
+    expect(calls.total).toBe(1);
+    expect(calls.byKind).toEqual({ adaccount: 1 });
   });
 
   it("when Meta refuses the expanded read (code 100), reads the edge and the status apart and stays exact", async () => {
-    const t = await connectTenant(emu, { n: 1, backfillMonths: 1 });
-    const acct = t.accounts[0]!;
-    expect((await sync(emu, { adAccountId: acct.id, kind: "backfill" })).status).toBe("succeeded");
-    await control(emu, "POST", "/scenarios/disable-account", { account: acct.metaAccountId });
-    try {
-      await control(emu, "POST", "/calls/reset");
-      await control(emu, "POST", "/faults", { kind: "code100", endpoint: "adaccount", count: 1 });
-      const inc = await sync(emu, { adAccountId: acct.id, kind: "incremental" });
-      expect(inc.status).toBe("succeeded");
-      const calls = await control(emu, "GET", "/calls");
-      // the refused expanded read, the plain insights read, the plain status read
-      expect(calls.byKind).toEqual({ adaccount: 2, insights: 1 });
-      const [row] = await sql()`select account_status from public.ad_accounts where id = ${acct.id}`;
-      expect(row!.account_status).toBe(2);
-      const w = backfillWindow(acct.timezone, 1);
-      expect(await diffAgainstTruth(emu, acct.id, acct.metaAccountId, w.since, w.until)).toEqual([]);
-    } finally {
-      await control(emu, "POST", "/scenarios/clear", { account: acct.metaAccountId });
-    }
+    const { calls } = await incrementalOfDisabledAccount(() => control(emu, "POST", "/faults", { kind: "code100", endpoint: "adaccount", count: 1 }));
+    // the refused expanded read, the plain insights read, the plain status read
+    expect(calls.byKind).toEqual({ adaccount: 2, insights: 1 });
   });
 });
 
