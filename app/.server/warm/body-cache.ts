@@ -1,0 +1,144 @@
+/**
+ * The encoded-body cache (ADR 0150): the bytes Remix sent for a GET (the turbo-stream of a single
+ * fetch, or a rendered document with its nonce taken out), and their gzip, per process. A warm hit
+ * skips the loaders, serialisation and compression, which were most of a warm request's CPU.
+ *
+ * An entry is found only under its whole scope: the user id, the agency, the role, the workspace,
+ * the page and its exact query, the process generation (state.ts: bumped by every state-changing
+ * request here) and the workspace's generation, bumped by every live event of that workspace on the
+ * bus (a sync committed a data version, sync progress or status changed). Generations are read
+ * before the page is computed, so bytes computed from older data are stored under a key no later
+ * request asks for. BODY_TTL_MS bounds what no event announces (another process's edit of a goal
+ * or a name, the clock moving on).
+ */
+import { gzip } from "node:zlib";
+import { promisify } from "node:util";
+import { LRUCache } from "lru-cache";
+import { getBus, type Subscription } from "../realtime/bus";
+import { logger } from "../logger";
+import { clearWarmCaches, warmState } from "./state";
+
+export const BODY_TTL_MS = 15_000;
+const MAX_BYTES = 96 * 1024 * 1024;
+const MAX_WATCHED = 2_000;
+const gzipAsync = promisify(gzip);
+
+export interface BodyEntry {
+  status: number;
+  headers: [string, string][];
+  raw: Buffer;
+  gzip: Buffer;
+}
+
+/** Who asks for what: every part of it is in the key. */
+export interface BodyScope {
+  userId: string;
+  agencyId: string;
+  role: string;
+  canManage: boolean;
+  workspaceId: string;
+  /** "data" or "document" */
+  kind: string;
+  /** path and sorted query string */
+  view: string;
+}
+
+interface BodyCaches {
+  entries: LRUCache<string, BodyEntry>;
+  generations: Map<string, number>;
+  watched: Set<string>;
+  subscription?: Subscription;
+  bus?: Promise<boolean>;
+}
+const KEY = "__spendlaneWarmBodies";
+const log = logger.child({ module: "warm-cache" });
+
+function caches(): BodyCaches {
+  const g = globalThis as Record<string, unknown>;
+  let c = g[KEY] as BodyCaches | undefined;
+  if (!c) {
+    const made: BodyCaches = {
+      entries: new LRUCache<string, BodyEntry>({ maxSize: MAX_BYTES, sizeCalculation: (e) => e.raw.length + e.gzip.length + 256, ttl: BODY_TTL_MS }),
+      generations: new Map(),
+      watched: new Set(),
+    };
+    c = made;
+    g[KEY] = made;
+    warmState().onInvalidate.add(() => made.entries.clear());
+  }
+  return c;
+}
+
+/** A key holding the generations as they are now: read it before computing what is stored under it. */
+export function bodyKey(scope: BodyScope): string {
+  const c = caches();
+  const ws = c.generations.get(scope.workspaceId) ?? 0;
+  return JSON.stringify([warmState().generation, ws, scope.userId, scope.agencyId, scope.role, scope.canManage, scope.workspaceId, scope.kind, scope.view]);
+}
+
+export function getBody(key: string): BodyEntry | undefined {
+  const e = caches().entries.get(key);
+  const stats = warmState().stats;
+  if (e) stats.bodyHits++;
+  else stats.bodyMisses++;
+  return e;
+}
+
+/**
+ * Stores `raw` (and its gzip) under `key` if nothing was invalidated since the key was made. The
+ * workspace must be watched on the bus first (watchWorkspace), or its events would not evict.
+ */
+export async function putBody(key: string, workspaceId: string, status: number, headers: [string, string][], raw: Buffer): Promise<void> {
+  const c = caches();
+  const zipped = await gzipAsync(raw);
+  if (key !== bodyKey(scopeOf(key, workspaceId))) return;
+  c.entries.set(key, { status, headers, raw, gzip: zipped });
+  warmState().stats.bodyStored++;
+}
+
+/** Rebuilds the scope of a key so putBody can check that no generation moved while computing. */
+function scopeOf(key: string, workspaceId: string): BodyScope {
+  const [, , userId, agencyId, role, canManage, ws, kind, view] = JSON.parse(key) as [number, number, string, string, string, boolean, string, string, string];
+  if (ws !== workspaceId) throw new Error("body cache key of another workspace");
+  return { userId, agencyId, role, canManage, workspaceId: ws, kind, view };
+}
+
+function bump(workspaceId: string) {
+  const c = caches();
+  c.generations.set(workspaceId, (c.generations.get(workspaceId) ?? 0) + 1);
+}
+
+/**
+ * Subscribes this process's bus to the workspace's events (once); resolves false when there is no
+ * bus, in which case nothing of the workspace may be stored.
+ */
+export async function watchWorkspace(workspaceId: string): Promise<boolean> {
+  const c = caches();
+  c.bus ??= getBus().then(
+    (bus) => {
+      c.subscription = bus.subscribe([], (event) => bump(event.workspaceId));
+      return true;
+    },
+    (err) => {
+      log.warn({ err }, "no live event bus: the warm body cache stays off");
+      return false;
+    },
+  );
+  if (!(await c.bus)) return false;
+  if (!c.watched.has(workspaceId)) {
+    if (c.watched.size >= MAX_WATCHED) {
+      // start over: the process generation moves first, so no key made before can match again
+      clearWarmCaches();
+      c.watched.clear();
+      c.generations.clear();
+    }
+    c.watched.add(workspaceId);
+    c.subscription?.update(c.watched);
+  }
+  return true;
+}
+
+export function bodyCacheStats() {
+  const c = caches();
+  return { entries: c.entries.size, bytes: c.entries.calculatedSize, watched: c.watched.size, ...warmState().stats };
+}
