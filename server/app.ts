@@ -35,8 +35,7 @@ import {
 import type { SpendlaneLoadContext } from "../app/.server/security/load-context";
 import { httpDuration, metricsAuthorized, metricsText, routeLabel } from "../app/.server/ops/metrics";
 import { clearWarmCaches, isReadRequest, setWarmCacheEnabled } from "../app/.server/warm/state";
-import { warmResponse } from "../app/.server/warm/pages";
-import type { BodyEntry } from "../app/.server/warm/body-cache";
+import { warmResponse, type WarmHit } from "../app/.server/warm/pages";
 
 export interface AppRuntime {
   env: { APP_URL?: string; NODE_ENV: string; METRICS_TOKEN?: string; TRUST_PROXY?: boolean | string | number };
@@ -106,16 +105,16 @@ function baselineHeaders(production: boolean) {
   };
 }
 
-/** A cached body as it was encoded, gzipped if the client takes gzip (compression() leaves encoded bodies alone). */
-function sendCached(res: ExpressResponse, entry: BodyEntry, gzip: boolean) {
-  res.status(entry.status);
-  for (const [name, value] of entry.headers) res.setHeader(name, value);
-  // the security headers are on `res` already (baselineHeaders); a data response carries no nonce
-  res.setHeader("Vary", "Accept-Encoding");
-  if (gzip) res.setHeader("Content-Encoding", "gzip");
-  const body = gzip ? entry.gzip : entry.raw;
-  res.setHeader("Content-Length", String(body.length));
-  res.end(body);
+/**
+ * A cached body (ADR 0150). A data body goes out as it was gzipped when the client takes gzip, which
+ * compression() leaves alone; a document is compressed by compression() like any other response.
+ */
+function sendCached(res: ExpressResponse, hit: WarmHit) {
+  res.status(hit.status);
+  // the security headers are on `res` already (baselineHeaders); a document's CSP comes with the hit
+  for (const [name, value] of hit.headers) res.setHeader(name, value);
+  if (hit.gzipped) res.setHeader("Content-Length", String(hit.body.length));
+  res.end(hit.body);
 }
 
 export function createApp(build: ServerBuild | (() => Promise<ServerBuild>), runtime: AppRuntime, options: AppOptions = {}): Express {
@@ -171,8 +170,8 @@ export function createApp(build: ServerBuild | (() => Promise<ServerBuild>), run
         clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
       };
       const request = createRemixRequest(req, res);
-      const answer = await warmResponse(request, () => handle(request, context));
-      if (answer.kind === "hit") return void sendCached(res, answer.entry, answer.gzip);
+      const answer = await warmResponse(request, context.nonce, () => handle(request, context));
+      if (answer.kind === "hit") return void sendCached(res, answer);
       const response = withSecurityHeaders(answer.response);
       // Remix keeps an action's status but not its headers on single-fetch (.data) responses: put
       // back the Retry-After that the rate limiter or the outage guard noted for this request.

@@ -118,6 +118,38 @@ describe(`warm body cache (${engine})`, () => {
     expect(await anonymous.text()).not.toContain("Alpha");
   });
 
+  it("a cached document carries each request's own CSP nonce, never another's", async () => {
+    const path = `/a/${A.agency.slug}/w/${A.workspaces[0].slug}?${RANGE}`;
+    const nonceOf = (csp: string | null) => csp?.match(/'nonce-([A-Za-z0-9+/=]+)'/)?.[1];
+    const docs: { nonce: string; body: string }[] = [];
+    const hits = bodyCacheStats().bodyHits;
+    // the first is rendered (and kept without its nonce); the later ones are served from the cache
+    for (let i = 0; i < 4; i++) {
+      const res = await server.fetch(path, { headers: { cookie: cookies.ownerA } });
+      expect(res.status).toBe(200);
+      const nonce = nonceOf(res.headers.get("content-security-policy"));
+      expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      const body = await res.text();
+      expect(body).toContain("Alpha private campaign");
+      const attrs = [...body.matchAll(/nonce="([^"]*)"/g)].map((m) => m[1]);
+      expect(attrs.length).toBeGreaterThan(0);
+      expect(new Set(attrs)).toEqual(new Set([nonce]));
+      docs.push({ nonce: nonce!, body });
+      if (i === 0) await until("the document stored", async () => bodyCacheStats().entries > 0 && bodyCacheStats().bodyStored > 0, 5000);
+    }
+    expect(bodyCacheStats().bodyHits).toBeGreaterThan(hits);
+    expect(new Set(docs.map((d) => d.nonce)).size).toBe(docs.length);
+    for (const d of docs) for (const other of docs) if (other !== d) expect(d.body).not.toContain(other.nonce);
+    // the client viewer's document of the same URL is their own (no agency navigation)
+    const viewerDoc = await (await server.fetch(path, { headers: { cookie: cookies.viewerA } })).text();
+    expect(viewerDoc).toContain("Alpha private campaign");
+    expect(viewerDoc).toContain("Read-only");
+    expect(docs[1].body).not.toContain("Read-only");
+    const cross = await server.fetch(path, { headers: { cookie: cookies.ownerB } });
+    expect(cross.status).toBe(404);
+    expect(await cross.text()).not.toContain("Alpha");
+  });
+
   it("the drill-down pages use the same cache", async () => {
     const path = dataPath(A, CAMPAIGN_PAGE, "/campaigns/901");
     const first = await get("ownerA", path);

@@ -22,12 +22,16 @@ export const BODY_TTL_MS = 15_000;
 const MAX_BYTES = 96 * 1024 * 1024;
 const MAX_WATCHED = 2_000;
 const gzipAsync = promisify(gzip);
+const EMPTY = Buffer.alloc(0);
 
 export interface BodyEntry {
   status: number;
   headers: [string, string][];
+  /** a data body as sent, and its gzip (empty for documents) */
   raw: Buffer;
   gzip: Buffer;
+  /** a document, cut where its CSP nonce was: joined with each request's own nonce */
+  parts?: string[];
 }
 
 /** Who asks for what: every part of it is in the key. */
@@ -58,7 +62,11 @@ function caches(): BodyCaches {
   let c = g[KEY] as BodyCaches | undefined;
   if (!c) {
     const made: BodyCaches = {
-      entries: new LRUCache<string, BodyEntry>({ maxSize: MAX_BYTES, sizeCalculation: (e) => e.raw.length + e.gzip.length + 256, ttl: BODY_TTL_MS }),
+      entries: new LRUCache<string, BodyEntry>({
+        maxSize: MAX_BYTES,
+        sizeCalculation: (e) => e.raw.length + e.gzip.length + (e.parts?.reduce((n, p) => n + p.length * 2, 0) ?? 0) + 256,
+        ttl: BODY_TTL_MS,
+      }),
       generations: new Map(),
       watched: new Set(),
     };
@@ -88,11 +96,17 @@ export function getBody(key: string): BodyEntry | undefined {
  * Stores `raw` (and its gzip) under `key` if nothing was invalidated since the key was made. The
  * workspace must be watched on the bus first (watchWorkspace), or its events would not evict.
  */
-export async function putBody(key: string, workspaceId: string, status: number, headers: [string, string][], raw: Buffer): Promise<void> {
+export async function putBody(
+  key: string,
+  workspaceId: string,
+  body: { status: number; headers: [string, string][]; raw: Buffer; parts?: string[] },
+): Promise<void> {
   const c = caches();
-  const zipped = await gzipAsync(raw);
+  const entry: BodyEntry = body.parts
+    ? { status: body.status, headers: body.headers, raw: EMPTY, gzip: EMPTY, parts: body.parts }
+    : { status: body.status, headers: body.headers, raw: body.raw, gzip: await gzipAsync(body.raw) };
   if (key !== bodyKey(scopeOf(key, workspaceId))) return;
-  c.entries.set(key, { status, headers, raw, gzip: zipped });
+  c.entries.set(key, entry);
   warmState().stats.bodyStored++;
 }
 

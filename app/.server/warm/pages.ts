@@ -1,15 +1,21 @@
 /**
  * Which GET requests the encoded-body cache serves, and how (ADR 0150). The Express pipeline
- * (server/app.ts) hands every GET to `warmResponse`; pages not listed here go straight to Remix.
+ * (server/app.ts) hands every request to `warmResponse`; pages not listed here go straight to Remix.
  *
  * A listed page is a workspace page whose loader data depends only on the user, their role in the
  * agency, the workspace's data and the URL: the dashboard and the drill-down pages. Before anything is
  * served, the same guard as the route's loader (requireWorkspace: session and access, cached for a few
  * seconds by access.ts) decides who is asking; a request it refuses (no session, another tenant's
  * slug) goes to Remix, which answers it as always (redirect to /login, 404).
+ *
+ * Two shapes are kept: a single fetch's turbo-stream (`….data?_routes=<page>`), as sent and gzipped;
+ * and the whole HTML document, cut at its CSP nonce. A document hit is joined with the nonce of the
+ * request being answered, whose CSP header names that nonce: one request's nonce is never sent to
+ * another, and its gzip is made per request.
  */
 import { requireWorkspace } from "../auth/guards";
-import { bodyKey, getBody, putBody, watchWorkspace, type BodyEntry, type BodyScope } from "./body-cache";
+import { contentSecurityPolicy } from "../security/headers";
+import { bodyKey, getBody, putBody, watchWorkspace, type BodyScope } from "./body-cache";
 import { warmState } from "./state";
 
 const WORKSPACE_LAYOUT = "routes/a.$agency.w.$workspace";
@@ -20,29 +26,38 @@ const PAGES: { routeId: string; pattern: RegExp }[] = [
   { routeId: "routes/a.$agency.w.$workspace.adsets.$adset", pattern: /^\/a\/([^/]+)\/w\/([^/]+)\/adsets\/[^/]+$/ },
 ];
 
-export type WarmAnswer = { kind: "hit"; entry: BodyEntry; gzip: boolean } | { kind: "pass"; response: Response };
+export interface WarmHit {
+  kind: "hit";
+  status: number;
+  headers: [string, string][];
+  body: Buffer;
+  /** already gzipped (a data body); documents are compressed on the way out like any response */
+  gzipped: boolean;
+}
+export type WarmAnswer = WarmHit | { kind: "pass"; response: Response };
 
 interface Candidate {
+  kind: "data" | "document";
   agencySlug: string;
   workspaceSlug: string;
   view: string;
 }
 
-/** A cacheable single-fetch request (`/a/…/w/….data?_routes=<page>`), or null. */
-export function dataCandidate(url: URL): Candidate | null {
-  if (!url.pathname.endsWith(".data")) return null;
-  const path = url.pathname.slice(0, -".data".length);
+/** A cacheable request: a page's document, or its single fetch (`….data?_routes=<page>`); else null. */
+export function warmCandidate(url: URL): Candidate | null {
+  const isData = url.pathname.endsWith(".data");
+  const path = isData ? url.pathname.slice(0, -".data".length) : url.pathname;
   const routes = url.searchParams.get("_routes");
-  if (!routes) return null;
+  if (isData && !routes) return null;
+  if (!isData && (url.searchParams.has("_data") || routes)) return null;
   for (const page of PAGES) {
     const m = page.pattern.exec(path);
     if (!m) continue;
     // the page's own loader, optionally with the workspace frame's (the agency layout's bell is not cached)
-    const ids = routes.split(",");
-    if (!ids.includes(page.routeId) || ids.some((id) => id !== page.routeId && id !== WORKSPACE_LAYOUT)) return null;
-    const params = new URLSearchParams(url.search);
-    params.sort();
-    return { agencySlug: m[1], workspaceSlug: m[2], view: `${path}?${params}` };
+    const ids = routes?.split(",") ?? [];
+    if (isData && (!ids.includes(page.routeId) || ids.some((id) => id !== page.routeId && id !== WORKSPACE_LAYOUT))) return null;
+    // the exact query as sent: the page renders from it
+    return { kind: isData ? "data" : "document", agencySlug: m[1], workspaceSlug: m[2], view: `${path}${url.search}` };
   }
   return null;
 }
@@ -51,13 +66,15 @@ function acceptsGzip(request: Request) {
   return /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "");
 }
 
+const DROP_HEADERS = new Set(["content-length", "content-encoding", "date", "content-security-policy"]);
+
 /**
  * A cached answer for this GET, or Remix's (`handle`), whose bytes are kept for the next request when
- * the page is cacheable and the answer a plain 200 without cookies.
+ * the page is cacheable and the answer a plain 200 without cookies. `nonce` is this request's CSP nonce.
  */
-export async function warmResponse(request: Request, handle: () => Promise<Response>): Promise<WarmAnswer> {
-  const candidate = warmState().enabled && request.method === "GET" ? dataCandidate(new URL(request.url)) : null;
-  if (!candidate) return { kind: "pass", response: await handle() };
+export async function warmResponse(request: Request, nonce: string, handle: () => Promise<Response>): Promise<WarmAnswer> {
+  const candidate = warmState().enabled && request.method === "GET" ? warmCandidate(new URL(request.url)) : null;
+  if (!candidate || (candidate.kind === "document" && nonce.length < 16)) return { kind: "pass", response: await handle() };
   let scope: BodyScope;
   try {
     const access = await requireWorkspace(request, candidate.agencySlug, candidate.workspaceSlug);
@@ -67,7 +84,7 @@ export async function warmResponse(request: Request, handle: () => Promise<Respo
       role: access.role,
       canManage: access.canManage,
       workspaceId: access.workspace.id,
-      kind: "data",
+      kind: candidate.kind,
       view: candidate.view,
     };
   } catch (err) {
@@ -78,17 +95,33 @@ export async function warmResponse(request: Request, handle: () => Promise<Respo
   const watched = await watchWorkspace(scope.workspaceId);
   const key = bodyKey(scope);
   const entry = watched ? getBody(key) : undefined;
-  if (entry) return { kind: "hit", entry, gzip: acceptsGzip(request) };
+  if (entry?.parts) {
+    const headers: [string, string][] = [...entry.headers, ["Content-Security-Policy", contentSecurityPolicy({ nonce })]];
+    return { kind: "hit", status: entry.status, headers, body: Buffer.from(entry.parts.join(nonce)), gzipped: false };
+  }
+  if (entry) {
+    const gzipped = acceptsGzip(request);
+    const headers: [string, string][] = [...entry.headers, ["Vary", "Accept-Encoding"]];
+    if (gzipped) headers.push(["Content-Encoding", "gzip"]);
+    return { kind: "hit", status: entry.status, headers, body: gzipped ? entry.gzip : entry.raw, gzipped };
+  }
 
   const response = await handle();
-  if (!watched || response.status !== 200 || !response.body || response.headers.has("Set-Cookie")) return { kind: "pass", response };
-  if (!(response.headers.get("Content-Type") ?? "").startsWith("text/x-script")) return { kind: "pass", response };
+  const type = response.headers.get("Content-Type") ?? "";
+  const expected = candidate.kind === "data" ? type.startsWith("text/x-script") : type.startsWith("text/html");
+  if (!watched || !expected || response.status !== 200 || !response.body || response.headers.has("Set-Cookie")) return { kind: "pass", response };
   const [toClient, toCache] = response.body.tee();
-  const headers = [...response.headers].filter(([name]) => !["content-length", "content-encoding", "date"].includes(name.toLowerCase()));
+  const headers = [...response.headers].filter(([name]) => !DROP_HEADERS.has(name.toLowerCase()));
   void new Response(toCache)
     .arrayBuffer()
-    // an aborted request may have ended its stream early: never keep those bytes
-    .then((bytes) => (request.signal.aborted ? undefined : putBody(key, scope.workspaceId, response.status, headers, Buffer.from(bytes))))
+    .then((bytes) => {
+      // an aborted request may have ended its stream early: never keep those bytes
+      if (request.signal.aborted) return;
+      const raw = Buffer.from(bytes);
+      // a document is kept without its nonce: each later request gets its own
+      const parts = candidate.kind === "document" ? raw.toString("utf8").split(nonce) : undefined;
+      return putBody(key, scope.workspaceId, { status: response.status, headers, raw, parts });
+    })
     .catch(() => {
       // the client went away mid-stream, or gzip failed: simply not cached
     });
