@@ -105,13 +105,10 @@ function baselineHeaders(production: boolean) {
   };
 }
 
-/**
- * A cached body (ADR 0150). A data body goes out as it was gzipped when the client takes gzip, which
- * compression() leaves alone; a document is compressed by compression() like any other response.
- */
+/** A cached body (ADR 0150), gzipped when the client takes gzip (compression() leaves encoded bodies alone). */
 function sendCached(res: ExpressResponse, hit: WarmHit) {
   res.status(hit.status);
-  // the security headers are on `res` already (baselineHeaders); a document's CSP comes with the hit
+  // the security headers are on `res` already (baselineHeaders); a document's own nonce CSP comes with the hit
   for (const [name, value] of hit.headers) res.setHeader(name, value);
   if (hit.gzipped) res.setHeader("Content-Length", String(hit.body.length));
   res.end(hit.body);

@@ -138,6 +138,12 @@ describe(`warm body cache (${engine})`, () => {
       if (i === 0) await until("the document stored", async () => bodyCacheStats().entries > 0 && bodyCacheStats().bodyStored > 0, 5000);
     }
     expect(bodyCacheStats().bodyHits).toBeGreaterThan(hits);
+    // without gzip, the same document with its own nonce
+    const plain = await server.fetch(path, { headers: { cookie: cookies.ownerA, "accept-encoding": "identity" } });
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    const plainNonce = nonceOf(plain.headers.get("content-security-policy"))!;
+    expect((await plain.text()).replaceAll(plainNonce, "N")).toBe(docs[3].body.replaceAll(docs[3].nonce, "N"));
+    docs.push({ nonce: plainNonce, body: docs[3].body.replaceAll(docs[3].nonce, plainNonce) });
     expect(new Set(docs.map((d) => d.nonce)).size).toBe(docs.length);
     for (const d of docs) for (const other of docs) if (other !== d) expect(d.body).not.toContain(other.nonce);
     // the client viewer's document of the same URL is their own (no agency navigation)

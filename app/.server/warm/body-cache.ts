@@ -16,6 +16,7 @@ import { promisify } from "node:util";
 import { LRUCache } from "lru-cache";
 import { getBus, type Subscription } from "../realtime/bus";
 import { logger } from "../logger";
+import { deflateParts, type DeflatedParts } from "./spliced-gzip";
 import { clearWarmCaches, warmState } from "./state";
 
 export const BODY_TTL_MS = 15_000;
@@ -30,8 +31,8 @@ export interface BodyEntry {
   /** a data body as sent, and its gzip (empty for documents) */
   raw: Buffer;
   gzip: Buffer;
-  /** a document, cut where its CSP nonce was: joined with each request's own nonce */
-  parts?: string[];
+  /** a document, cut where its CSP nonce was and deflated once: joined with each request's own nonce */
+  doc?: DeflatedParts;
 }
 
 /** Who asks for what: every part of it is in the key. */
@@ -50,6 +51,7 @@ export interface BodyScope {
 interface BodyCaches {
   entries: LRUCache<string, BodyEntry>;
   generations: Map<string, number>;
+  inflight: Map<string, Promise<BodyEntry | undefined>>;
   watched: Set<string>;
   subscription?: Subscription;
   bus?: Promise<boolean>;
@@ -64,10 +66,11 @@ function caches(): BodyCaches {
     const made: BodyCaches = {
       entries: new LRUCache<string, BodyEntry>({
         maxSize: MAX_BYTES,
-        sizeCalculation: (e) => e.raw.length + e.gzip.length + (e.parts?.reduce((n, p) => n + p.length * 2, 0) ?? 0) + 256,
+        sizeCalculation: (e) => e.raw.length + e.gzip.length + (e.doc?.parts.reduce((n, p, i) => n + p.length + e.doc!.segments[i].length, 0) ?? 0) + 256,
         ttl: BODY_TTL_MS,
       }),
       generations: new Map(),
+      inflight: new Map(),
       watched: new Set(),
     };
     c = made;
@@ -99,15 +102,37 @@ export function getBody(key: string): BodyEntry | undefined {
 export async function putBody(
   key: string,
   workspaceId: string,
-  body: { status: number; headers: [string, string][]; raw: Buffer; parts?: string[] },
-): Promise<void> {
+  body: { status: number; headers: [string, string][]; raw: Buffer; parts?: Buffer[] },
+): Promise<BodyEntry | undefined> {
   const c = caches();
   const entry: BodyEntry = body.parts
-    ? { status: body.status, headers: body.headers, raw: EMPTY, gzip: EMPTY, parts: body.parts }
+    ? { status: body.status, headers: body.headers, raw: EMPTY, gzip: EMPTY, doc: await deflateParts(body.parts) }
     : { status: body.status, headers: body.headers, raw: body.raw, gzip: await gzipAsync(body.raw) };
-  if (key !== bodyKey(scopeOf(key, workspaceId))) return;
+  if (key !== bodyKey(scopeOf(key, workspaceId))) return undefined;
   c.entries.set(key, entry);
   warmState().stats.bodyStored++;
+  return entry;
+}
+
+/**
+ * Single flight: while one request computes a key's body, others asking for the same key wait for it
+ * instead of computing it again (a hundred connections on an expired entry would otherwise render a
+ * hundred documents at once). Resolves undefined when nothing was stored; those then compute.
+ */
+export function pendingBody(key: string): Promise<BodyEntry | undefined> | undefined {
+  return caches().inflight.get(key);
+}
+
+/** Marks `key` as being computed; call the returned function exactly once with what was stored. */
+export function startBody(key: string): (entry: BodyEntry | undefined) => void {
+  const c = caches();
+  let resolve!: (entry: BodyEntry | undefined) => void;
+  const p = new Promise<BodyEntry | undefined>((r) => (resolve = r));
+  c.inflight.set(key, p);
+  return (entry) => {
+    if (c.inflight.get(key) === p) c.inflight.delete(key);
+    resolve(entry);
+  };
 }
 
 /** Rebuilds the scope of a key so putBody can check that no generation moved while computing. */

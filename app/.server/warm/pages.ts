@@ -11,11 +11,12 @@
  * Two shapes are kept: a single fetch's turbo-stream (`….data?_routes=<page>`), as sent and gzipped;
  * and the whole HTML document, cut at its CSP nonce. A document hit is joined with the nonce of the
  * request being answered, whose CSP header names that nonce: one request's nonce is never sent to
- * another, and its gzip is made per request.
+ * another. Both are gzipped once when stored (a document through spliced-gzip.ts).
  */
 import { requireWorkspace } from "../auth/guards";
 import { contentSecurityPolicy } from "../security/headers";
-import { bodyKey, getBody, putBody, watchWorkspace, type BodyScope } from "./body-cache";
+import { bodyKey, getBody, pendingBody, putBody, startBody, watchWorkspace, type BodyScope } from "./body-cache";
+import { gzipJoined, joinParts, splitBuffer } from "./spliced-gzip";
 import { warmState } from "./state";
 
 const WORKSPACE_LAYOUT = "routes/a.$agency.w.$workspace";
@@ -31,7 +32,7 @@ export interface WarmHit {
   status: number;
   headers: [string, string][];
   body: Buffer;
-  /** already gzipped (a data body); documents are compressed on the way out like any response */
+  /** already gzipped (the client takes gzip); otherwise compression() may still compress it */
   gzipped: boolean;
 }
 export type WarmAnswer = WarmHit | { kind: "pass"; response: Response };
@@ -94,36 +95,48 @@ export async function warmResponse(request: Request, nonce: string, handle: () =
   }
   const watched = await watchWorkspace(scope.workspaceId);
   const key = bodyKey(scope);
-  const entry = watched ? getBody(key) : undefined;
-  if (entry?.parts) {
-    const headers: [string, string][] = [...entry.headers, ["Content-Security-Policy", contentSecurityPolicy({ nonce })]];
-    return { kind: "hit", status: entry.status, headers, body: Buffer.from(entry.parts.join(nonce)), gzipped: false };
-  }
+  let entry = watched ? getBody(key) : undefined;
+  // another request is computing this very key: wait for its bytes
+  if (watched && !entry) entry = await pendingBody(key);
   if (entry) {
     const gzipped = acceptsGzip(request);
     const headers: [string, string][] = [...entry.headers, ["Vary", "Accept-Encoding"]];
     if (gzipped) headers.push(["Content-Encoding", "gzip"]);
-    return { kind: "hit", status: entry.status, headers, body: gzipped ? entry.gzip : entry.raw, gzipped };
+    if (!entry.doc) return { kind: "hit", status: entry.status, headers, body: gzipped ? entry.gzip : entry.raw, gzipped };
+    // a document: this request's nonce, in the body and in the CSP header
+    const mine = Buffer.from(nonce);
+    headers.push(["Content-Security-Policy", contentSecurityPolicy({ nonce })]);
+    return { kind: "hit", status: entry.status, headers, body: gzipped ? gzipJoined(entry.doc, mine) : joinParts(entry.doc, mine), gzipped };
   }
 
-  const response = await handle();
+  if (!watched) return { kind: "pass", response: await handle() };
+  const finish = startBody(key);
+  let response: Response;
+  try {
+    response = await handle();
+  } catch (err) {
+    finish(undefined);
+    throw err;
+  }
   const type = response.headers.get("Content-Type") ?? "";
   const expected = candidate.kind === "data" ? type.startsWith("text/x-script") : type.startsWith("text/html");
-  if (!watched || !expected || response.status !== 200 || !response.body || response.headers.has("Set-Cookie")) return { kind: "pass", response };
+  if (!expected || response.status !== 200 || !response.body || response.headers.has("Set-Cookie")) {
+    finish(undefined);
+    return { kind: "pass", response };
+  }
   const [toClient, toCache] = response.body.tee();
   const headers = [...response.headers].filter(([name]) => !DROP_HEADERS.has(name.toLowerCase()));
   void new Response(toCache)
     .arrayBuffer()
     .then((bytes) => {
       // an aborted request may have ended its stream early: never keep those bytes
-      if (request.signal.aborted) return;
+      if (request.signal.aborted) return undefined;
       const raw = Buffer.from(bytes);
       // a document is kept without its nonce: each later request gets its own
-      const parts = candidate.kind === "document" ? raw.toString("utf8").split(nonce) : undefined;
+      const parts = candidate.kind === "document" ? splitBuffer(raw, Buffer.from(nonce)) : undefined;
       return putBody(key, scope.workspaceId, { status: response.status, headers, raw, parts });
     })
-    .catch(() => {
-      // the client went away mid-stream, or gzip failed: simply not cached
-    });
+    // the client went away mid-stream, or gzip failed: simply not cached
+    .then(finish, () => finish(undefined));
   return { kind: "pass", response: new Response(toClient, { status: response.status, statusText: response.statusText, headers: response.headers }) };
 }
