@@ -9,7 +9,8 @@
  * bus (a sync committed a data version, sync progress or status changed). Generations are read
  * before the page is computed, so bytes computed from older data are stored under a key no later
  * request asks for. BODY_TTL_MS bounds what no event announces (another process's edit of a goal
- * or a name, the clock moving on).
+ * or a name, the clock moving on): an older entry is served while one request renders it anew (no
+ * stampede of renders), and one older than twice that is gone.
  */
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
@@ -31,6 +32,7 @@ export interface BodyEntry {
   /** a data body as sent, and its gzip (empty for documents) */
   raw: Buffer;
   gzip: Buffer;
+  storedAt: number;
   /** a document, cut where its CSP nonce was and deflated once: joined with each request's own nonce */
   doc?: DeflatedParts;
 }
@@ -67,7 +69,7 @@ function caches(): BodyCaches {
       entries: new LRUCache<string, BodyEntry>({
         maxSize: MAX_BYTES,
         sizeCalculation: (e) => e.raw.length + e.gzip.length + (e.doc?.parts.reduce((n, p, i) => n + p.length + e.doc!.segments[i].length, 0) ?? 0) + 256,
-        ttl: BODY_TTL_MS,
+        ttl: 2 * BODY_TTL_MS,
       }),
       generations: new Map(),
       inflight: new Map(),
@@ -87,12 +89,13 @@ export function bodyKey(scope: BodyScope): string {
   return JSON.stringify([warmState().generation, ws, scope.userId, scope.agencyId, scope.role, scope.canManage, scope.workspaceId, scope.kind, scope.view]);
 }
 
-export function getBody(key: string): BodyEntry | undefined {
+/** The entry under `key`; `stale` once it is older than BODY_TTL_MS (it is dropped at twice that). */
+export function getBody(key: string): { entry: BodyEntry; stale: boolean } | undefined {
   const e = caches().entries.get(key);
   const stats = warmState().stats;
   if (e) stats.bodyHits++;
   else stats.bodyMisses++;
-  return e;
+  return e && { entry: e, stale: Date.now() - e.storedAt > BODY_TTL_MS };
 }
 
 /**
@@ -106,8 +109,8 @@ export async function putBody(
 ): Promise<BodyEntry | undefined> {
   const c = caches();
   const entry: BodyEntry = body.parts
-    ? { status: body.status, headers: body.headers, raw: EMPTY, gzip: EMPTY, doc: await deflateParts(body.parts) }
-    : { status: body.status, headers: body.headers, raw: body.raw, gzip: await gzipAsync(body.raw) };
+    ? { status: body.status, headers: body.headers, raw: EMPTY, gzip: EMPTY, doc: await deflateParts(body.parts), storedAt: Date.now() }
+    : { status: body.status, headers: body.headers, raw: body.raw, gzip: await gzipAsync(body.raw), storedAt: Date.now() };
   if (key !== bodyKey(scopeOf(key, workspaceId))) return undefined;
   c.entries.set(key, entry);
   warmState().stats.bodyStored++;

@@ -95,9 +95,12 @@ export async function warmResponse(request: Request, nonce: string, handle: () =
   }
   const watched = await watchWorkspace(scope.workspaceId);
   const key = bodyKey(scope);
-  let entry = watched ? getBody(key) : undefined;
+  const found = watched ? getBody(key) : undefined;
+  let entry = found?.entry;
   // another request is computing this very key: wait for its bytes
   if (watched && !entry) entry = await pendingBody(key);
+  // older than BODY_TTL_MS but no event moved it: served once more while one request renders it anew
+  if (found?.stale && !pendingBody(key)) void compute(request, nonce, key, scope, handle).then((r) => r.body?.cancel());
   if (entry) {
     const gzipped = acceptsGzip(request);
     const headers: [string, string][] = [...entry.headers, ["Vary", "Accept-Encoding"]];
@@ -108,8 +111,12 @@ export async function warmResponse(request: Request, nonce: string, handle: () =
     headers.push(["Content-Security-Policy", contentSecurityPolicy({ nonce })]);
     return { kind: "hit", status: entry.status, headers, body: gzipped ? gzipJoined(entry.doc, mine) : joinParts(entry.doc, mine), gzipped };
   }
-
   if (!watched) return { kind: "pass", response: await handle() };
+  return { kind: "pass", response: await compute(request, nonce, key, scope, handle) };
+}
+
+/** Remix's answer, whose bytes are stored under `key` when it is a plain 200 of the expected type without cookies. */
+async function compute(request: Request, nonce: string, key: string, scope: BodyScope, handle: () => Promise<Response>): Promise<Response> {
   const finish = startBody(key);
   let response: Response;
   try {
@@ -119,10 +126,10 @@ export async function warmResponse(request: Request, nonce: string, handle: () =
     throw err;
   }
   const type = response.headers.get("Content-Type") ?? "";
-  const expected = candidate.kind === "data" ? type.startsWith("text/x-script") : type.startsWith("text/html");
+  const expected = scope.kind === "data" ? type.startsWith("text/x-script") : type.startsWith("text/html");
   if (!expected || response.status !== 200 || !response.body || response.headers.has("Set-Cookie")) {
     finish(undefined);
-    return { kind: "pass", response };
+    return response;
   }
   const [toClient, toCache] = response.body.tee();
   const headers = [...response.headers].filter(([name]) => !DROP_HEADERS.has(name.toLowerCase()));
@@ -133,10 +140,10 @@ export async function warmResponse(request: Request, nonce: string, handle: () =
       if (request.signal.aborted) return undefined;
       const raw = Buffer.from(bytes);
       // a document is kept without its nonce: each later request gets its own
-      const parts = candidate.kind === "document" ? splitBuffer(raw, Buffer.from(nonce)) : undefined;
+      const parts = scope.kind === "document" ? splitBuffer(raw, Buffer.from(nonce)) : undefined;
       return putBody(key, scope.workspaceId, { status: response.status, headers, raw, parts });
     })
     // the client went away mid-stream, or gzip failed: simply not cached
     .then(finish, () => finish(undefined));
-  return { kind: "pass", response: new Response(toClient, { status: response.status, statusText: response.statusText, headers: response.headers }) };
+  return new Response(toClient, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
