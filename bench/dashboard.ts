@@ -139,11 +139,15 @@ async function main() {
     await healthz(50); // warm up the process
     const h1 = await healthz(300);
 
-    // workspace, cold: every request a 28-day range (vs previous) never asked before -> computed
+    // workspace, cold: every request a 28-day range (vs previous) never asked before -> computed;
+    // the same range next on the server without the warm cache (a range it has not seen either)
     const wsCold: number[] = [];
+    const wsColdUncached: number[] = [];
     for (let i = 0; i < 60; i++) {
       const until = addDays(TODAY, -1 - i * 3);
-      wsCold.push(await timeGet(wsData(`since=${addDays(until, -27)}&until=${until}&compare=previous`), cookie));
+      const qs = `since=${addDays(until, -27)}&until=${until}&compare=previous`;
+      wsCold.push(await timeGet(wsData(qs), cookie));
+      wsColdUncached.push(await timeGet(wsData(qs).replace(base, uncached.base), cookie));
     }
     // workspace, warm: the default view, again and again; interleaved with the same request on the
     // server without the warm cache (WARM_CACHE=0), so both see the same machine load
@@ -204,6 +208,8 @@ async function main() {
       overview300: { cold: withRatio(ovCold), warm: withRatio(ovWarm) },
       // the same warm requests, interleaved, on a server with WARM_CACHE=0 (before ADR 0150)
       withoutWarmCache: {
+        cold28d: withRatio(wsColdUncached),
+        cold28dP99Ratio: +(summary(wsCold).p99 / summary(wsColdUncached).p99).toFixed(2),
         warm28d: withRatio(wsWarmUncached),
         warmDocument: withRatio(wsDocUncached),
         warm28dP50Ratio: +(summary(wsWarm).p50 / summary(wsWarmUncached).p50).toFixed(2),

@@ -156,6 +156,14 @@ describe(`warm body cache (${engine})`, () => {
     expect(await cross.text()).not.toContain("Alpha");
   });
 
+  it("concurrent first requests for one view compute it once (single flight)", async () => {
+    const path = dataPath(A).replace("compare=none", "compare=previous");
+    const bodies = await Promise.all(Array.from({ length: 8 }, () => get("ownerA", path)));
+    // each computation stamps its own `now`: one body means one computation
+    expect(bodies.every((b) => b.status === 200)).toBe(true);
+    expect(new Set(bodies.map((b) => b.body)).size).toBe(1);
+  });
+
   it("the drill-down pages use the same cache", async () => {
     const path = dataPath(A, CAMPAIGN_PAGE, "/campaigns/901");
     const first = await get("ownerA", path);

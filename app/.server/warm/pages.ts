@@ -97,8 +97,10 @@ export async function warmResponse(request: Request, nonce: string, handle: () =
   const key = bodyKey(scope);
   const found = watched ? getBody(key) : undefined;
   let entry = found?.entry;
-  // another request is computing this very key: wait for its bytes
-  if (watched && !entry) entry = await pendingBody(key);
+  // another request is computing this very key: wait for its bytes (no await before compute()
+  // registers itself otherwise, or concurrent first requests would all render)
+  const pending = watched && !entry ? pendingBody(key) : undefined;
+  if (pending) entry = await pending;
   // older than BODY_TTL_MS but no event moved it: served once more while one request renders it anew
   if (found?.stale && !pendingBody(key)) void compute(request, nonce, key, scope, handle).then((r) => r.body?.cancel());
   if (entry) {
