@@ -102,7 +102,12 @@ export async function warmResponse(request: Request, nonce: string, handle: () =
   const pending = watched && !entry ? pendingBody(key) : undefined;
   if (pending) entry = await pending;
   // older than BODY_TTL_MS but no event moved it: served once more while one request renders it anew
-  if (found?.stale && !pendingBody(key)) void compute(request, nonce, key, scope, handle).then((r) => r.body?.cancel());
+  if (found?.stale && !pendingBody(key))
+    void compute(request, nonce, key, scope, handle).then(
+      (r) => r.body?.cancel(),
+      // a failed re-render keeps the old entry until it expires; the next request tries again
+      () => undefined,
+    );
   if (entry) {
     const gzipped = acceptsGzip(request);
     const headers: [string, string][] = [...entry.headers, ["Vary", "Accept-Encoding"]];
