@@ -9,6 +9,10 @@
  *
  *   npx remix vite:build && npx tsx bench/dashboard.ts   -> bench/results/dashboard.json
  *
+ * The warm figures are measured twice in the same run, interleaved request by request: on the server
+ * as deployed and on a second server with WARM_CACHE=0 (no session, guard or page-body cache, ADR 0150),
+ * so the cache's effect is a ratio within one run.
+ *
  * Not a test: figures depend on the machine. Sequential requests (one in flight), so latencies are
  * per request, not throughput under load.
  */
@@ -18,7 +22,8 @@ import os from "node:os";
 import postgres from "postgres";
 import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root, startServer } from "./lib";
 
-const DB = "spendlane_bench";
+// BENCH_DB: another database name, so that benchmarks of different branches can run side by side
+const DB = process.env.BENCH_DB || "spendlane_bench";
 const TODAY = new Date().toISOString().slice(0, 10);
 
 function summary(xs: number[]) {
@@ -118,6 +123,7 @@ async function main() {
   // 3. the real built server
   if (!fs.existsSync(path.join(root, "build/server/index.js"))) throw new Error("Build first: npx remix vite:build");
   const { base, server } = await startServer({ DATABASE_URL: dbUrl(DB) });
+  const uncached = await startServer({ DATABASE_URL: dbUrl(DB), WARM_CACHE: "0", RUN_WORKER: "0" });
 
   try {
     const healthz = async (n: number) => {
@@ -133,19 +139,37 @@ async function main() {
     await healthz(50); // warm up the process
     const h1 = await healthz(300);
 
-    // workspace, cold: every request a 28-day range (vs previous) never asked before -> computed
+    // workspace, cold: every request a 28-day range (vs previous) never asked before -> computed;
+    // the same range next on the server without the warm cache (a range it has not seen either)
     const wsCold: number[] = [];
+    const wsColdUncached: number[] = [];
     for (let i = 0; i < 60; i++) {
       const until = addDays(TODAY, -1 - i * 3);
-      wsCold.push(await timeGet(wsData(`since=${addDays(until, -27)}&until=${until}&compare=previous`), cookie));
+      const qs = `since=${addDays(until, -27)}&until=${until}&compare=previous`;
+      wsCold.push(await timeGet(wsData(qs), cookie));
+      wsColdUncached.push(await timeGet(wsData(qs).replace(base, uncached.base), cookie));
     }
-    // workspace, warm: the default view, again and again
-    await timeGet(wsData("range=last_28d&compare=previous"), cookie);
+    // workspace, warm: the default view, again and again; interleaved with the same request on the
+    // server without the warm cache (WARM_CACHE=0), so both see the same machine load
+    const wsDataOn = (b: string, qs: string) => wsData(qs).replace(base, b);
+    const doc = (b: string) => `${b}/a/bench-big/w/big-client?range=last_28d&compare=previous`;
+    for (const b of [base, uncached.base]) {
+      await timeGet(wsDataOn(b, "range=last_28d&compare=previous"), cookie);
+      await timeGet(doc(b), cookie);
+    }
     const wsWarm: number[] = [];
-    for (let i = 0; i < 300; i++) wsWarm.push(await timeGet(wsData("range=last_28d&compare=previous"), cookie));
-    // the whole HTML document of the workspace page (all loaders + SSR), warm
+    const wsWarmUncached: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      wsWarm.push(await timeGet(wsDataOn(base, "range=last_28d&compare=previous"), cookie));
+      wsWarmUncached.push(await timeGet(wsDataOn(uncached.base, "range=last_28d&compare=previous"), cookie));
+    }
+    // the whole HTML document of the workspace page (all loaders + SSR, a fresh CSP nonce each), warm
     const wsDoc: number[] = [];
-    for (let i = 0; i < 50; i++) wsDoc.push(await timeGet(`${base}/a/bench-big/w/big-client?range=last_28d&compare=previous`, cookie));
+    const wsDocUncached: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      wsDoc.push(await timeGet(doc(base), cookie));
+      wsDocUncached.push(await timeGet(doc(uncached.base), cookie));
+    }
     // a 90-day cold range for scale
     const wsCold90: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -172,7 +196,7 @@ async function main() {
     const results = {
       when: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg().map((x) => +x.toFixed(2)), node: process.version },
-      database: "PostgreSQL (127.0.0.1:5432), fresh database spendlane_bench",
+      database: `PostgreSQL (127.0.0.1:5432), fresh database ${DB}`,
       seed: { seconds: +(seedMs / 1000).toFixed(1), workspaceFactRows: bigRows, overviewClients: 300, overviewFactRows: manyRows },
       healthz: h,
       workspaceLoader: {
@@ -182,8 +206,20 @@ async function main() {
         warmDocument: withRatio(wsDoc),
       },
       overview300: { cold: withRatio(ovCold), warm: withRatio(ovWarm) },
+      // the same warm requests, interleaved, on a server with WARM_CACHE=0 (before ADR 0150)
+      withoutWarmCache: {
+        cold28d: withRatio(wsColdUncached),
+        cold28dP99Ratio: +(summary(wsCold).p99 / summary(wsColdUncached).p99).toFixed(2),
+        warm28d: withRatio(wsWarmUncached),
+        warmDocument: withRatio(wsDocUncached),
+        warm28dP50Ratio: +(summary(wsWarm).p50 / summary(wsWarmUncached).p50).toFixed(2),
+        warm28dP99Ratio: +(summary(wsWarm).p99 / summary(wsWarmUncached).p99).toFixed(2),
+        warmDocumentP50Ratio: +(summary(wsDoc).p50 / summary(wsDocUncached).p50).toFixed(2),
+        warmDocumentP99Ratio: +(summary(wsDoc).p99 / summary(wsDocUncached).p99).toFixed(2),
+      },
       budget: {
         warmWorkspaceP99Under20ms: summary(wsWarm).p99 < 20,
+        warmDocumentP99Under50ms: summary(wsDoc).p99 < 50,
         coldWorkspaceP99Under150ms: summary(wsCold).p99 < 150,
         coldOverviewP99Under150ms: summary(ovCold).p99 < 150,
       },
@@ -194,6 +230,7 @@ async function main() {
     process.stdout.write(JSON.stringify(results, null, 2) + "\n");
   } finally {
     server.kill("SIGTERM");
+    uncached.server.kill("SIGTERM");
   }
 }
 

@@ -6,6 +6,9 @@
  *  - the whole workspace page (HTML: all loaders + SSR), 100 connections for 30 s: errors and p99.
  *
  *   npx tsx bench/dashboard.ts && npx tsx bench/load-workspace.ts  -> bench/results/load-workspace.json
+ *
+ * The warm data run is repeated on a second server with WARM_CACHE=0 (ADR 0150's caches off), so the
+ * cache's effect is a ratio within the same run.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -14,7 +17,8 @@ import autocannon from "autocannon";
 import postgres from "postgres";
 import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, root, startServer } from "./lib";
 
-const DB = "spendlane_bench";
+// BENCH_DB: another database name (the same one bench/dashboard.ts was given)
+const DB = process.env.BENCH_DB || "spendlane_bench";
 
 function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
@@ -55,18 +59,21 @@ async function main() {
 
   if (!fs.existsSync(path.join(root, "build/server/index.js"))) throw new Error("Build first: npx remix vite:build");
   const { base, server } = await startServer({ DATABASE_URL: dbUrl(DB), RUN_WORKER: "0" });
+  const uncached = await startServer({ DATABASE_URL: dbUrl(DB), RUN_WORKER: "0", WARM_CACHE: "0" });
   try {
     const headers = { cookie };
     const page = `${base}/a/bench-big/w/big-client?range=last_28d&compare=previous`;
     const data = `${base}/a/bench-big/w/big-client.data?_routes=${encodeURIComponent("routes/a.$agency.w.$workspace._index")}&range=last_28d&compare=previous`;
     // warm the report cache and the process
-    for (const url of [page, data]) {
+    const uncachedData = data.replace(base, uncached.base);
+    for (const url of [page, data, uncachedData]) {
       const res = await fetch(url, { headers });
       if (res.status !== 200) throw new Error(`GET ${url} -> ${res.status}`);
       await res.arrayBuffer();
     }
     const healthz = await cannon({ url: `${base}/healthz`, connections: 10, duration: 10 });
     const warmData = await cannon({ url: data, connections: 10, duration: 10, headers });
+    const warmDataUncached = await cannon({ url: uncachedData, connections: 10, duration: 10, headers });
     const load = await cannon({ url: page, connections: 100, duration: 30, headers, timeout: 10 });
     const result = {
       date: new Date().toISOString(),
@@ -75,6 +82,10 @@ async function main() {
       healthz10conn: figures(healthz),
       workspaceData10conn: figures(warmData),
       warmThroughputVsHealthz: +(warmData.requests.average / healthz.requests.average).toFixed(3),
+      // the same 10 s on the server with WARM_CACHE=0, after the run above
+      workspaceDataWithoutWarmCache10conn: figures(warmDataUncached),
+      warmThroughputVsHealthzWithoutWarmCache: +(warmDataUncached.requests.average / healthz.requests.average).toFixed(3),
+      warmCacheThroughputGain: +(warmData.requests.average / warmDataUncached.requests.average).toFixed(2),
       workspacePage100conn30s: figures(load),
       budget: {
         warmThroughputAtLeast30pctOfBare: warmData.requests.average / healthz.requests.average >= 0.3,
@@ -86,6 +97,7 @@ async function main() {
     process.stdout.write(JSON.stringify(result, null, 2) + "\n");
   } finally {
     server.kill("SIGTERM");
+    uncached.server.kill("SIGTERM");
   }
 }
 

@@ -34,6 +34,8 @@ import {
 } from "../app/.server/security/resilience";
 import type { SpendlaneLoadContext } from "../app/.server/security/load-context";
 import { httpDuration, metricsAuthorized, metricsText, routeLabel } from "../app/.server/ops/metrics";
+import { clearWarmCaches, isReadRequest, setWarmCacheEnabled } from "../app/.server/warm/state";
+import { warmResponse, type WarmHit } from "../app/.server/warm/pages";
 
 export interface AppRuntime {
   env: { APP_URL?: string; NODE_ENV: string; METRICS_TOKEN?: string; TRUST_PROXY?: boolean | string | number };
@@ -50,6 +52,12 @@ export interface AppOptions {
    * Default: none, so the client address is the socket's and a forged header changes nothing.
    */
   trustProxy?: boolean | string | number;
+  /**
+   * The warm path's per-process caches (ADR 0150): sessions and guards for a few seconds, and the
+   * encoded bodies of the dashboard and drill-down data. Default off (tests call loaders directly);
+   * server/index.ts turns it on unless WARM_CACHE=0.
+   */
+  warmCache?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -97,6 +105,15 @@ function baselineHeaders(production: boolean) {
   };
 }
 
+/** A cached body (ADR 0150), gzipped when the client takes gzip (compression() leaves encoded bodies alone). */
+function sendCached(res: ExpressResponse, hit: WarmHit) {
+  res.status(hit.status);
+  // the security headers are on `res` already (baselineHeaders); a document's own nonce CSP comes with the hit
+  for (const [name, value] of hit.headers) res.setHeader(name, value);
+  if (hit.gzipped) res.setHeader("Content-Length", String(hit.body.length));
+  res.end(hit.body);
+}
+
 export function createApp(build: ServerBuild | (() => Promise<ServerBuild>), runtime: AppRuntime, options: AppOptions = {}): Express {
   const production = runtime.env.NODE_ENV === "production";
   const app = express();
@@ -123,6 +140,19 @@ export function createApp(build: ServerBuild | (() => Promise<ServerBuild>), run
     });
   }
   app.use(csrfMiddleware({ appUrl: runtime.env.APP_URL }));
+  setWarmCacheEnabled(options.warmCache ?? false);
+  if (options.warmCache) {
+    // Any state-changing request (membership, logout, goals, settings…) may change what a cached
+    // session, guard or page says: once it is done, this process forgets them all.
+    app.use((req, res, next) => {
+      if (!isReadRequest(req)) {
+        // before (nothing computed meanwhile is kept) and once the change is committed and answered
+        clearWarmCaches();
+        res.on("finish", clearWarmCaches);
+      }
+      next();
+    });
+  }
   for (const mount of runtime.expressMounts) mount(app);
 
   const handle = createRemixHandler(
@@ -136,7 +166,10 @@ export function createApp(build: ServerBuild | (() => Promise<ServerBuild>), run
         requestId: (res.locals.logContext as LogContext).requestId,
         clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
       };
-      const response = withSecurityHeaders(await handle(createRemixRequest(req, res), context));
+      const request = createRemixRequest(req, res);
+      const answer = await warmResponse(request, context.nonce, () => handle(request, context));
+      if (answer.kind === "hit") return void sendCached(res, answer);
+      const response = withSecurityHeaders(answer.response);
       // Remix keeps an action's status but not its headers on single-fetch (.data) responses: put
       // back the Retry-After that the rate limiter or the outage guard noted for this request.
       const retryAfter = (res.locals.logContext as LogContext).retryAfterSeconds;

@@ -26,7 +26,8 @@ async function main() {
   }
   const runtime = await startRuntime({ role: "web" });
   let build: ServerBuild | (() => Promise<ServerBuild>);
-  const options: AppOptions = {};
+  // The warm path's per-process caches (ADR 0150); WARM_CACHE=0 turns them off (benchmarks compare both).
+  const options: AppOptions = { warmCache: runtime.env.WARM_CACHE !== false };
   if (process.argv.includes("--dev")) {
     const vite = await import("vite").then((v) => v.createServer({ server: { middlewareMode: true }, appType: "custom" }));
     build = () => vite.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;

@@ -69,6 +69,8 @@ export const envSchema = z.object({
   SUPABASE_REALTIME_TOKEN_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   RUN_WORKER: bool.optional(),
+  /** The warm path's per-process session, guard and page-body caches (ADR 0150); on unless 0. */
+  WARM_CACHE: bool.optional(),
   REFRESH_ACTIVE_SECONDS: z.coerce.number().int().min(5).default(900),
   BACKFILL_MONTHS: z.coerce.number().int().min(1).max(37).default(13),
   STRIPE_SECRET_KEY: z.string().optional(),

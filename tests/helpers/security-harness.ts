@@ -31,7 +31,10 @@ async function loadBuild(): Promise<ServerBuild> {
 }
 
 /** `trustProxy: false` tests the default (no proxy trusted); the harness normally poses as one. */
-export async function startTestServer(runtime: Partial<AppRuntime> = {}, opts: { trustProxy?: AppOptions["trustProxy"] } = {}): Promise<TestServer> {
+export async function startTestServer(
+  runtime: Partial<AppRuntime> = {},
+  opts: { trustProxy?: AppOptions["trustProxy"]; warmCache?: boolean } = {},
+): Promise<TestServer> {
   const build = await loadBuild();
   const app = createApp(
     build,
@@ -40,6 +43,8 @@ export async function startTestServer(runtime: Partial<AppRuntime> = {}, opts: {
       // The test client poses as a proxy on loopback (TRUST_PROXY=loopback) so that each test server
       // can play its own client address through X-Forwarded-For; `trustProxy: false` tests the default.
       trustProxy: opts.trustProxy ?? "loopback",
+      // the warm path's caches (ADR 0150) only where a test asks for them, as the server turns them on
+      warmCache: opts.warmCache,
     },
   );
   const server: Server = await new Promise((resolve) => {

@@ -6,6 +6,7 @@
  */
 import { asUser } from "../db/connection";
 import { bindLogContext } from "../logger";
+import { memoAccess } from "../warm/access";
 import { requireUser, type SessionUser } from "./session";
 
 export type AgencyRole = "owner" | "admin" | "member" | "viewer";
@@ -55,10 +56,13 @@ function plausibleSlug(slug: string | undefined): slug is string {
 export async function requireAgency(request: Request, agencySlug: string | undefined): Promise<AgencyAccess> {
   const user = await requireUser(request);
   if (!plausibleSlug(agencySlug)) notFound();
-  const [row] = await asUser(
-    user.id,
-    (tx) => tx<(AgencyRef & { role: AgencyRole })[]>`
+  // GET requests of the HTTP server reuse this user's answer for a few seconds (ADR 0150)
+  const [row] = await memoAccess(request, `agency|${user.id}|${agencySlug}`, () =>
+    asUser(
+      user.id,
+      (tx) => tx<(AgencyRef & { role: AgencyRole })[]>`
     select id, slug, name, role from private.my_agencies() where slug = ${agencySlug}`,
+    ),
   );
   if (!row) notFound();
   bindLogContext({ agencyId: row.id });
@@ -80,13 +84,15 @@ export async function requireAgencyRole(request: Request, agencySlug: string | u
 export async function requireWorkspace(request: Request, agencySlug: string | undefined, workspaceSlug: string | undefined): Promise<WorkspaceAccess> {
   const user = await requireUser(request);
   if (!plausibleSlug(agencySlug) || !plausibleSlug(workspaceSlug)) notFound();
-  const [row] = await asUser(
-    user.id,
-    (tx) => tx<(AgencyRef & { role: AgencyRole; ws_id: string | null; ws_slug: string; ws_name: string; archived_at: Date | null })[]>`
+  const [row] = await memoAccess(request, `workspace|${user.id}|${agencySlug}|${workspaceSlug}`, () =>
+    asUser(
+      user.id,
+      (tx) => tx<(AgencyRef & { role: AgencyRole; ws_id: string | null; ws_slug: string; ws_name: string; archived_at: Date | null })[]>`
     select a.id, a.slug, a.name, a.role, w.id as ws_id, w.slug as ws_slug, w.name as ws_name, w.archived_at
     from private.my_agencies() a
     left join public.workspaces w on w.agency_id = a.id and w.slug = ${workspaceSlug}
     where a.slug = ${agencySlug}`,
+    ),
   );
   if (!row) notFound();
   bindLogContext({ agencyId: row.id });

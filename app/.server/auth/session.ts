@@ -12,6 +12,7 @@ import { createCookie, createSessionStorage, redirect, type Session, type Sessio
 import { asService } from "../db/connection";
 import { env } from "../env";
 import { bindLogContext } from "../logger";
+import { memoAccess } from "../warm/access";
 
 export const SESSION_COOKIE = "__spendlane_session";
 export const SESSION_MAX_AGE_SECONDS = 60 * 60 * 24 * 30;
@@ -111,6 +112,13 @@ async function readSession(request: Request): Promise<Session<SessionData>> {
 
 /** The signed-in user, or null (no cookie, bad signature, unknown or expired session). */
 export async function getUser(request: Request): Promise<SessionUser | null> {
+  const cookie = request.headers.get("Cookie");
+  // GET requests of the HTTP server reuse the answer for the same signed cookie for a few seconds (ADR 0150)
+  if (!cookie) return null;
+  return memoAccess(request, `session|${cookie}`, () => readUser(request));
+}
+
+async function readUser(request: Request): Promise<SessionUser | null> {
   const session = await readSession(request);
   const userId = session.get("userId");
   if (!userId || !session.id) return null;
