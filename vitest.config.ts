@@ -23,7 +23,7 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     // Guards against hangs, not speed checks: some tests start processes (CLI, tsx, PGlite) that take
     // tens of seconds on a busy two-core machine, and a fresh clone's `npm test` must not depend on luck.
-    testTimeout: 120_000,
+    testTimeout: 300_000,
     hookTimeout: 180_000,
     env: {
       NODE_ENV: "test",

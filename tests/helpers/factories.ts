@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { asService } from "../../app/.server/db/connection";
 import { insertAgencyWithOwner, insertUser, insertWorkspace } from "../../app/.server/tenancy";
+import { hashPassword } from "../../app/.server/tenancy/users";
 
 export const TEST_PASSWORD = "test-password-1";
 
@@ -12,10 +13,22 @@ export function uniq(prefix = "t") {
   return `${prefix}${randomBytes(5).toString("hex")}`;
 }
 
+/**
+ * TEST_PASSWORD's argon2 hash, computed once per test process: users of fixtures share it (a salt per
+ * user buys a test nothing, and hundreds of argon2 hashes are CPU a loaded machine does not have).
+ */
+let testPasswordHash: Promise<string> | undefined;
+
 export async function createUser(opts: { email?: string; name?: string; password?: string } = {}) {
-  return asService((tx) =>
-    insertUser(tx, { email: opts.email ?? `${uniq("u")}@example.test`, name: opts.name ?? "Test User", password: opts.password ?? TEST_PASSWORD }),
-  );
+  const base = { email: opts.email ?? `${uniq("u")}@example.test`, name: opts.name ?? "Test User" };
+  if (opts.password !== undefined && opts.password !== TEST_PASSWORD) return asService((tx) => insertUser(tx, { ...base, password: opts.password }));
+  testPasswordHash ??= hashPassword(TEST_PASSWORD);
+  const hash = await testPasswordHash;
+  return asService(async (tx) => {
+    const user = await insertUser(tx, base);
+    await tx`update public.users set password_hash = ${hash} where id = ${user.id}`;
+    return user;
+  });
 }
 
 export type Role = "owner" | "admin" | "member";
