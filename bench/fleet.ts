@@ -19,7 +19,7 @@
  * - no overlap: from sync_runs and from pg-boss's job records, no two runs of one account overlap.
  * Capacity at a 15-minute cadence = rate x 900.
  *
- *   npx tsx bench/fleet.ts [--accounts 400] [--seconds 45] [--workers 1,2,3] [--latency 200]
+ *   npx tsx bench/fleet.ts [--accounts 200] [--seconds 45] [--workers 1,2,3] [--latency 200]
  *   -> bench/results/fleet.json
  * Uses its own database spendlane_bench_fleet on BENCH_DATABASE_URL's server.
  */
@@ -45,7 +45,7 @@ if (process.argv.includes("--emulator-child")) {
   await new Promise(() => {});
 }
 
-const N = Number(arg("accounts", "400"));
+const N = Number(arg("accounts", "200"));
 const PHASE_SECONDS = Number(arg("seconds", "45"));
 const WORKERS = arg("workers", "1,2,3").split(",").map(Number);
 const LATENCY = Number(arg("latency", "200"));
@@ -97,15 +97,25 @@ async function main() {
   await admin.unsafe(`create database ${DB}`);
   await admin.end();
 
-  const { DEFAULT_APP_ID, DEFAULT_APP_SECRET } = await import("../emulator/meta-graph/index");
+  const { DEFAULT_APP_ID, DEFAULT_APP_SECRET, appsecretProof } = await import("../emulator/meta-graph/index");
   const emuChild = spawn(
     process.execPath,
-    ["--import", "tsx", path.join(root, "bench/fleet.ts"), "--emulator-child", JSON.stringify({ seed: "fleet", world: { accounts: N, campaignsPerAccount: CAMPAIGNS }, latencyMs: LATENCY })],
+    [
+      "--import",
+      "tsx",
+      path.join(root, "bench/fleet.ts"),
+      "--emulator-child",
+      JSON.stringify({ seed: "fleet", world: { accounts: N, campaignsPerAccount: CAMPAIGNS }, latencyMs: LATENCY }),
+    ],
     { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
   );
   const emuUrl = JSON.parse(await lineFrom(emuChild, "stdout", /"url"/, 60_000)).url as string;
   const ctl = async (method: string, p: string, body?: unknown) => {
-    const r = await fetch(`${emuUrl}/__emulator${p}`, { method, headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+    const r = await fetch(`${emuUrl}/__emulator${p}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     if (!r.ok) throw new Error(`emulator ${method} ${p}: ${r.status}`);
     return r.json();
   };
@@ -161,7 +171,8 @@ async function main() {
   const seedSeconds = (Date.now() - seedStart) / 1000;
   const accountIds = (await sql()<{ id: string }[]>`select id from public.ad_accounts`).map((r) => r.id);
 
-  const phases = [];
+  type Phase = Record<string, unknown> & { workers: number; syncsPerSecond: number; accountsAt15min: number; p95StalenessSeconds: number | null };
+  const phases: Phase[] = [];
   for (const k of WORKERS) {
     // ---- a clean start: no jobs, fresh rate-limit windows, every account due -------------------------
     await requestSync(accountIds[0]!, "incremental"); // starts the queue client (pgboss schema) on first use
@@ -170,7 +181,11 @@ async function main() {
     const logFile = path.join(os.tmpdir(), `spendlane-fleet-${k}w.log`);
     const log = fs.openSync(logFile, "w");
     const workers = Array.from({ length: k }, () =>
-      spawn(process.execPath, [path.join(root, "cli/bin.mjs"), "worker"], { cwd: root, env: { ...process.env, ...appEnv }, stdio: ["ignore", "ignore", "pipe"] }),
+      spawn(process.execPath, [path.join(root, "cli/bin.mjs"), "worker"], {
+        cwd: root,
+        env: { ...process.env, ...appEnv },
+        stdio: ["ignore", "ignore", "pipe"],
+      }),
     );
     await Promise.all(workers.map((w) => lineFrom(w, "stderr", /worker running/, 60_000)));
     for (const w of workers) w.stderr!.on("data", (d: Buffer) => fs.writeSync(log, d));
@@ -193,20 +208,31 @@ async function main() {
       const backends = new Map<number, number>();
       for (const pid of await backendPids()) backends.set(pid, cpuSeconds(pid) ?? 0);
       const calls = ((await ctl("GET", "/calls")) as { total: number }).total;
-      return { now, done, workerCpu: workers.map((w) => cpuSeconds(w.pid!) ?? NaN), backends, calls };
+      return { now, done, workerCpu: workers.map((w) => cpuSeconds(w.pid!) ?? NaN), emuCpu: cpuSeconds(emuChild.pid!) ?? NaN, backends, calls };
     };
     const a = await snapshot();
     const staleness: number[] = [];
     let cycleAt: number | null = null;
     let rssMax = workers.map(() => 0);
     const phaseEnd = Date.now() + (PHASE_SECONDS - WARMUP_SECONDS) * 1000;
+    // Profile: one Graph round trip a second from here (the latency the workers see, with the emulator's
+    // own queueing), and what the database backends of this database are doing.
+    const probeMs: number[] = [];
+    const waits: Record<string, number> = {};
     while (Date.now() < phaseEnd) {
       await new Promise((r) => setTimeout(r, 1000));
+      const p0 = performance.now();
+      await fetch(`${emuUrl}/v25.0/me?access_token=${tok.access_token}&appsecret_proof=${appsecretProof(tok.access_token, DEFAULT_APP_SECRET)}`).then((r) => r.arrayBuffer());
+      probeMs.push(performance.now() - p0);
+      for (const w of await sql()<{ what: string; n: number }[]>`
+        select coalesce(wait_event_type || ':' || wait_event, 'CPU') || ' (' || state || ')' as what, count(*)::int as n
+        from pg_stat_activity where datname = ${DB} and pid <> pg_backend_pid() and state <> 'idle' group by 1`)
+        waits[w.what] = (waits[w.what] ?? 0) + w.n;
       rssMax = workers.map((w, i) => Math.max(rssMax[i]!, rssMB(w.pid!)));
-      const rows = await sql()<{ age: number | null }[]>`
+      const rows = await sql()<{ age: number | null; fresh: boolean }[]>`
         select extract(epoch from now() - last_incremental_at)::float8 as age, last_incremental_at >= ${t0} as fresh from public.ad_accounts`;
       // steady state: once every account has been synced in this phase (a full cycle)
-      if (cycleAt === null && rows.every((r: any) => r.fresh)) cycleAt = Date.now();
+      if (cycleAt === null && rows.every((r) => r.fresh)) cycleAt = Date.now();
       if (cycleAt !== null) for (const r of rows) staleness.push(r.age ?? Infinity);
     }
     const b = await snapshot();
@@ -244,7 +270,14 @@ async function main() {
              count(*) filter (where output->>'status' = 'skipped')::int as skipped,
              count(*) filter (where state = 'completed')::int as completed
       from pgboss.job where name = ${SYNC_QUEUE}`;
-    const [runsFailed] = await sql()<{ n: number }[]>`select count(*)::int as n from public.sync_runs where started_at >= ${t0} and status not in ('succeeded', 'running')`;
+    const [durations] = await sql()<{ job: number; run: number }[]>`
+      select (select avg(extract(epoch from completed_on - started_on)) * 1000 from pgboss.job
+              where name = ${SYNC_QUEUE} and state = 'completed' and completed_on between ${a.now} and ${b.now})::float8 as job,
+             (select avg(extract(epoch from finished_at - created_at)) * 1000 from public.sync_runs
+              where status = 'succeeded' and finished_at between ${a.now} and ${b.now})::float8 as run`;
+    const [runsFailed] = await sql()<
+      { n: number }[]
+    >`select count(*)::int as n from public.sync_runs where started_at >= ${t0} and status not in ('succeeded', 'running')`;
     const cycleSeconds = N / rate;
     const p95 = staleness.length ? pct(staleness, 95) : NaN;
     const phase = {
@@ -256,9 +289,14 @@ async function main() {
       workerCpuPct: workers.map((_, i) => +((100 * (b.workerCpu[i]! - a.workerCpu[i]!)) / seconds).toFixed(1)),
       workerCpuMsPerSync: +((1000 * workers.reduce((s, _, i) => s + (b.workerCpu[i]! - a.workerCpu[i]!), 0)) / syncs).toFixed(1),
       workerRssMaxMB: rssMax.map((x) => Math.round(x)),
+      emulatorCpuPct: +((100 * (b.emuCpu - a.emuCpu)) / seconds).toFixed(1),
       dbCpuPct: +((100 * dbCpu) / seconds).toFixed(1),
       dbCpuMsPerSync: +((1000 * dbCpu) / syncs).toFixed(1),
       graphCallsPerSync: +((b.calls - a.calls) / syncs).toFixed(2),
+      meanJobMs: Math.round(durations!.job),
+      meanRunMs: Math.round(durations!.run),
+      graphProbeMs: { p50: +pct(probeMs, 50).toFixed(1), p95: +pct(probeMs, 95).toFixed(1) },
+      dbBackendStates: waits,
       cycleSeconds: +cycleSeconds.toFixed(1),
       p95StalenessSeconds: Number.isFinite(p95) ? +p95.toFixed(1) : null,
       maxStalenessSeconds: staleness.length ? +Math.max(...staleness).toFixed(1) : null,
