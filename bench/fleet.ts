@@ -14,21 +14,21 @@
  * - rate: incremental syncs finished per second (sync_runs, database clock);
  * - CPU and RSS of each worker process (/proc), CPU of the database backends of this database, Graph
  *   calls per sync (the emulator's counter);
- * - staleness: now − last_incremental_at of every account, sampled every second once every account
- *   has been synced in the phase (a saturated fleet's staleness is its cycle time, N / rate);
+ * - staleness: how old an account's numbers got before its next sync, i.e. the gaps between two
+ *   successive incremental syncs of one account within a phase (a saturated, fair fleet's gap is its
+ *   cycle time N / rate; a starved account would show as a long tail);
  * - no overlap: from sync_runs and from pg-boss's job records, no two runs of one account overlap.
  * Capacity at a 15-minute cadence = rate x 900.
  *
- *   npx tsx bench/fleet.ts [--accounts 200] [--seconds 45] [--workers 1,2,3] [--latency 200]
+ *   npx tsx bench/fleet.ts [--accounts 120] [--seconds 30] [--workers 1,2,3,3,2,1] [--latency 200]
  *   -> bench/results/fleet.json
  * Uses its own database spendlane_bench_fleet on BENCH_DATABASE_URL's server.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root } from "./lib";
+import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root, startEmulatorProcess, startWorkers, stopProcess } from "./lib";
 
 const DB = "spendlane_bench_fleet";
 const arg = (name: string, dflt: string) => {
@@ -36,40 +36,16 @@ const arg = (name: string, dflt: string) => {
   return i > 0 ? process.argv[i + 1]! : dflt;
 };
 
-// ---- the emulator child: its CPU stays out of this process and the workers' -------------------------
-if (process.argv.includes("--emulator-child")) {
-  const { startEmulator } = await import("../emulator/meta-graph/index");
-  const em = await startEmulator(JSON.parse(arg("emulator-child", "{}")));
-  process.stdout.write(JSON.stringify({ url: em.url }) + "\n");
-  process.on("SIGTERM", () => void em.close().then(() => process.exit(0)));
-  await new Promise(() => {});
-}
-
-const N = Number(arg("accounts", "200"));
-const PHASE_SECONDS = Number(arg("seconds", "45"));
-const WORKERS = arg("workers", "1,2,3").split(",").map(Number);
+const N = Number(arg("accounts", "120"));
+const PHASE_SECONDS = Number(arg("seconds", "30"));
+// 1, 2, 3, 3, 2, 1 workers: the load of this shared machine drifts, and a mirrored order cancels a steady drift in the ratios
+const WORKERS = arg("workers", "1,2,3,3,2,1").split(",").map(Number);
 const LATENCY = Number(arg("latency", "200"));
 const CAMPAIGNS = 20;
 const WARMUP_SECONDS = 8;
 /** The bench tick's cadence: an account is due again this long after its last incremental sync. */
 const CYCLE_FLOOR_SECONDS = 5;
 const CLK_TCK = 100;
-
-function lineFrom(child: ChildProcess, stream: "stdout" | "stderr", match: RegExp, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = "";
-    const timer = setTimeout(() => reject(new Error(`no ${match} within ${timeoutMs} ms: ${buf.slice(-500)}`)), timeoutMs);
-    child[stream]!.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const line = buf.split("\n").find((l) => match.test(l));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line);
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`exited with ${code} before ${match}: ${buf.slice(-500)}`)));
-  });
-}
 
 /** utime + stime of a process in seconds, or null when it is gone or unreadable. */
 function cpuSeconds(pid: number): number | null {
@@ -98,18 +74,9 @@ async function main() {
   await admin.end();
 
   const { DEFAULT_APP_ID, DEFAULT_APP_SECRET, appsecretProof } = await import("../emulator/meta-graph/index");
-  const emuChild = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(root, "bench/fleet.ts"),
-      "--emulator-child",
-      JSON.stringify({ seed: "fleet", world: { accounts: N, campaignsPerAccount: CAMPAIGNS }, latencyMs: LATENCY }),
-    ],
-    { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const emuUrl = JSON.parse(await lineFrom(emuChild, "stdout", /"url"/, 60_000)).url as string;
+  const emu = await startEmulatorProcess({ seed: "fleet", world: { accounts: N, campaignsPerAccount: CAMPAIGNS }, latencyMs: LATENCY });
+  const emuUrl = emu.url;
+  const emuChild = emu.child;
   const ctl = async (method: string, p: string, body?: unknown) => {
     const r = await fetch(`${emuUrl}/__emulator${p}`, {
       method,
@@ -180,14 +147,7 @@ async function main() {
     await ctl("POST", "/limits/reset-counters");
     const logFile = path.join(os.tmpdir(), `spendlane-fleet-${k}w.log`);
     const log = fs.openSync(logFile, "w");
-    const workers = Array.from({ length: k }, () =>
-      spawn(process.execPath, [path.join(root, "cli/bin.mjs"), "worker"], {
-        cwd: root,
-        env: { ...process.env, ...appEnv },
-        stdio: ["ignore", "ignore", "pipe"],
-      }),
-    );
-    await Promise.all(workers.map((w) => lineFrom(w, "stderr", /worker running/, 60_000)));
+    const workers = await startWorkers(k, appEnv);
     for (const w of workers) w.stderr!.on("data", (d: Buffer) => fs.writeSync(log, d));
 
     const [{ t0 }] = await sql()<{ t0: Date }[]>`select now() as t0`;
@@ -211,8 +171,6 @@ async function main() {
       return { now, done, workerCpu: workers.map((w) => cpuSeconds(w.pid!) ?? NaN), emuCpu: cpuSeconds(emuChild.pid!) ?? NaN, backends, calls };
     };
     const a = await snapshot();
-    const staleness: number[] = [];
-    let cycleAt: number | null = null;
     let rssMax = workers.map(() => 0);
     const phaseEnd = Date.now() + (PHASE_SECONDS - WARMUP_SECONDS) * 1000;
     // Profile: one Graph round trip a second from here (the latency the workers see, with the emulator's
@@ -222,31 +180,20 @@ async function main() {
     while (Date.now() < phaseEnd) {
       await new Promise((r) => setTimeout(r, 1000));
       const p0 = performance.now();
-      await fetch(`${emuUrl}/v25.0/me?access_token=${tok.access_token}&appsecret_proof=${appsecretProof(tok.access_token, DEFAULT_APP_SECRET)}`).then((r) => r.arrayBuffer());
+      await fetch(`${emuUrl}/v25.0/me?access_token=${tok.access_token}&appsecret_proof=${appsecretProof(tok.access_token, DEFAULT_APP_SECRET)}`).then((r) =>
+        r.arrayBuffer(),
+      );
       probeMs.push(performance.now() - p0);
       for (const w of await sql()<{ what: string; n: number }[]>`
         select coalesce(wait_event_type || ':' || wait_event, 'CPU') || ' (' || state || ')' as what, count(*)::int as n
         from pg_stat_activity where datname = ${DB} and pid <> pg_backend_pid() and state <> 'idle' group by 1`)
         waits[w.what] = (waits[w.what] ?? 0) + w.n;
       rssMax = workers.map((w, i) => Math.max(rssMax[i]!, rssMB(w.pid!)));
-      const rows = await sql()<{ age: number | null; fresh: boolean }[]>`
-        select extract(epoch from now() - last_incremental_at)::float8 as age, last_incremental_at >= ${t0} as fresh from public.ad_accounts`;
-      // steady state: once every account has been synced in this phase (a full cycle)
-      if (cycleAt === null && rows.every((r) => r.fresh)) cycleAt = Date.now();
-      if (cycleAt !== null) for (const r of rows) staleness.push(r.age ?? Infinity);
     }
     const b = await snapshot();
     feeding = false;
     await feeder;
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            w.on("exit", () => resolve());
-            w.kill("SIGTERM");
-          }),
-      ),
-    );
+    await Promise.all(workers.map(stopProcess));
     fs.closeSync(log);
 
     const seconds = (b.now.getTime() - a.now.getTime()) / 1000;
@@ -279,7 +226,14 @@ async function main() {
       { n: number }[]
     >`select count(*)::int as n from public.sync_runs where started_at >= ${t0} and status not in ('succeeded', 'running')`;
     const cycleSeconds = N / rate;
-    const p95 = staleness.length ? pct(staleness, 95) : NaN;
+    const gaps = (
+      await sql()<{ gap: number }[]>`
+        select extract(epoch from finished_at - lag(finished_at) over (partition by ad_account_id order by finished_at))::float8 as gap
+        from public.sync_runs where kind = 'incremental' and status = 'succeeded' and finished_at >= ${t0}`
+    )
+      .map((r) => r.gap)
+      .filter((g) => g !== null);
+    const p95 = gaps.length ? pct(gaps, 95) : NaN;
     const phase = {
       workers: k,
       windowSeconds: +seconds.toFixed(1),
@@ -299,8 +253,8 @@ async function main() {
       dbBackendStates: waits,
       cycleSeconds: +cycleSeconds.toFixed(1),
       p95StalenessSeconds: Number.isFinite(p95) ? +p95.toFixed(1) : null,
-      maxStalenessSeconds: staleness.length ? +Math.max(...staleness).toFixed(1) : null,
-      stalenessSamplesFromFullCycle: staleness.length,
+      maxStalenessSeconds: gaps.length ? +Math.max(...gaps).toFixed(1) : null,
+      stalenessGaps: gaps.length,
       overlappingRuns: overlapRuns[0]!.n,
       overlappingJobs: overlapJobs[0]!.n,
       jobsCompleted: outcomes!.completed,
@@ -314,20 +268,27 @@ async function main() {
     phases.push(phase);
   }
 
-  const one = phases.find((p) => p.workers === 1);
-  const ratio = (k: number) => {
-    const p = phases.find((x) => x.workers === k);
-    return p && one ? +(p.syncsPerSecond / one.syncsPerSecond).toFixed(2) : null;
+  // per worker count, the mean rate of its phases (mirrored order), and the staleness gaps of the largest count
+  const rateOf = (k: number) => {
+    const ps = phases.filter((p) => p.workers === k);
+    return ps.length ? ps.reduce((x, p) => x + p.syncsPerSecond, 0) / ps.length : null;
   };
-  const most = phases[phases.length - 1];
+  const one = rateOf(1);
+  const ratio = (k: number) => {
+    const r = rateOf(k);
+    return r !== null && one ? +(r / one).toFixed(2) : null;
+  };
+  const most = Math.max(...phases.map((p) => p.workers));
+  const staleness = phases.filter((p) => p.workers === most && p.p95StalenessSeconds !== null).map((p) => p.p95StalenessSeconds!);
   const out = {
     measuredAt: new Date().toISOString(),
     setup: `${N} ad accounts x ${CAMPAIGNS} campaigns (ad x day x platform reads), one client workspace and connection each; emulator in its own process with ${LATENCY} ms per Graph call and default rate limits; incremental passes (today + yesterday); production worker processes (spendlane worker) on PostgreSQL; ${PHASE_SECONDS} s per phase, ${WARMUP_SECONDS} s warm-up`,
-    accountsPerWorkerAt15min: one ? one.accountsAt15min : null,
+    accountsPerWorkerAt15min: one !== null ? Math.round(one * 900) : null,
+    syncsPerSecond: Object.fromEntries([...new Set(WORKERS)].map((k) => [`${k}w`, +(rateOf(k) ?? 0).toFixed(3)])),
     scaling2: ratio(2),
     scaling3: ratio(3),
-    /** the phase with the most workers, sampled once every account had been synced in it */
-    p95StalenessSeconds: most?.p95StalenessSeconds ?? null,
+    /** the phases with the most workers: p95 of the gaps between successive syncs of an account (worst phase) */
+    p95StalenessSeconds: staleness.length ? Math.max(...staleness) : null,
     budget: { accountsPerWorkerAt15min: 5000, scaling2: 1.8, scaling3: 2.5 },
     phases,
     seedSeconds: +seedSeconds.toFixed(1),
@@ -339,7 +300,7 @@ async function main() {
   console.log(JSON.stringify(out, null, 2));
   await stopWorker().catch(() => {});
   await db.close();
-  emuChild.kill("SIGTERM");
+  await stopProcess(emuChild);
 }
 
 main().then(
