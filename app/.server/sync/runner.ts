@@ -101,6 +101,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
 
   let run: RunRow | null = null;
   let graph: GraphPort | null = null;
+  let creativeImages: Promise<void> | undefined;
   try {
     if (!account.connection_id || account.connection_status !== "active") {
       const text = account.connection_id
@@ -212,16 +213,18 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
       if (deps.creativeImages) {
         // Right after the objects (their image URLs are fresh now, and expire): pages show creatives
         // while the history is still arriving. A failure is recorded per creative, never fails the sync.
-        const images = await refreshCreativeImages(sql, account.id, deps.creativeImages).catch((err) => {
-          deps.log?.warn({ adAccountId: account.id, err: String(err) }, "creative images not refreshed");
-          return null;
-        });
-        if (images?.fetched) {
-          await sql.begin(async (tx) => {
-            const version = await bumpDataVersion(tx, account.workspace_id);
-            await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
-          });
-        }
+        // In the background, awaited before the lease goes: the first chunk's numbers do not wait for a
+        // few hundred image fetches (bench/first-numbers.ts, ADR 0170).
+        const imageOptions = deps.creativeImages;
+        creativeImages = (async () => {
+          const images = await refreshCreativeImages(sql, account.id, imageOptions);
+          if (images.fetched) {
+            await sql.begin(async (tx) => {
+              const version = await bumpDataVersion(tx, account.workspace_id);
+              await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
+            });
+          }
+        })().catch((err) => deps.log?.warn({ adAccountId: account.id, err: String(err) }, "creative images not refreshed"));
       }
     }
 
@@ -329,6 +332,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
     result.durationMs = Date.now() - started;
     return await stopWithStatus(deps, account, run, err, result);
   } finally {
+    await creativeImages;
     clearInterval(heartbeat);
     await db((tx) => releaseLease(tx, account.id, owner)).catch(() => {});
   }
