@@ -15,7 +15,7 @@
  *   breakdown chunks so far (fullBackfillProjected: true), or left out when none finished;
  * - what the page showed meanwhile (state "backfill" with its progress).
  *
- *   npx tsx bench/first-numbers.ts [--campaigns 200] [--latency 200] [--max-seconds 420]
+ *   npx tsx bench/first-numbers.ts [--campaigns 200] [--latency 200] [--max-seconds 660]
  *   -> bench/results/firstNumbers.json
  * Uses its own database spendlane_bench_first on BENCH_DATABASE_URL's server.
  */
@@ -32,7 +32,7 @@ const arg = (name: string, dflt: number) => {
 };
 const CAMPAIGNS = arg("campaigns", 200);
 const LATENCY = arg("latency", 200);
-const MAX_SECONDS = arg("max-seconds", 420);
+const MAX_SECONDS = arg("max-seconds", 660);
 
 interface Truth {
   currency: string;
