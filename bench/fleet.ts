@@ -3,8 +3,8 @@
  * 2 and 3 worker processes on one PostgreSQL database.
  *
  * N ad accounts (20 campaigns each; the sync reads ad x day x platform rows) live in the Meta emulator,
- * run in its own process with 200 ms added to every Graph call (`latencyMs`) and its default rate
- * limits. Each account is its own client workspace with its own connection, already backfilled and
+ * run in processes of its own (one per worker, same world) with 200 ms added to every Graph call
+ * (`latencyMs`) and its default rate limits. Each account is its own client workspace with its own connection, already backfilled and
  * restated, so the work is the incremental pass (today + yesterday) that runs every 15 minutes.
  * For 1, 2 and 3 workers in turn, the production worker (`spendlane worker`: runtime, pg-boss, the
  * sync runner, alerts after each run) drains the queue while this process plays the scheduler's tick
@@ -24,6 +24,7 @@
  *   -> bench/results/fleet.json
  * Uses its own database spendlane_bench_fleet on BENCH_DATABASE_URL's server.
  */
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -74,11 +75,18 @@ async function main() {
   await admin.end();
 
   const { DEFAULT_APP_ID, DEFAULT_APP_SECRET, appsecretProof } = await import("../emulator/meta-graph/index");
-  const emu = await startEmulatorProcess({ seed: "fleet", world: { accounts: N, campaignsPerAccount: CAMPAIGNS }, latencyMs: LATENCY });
-  const emuUrl = emu.url;
-  const emuChild = emu.child;
-  const ctl = async (method: string, p: string, body?: unknown) => {
-    const r = await fetch(`${emuUrl}/__emulator${p}`, {
+  // Meta is not the bottleneck of a real fleet, but one single-threaded emulator process would be here:
+  // each worker talks to an emulator process of its own (same seed and world, so the same numbers, and
+  // one valid token for all). Rate-limit counters are per emulator process.
+  const token = `EAA${randomBytes(30).toString("hex")}`;
+  const emus = await Promise.all(
+    Array.from({ length: Math.max(...WORKERS) }, () =>
+      startEmulatorProcess({ seed: "fleet", world: { accounts: N, campaignsPerAccount: CAMPAIGNS }, latencyMs: LATENCY }, token),
+    ),
+  );
+  const emuUrl = emus[0]!.url;
+  const ctlAt = async (url: string, method: string, p: string, body?: unknown) => {
+    const r = await fetch(`${url}/__emulator${p}`, {
       method,
       headers: { "content-type": "application/json" },
       body: body ? JSON.stringify(body) : undefined,
@@ -86,6 +94,7 @@ async function main() {
     if (!r.ok) throw new Error(`emulator ${method} ${p}: ${r.status}`);
     return r.json();
   };
+  const ctl = (method: string, p: string, body?: unknown) => ctlAt(emuUrl, method, p, body);
 
   const appEnv: Record<string, string> = {
     DATABASE_URL: dbUrl(DB),
@@ -110,8 +119,9 @@ async function main() {
 
   // ---- seed: N client workspaces (100 per agency, Scale plan), each with its connection and account ----
   const seedStart = Date.now();
-  const tok = (await ctl("POST", "/tokens", { systemUser: true })) as { access_token: string; user_id: string };
   const world = (await ctl("GET", "/world")) as { accounts: { id: string; name: string; currency: string; timezone_name: string; account_status: number }[] };
+  const users = (await ctl("GET", "/users")) as { users: { system_user_id: string }[] };
+  const tok = { access_token: token, user_id: users.users[0]!.system_user_id };
   const metaAccounts = world.accounts.filter((a) => a.account_status === 1).slice(0, N);
   if (metaAccounts.length < N) throw new Error(`the emulator has ${metaAccounts.length} active accounts, ${N} asked`);
   await asService(async (tx) => {
@@ -144,10 +154,10 @@ async function main() {
     // ---- a clean start: no jobs, fresh rate-limit windows, every account due -------------------------
     await requestSync(accountIds[0]!, "incremental"); // starts the queue client (pgboss schema) on first use
     await sql()`delete from pgboss.job where name = ${SYNC_QUEUE}`;
-    await ctl("POST", "/limits/reset-counters");
+    for (const e of emus) await ctlAt(e.url, "POST", "/limits/reset-counters");
     const logFile = path.join(os.tmpdir(), `spendlane-fleet-${k}w.log`);
     const log = fs.openSync(logFile, "w");
-    const workers = await startWorkers(k, appEnv);
+    const workers = await startWorkers(k, (i) => ({ ...appEnv, META_GRAPH_URL: emus[i]!.url, META_WEB_URL: emus[i]!.url }));
     for (const w of workers) w.stderr!.on("data", (d: Buffer) => fs.writeSync(log, d));
 
     const [{ t0 }] = await sql()<{ t0: Date }[]>`select now() as t0`;
@@ -167,8 +177,10 @@ async function main() {
         select now(), count(*)::int as done from public.sync_runs where kind = 'incremental' and status = 'succeeded' and finished_at >= ${t0}`;
       const backends = new Map<number, number>();
       for (const pid of await backendPids()) backends.set(pid, cpuSeconds(pid) ?? 0);
-      const calls = ((await ctl("GET", "/calls")) as { total: number }).total;
-      return { now, done, workerCpu: workers.map((w) => cpuSeconds(w.pid!) ?? NaN), emuCpu: cpuSeconds(emuChild.pid!) ?? NaN, backends, calls };
+      let calls = 0;
+      for (const e of emus) calls += ((await ctlAt(e.url, "GET", "/calls")) as { total: number }).total;
+      const emuCpu = emus.slice(0, k).reduce((x, e) => x + (cpuSeconds(e.child.pid!) ?? NaN), 0);
+      return { now, done, workerCpu: workers.map((w) => cpuSeconds(w.pid!) ?? NaN), emuCpu, backends, calls };
     };
     const a = await snapshot();
     let rssMax = workers.map(() => 0);
@@ -300,7 +312,7 @@ async function main() {
   console.log(JSON.stringify(out, null, 2));
   await stopWorker().catch(() => {});
   await db.close();
-  await stopProcess(emuChild);
+  await Promise.all(emus.map((e) => stopProcess(e.child)));
 }
 
 main().then(

@@ -85,9 +85,10 @@ export function lineFrom(child: ChildProcess, stream: "stdout" | "stderr", match
   });
 }
 
-/** The Meta emulator in its own process (bench/emulator-process.ts), with `options` (EmulatorOptions). */
-export async function startEmulatorProcess(options: Record<string, unknown>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench/emulator-process.ts"), JSON.stringify(options)], {
+/** The Meta emulator in its own process (bench/emulator-process.ts), with `options` (EmulatorOptions) and optionally a fixed valid system-user token. */
+export async function startEmulatorProcess(options: Record<string, unknown>, systemUserToken?: string): Promise<{ url: string; child: ChildProcess }> {
+  const args = [path.join(root, "bench/emulator-process.ts"), JSON.stringify(options), ...(systemUserToken ? [systemUserToken] : [])];
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -96,9 +97,13 @@ export async function startEmulatorProcess(options: Record<string, unknown>): Pr
 }
 
 /** `spendlane worker` processes (the production worker) with `env` on top of this process's environment; resolves once each runs. */
-export async function startWorkers(n: number, env: Record<string, string>): Promise<ChildProcess[]> {
-  const workers = Array.from({ length: n }, () =>
-    spawn(process.execPath, [path.join(root, "cli/bin.mjs"), "worker"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] }),
+export async function startWorkers(n: number, env: Record<string, string> | ((i: number) => Record<string, string>)): Promise<ChildProcess[]> {
+  const workers = Array.from({ length: n }, (_, i) =>
+    spawn(process.execPath, [path.join(root, "cli/bin.mjs"), "worker"], {
+      cwd: root,
+      env: { ...process.env, ...(typeof env === "function" ? env(i) : env) },
+      stdio: ["ignore", "ignore", "pipe"],
+    }),
   );
   await Promise.all(workers.map((w) => lineFrom(w, "stderr", /worker running/, 60_000)));
   return workers;
