@@ -67,3 +67,53 @@ export async function startServer(env: Record<string, string>, opts: { stderr?: 
   }
   return { base, server };
 }
+
+/** Resolves with the first line of a child's output that matches; rejects on timeout or exit. */
+export function lineFrom(child: ChildProcess, stream: "stdout" | "stderr", match: RegExp, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error(`no ${match} within ${timeoutMs} ms: ${buf.slice(-500)}`)), timeoutMs);
+    child[stream]!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split("\n").find((l) => match.test(l));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`exited with ${code} before ${match}: ${buf.slice(-500)}`)));
+  });
+}
+
+/** The Meta emulator in its own process (bench/emulator-process.ts), with `options` (EmulatorOptions) and optionally a fixed valid system-user token. */
+export async function startEmulatorProcess(options: Record<string, unknown>, systemUserToken?: string): Promise<{ url: string; child: ChildProcess }> {
+  const args = [path.join(root, "bench/emulator-process.ts"), JSON.stringify(options), ...(systemUserToken ? [systemUserToken] : [])];
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = JSON.parse(await lineFrom(child, "stdout", /"url"/, 60_000)).url as string;
+  return { url, child };
+}
+
+/** `spendlane worker` processes (the production worker) with `env` on top of this process's environment; resolves once each runs. */
+export async function startWorkers(n: number, env: Record<string, string> | ((i: number) => Record<string, string>)): Promise<ChildProcess[]> {
+  const workers = Array.from({ length: n }, (_, i) =>
+    spawn(process.execPath, [path.join(root, "cli/bin.mjs"), "worker"], {
+      cwd: root,
+      env: { ...process.env, ...(typeof env === "function" ? env(i) : env) },
+      stdio: ["ignore", "ignore", "pipe"],
+    }),
+  );
+  await Promise.all(workers.map((w) => lineFrom(w, "stderr", /worker running/, 60_000)));
+  return workers;
+}
+
+/** SIGTERM, then wait for the exit (the worker finishes or hands back its running jobs). */
+export function stopProcess(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.on("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}

@@ -25,6 +25,10 @@ const BENCHMARKS: { name: string; script: string; minutes: number }[] = [
   { name: "load-workspace", script: "bench/load-workspace.ts", minutes: 2 },
   { name: "live-latency", script: "bench/live-latency.ts", minutes: 2 },
   { name: "sse-streams", script: "bench/sse-streams.ts", minutes: 1.5 },
+  // worker processes against the emulator at 200 ms per Graph call: 6 phases of 30 s (1,2,3,3,2,1 workers)
+  { name: "fleet", script: "bench/fleet.ts", minutes: 7 },
+  // a 200-campaign account's backfill; stops itself after 11 min (the full backfill is projected past that)
+  { name: "firstNumbers", script: "bench/first-numbers.ts", minutes: 13 },
 ];
 
 const only = (() => {

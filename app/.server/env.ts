@@ -93,6 +93,8 @@ export const envSchema = z.object({
   /** Upper bound of a graceful shutdown (SIGTERM/SIGINT, or the parent process gone); then exit anyway. */
   /** How long a sync run's lease on its ad account lasts without renewal (a dead worker's account waits this long). */
   SYNC_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
+  /** Syncs one worker process runs at once (ADR 0170): they wait on Meta far more than they compute. Default 8 on PostgreSQL, 2 on the embedded engine. */
+  SYNC_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(10_000),
   /** Bearer token for GET /metrics on the app's port. Unset (and no METRICS_PORT): no metrics endpoint. */
   METRICS_TOKEN: z.string().min(16).optional(),

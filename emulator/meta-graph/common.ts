@@ -55,6 +55,12 @@ export interface EmulatorOptions {
   dataAccessExpiryDays?: number;
   /** Base URL used in paging `next` links; default: derived from the request Host header. */
   publicUrl?: string;
+  /**
+   * Fixed delay (ms) added before every Graph API answer (not the control API or the CDN), to stand in
+   * for the network and Meta's own serving time in benchmarks (Meta answers in 100-500 ms; the loopback
+   * emulator in ~1 ms). Default 0. Change at run time with POST /__emulator/latency.
+   */
+  latencyMs?: number;
   log?: (line: string) => void;
 }
 

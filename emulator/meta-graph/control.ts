@@ -254,6 +254,14 @@ export function control(emu: Emulator, method: string, path: string, q: URLSearc
         if (resetCounters) emu.limiter.reset();
         return ok({ limits: emu.limiter.cfg, asyncJob: emu.asyncCfg });
       }
+      case "GET /latency":
+        return ok({ latencyMs: emu.latencyMs });
+      case "POST /latency": {
+        const ms = Number(body.ms ?? body.latencyMs);
+        if (!Number.isFinite(ms) || ms < 0 || ms > 60_000) return bad("ms must be a number of milliseconds between 0 and 60000");
+        emu.latencyMs = ms;
+        return ok({ latencyMs: emu.latencyMs });
+      }
       case "POST /limits/reset-counters":
         emu.limiter.reset();
         return ok({ ok: true });

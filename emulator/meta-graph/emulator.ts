@@ -62,6 +62,8 @@ export class Emulator {
   asyncCfg: AsyncJobConfig;
   baseLimits: LimitsConfig;
   opts: EmulatorOptions;
+  /** Added to every Graph answer (EmulatorOptions.latencyMs); back to the start-up value on reset. */
+  latencyMs = 0;
 
   constructor(opts: EmulatorOptions = {}) {
     this.opts = opts;
@@ -92,6 +94,7 @@ export class Emulator {
     this.jobs.clear();
     this.oldReachJobs?.clear();
     this.faults = [];
+    this.latencyMs = Math.max(0, Number(this.opts.latencyMs ?? 0));
     this.limiter.cfg = mergeLimits(this.baseLimits);
     this.limiter.reset();
     this.resetCalls();

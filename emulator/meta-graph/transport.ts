@@ -27,6 +27,8 @@ export async function handle(emu: Emulator, req: IncomingMessage, res: ServerRes
       }
       return send(res, emu.control(req.method ?? "GET", url.pathname.slice("/__emulator".length) || "/", url.searchParams, body ?? {}));
     }
+    // The configured latency (a timer, not CPU): the emulator keeps serving other calls meanwhile.
+    if (emu.latencyMs > 0) await new Promise((r) => setTimeout(r, emu.latencyMs));
     const params: Record<string, string> = {};
     url.searchParams.forEach((v, k) => (params[k] = v));
     if (raw.length) Object.assign(params, parseBody(raw, ctype));

@@ -101,6 +101,8 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
 
   let run: RunRow | null = null;
   let graph: GraphPort | null = null;
+  let creativeImages: Promise<void> | undefined;
+  let startImages: (() => void) | undefined;
   try {
     if (!account.connection_id || account.connection_status !== "active") {
       const text = account.connection_id
@@ -211,18 +213,23 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
       const ads = await patiently(() => reader.list<MetaAd>("ads", AD_FIELDS));
       await sql.begin((tx) => upsertAdObjects(tx, { id: account.id, workspaceId: account.workspace_id, currency: account.currency }, sets, ads));
       if (deps.creativeImages) {
-        // Right after the objects (their image URLs are fresh now, and expire): pages show creatives
+        // Soon after the objects (their image URLs are fresh now, and expire): pages show creatives
         // while the history is still arriving. A failure is recorded per creative, never fails the sync.
-        const images = await refreshCreativeImages(sql, account.id, deps.creativeImages).catch((err) => {
-          deps.log?.warn({ adAccountId: account.id, err: String(err) }, "creative images not refreshed");
-          return null;
-        });
-        if (images?.fetched) {
-          await sql.begin(async (tx) => {
-            const version = await bumpDataVersion(tx, account.workspace_id);
-            await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
-          });
-        }
+        // Started once the first chunk of facts is in (below), in the background, awaited before the
+        // lease goes: first numbers do not wait for a few hundred image fetches (ADR 0170).
+        const imageOptions = deps.creativeImages;
+        startImages = () => {
+          startImages = undefined;
+          creativeImages = (async () => {
+            const images = await refreshCreativeImages(sql, account.id, imageOptions);
+            if (images.fetched) {
+              await sql.begin(async (tx) => {
+                const version = await bumpDataVersion(tx, account.workspace_id);
+                await publishEvent(tx, { type: "data", workspaceId: account.workspace_id, version });
+              });
+            }
+          })().catch((err) => deps.log?.warn({ adAccountId: account.id, err: String(err) }, "creative images not refreshed"));
+        };
       }
     }
 
@@ -296,11 +303,13 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
         });
       });
       checkpoint = next;
+      startImages?.();
       result.days += daysBetween(range.since, range.until);
       result.rows += written;
       await deps.onChunk?.({ runId, range, rows: written, remaining: next.remaining.length });
     }
 
+    startImages?.();
     const tail = graph.calls - callsBefore;
     await sql.begin(async (tx) => {
       await finishRun(tx, run!.id, { status: "succeeded", apiCalls: tail });
@@ -331,6 +340,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
     result.durationMs = Date.now() - started;
     return await stopWithStatus(deps, account, run, err, result);
   } finally {
+    await creativeImages;
     clearInterval(heartbeat);
     await db((tx) => releaseLease(tx, account.id, owner)).catch(() => {});
   }

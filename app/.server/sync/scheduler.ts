@@ -185,8 +185,20 @@ export async function startWorker(
     return { status: result.status, rows: result.rows, apiCalls: result.apiCalls };
   };
   // Several pollers give parallelism across accounts; the queue still hands out one job per account.
-  for (let i = 0; i < (opts.concurrency ?? 2); i++) {
-    await b.work<SyncJobData>(SYNC_QUEUE, { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 }, handler);
+  // A sync waits on Meta most of its time, so a process runs several (SYNC_WORKER_CONCURRENCY, ADR 0170),
+  // and a poller that just finished a job fetches the next at once instead of sleeping out its polling
+  // interval (pg-boss waits the interval after every fetch otherwise): idle pollers still poll slowly.
+  // (The embedded engine runs one transaction at a time: more syncs there would only queue.)
+  const concurrency = opts.concurrency ?? env().SYNC_WORKER_CONCURRENCY ?? (env().DATABASE_URL ? 8 : 2);
+  for (let i = 0; i < concurrency; i++) {
+    let id = "";
+    id = await b.work<SyncJobData>(SYNC_QUEUE, { batchSize: 1, pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 2 }, async (jobs) => {
+      try {
+        return await handler(jobs);
+      } finally {
+        if (jobs.length && id) b.notifyWorker(id);
+      }
+    });
   }
   await b.work(TICK_QUEUE, { batchSize: 1, pollingIntervalSeconds: 5 }, async () => {
     const n = await tick();
