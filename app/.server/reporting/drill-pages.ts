@@ -86,8 +86,8 @@ export async function drillPage(opts: { userId: string; workspaceId: string; kin
     const scope: DrillScope = { accountIds: [obj.ad_account_id], ...(opts.kind === "campaign" ? { campaignId: obj.id } : { adsetId: obj.id }) };
     const child = opts.kind === "campaign" ? "adset" : "ad";
     const range = resolveRange(params, reportTimezone(selectAccounts(context, scope)), opts.now ?? new Date());
-    const report = await getLevelReport(tx, context, range, { level: child, scope });
-    const panels = await getPanels(tx, context, range, scope);
+    // pipelined on the connection (see computeLevelReport); both are cache hits on a warm view
+    const [report, panels] = await Promise.all([getLevelReport(tx, context, range, { level: child, scope }), getPanels(tx, context, range, scope)]);
     const breakdowns = Object.fromEntries(BREAKDOWNS.map((b) => [b, breakdownView(panels[b])])) as Record<Breakdown, ReturnType<typeof breakdownView>>;
     const account = context.accounts.find((a) => a.id === obj.ad_account_id)!;
     return {
