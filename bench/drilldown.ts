@@ -44,6 +44,12 @@ async function main() {
   const db = await bootDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: ".data" });
 
   const seedStart = Date.now();
+  const seedSteps: Record<string, number> = {};
+  let lapAt = Date.now();
+  const lap = (name: string) => {
+    seedSteps[name] = +((Date.now() - lapAt) / 1000).toFixed(1);
+    lapAt = Date.now();
+  };
   const ids = reuse
     ? (
         await sql()<{ owner: string; agency: string; ws: string; acct: string }[]>`
@@ -68,6 +74,9 @@ async function main() {
       select indexname as name, indexdef as def from pg_indexes
       where schemaname = 'public' and tablename in ('insights_ad_daily', 'insights_breakdown_daily') and indexname not like '%_pkey'`;
     for (const i of indexes) await sql().unsafe(`drop index public.${i.name}`);
+    // likewise the attribution-window triggers (migration 0160): rebuilt below with the migration's own
+    // backfill statement, once, instead of aggregating 3.4 M transition rows per insert
+    for (const t of ["insights_ad_daily", "insights_breakdown_daily"]) await sql().unsafe(`alter table public.${t} disable trigger user`);
     await asService(async (tx) => {
       await tx`insert into public.campaigns (ad_account_id, meta_campaign_id, workspace_id, name, effective_status)
       select ${ids.acct}, (1000 + c)::text, ${ids.ws}, 'Campaign ' || c, 'ACTIVE' from generate_series(1, ${CAMPAIGNS}) c`;
@@ -90,9 +99,14 @@ async function main() {
       where (c * 15 + s * 3 + a + extract(doy from d)::int) % 10 = 0`;
       // breakdowns of the ad sets that deliver that day
       await tx`insert into public.insights_breakdown_daily (ad_account_id, breakdown, date, meta_adset_id, key1, key2, attribution_window, workspace_id, meta_campaign_id, spend, impressions, clicks, link_clicks, conversions, conversion_value)
+      with f as (
+        select date, meta_adset_id, meta_campaign_id, sum(spend) as spend, sum(impressions) as impressions, sum(clicks) as clicks,
+               sum(link_clicks) as link_clicks, sum(conversions) as conversions, sum(conversion_value) as conversion_value
+        from public.insights_ad_daily where ad_account_id = ${ids.acct} group by 1, 2, 3
+      )
       select ${ids.acct}, b.fam, f.date, f.meta_adset_id, b.k1, b.k2, 'default', ${ids.ws}, f.meta_campaign_id,
-        round(sum(f.spend) * b.w, 2), round(sum(f.impressions) * b.w), round(sum(f.clicks) * b.w), round(sum(f.link_clicks) * b.w), round(sum(f.conversions) * b.w), round(sum(f.conversion_value) * b.w, 2)
-      from public.insights_ad_daily f,
+        round(f.spend * b.w, 2), round(f.impressions * b.w), round(f.clicks * b.w), round(f.link_clicks * b.w), round(f.conversions * b.w), round(f.conversion_value * b.w, 2)
+      from f,
         (values ('age_gender','18-24','female',0.07),('age_gender','18-24','male',0.06),('age_gender','25-34','female',0.16),('age_gender','25-34','male',0.14),
                 ('age_gender','35-44','female',0.12),('age_gender','35-44','male',0.11),('age_gender','45-54','female',0.08),('age_gender','45-54','male',0.07),
                 ('age_gender','55-64','female',0.05),('age_gender','55-64','male',0.05),('age_gender','65+','female',0.03),('age_gender','65+','male',0.02),
@@ -100,11 +114,10 @@ async function main() {
                 ('device','mobile_app','',0.8),('device','mobile_web','',0.07),('device','desktop','',0.13),
                 ('placement','facebook','feed',0.4),('placement','facebook','facebook_reels',0.1),('placement','facebook','story',0.08),('placement','instagram','stream',0.2),
                 ('placement','instagram','story',0.1),('placement','instagram','reels',0.07),('placement','audience_network','classic',0.03),('placement','messenger','messenger_inbox',0.02))
-          as b(fam, k1, k2, w)
-      where f.ad_account_id = ${ids.acct}
-      group by b.fam, f.date, f.meta_adset_id, f.meta_campaign_id, b.k1, b.k2, b.w`;
+          as b(fam, k1, k2, w)`;
       await tx`update public.data_versions set version = version + 1 where workspace_id = ${ids.ws}`;
     });
+    lap("bigClientSeconds");
     // 300 ordinary clients in the same agency, one small account each (so RLS sees 301 workspaces)
     await asService(async (tx) => {
       await tx`insert into public.workspaces (agency_id, name, slug) select ${ids.agency}, 'Client ' || i, 'client-' || i from generate_series(1, 300) i`;
@@ -116,11 +129,21 @@ async function main() {
       from public.ad_accounts a, generate_series(1, 6) x, generate_series(${TODAY}::date - interval '13 months', ${TODAY}::date, interval '1 day') d
       where a.agency_id = ${ids.agency} and a.meta_account_id <> 'act_910000001'`;
     });
+    lap("otherClientsSeconds");
     await asService(async (tx) => {
       await tx`set local maintenance_work_mem = '256MB'`;
       for (const i of indexes) await tx.unsafe(i.def);
+      for (const t of ["insights_ad_daily", "insights_breakdown_daily"]) await tx.unsafe(`alter table public.${t} enable trigger user`);
+      await tx`insert into public.insights_fact_windows (ad_account_id, source, date, attribution_window, workspace_id, fact_rows, fetched_at)
+        select ad_account_id, 'ad', date, attribution_window, min(workspace_id::text)::uuid, count(*), max(fetched_at)
+        from public.insights_ad_daily group by ad_account_id, date, attribution_window`;
+      await tx`insert into public.insights_fact_windows (ad_account_id, source, date, attribution_window, workspace_id, fact_rows, fetched_at)
+        select ad_account_id, breakdown, date, attribution_window, min(workspace_id::text)::uuid, count(*), max(fetched_at)
+        from public.insights_breakdown_daily group by ad_account_id, breakdown, date, attribution_window`;
     });
+    lap("indexesAndWindowsSeconds");
     await sql()`analyze`;
+    lap("analyzeSeconds");
     return ids;
   }
   const rows = Number((await sql()`select count(*) from public.insights_ad_daily where workspace_id = ${ids.ws}`)[0]!.count);
@@ -168,6 +191,7 @@ async function main() {
       breakdownRows: bRows,
       otherClients: 300,
       seedSeconds: +(seedMs / 1000).toFixed(1),
+      ...(reuse ? { reused: true } : { seedSteps }),
     },
     budgets: { coldP99Ms: 150, warmP99Ms: 20 },
     asUserSelect1: summary(floor),
