@@ -69,7 +69,8 @@ async function main() {
       return { owner: owner.id, agency: agency.id, ws: ws.id, acct: acct!.id };
     });
     // Bulk load: the fact tables' secondary indexes are dropped and built again after the inserts
-    // (a sort per index instead of ~4 M random index inserts each); the primary keys stay.
+    // (a sort per index instead of ~4 M random index inserts each); the primary keys stay, and rows
+    // arrive in primary key order so those inserts append.
     const indexes = await sql()<{ name: string; def: string }[]>`
       select indexname as name, indexdef as def from pg_indexes
       where schemaname = 'public' and tablename in ('insights_ad_daily', 'insights_breakdown_daily') and indexname not like '%_pkey'`;
@@ -96,7 +97,8 @@ async function main() {
       from generate_series(1, ${CAMPAIGNS}) c, generate_series(1, 5) s, generate_series(1, 3) a,
         generate_series(${TODAY}::date - interval '13 months', ${TODAY}::date, interval '1 day') d,
         unnest(array['facebook','instagram','audience_network','messenger']) with ordinality as pl(p, pi)
-      where (c * 15 + s * 3 + a + extract(doy from d)::int) % 10 = 0`;
+      where (c * 15 + s * 3 + a + extract(doy from d)::int) % 10 = 0
+      order by 2, 3, 4`;
       // breakdowns of the ad sets that deliver that day
       await tx`insert into public.insights_breakdown_daily (ad_account_id, breakdown, date, meta_adset_id, key1, key2, attribution_window, workspace_id, meta_campaign_id, spend, impressions, clicks, link_clicks, conversions, conversion_value)
       with f as (
@@ -114,7 +116,8 @@ async function main() {
                 ('device','mobile_app','',0.8),('device','mobile_web','',0.07),('device','desktop','',0.13),
                 ('placement','facebook','feed',0.4),('placement','facebook','facebook_reels',0.1),('placement','facebook','story',0.08),('placement','instagram','stream',0.2),
                 ('placement','instagram','story',0.1),('placement','instagram','reels',0.07),('placement','audience_network','classic',0.03),('placement','messenger','messenger_inbox',0.02))
-          as b(fam, k1, k2, w)`;
+          as b(fam, k1, k2, w)
+      order by b.fam, f.date, f.meta_adset_id, b.k1, b.k2`;
       await tx`update public.data_versions set version = version + 1 where workspace_id = ${ids.ws}`;
     });
     lap("bigClientSeconds");
