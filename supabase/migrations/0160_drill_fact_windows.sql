@@ -10,8 +10,9 @@
 -- source: 'ad' for insights_ad_daily, the breakdown family for insights_breakdown_daily.
 -- Maintained like the reporting rollups (0020, 0021): statement triggers with transition tables
 -- applying +new / -old row counts, security definer; a day's entry goes when its count reaches zero.
--- fetched_at only moves forward (a delete does not recompute it): writes replace whole ranges, whose
--- new rows are newer than anything they delete, so it equals max(fetched_at) of the rows there are.
+-- fetched_at only moves forward (a delete does not recompute it): the sync replaces whole ranges, whose
+-- new rows are newer than anything they delete, so under its writes it equals max(fetched_at) of the
+-- rows there are (tests/integration/drill-fact-windows.test.ts checks both after each kind of write).
 
 create table public.insights_fact_windows (
   ad_account_id uuid not null references public.ad_accounts (id) on delete cascade,
