@@ -165,6 +165,8 @@ const MATRIX: TableSpec[] = [
   factsOfA1("public.creative_images"),
   factsOfA1("public.insights_ad_daily"),
   factsOfA1("public.insights_breakdown_daily"),
+  // the attribution windows of those facts per account-day (migration 0160), kept by triggers
+  factsOfA1("public.insights_fact_windows"),
   {
     table: "public.plans",
     select: [() => `select id from public.plans where id = 'trial'`, "YYYYYE"],
@@ -542,6 +544,8 @@ describe("RLS rules", () => {
     expect(await count(`select 1 from public.insights_daily_rollup where workspace_id = '${c.ws2}'`)).toBe(0);
     expect(await count(`select 1 from public.insights_campaign_rollup where workspace_id = '${c.ws2}'`)).toBe(0);
     expect(await count(`select 1 from public.insights_platform_rollup where workspace_id = '${c.ws2}'`)).toBe(0);
+    expect(await count(`select 1 from public.insights_fact_windows where workspace_id = '${c.ws2}'`)).toBe(0);
+    expect(await count(`select 1 from public.insights_fact_windows`)).toBe(2);
     expect(await count(`select 1 from public.agency_members`)).toBe(0);
     expect(await count(`select 1 from public.meta_connections`)).toBe(0);
     expect(await count(`select 1 from public.invitations`)).toBe(0);
@@ -569,7 +573,15 @@ describe("RLS rules", () => {
       "agency_alert_settings",
       "alerts",
     ];
-    const byWorkspace = ["campaigns", "insights_daily", "insights_daily_rollup", "insights_campaign_rollup", "insights_platform_rollup", "insights_reach"];
+    const byWorkspace = [
+      "campaigns",
+      "insights_daily",
+      "insights_daily_rollup",
+      "insights_campaign_rollup",
+      "insights_platform_rollup",
+      "insights_reach",
+      "insights_fact_windows",
+    ];
     const A = `'${c.agencyA}'`;
     const WS = `('${c.ws1}', '${c.ws2}')`;
     const statements = [

@@ -8,8 +8,8 @@
  */
 import type { Tx } from "../db/connection";
 import { InputError, NotFoundError } from "../errors";
-import { FETCHED_ATTRIBUTION_WINDOW } from "../sync/ads";
 import { cached } from "./cache";
+import { factSource, factWindow, SUMS, type FactScope } from "./drill-facts";
 import { rangeKey, resolveRange, type DateRange, type RangeParams, type ResolvedRange } from "./dates";
 import { metricsFromSums, pickSums, ZERO_SUMS, type Metrics, type Sums } from "./metrics";
 import { loadWorkspaceContext, reportTimezone, selectAccounts, type ReportFilter, type WorkspaceContext } from "./workspace";
@@ -57,9 +57,6 @@ export interface LevelReport {
   byCurrency: Record<string, LevelGroup>;
 }
 
-const SUMS = `sum(f.spend)::text as spend, sum(f.impressions)::text as impressions, sum(f.clicks)::text as clicks,
-  sum(f.link_clicks)::text as link_clicks, sum(f.conversions)::text as conversions, sum(f.conversion_value)::text as conversion_value`;
-
 const GROUPING: Record<Level, { id: string; parent: string | null }> = {
   account: { id: "a.meta_account_id", parent: null },
   campaign: { id: "f.meta_campaign_id", parent: null },
@@ -73,12 +70,11 @@ async function factRows(
   tx: Tx,
   ws: string,
   r: DateRange,
-  accountIds: string[],
-  scope: DrillScope,
+  scope: FactScope,
   level: Level,
   breakdown: Breakdown | null,
   totalsOnly: boolean,
-  windows: string[],
+  window: string,
 ): Promise<FactRow[]> {
   const table = breakdown ? "insights_breakdown_daily" : "insights_ad_daily";
   const g = GROUPING[level];
@@ -86,15 +82,12 @@ async function factRows(
   const groupKeys = breakdown ? "f.key1, f.key2" : [g.id, g.parent].filter(Boolean).join(", ");
   // grouping sets: one pass yields the rows and each currency's total
   const groups = totalsOnly ? "a.currency" : `grouping sets ((a.currency), (a.currency, f.ad_account_id, ${groupKeys}))`;
+  const src = factSource(table, ws, r, window, scope, breakdown ? [{ sql: (n) => `f.breakdown = $${n}`, param: breakdown }] : []);
   return tx.unsafe<FactRow[]>(
     `select a.currency, ${totalsOnly ? "null as ad_account_id, null as id, null as parent_id" : `f.ad_account_id::text as ad_account_id, ${keys}`}, ${SUMS}
-     from public.${table} f join public.ad_accounts a on a.id = f.ad_account_id
-     where f.workspace_id = $1 and f.date between $2 and $3 and f.attribution_window = any($4::text[])
-       and ($5 or f.ad_account_id = any($6::uuid[]))
-       and ($7 = '' or f.meta_campaign_id = $7) and ($8 = '' or f.meta_adset_id = $8)
-       and ($9 = '' or ${breakdown ? "f.breakdown = $9" : "true"})
+     ${src.sql}
      group by ${groups}`,
-    [ws, r.since, r.until, windows, accountIds.length === 0, accountIds, scope.campaignId ?? "", scope.adsetId ?? "", breakdown ?? ""],
+    src.params as string[],
   );
 }
 
@@ -142,24 +135,20 @@ export interface LevelQuery {
 export async function computeLevelReport(tx: Tx, ctx: WorkspaceContext, range: ResolvedRange, q: LevelQuery): Promise<LevelReport> {
   const scope = q.scope ?? {};
   const accounts = selectAccounts(ctx, scope);
-  const accountIds = scope.accountIds?.length ? accounts.map((a) => a.id) : [];
   const breakdown = q.breakdown ?? null;
   const level: Level = breakdown ? "adset" : q.level;
   const ws = ctx.workspaceId;
-  // One attribution window only (ADR 0071): the one the range's facts were read with; when a re-sync
-  // left two in the range, the newest read's, and the report says "mixed" is avoided by reading one.
-  const table = breakdown ? "insights_breakdown_daily" : "insights_ad_daily";
-  const found = await tx.unsafe<{ w: string }[]>(
-    `select attribution_window as w, max(fetched_at) as at from public.${table} where workspace_id = $1 and date between $2 and $3 group by 1 order by 2 desc`,
-    [ws, range.since, range.until],
-  );
-  const windows = found.length ? [found[0]!.w] : [FETCHED_ATTRIBUTION_WINDOW];
-  const rows = await factRows(tx, ws, range, accountIds, scope, level, breakdown, false, windows);
-  const prev = range.previous ? await factRows(tx, ws, range.previous, accountIds, scope, level, breakdown, true, windows) : [];
+  const window = await factWindow(tx, ws, range, breakdown ? "breakdown" : "ad");
+  const fs: FactScope = { accounts, campaignId: scope.campaignId, adsetId: scope.adsetId };
+  // issued together: postgres.js pipelines them on the transaction's connection (one wait, not three)
+  const [rows, prev, infos] = await Promise.all([
+    factRows(tx, ws, range, fs, level, breakdown, false, window),
+    range.previous ? factRows(tx, ws, range.previous, fs, level, breakdown, true, window) : [],
+    breakdown || level === "account" ? [] : objects(tx, ws, level, scope),
+  ]);
   // zero-delivery objects are listed only under a chosen parent (a campaign's ad sets, an ad set's ads)
   const listAll =
     !breakdown && ((level === "adset" && !!scope.campaignId) || (level === "ad" && !!scope.adsetId) || (level === "campaign" && !!scope.campaignId));
-  const infos = breakdown || level === "account" ? [] : await objects(tx, ws, level, scope);
   const infoBy = new Map(infos.map((i) => [`${i.ad_account_id}:${i.id}`, i]));
   const accountBy = new Map(accounts.map((a) => [a.id, a]));
 
@@ -229,7 +218,7 @@ export async function computeLevelReport(tx: Tx, ctx: WorkspaceContext, range: R
   for (const p of prev) if (p.ad_account_id == null) group(p.currency).previous = metricsFromSums(pickSums(p));
   for (const g of Object.values(byCurrency))
     g.rows.sort((a, b) => b.metrics.spend - a.metrics.spend || b.metrics.impressions - a.metrics.impressions || a.name.localeCompare(b.name));
-  return { range, level, breakdown, attributionWindow: windows[0]!, byCurrency };
+  return { range, level, breakdown, attributionWindow: window, byCurrency };
 }
 
 export function getLevelReport(tx: Tx, ctx: WorkspaceContext, range: ResolvedRange, q: LevelQuery): Promise<LevelReport> {
