@@ -20,7 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import postgres from "postgres";
-import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root, startServer } from "./lib";
+import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root, startServer, timeGet } from "./lib";
 
 // BENCH_DB: another database name, so that benchmarks of different branches can run side by side
 const DB = process.env.BENCH_DB || "spendlane_bench";
@@ -28,15 +28,6 @@ const TODAY = new Date().toISOString().slice(0, 10);
 
 function summary(xs: number[]) {
   return { n: xs.length, p50: +pct(xs, 50).toFixed(2), p99: +pct(xs, 99).toFixed(2), mean: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(2) };
-}
-
-async function timeGet(url: string, cookie?: string): Promise<number> {
-  const t0 = performance.now();
-  const res = await fetch(url, { headers: cookie ? { Cookie: cookie } : {}, redirect: "manual" });
-  await res.arrayBuffer();
-  const ms = performance.now() - t0;
-  if (res.status !== 200) throw new Error(`GET ${url} -> ${res.status}`);
-  return ms;
 }
 
 async function main() {

@@ -14,8 +14,9 @@
  */
 import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import postgres from "postgres";
-import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct } from "./lib";
+import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root, startServer, stopProcess, timeGet } from "./lib";
 
 const DB = process.env.BENCH_DB ?? "spendlane_bench_drill";
 /** BENCH_REUSE=1: keep a database this script seeded before (profiling rounds); the seed is skipped. */
@@ -180,6 +181,7 @@ async function main() {
   }
   const campaign = await measure("campaign", (i) => String(1001 + (i % CAMPAIGNS)));
   const adset = await measure("adset", (i) => `${1001 + (i % CAMPAIGNS)}${1 + (i % 5)}`);
+  const http = fs.existsSync(path.join(root, "build/server/index.js")) ? await overHttp(ids.owner) : null;
   const out = {
     measuredAt: new Date().toISOString(),
     machine: `${os.cpus().length} vCPU ${os.cpus()[0]?.model ?? ""}, load ${os
@@ -200,11 +202,40 @@ async function main() {
     asUserSelect1: summary(floor),
     campaignPage: campaign,
     adsetPage: adset,
+    ...(http ? { http } : {}),
   };
   fs.mkdirSync("bench/results", { recursive: true });
   fs.writeFileSync("bench/results/drilldown.json", JSON.stringify(out, null, 2) + "\n");
   console.log(JSON.stringify(out, null, 2));
   await db.close();
+}
+
+/**
+ * The drill-down pages as a browser asks for them on navigation: single-fetch data requests to the
+ * built server (its warm body cache on, ADR 0150), 100 warm views of one campaign and one ad set after
+ * a first request, beside `/healthz` in the same run.
+ */
+async function overHttp(ownerId: string) {
+  const { createUserSession } = await import("../app/.server/auth/session");
+  const cookie = (await createUserSession(new Request("http://localhost/login"), ownerId)).split(";")[0];
+  const { base, server } = await startServer({ DATABASE_URL: dbUrl(DB), RUN_WORKER: "0" });
+  try {
+    const page = (kind: "campaigns" | "adsets", id: string) =>
+      `${base}/a/bench-drill/w/big-client/${kind}/${id}.data?_routes=${encodeURIComponent(`routes/a.$agency.w.$workspace.${kind}.$${kind.slice(0, -1)}`)}&range=last_28d&compare=previous`;
+    const warm = async (url: string, cookieHeader?: string) => {
+      await timeGet(url, cookieHeader);
+      const xs: number[] = [];
+      for (let i = 0; i < 100; i++) xs.push(await timeGet(url, cookieHeader));
+      return summary(xs);
+    };
+    return {
+      healthz: await warm(`${base}/healthz`),
+      warmCampaignPage: await warm(page("campaigns", "1001"), cookie),
+      warmAdsetPage: await warm(page("adsets", "10011"), cookie),
+    };
+  } finally {
+    await stopProcess(server);
+  }
 }
 
 await main();

@@ -27,6 +27,16 @@ export async function freePort(): Promise<number> {
 }
 
 /** Nearest-rank percentile. */
+/** Milliseconds of one GET with an optional cookie, body read to the end; anything but 200 throws. */
+export async function timeGet(url: string, cookie?: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(url, { headers: cookie ? { Cookie: cookie } : {}, redirect: "manual" });
+  await res.arrayBuffer();
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`GET ${url} -> ${res.status}`);
+  return ms;
+}
+
 export function pct(xs: number[], p: number) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;
