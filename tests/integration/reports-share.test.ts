@@ -66,7 +66,9 @@ async function linkFor() {
   return { f, ws, scheduleId, linkId: plan.shareLinkId, token: shareToken(plan.shareLinkId) };
 }
 
-const ip = () => `198.51.100.${Math.floor(Math.random() * 250)}`;
+/** A client address no other request of this run has used (a random one collided now and then and filled the rate-limit test's bucket early). */
+let lastIp = 0;
+const ip = () => `198.51.100.${++lastIp}`;
 async function status(token: string, clientIp = ip()): Promise<number> {
   try {
     await shareLoader({ params: { token }, context: { clientIp }, request: new Request(`http://x/r/${token}`) } as never);
