@@ -26,7 +26,7 @@ const BENCHMARKS: { name: string; script: string; minutes: number; args?: string
   { name: "load-workspace", script: "bench/load-workspace.ts", minutes: 2 },
   // seeds ~4 M fact rows (about 1.5 min on the shared 2-core machine), then 120 views cold and warm
   { name: "drilldown", script: "bench/drilldown.ts", minutes: 6 },
-  { name: "live-latency", script: "bench/live-latency.ts", minutes: 2 },
+  { name: "live-latency", script: "bench/live-latency.ts", minutes: 4 },
   { name: "sse-streams", script: "bench/sse-streams.ts", minutes: 1.5 },
   // worker processes against the emulator at 200 ms per Graph call: 6 phases of 30 s (1,2,3,3,2,1 workers)
   { name: "fleet", script: "bench/fleet.ts", minutes: 7 },
