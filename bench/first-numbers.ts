@@ -23,7 +23,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, root, startEmulatorProcess, startWorkers, stopProcess } from "./lib";
+import { BENCH_PG, appProcessEnv, root, startEmulatorProcess, startWorkers, stopProcess } from "./lib";
 
 const DB = "spendlane_bench_first";
 const arg = (name: string, dflt: number) => {
@@ -62,19 +62,7 @@ async function main() {
     if (!r.ok) throw new Error(`emulator ${method} ${p}: ${r.status}`);
     return (await r.json()) as T;
   };
-  const appEnv: Record<string, string> = {
-    DATABASE_URL: dbUrl(DB),
-    SESSION_SECRET,
-    VAULT_KEY,
-    LOG_LEVEL: "warn",
-    NODE_ENV: "production",
-    APP_URL: "http://127.0.0.1:1",
-    SPENDLANE_DEMO: "0",
-    META_GRAPH_URL: emu.url,
-    META_WEB_URL: emu.url,
-    META_APP_ID: DEFAULT_APP_ID,
-    META_APP_SECRET: DEFAULT_APP_SECRET,
-  };
+  const appEnv = appProcessEnv(DB, emu.url, DEFAULT_APP_ID, DEFAULT_APP_SECRET);
   Object.assign(process.env, appEnv, { LOG_LEVEL: "silent" });
   const { bootDatabase } = await import("../app/.server/db/boot");
   const { asService, asUser, sql } = await import("../app/.server/db/connection");

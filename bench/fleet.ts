@@ -29,7 +29,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root, startEmulatorProcess, startWorkers, stopProcess } from "./lib";
+import { BENCH_PG, appProcessEnv, pct, root, startEmulatorProcess, startWorkers, stopProcess } from "./lib";
 
 const DB = "spendlane_bench_fleet";
 const arg = (name: string, dflt: string) => {
@@ -96,19 +96,7 @@ async function main() {
   };
   const ctl = (method: string, p: string, body?: unknown) => ctlAt(emuUrl, method, p, body);
 
-  const appEnv: Record<string, string> = {
-    DATABASE_URL: dbUrl(DB),
-    SESSION_SECRET,
-    VAULT_KEY,
-    LOG_LEVEL: "warn",
-    NODE_ENV: "production",
-    APP_URL: "http://127.0.0.1:1",
-    SPENDLANE_DEMO: "0",
-    META_GRAPH_URL: emuUrl,
-    META_WEB_URL: emuUrl,
-    META_APP_ID: DEFAULT_APP_ID,
-    META_APP_SECRET: DEFAULT_APP_SECRET,
-  };
+  const appEnv = appProcessEnv(DB, emuUrl, DEFAULT_APP_ID, DEFAULT_APP_SECRET);
   Object.assign(process.env, appEnv, { LOG_LEVEL: "silent" });
   const { bootDatabase } = await import("../app/.server/db/boot");
   const { asService, sql } = await import("../app/.server/db/connection");

@@ -127,3 +127,20 @@ export function stopProcess(child: ChildProcess): Promise<void> {
     child.kill("SIGTERM");
   });
 }
+
+/** The environment of app and worker processes a benchmark starts against its database and an emulator. */
+export function appProcessEnv(db: string, emulatorUrl: string, appId: string, appSecret: string): Record<string, string> {
+  return {
+    DATABASE_URL: dbUrl(db),
+    SESSION_SECRET,
+    VAULT_KEY,
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    APP_URL: "http://127.0.0.1:1",
+    SPENDLANE_DEMO: "0",
+    META_GRAPH_URL: emulatorUrl,
+    META_WEB_URL: emulatorUrl,
+    META_APP_ID: appId,
+    META_APP_SECRET: appSecret,
+  };
+}

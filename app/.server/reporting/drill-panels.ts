@@ -7,7 +7,7 @@
 import type { Tx } from "../db/connection";
 import { cached } from "./cache";
 import { factSource, factWindow, SUMS } from "./drill-facts";
-import { BREAKDOWN_KEYS, BREAKDOWNS, type Breakdown, type DrillScope, type LevelGroup, type LevelReport } from "./drilldown";
+import { BREAKDOWNS, breakdownRow, type Breakdown, type DrillScope, type LevelGroup, type LevelReport } from "./drilldown";
 import { rangeKey, type ResolvedRange } from "./dates";
 import { metricsFromSums, pickSums, ZERO_SUMS, type Sums } from "./metrics";
 import { selectAccounts, type WorkspaceContext } from "./workspace";
@@ -42,18 +42,7 @@ export async function computePanels(tx: Tx, ctx: WorkspaceContext, range: Resolv
       g.totals = metricsFromSums(sums);
       continue;
     }
-    const names = BREAKDOWN_KEYS[r.breakdown];
-    const key: Record<string, string> = { [names[0]!]: r.k1! };
-    if (names[1]) key[names[1]] = r.k2!;
-    g.rows.push({
-      id: Object.values(key).join("/"),
-      name: Object.values(key).join(" · "),
-      adAccountId: r.ad_account_id,
-      key,
-      info: {},
-      sums,
-      metrics: metricsFromSums(sums),
-    });
+    g.rows.push(breakdownRow(r.breakdown, r.ad_account_id, r.k1!, r.k2 ?? undefined, sums));
   }
   for (const rep of Object.values(out))
     for (const g of Object.values(rep.byCurrency))

@@ -64,6 +64,14 @@ const GROUPING: Record<Level, { id: string; parent: string | null }> = {
   ad: { id: "f.meta_ad_id", parent: "f.meta_adset_id" },
 };
 
+/** One bucket of a breakdown (age × gender, country…) of one ad account, as a report row. */
+export function breakdownRow(breakdown: Breakdown, adAccountId: string, k1: string, k2: string | undefined, sums: Sums): LevelRow {
+  const names = BREAKDOWN_KEYS[breakdown];
+  const key: Record<string, string> = { [names[0]!]: k1 };
+  if (names[1]) key[names[1]] = k2!;
+  return { id: Object.values(key).join("/"), name: Object.values(key).join(" · "), adAccountId, key, info: {}, sums, metrics: metricsFromSums(sums) };
+}
+
 type FactRow = Sums & { currency: string; ad_account_id: string; id: string | null; parent_id: string | null; k1?: string; k2?: string };
 
 async function factRows(
@@ -172,18 +180,7 @@ export async function computeLevelReport(tx: Tx, ctx: WorkspaceContext, range: R
       continue;
     }
     if (breakdown) {
-      const names = BREAKDOWN_KEYS[breakdown];
-      const key: Record<string, string> = { [names[0]!]: r.k1! };
-      if (names[1]) key[names[1]] = r.k2!;
-      g.rows.push({
-        id: Object.values(key).join("/"),
-        name: Object.values(key).join(" · "),
-        adAccountId: r.ad_account_id,
-        key,
-        info: {},
-        sums,
-        metrics: metricsFromSums(sums),
-      });
+      g.rows.push(breakdownRow(breakdown, r.ad_account_id, r.k1!, r.k2, sums));
       continue;
     }
     const info = infoBy.get(`${r.ad_account_id}:${r.id}`);
