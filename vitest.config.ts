@@ -31,6 +31,8 @@ export default defineConfig({
       SESSION_SECRET: "test-session-secret-0123456789abcdefghijkl",
       VAULT_KEY: Buffer.alloc(32, 9).toString("base64"),
       DATA_DIR: "memory://",
+      // see app/.server/db/connection.ts: on the shared PGlite a connection may wait behind the other test process
+      DATABASE_CONNECT_TIMEOUT_SECONDS: "120",
     },
   },
 });

@@ -30,7 +30,10 @@ export function configureDatabase(url: string, options: { max?: number; stallMs?
   state.sql = postgres(url, {
     max: options.max ?? 10,
     idle_timeout: 30,
-    connect_timeout: 10,
+    // Tests on PGlite raise it (DATABASE_CONNECT_TIMEOUT_SECONDS): two test processes share one embedded
+    // database whose socket serves one connection at a time, so a connection can wait behind another
+    // process's long statement (a full dump) for longer than a server ever makes it wait.
+    connect_timeout: Number(process.env.DATABASE_CONNECT_TIMEOUT_SECONDS) || 10,
     // Reconnect quickly once the database is back (the default backoff grows to 20 s per connection,
     // which holds requests that long during an outage and delays recovery just as long).
     backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
