@@ -32,17 +32,15 @@ const param = (p: Page, k: string) => new URL(p.url()).searchParams.get(k);
 
 /** Waits (reloading, bounded) until the demo backfill has put data and creatives on the page. */
 async function untilReady(page: Page, url: string, selector: string, ms = 200_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    // the server is busy importing history in the same process: a slow answer is retried, not fatal
+  // the server is busy importing history in the same process: a slow answer is retried, not fatal
+  const shown = async () => {
     const ok = await page.goto(url, { timeout: 60_000 }).then(
       () => true,
       () => false,
     );
-    if (ok && (await page.locator(selector).count()) > 0) return;
-    if (Date.now() > deadline) throw new Error(`${selector} never appeared on ${url}`);
-    await page.waitForTimeout(3000);
-  }
+    return ok ? page.locator(selector).count() : 0;
+  };
+  await expect.poll(shown, { timeout: ms, interval: 3000, message: `${selector} never appeared on ${url}` }).toBeGreaterThan(0);
 }
 
 async function noSideways(page: Page) {
