@@ -22,8 +22,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import postgres from "postgres";
-import { BENCH_PG, appProcessEnv, root, startEmulatorProcess, startWorkers, stopProcess } from "./lib";
+import { appProcessEnv, freshDatabase, root, startEmulatorProcess, startWorkers, stopProcess } from "./lib";
 
 const DB = "spendlane_bench_first";
 const arg = (name: string, dflt: number) => {
@@ -46,10 +45,7 @@ interface Truth {
 
 async function main() {
   const started = Date.now();
-  const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${DB} with (force)`);
-  await admin.unsafe(`create database ${DB}`);
-  await admin.end();
+  await freshDatabase(DB);
 
   const { DEFAULT_APP_ID, DEFAULT_APP_SECRET } = await import("../emulator/meta-graph/index");
   const emu = await startEmulatorProcess({ seed: "first-numbers", world: { accounts: 1, campaignsPerAccount: CAMPAIGNS }, latencyMs: LATENCY });

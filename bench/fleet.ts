@@ -28,8 +28,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import postgres from "postgres";
-import { BENCH_PG, appProcessEnv, pct, root, startEmulatorProcess, startWorkers, stopProcess } from "./lib";
+import { appProcessEnv, freshDatabase, pct, root, startEmulatorProcess, startWorkers, stopProcess } from "./lib";
 
 const DB = "spendlane_bench_fleet";
 const arg = (name: string, dflt: string) => {
@@ -69,10 +68,7 @@ function rssMB(pid: number): number {
 
 async function main() {
   const started = Date.now();
-  const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${DB} with (force)`);
-  await admin.unsafe(`create database ${DB}`);
-  await admin.end();
+  await freshDatabase(DB);
 
   const { DEFAULT_APP_ID, DEFAULT_APP_SECRET, appsecretProof } = await import("../emulator/meta-graph/index");
   // Meta is not the bottleneck of a real fleet, but one single-threaded emulator process would be here:

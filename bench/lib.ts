@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
+import postgres from "postgres";
 
 export const root = path.resolve(import.meta.dirname, "..");
 export const SESSION_SECRET = "bench-session-secret-0123456789abcdefghijkl";
@@ -143,4 +144,15 @@ export function appProcessEnv(db: string, emulatorUrl: string, appId: string, ap
     META_APP_ID: appId,
     META_APP_SECRET: appSecret,
   };
+}
+
+/** Drops and creates a benchmark's own database on BENCH_PG. */
+export async function freshDatabase(name: string): Promise<void> {
+  const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
 }
