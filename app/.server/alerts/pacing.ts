@@ -144,7 +144,10 @@ export async function loadPacingRows(tx: Tx, agencyId: string, now: Date, worksp
   return tx<PacingRow[]>`
     with acc as (
       select a.id, a.workspace_id, a.currency, a.timezone_name, a.created_at, a.meta_account_id,
-             (${now.toISOString()}::timestamptz at time zone a.timezone_name)::date as today
+             (${now.toISOString()}::timestamptz at time zone a.timezone_name)::date as today,
+             -- the month's first day as a column of its own, so that the rollup's primary key bounds the
+             -- scan on both sides (an expression of acc.today left the lower bound a per-row filter)
+             date_trunc('month', ${now.toISOString()}::timestamptz at time zone a.timezone_name)::date as month_start
       from public.ad_accounts a
       where a.agency_id = ${agencyId} and (${workspaceIds === null} or a.workspace_id = any(${workspaceIds ?? []}::uuid[]))
     ), grp as (
@@ -153,7 +156,7 @@ export async function loadPacingRows(tx: Tx, agencyId: string, now: Date, worksp
     ), mtd as (
       select acc.workspace_id, acc.currency, sum(r.spend) as spend
       from acc join public.insights_daily_rollup r
-        on r.ad_account_id = acc.id and r.date between date_trunc('month', acc.today)::date and acc.today
+        on r.ad_account_id = acc.id and r.date between acc.month_start and acc.today
       group by acc.workspace_id, acc.currency
     )
     select g.workspace_id, g.currency, g.tz as timezone, coalesce(mtd.spend, 0)::text as spend_to_date,
