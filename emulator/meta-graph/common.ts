@@ -2,6 +2,7 @@
 import { type AdNode } from "./ads";
 import { ModelConfig } from "./data";
 import { GraphError, nonexistingField } from "./errors";
+import type { InsightsQuery } from "./insights";
 import { DeepPartial, LimitsConfig } from "./ratelimit";
 import { fbtraceId, hmacHex } from "./util";
 import { AdAccount, Campaign, User, WorldSpec } from "./world";
@@ -23,6 +24,8 @@ export interface LoginConfig {
 }
 
 export interface EmulatorOptions {
+  /** Rows of report-run results held in memory (jobs.ts JOB_ROWS_KEPT); older results are computed again when read. */
+  jobRowsKept?: number;
   port?: number;
   host?: string;
   seed?: string | number;
@@ -104,7 +107,10 @@ export interface Job {
   createdReal: number;
   polls: number;
   outcome: "completed" | "failed" | "skipped";
-  rows: Array<Record<string, unknown>>;
+  /** the result; null once dropped from memory (jobs.ts jobRows computes it again from `query`) */
+  rows: Array<Record<string, unknown>> | null;
+  /** what the report was asked for, and when: enough to compute its rows again */
+  query: { route: Route; q: InsightsQuery; oldReach: boolean; nowMs: number };
   dateStart: string;
   dateStop: string;
   timeRef: number;

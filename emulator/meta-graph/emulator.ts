@@ -92,6 +92,8 @@ export class Emulator {
     this.codes.clear();
     this.dialogs.clear();
     this.jobs.clear();
+    this.keptJobs = [];
+    this.keptJobRows = 0;
     this.oldReachJobs?.clear();
     this.faults = [];
     this.latencyMs = Math.max(0, Number(this.opts.latencyMs ?? 0));
@@ -291,9 +293,13 @@ export class Emulator {
   rowCache = new Map<string, Array<Record<string, unknown>>>();
   dataVersion = 0;
 
-  computeRows(route: Route, q: InsightsQuery, allowOldBreakdownReach = false): Promise<Array<Record<string, unknown>>> {
-    return router.computeRows(this, route, q, allowOldBreakdownReach);
+  computeRows(route: Route, q: InsightsQuery, allowOldBreakdownReach = false, at?: router.RowsAt): Promise<Array<Record<string, unknown>>> {
+    return router.computeRows(this, route, q, allowOldBreakdownReach, at);
   }
+
+  /** Report runs whose rows are held in memory, oldest first, and how many rows they hold (jobs.ts). */
+  keptJobs: Job[] = [];
+  keptJobRows = 0;
 
   adInsightsOptions() {
     return router.adInsightsOptions(this);

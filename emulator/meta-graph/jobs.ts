@@ -20,7 +20,8 @@ export async function insightsAsync(emu: Emulator, route: Route, g: GReq, tok: T
       oldReach = true;
     }
   }
-  const rows = await emu.computeRows(route, q, oldReach);
+  const nowMs = emu.nowMs();
+  const rows = await emu.computeRows(route, q, oldReach, { nowMs, cache: false });
   const f = emu.takeFault(["async_failed", "async_skipped"], acct, "insights_async");
   const all = q.ranges;
   const job: Job = {
@@ -30,13 +31,45 @@ export async function insightsAsync(emu: Emulator, route: Route, g: GReq, tok: T
     polls: 0,
     outcome: f?.kind === "async_failed" ? "failed" : f?.kind === "async_skipped" ? "skipped" : "completed",
     rows,
+    query: { route, q, oldReach, nowMs },
     dateStart: dayStr(Math.min(...all.map((r) => r.since))),
     dateStop: dayStr(Math.max(...all.map((r) => r.until))),
     timeRef: Math.floor(emu.nowMs() / 1000),
     userId: tok.userId,
   };
   emu.jobs.set(job.id, job);
+  keepRows(emu, job);
   return json(200, { report_run_id: job.id });
+}
+
+/**
+ * Rows held in memory for report runs, at most. Meta keeps a report's results for 30 days; holding
+ * every result in memory made a long backfill of a big account (millions of breakdown rows) outgrow
+ * the process. The newest reports keep their rows; an older report's rows are computed again from its
+ * query, as of the moment it ran, when they are read (the world has not moved unless a test moved it).
+ */
+export const JOB_ROWS_KEPT = 500_000;
+
+function keepRows(emu: Emulator, job: Job): void {
+  if (!job.rows) return;
+  emu.keptJobs.push(job);
+  emu.keptJobRows += job.rows.length;
+  const cap = emu.opts.jobRowsKept ?? JOB_ROWS_KEPT;
+  while (emu.keptJobRows > cap && emu.keptJobs.length > 1) {
+    const old = emu.keptJobs.shift()!;
+    emu.keptJobRows -= old.rows?.length ?? 0;
+    old.rows = null;
+  }
+}
+
+/** A completed report's rows: held, or computed again (see JOB_ROWS_KEPT). */
+export async function jobRows(emu: Emulator, job: Job): Promise<Array<Record<string, unknown>>> {
+  if (job.rows) return job.rows;
+  const { route, q, oldReach, nowMs } = job.query;
+  const rows = await emu.computeRows(route, q, oldReach, { nowMs, cache: false });
+  job.rows = rows;
+  keepRows(emu, job);
+  return rows;
 }
 
 export function jobState(emu: Emulator, j: Job, poll: boolean): { status: string; pct: number } {

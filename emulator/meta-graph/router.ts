@@ -5,6 +5,7 @@ import { GReq, GRes, Route, TokenRec, g0, json, select, unknownPath } from "./co
 import { GraphError, TOO_MUCH_DATA_MESSAGE, UNSUPPORTED_GET, paramError } from "./errors";
 import { InsightsQuery, earliestDay, parseInsightsQuery, parseList, runInsights } from "./insights";
 export { accountObj, adObjects, campaignObj, listCampaigns } from "./objects";
+import { jobRows } from "./jobs";
 import { accountNode } from "./objects";
 import { decCursor, encCursor } from "./util";
 import { AdAccount } from "./world";
@@ -180,7 +181,7 @@ export async function exec(emu: Emulator, route: Route, g: GReq, tok: TokenRec |
           code: 100,
           error_subcode: 2601,
         });
-      return json(200, emu.paged(j.rows, g, false));
+      return json(200, emu.paged(await jobRows(emu, j), g, false));
     }
     case "multi": {
       const out: Record<string, unknown> = {};
@@ -254,9 +255,22 @@ export function insightsCommon(emu: Emulator, route: Route, g: GReq): { q: Insig
   return { q, acct };
 }
 
-export async function computeRows(emu: Emulator, route: Route, q: InsightsQuery, allowOldBreakdownReach = false): Promise<Array<Record<string, unknown>>> {
+/** When rows are computed for an async report: its own moment, and not through the paging cache (the job holds them). */
+export interface RowsAt {
+  nowMs?: number;
+  cache?: boolean;
+}
+
+export async function computeRows(
+  emu: Emulator,
+  route: Route,
+  q: InsightsQuery,
+  allowOldBreakdownReach = false,
+  at: RowsAt = {},
+): Promise<Array<Record<string, unknown>>> {
   const acct = route.account!;
-  const nowMs = emu.nowMs();
+  const nowMs = at.nowMs ?? emu.nowMs();
+  const cache = at.cache ?? true;
   const key = JSON.stringify([
     emu.dataVersion,
     acct.accountId,
@@ -266,12 +280,13 @@ export async function computeRows(emu: Emulator, route: Route, q: InsightsQuery,
     Math.floor(nowMs / 1000),
     allowOldBreakdownReach,
   ]);
-  const hit = emu.rowCache.get(key);
+  const hit = cache ? emu.rowCache.get(key) : undefined;
   if (hit) return hit;
   const scope = emu.adScope(route);
   const rows = needsAdsPath(q, scope)
     ? await runAdInsights(emu.model, acct, scope, q, emu.model.nowCtx(acct, nowMs), emu.adInsightsOptions())
     : runInsights(emu.model, acct, route.campaign ?? null, q, emu.model.nowCtx(acct, nowMs), { ...emu.adInsightsOptions(), allowOldBreakdownReach });
+  if (!cache) return rows;
   if (emu.rowCache.size >= 64) emu.rowCache.delete(emu.rowCache.keys().next().value!);
   emu.rowCache.set(key, rows);
   return rows;

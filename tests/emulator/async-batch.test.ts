@@ -160,3 +160,41 @@ describe("batch", () => {
     expectGraphError(none, 400, 104);
   });
 });
+
+describe("report results held in memory (jobRowsKept)", () => {
+  let k: Ctx;
+  beforeAll(async () => {
+    k = await boot({ asyncJob: { mode: "polls", pollsToComplete: 1 }, jobRowsKept: 40 });
+  });
+  afterAll(() => k.close());
+
+  // a range that ends today (11-20 in Los Angeles): today's partial figures grow as the clock moves
+  const { date_preset: _preset, ...campaignDaily } = P;
+  const TODAY_RANGE = { ...campaignDaily, time_range: JSON.stringify({ since: "2026-11-14", until: "2026-11-20" }) };
+  const finished = async (id: string) => {
+    for (let i = 0; i < 4; i++) if ((await k.get(`/${V}/${id}`)).body.async_status === "Job Completed") return;
+    throw new Error(`report ${id} did not complete`);
+  };
+
+  it("an older report's rows leave memory and are computed again, as of the moment it ran, when read", async () => {
+    const a = (await k.post(`/${V}/${ACT_US}/insights`, TODAY_RANGE)).body.report_run_id as string;
+    await finished(a);
+    const held = (await walk(await k.get(`/${V}/${a}/insights`, { limit: "25" }))).rows;
+    expect(held.length).toBeGreaterThan(40);
+
+    const b = (await k.post(`/${V}/${ACT_EU}/insights`, TODAY_RANGE)).body.report_run_id as string;
+    await finished(b);
+    const emu = k.em.emulator;
+    expect(emu.jobs.get(a)!.rows).toBeNull();
+    expect(emu.jobs.get(b)!.rows).not.toBeNull();
+
+    await k.ctl("/clock", { advanceSeconds: 3 * 3600 });
+    // the same query now is another answer (today has moved on)...
+    const now = (await k.get(`/${V}/${ACT_US}/insights`, { ...TODAY_RANGE, limit: "5000" })).body.data;
+    expect(now).not.toEqual(held);
+    // ...but the report answers as it did when it ran
+    const again = (await walk(await k.get(`/${V}/${a}/insights`, { limit: "25" }))).rows;
+    expect(again).toEqual(held);
+    expect(emu.keptJobs.map((j) => j.id)).toEqual([a]);
+  });
+});
