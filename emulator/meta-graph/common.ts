@@ -109,6 +109,8 @@ export interface Job {
   outcome: "completed" | "failed" | "skipped";
   /** the result; null once dropped from memory (jobs.ts jobRows computes it again from `query`) */
   rows: Array<Record<string, unknown>> | null;
+  /** set while the rows are being computed (the job runs, whatever its clock says) */
+  computing: Promise<void> | null;
   /** what the report was asked for, and when: enough to compute its rows again */
   query: { route: Route; q: InsightsQuery; oldReach: boolean; nowMs: number };
   dateStart: string;

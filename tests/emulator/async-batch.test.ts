@@ -198,3 +198,44 @@ describe("report results held in memory (jobRowsKept)", () => {
     expect(emu.keptJobs.map((j) => j.id)).toEqual([a]);
   });
 });
+
+describe("report runs compute after the POST has answered", () => {
+  let k: Ctx;
+  beforeAll(async () => {
+    // no clock delay: a run is done exactly when its rows are
+    k = await boot({ asyncJob: { mode: "time", durationMs: 0 } });
+  });
+  afterAll(() => k.close());
+
+  it("a query Meta refuses is refused by the POST itself", async () => {
+    const r = await k.post(`/${V}/${ACT_US}/insights`, { level: "adset", breakdowns: "country,age", date_preset: "last_30d", fields: "spend" });
+    expectGraphError(r, 400, 100);
+    expect(r.body.error.message).toContain("combination of data breakdown columns");
+  });
+
+  it("a big report answers the POST while its rows are still being computed; the run completes when they are", async () => {
+    const big = {
+      level: "ad",
+      breakdowns: "age,gender",
+      time_increment: "1",
+      time_range: JSON.stringify({ since: "2026-09-21", until: "2026-11-19" }),
+      fields: "ad_id,spend,impressions",
+    };
+    const id = (await k.post(`/${V}/${ACT_US}/insights`, big)).body.report_run_id as string;
+    const job = k.em.emulator.jobs.get(id)!;
+    expect(job.computing).not.toBeNull();
+    const seen: string[] = [];
+    for (;;) {
+      const run = (await k.get(`/${V}/${id}`)).body;
+      seen.push(run.async_status);
+      if (run.async_status === "Job Completed") break;
+      expect(run.async_percent_completion).toBeLessThan(100);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(seen[0]).not.toBe("Job Completed");
+    expect(job.computing).toBeNull();
+    expect(job.rows!.length).toBeGreaterThan(1000);
+    const first = await k.get(`/${V}/${id}/insights`, { limit: "5000" });
+    expect(first.body.data).toEqual(job.rows!.slice(0, 5000));
+  });
+});
