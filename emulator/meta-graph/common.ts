@@ -111,6 +111,8 @@ export interface Job {
   rows: Array<Record<string, unknown>> | null;
   /** set while the rows are being computed (the job runs, whatever its clock says) */
   computing: Promise<void> | null;
+  /** set while dropped rows are computed again for a reader (jobs.ts jobRows) */
+  recomputing?: Promise<Array<Record<string, unknown>>>;
   /** what the report was asked for, and when: enough to compute its rows again */
   query: { route: Route; q: InsightsQuery; oldReach: boolean; nowMs: number };
   dateStart: string;

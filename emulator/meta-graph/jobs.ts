@@ -90,11 +90,15 @@ function keepRows(emu: Emulator, job: Job): void {
 export async function jobRows(emu: Emulator, job: Job): Promise<Array<Record<string, unknown>>> {
   if (job.computing) await job.computing;
   if (job.rows) return job.rows;
+  // readers of the same dropped report share one computation (and one place in the kept list)
   const { route, q, oldReach, nowMs } = job.query;
-  const rows = await emu.computeRows(route, q, oldReach, { nowMs, cache: false });
-  job.rows = rows;
-  keepRows(emu, job);
-  return rows;
+  job.recomputing ??= emu.computeRows(route, q, oldReach, { nowMs, cache: false }).then((rows) => {
+    job.rows = rows;
+    job.recomputing = undefined;
+    keepRows(emu, job);
+    return rows;
+  });
+  return job.recomputing;
 }
 
 export function jobState(emu: Emulator, j: Job, poll: boolean): { status: string; pct: number } {
