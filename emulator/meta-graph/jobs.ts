@@ -25,7 +25,8 @@ export async function insightsAsync(emu: Emulator, route: Route, g: GReq, tok: T
   // takes the emulator tens of seconds of CPU: computed before answering, the POST outlived the
   // client's request timeout. A query Meta refuses (a bad breakdown combination) is refused by the
   // POST itself: that check runs before the first turn of the event loop.
-  const computing = emu.computeRows(route, q, oldReach, { nowMs, cache: false });
+  const query = { route, q, oldReach, nowMs };
+  const computing = reportRows(emu, query);
   const refused = await Promise.race([
     computing.then(
       () => null,
@@ -44,7 +45,7 @@ export async function insightsAsync(emu: Emulator, route: Route, g: GReq, tok: T
     outcome: f?.kind === "async_failed" ? "failed" : f?.kind === "async_skipped" ? "skipped" : "completed",
     rows: null,
     computing: null,
-    query: { route, q, oldReach, nowMs },
+    query,
     dateStart: dayStr(Math.min(...all.map((r) => r.since))),
     dateStop: dayStr(Math.max(...all.map((r) => r.until))),
     timeRef: Math.floor(emu.nowMs() / 1000),
@@ -86,13 +87,17 @@ function keepRows(emu: Emulator, job: Job): void {
   }
 }
 
+/** A report's rows as of the moment it ran, outside the paging cache (the job holds them). */
+function reportRows(emu: Emulator, query: Job["query"]): Promise<Array<Record<string, unknown>>> {
+  return emu.computeRows(query.route, query.q, query.oldReach, { nowMs: query.nowMs, cache: false });
+}
+
 /** A completed report's rows: held, or computed again (see JOB_ROWS_KEPT). */
 export async function jobRows(emu: Emulator, job: Job): Promise<Array<Record<string, unknown>>> {
   if (job.computing) await job.computing;
   if (job.rows) return job.rows;
   // readers of the same dropped report share one computation (and one place in the kept list)
-  const { route, q, oldReach, nowMs } = job.query;
-  job.recomputing ??= emu.computeRows(route, q, oldReach, { nowMs, cache: false }).then((rows) => {
+  job.recomputing ??= reportRows(emu, job.query).then((rows) => {
     job.rows = rows;
     job.recomputing = undefined;
     keepRows(emu, job);
