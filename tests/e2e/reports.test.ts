@@ -155,8 +155,8 @@ describe("client reports", () => {
     const res = await page.goto(shareLink);
     expect(res?.status()).toBe(200);
     expect(res?.headers()["x-robots-tag"]).toContain("noindex");
-    expect(await page.locator('meta[name="robots"]').getAttribute("content")).toContain("noindex");
     await expect.poll(() => page.getByTestId("brand-name").textContent(), POLL).toBe(BRAND.name);
+    await expect.poll(() => page.locator('meta[name="robots"]').getAttribute("content"), POLL).toContain("noindex");
     await expect.poll(() => page.getByTestId("brand-logo").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), POLL).toBe(64);
     expect(await page.getByTestId("brand-bar").evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(BRAND.rgb);
     expect(await page.getByTestId("kpi-USD-spend").getByTestId("kpi-value").textContent()).toMatch(/^\$[\d,]+\.\d\d$/);
