@@ -33,7 +33,7 @@ export function configureDatabase(url: string, options: { max?: number; stallMs?
     // Tests on PGlite raise it (DATABASE_CONNECT_TIMEOUT_SECONDS): two test processes share one embedded
     // database whose socket serves one connection at a time, so a connection can wait behind another
     // process's long statement (a full dump) for longer than a server ever makes it wait.
-    connect_timeout: Number(process.env.DATABASE_CONNECT_TIMEOUT_SECONDS) || 10,
+    connect_timeout: connectTimeoutSeconds(),
     // Reconnect quickly once the database is back (the default backoff grows to 20 s per connection,
     // which holds requests that long during an outage and delays recovery just as long).
     backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1),
@@ -44,6 +44,10 @@ export function configureDatabase(url: string, options: { max?: number; stallMs?
   });
   if (old) void old.end({ timeout: 1 });
   return state.sql;
+}
+
+function connectTimeoutSeconds() {
+  return Number(process.env.DATABASE_CONNECT_TIMEOUT_SECONDS) || 10;
 }
 
 export function databaseUrl(): string | undefined {
@@ -68,8 +72,10 @@ export async function closeDatabase() {
 }
 
 /**
- * A transaction that must start (BEGIN answered) within `stallMs` (default 15 s: the 10 s connect
- * timeout plus margin), else it fails as CONNECT_TIMEOUT, which the app answers with 503.
+ * A transaction that must start (BEGIN answered) within `stallMs` (default: the connect timeout plus
+ * 5 s, so 15 s in production), else it fails as CONNECT_TIMEOUT, which the app answers with 503. The
+ * default follows DATABASE_CONNECT_TIMEOUT_SECONDS: where a connection may rightly wait longer (tests on
+ * the shared PGlite), starting a transaction on it may too.
  *
  * Why: postgres 3.4.9 loses a query written to a pooled connection in the instant between the
  * socket's ECONNRESET and its close (closed(hadError) assumes error() already failed every pending
@@ -77,7 +83,7 @@ export async function closeDatabase() {
  * (RST) thus left the next request waiting forever. A transaction that starts late is rolled back.
  */
 function begin<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const limit = state.stallMs ?? 15_000;
+  const limit = state.stallMs ?? (connectTimeoutSeconds() + 5) * 1000;
   let started = false;
   let abandoned = false;
   return new Promise<T>((resolve, reject) => {
