@@ -24,6 +24,10 @@ import { ensureBuild, freePort } from "./helpers/server";
 import { freshDatabase, spawnClean, waitUntil } from "./helpers/processes";
 
 const PG = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+// Short, so a killed worker's run is taken over within the test; long enough that a live worker on a
+// loaded machine renews in time (renewed every third of it). At 3 s, a CI run saw a live run's lease
+// lapse and another worker take the account over.
+const LEASE_SECONDS = 10;
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 let emu: RunningEmulator;
@@ -90,12 +94,17 @@ beforeAll(async () => {
     META_GRAPH_URL: emu.url,
     META_WEB_URL: emu.url,
     RUN_WORKER: "0",
-    SYNC_LEASE_SECONDS: "3",
+    SYNC_LEASE_SECONDS: String(LEASE_SECONDS),
     SHUTDOWN_TIMEOUT_MS: "5000",
     LOG_LEVEL: "warn",
   };
   // This process writes the tenant (and its token, through the vault) with the same keys.
-  Object.assign(process.env, { DATABASE_URL: env.DATABASE_URL, SESSION_SECRET: env.SESSION_SECRET, VAULT_KEY: env.VAULT_KEY, SYNC_LEASE_SECONDS: "3" });
+  Object.assign(process.env, {
+    DATABASE_URL: env.DATABASE_URL,
+    SESSION_SECRET: env.SESSION_SECRET,
+    VAULT_KEY: env.VAULT_KEY,
+    SYNC_LEASE_SECONDS: String(LEASE_SECONDS),
+  });
   resetEnvForTests();
   browser = await launchBrowser();
 }, 300_000);
@@ -189,8 +198,19 @@ describe("two web processes and two workers on one PostgreSQL", () => {
     const [killed] = await sql()<{ days_done: number; status: string }[]>`select days_done, status from public.sync_runs where id = ${run!.id}`;
     expect(killed!.status).toBe("running");
     await control(emu, "DELETE", "/faults");
-    // the dead worker's lease runs out (3 s) and its job is older than two lease lengths
-    await new Promise((r) => setTimeout(r, 7_000));
+    // what makes a job abandoned: its run's lease ran out and it started more than two lease lengths ago
+    await waitUntil(
+      "the dead worker's job to count as abandoned",
+      async () => {
+        const [j] = await sql()<{ n: number }[]>`
+          select count(*)::int as n from pgboss.job j join public.ad_accounts a on a.id::text = j.singleton_key
+          where a.id = ${b.id} and j.name = 'sync-account' and j.state = 'active'
+            and j.started_on < now() - ${2 * LEASE_SECONDS} * interval '1 second' and a.sync_lease_until < now()`;
+        return j!.n === 1;
+      },
+      120_000,
+      500,
+    );
 
     worker2 = await startWorkerProcess("worker 2 (again)");
     await waitUntil(
@@ -234,8 +254,11 @@ describe("two web processes and two workers on one PostgreSQL", () => {
       300_000,
       500,
     );
+    // (kinds, statuses and errors in the list, should there be an overlap to explain)
     const overlaps = await sql()<{ account: string }[]>`
-      select r1.ad_account_id as account from public.sync_runs r1 join public.sync_runs r2
+      select r1.ad_account_id as account, r1.kind || ' ' || r1.status || ' ' || coalesce(r1.error, '') as first,
+             r2.kind || ' ' || r2.status || ' ' || coalesce(r2.error, '') as second
+      from public.sync_runs r1 join public.sync_runs r2
         on r1.ad_account_id = r2.ad_account_id and r1.id < r2.id
       where r1.started_at is not null and r2.started_at is not null
         and tstzrange(r1.started_at, coalesce(r1.finished_at, now())) && tstzrange(r2.started_at, coalesce(r2.finished_at, now()))`;

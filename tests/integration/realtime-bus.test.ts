@@ -116,6 +116,7 @@ describe(`live event bus (${engine})`, () => {
         kind: "backfill",
         range: { since: "2026-01-01", until: "2026-01-31" },
         checkpoint: { remaining: [], total: 4, today: "2026-01-31" },
+        owner: crypto.randomUUID(),
       });
       await tx`update public.sync_runs set status = 'running' where id = ${run.id}`;
       await saveProgress(tx, run.id, { checkpoint: { remaining: [], total: 4, today: "2026-01-31" }, progress: 25, days: 7, rows: 3, apiCalls: 1 });

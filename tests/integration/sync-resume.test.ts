@@ -1,7 +1,8 @@
 /**
  * Resuming and correcting: a SIGKILLed worker's backfill resumes from its checkpoint, the daily
- * restatement pass corrects a restated day, an expired token stops all calls, and two concurrent
- * requests for one account run once.
+ * restatement pass corrects a restated day, an expired token stops all calls, two concurrent
+ * requests for one account run once, and a run that stalled past its lease stops without writing and
+ * leaves no run looking busy.
  */
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -104,6 +105,93 @@ describe("resuming and correcting", () => {
     expect(due.map((d) => d.adAccountId)).not.toContain(a.id);
     expect((await sync(emu, { adAccountId: a.id, kind: "incremental" })).status).toBe("needs_reauth");
     expect((await control(emu, "GET", "/calls")).total).toBe(calls);
+  });
+
+  it("a run whose lease another worker took stops before its next write and closes its run as canceled", async () => {
+    const t = await connectTenant(emu, { n: 1, backfillMonths: 3 });
+    const a = t.accounts[0]!;
+    let atTakeover: { days_done: number; rows_written: number } | undefined;
+    const stalled = await sync(
+      emu,
+      { adAccountId: a.id, kind: "backfill" },
+      {
+        // After the first committed chunk the lease passes to another holder, as when this worker
+        // stalled past its lease and a second one took the account over.
+        onChunk: async ({ runId }) => {
+          if (atTakeover) return;
+          await sql()`update public.ad_accounts set sync_lease_owner = gen_random_uuid(), sync_lease_until = now() + interval '1 hour' where id = ${a.id}`;
+          [atTakeover] = await sql()<{ days_done: number; rows_written: number }[]>`select days_done, rows_written from public.sync_runs where id = ${runId}`;
+        },
+      },
+    );
+    expect(stalled.status).toBe("skipped");
+    expect(stalled.error).toMatch(/Another worker took over/);
+    const [row] = await sql()<{ status: string; error: string; finished_at: Date | null; days_done: number; rows_written: number }[]>`
+      select status, error, finished_at, days_done, rows_written from public.sync_runs where id = ${stalled.runId}`;
+    expect(row!.status).toBe("canceled");
+    expect(row!.error).toMatch(/Another worker took over/);
+    expect(row!.finished_at).not.toBeNull();
+    // nothing written after the takeover
+    expect({ days_done: row!.days_done, rows_written: row!.rows_written }).toEqual(atTakeover);
+    // the holder's lease is untouched: the stopped run released only its own
+    const [lease] = await sql()<{ until: Date | null }[]>`select sync_lease_until as until from public.ad_accounts where id = ${a.id}`;
+    expect(lease!.until!.getTime()).toBeGreaterThan(Date.now() + 30 * 60_000);
+    // once the account is free again, the next backfill plans from what was stored and ends exact
+    await sql()`update public.ad_accounts set sync_lease_owner = null, sync_lease_until = null where id = ${a.id}`;
+    const next = await sync(emu, { adAccountId: a.id, kind: "backfill" });
+    expect(next.status).toBe("succeeded");
+    expect(next.runId).not.toBe(stalled.runId);
+    const w = backfillWindow(a.timezone, 3);
+    expect(await diffAgainstTruth(emu, a.id, a.metaAccountId, w.since, w.until)).toEqual([]);
+  });
+
+  it("a stalled run leaves its run to the worker that resumed it", async () => {
+    const t = await connectTenant(emu, { n: 1, backfillMonths: 3 });
+    const a = t.accounts[0]!;
+    let taker: ReturnType<typeof sync> | undefined;
+    let takerResumed!: () => void;
+    const resumed = new Promise<void>((r) => (takerResumed = r));
+    let stalledDone!: () => void;
+    const stalledEnded = new Promise<void>((r) => (stalledDone = r));
+    const stalled = await sync(
+      emu,
+      { adAccountId: a.id, kind: "backfill" },
+      {
+        // The lease lapses after the first chunk; another worker takes the account and, the run being
+        // of its kind, resumes that same run from its checkpoint. It is still working on it when the
+        // stalled run wakes up and finds the lease gone.
+        onChunk: async () => {
+          if (taker) return;
+          await sql()`update public.ad_accounts set sync_lease_owner = null, sync_lease_until = null where id = ${a.id}`;
+          let first = true;
+          taker = sync(
+            emu,
+            { adAccountId: a.id, kind: "backfill" },
+            {
+              onChunk: async () => {
+                if (!first) return;
+                first = false;
+                takerResumed();
+                await stalledEnded;
+              },
+            },
+          );
+          await resumed;
+        },
+      },
+    );
+    expect(stalled.status).toBe("skipped");
+    // the row is the taker's now: still running, not closed by the stalled run
+    const [mid] = await sql()<{ status: string; finished_at: Date | null }[]>`select status, finished_at from public.sync_runs where id = ${stalled.runId}`;
+    expect(mid).toEqual({ status: "running", finished_at: null });
+    stalledDone();
+    const done = await taker!;
+    expect(done.status).toBe("succeeded");
+    expect(done.runId).toBe(stalled.runId);
+    const runs = await sql()<{ status: string; error: string | null }[]>`select status, error from public.sync_runs where ad_account_id = ${a.id}`;
+    expect(runs).toEqual([{ status: "succeeded", error: null }]);
+    const w = backfillWindow(a.timezone, 3);
+    expect(await diffAgainstTruth(emu, a.id, a.metaAccountId, w.since, w.until)).toEqual([]);
   });
 
   it("runs two concurrent syncs of one account once", async () => {

@@ -116,6 +116,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
           kind: req.kind,
           range: { since: "1970-01-01", until: "1970-01-01" },
           checkpoint: { remaining: [], total: 0, today: "" },
+          owner,
         });
         await finishRun(tx, r.id, { status: "needs_reauth", error: text });
         await tx`update public.ad_accounts set sync_status = 'needs_reauth', sync_error = ${text} where id = ${account.id}`;
@@ -130,7 +131,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
     if (resumable?.checkpoint) {
       run = resumable;
       checkpoint = resumable.checkpoint;
-      await db((tx) => markRunResumed(tx, resumable.id));
+      await db((tx) => markRunResumed(tx, resumable.id, owner));
       deps.log?.info({ runId: run.id, remaining: checkpoint.remaining.length }, "resuming sync run from checkpoint");
     } else {
       const plan = planSync({
@@ -155,6 +156,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
           kind: req.kind,
           range: plan.range,
           checkpoint,
+          owner,
         }),
       );
     }
@@ -234,6 +236,10 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
     }
 
     const advancesBackfill = run.kind === "backfill" || run.kind === "full";
+    // Every write transaction starts here: it renews the lease, or stops the run if it is gone.
+    const guard = async (tx: TransactionSql) => {
+      if (leaseLost || !(await renewLease(tx, account.id, owner, leaseMs))) throw new LeaseLostError();
+    };
     let callsBefore = 0;
     while (checkpoint.remaining.length > 0) {
       const chunk = checkpoint.remaining[0]! as ChunkRange;
@@ -242,9 +248,6 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
       const progress = next.total === 0 ? 100 : ((next.total - next.remaining.length) / next.total) * 100;
       const runId = run.id;
       const target = { adAccountId: account.id, workspaceId: account.workspace_id, range, window: FETCHED_ATTRIBUTION_WINDOW };
-      const guard = async (tx: TransactionSql) => {
-        if (leaseLost || !(await renewLease(tx, account.id, owner, leaseMs))) throw new LeaseLostError();
-      };
       if (chunk.part === "breakdowns") {
         // The four families' async reports run at once (Meta works on them in parallel; each waits
         // for its own report), then each is written in bounded transactions; the checkpoint moves on
@@ -312,6 +315,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
     startImages?.();
     const tail = graph.calls - callsBefore;
     await sql.begin(async (tx) => {
+      await guard(tx);
       await finishRun(tx, run!.id, { status: "succeeded", apiCalls: tail });
       await tx`
         update public.ad_accounts set
@@ -338,7 +342,7 @@ async function runSyncToEnd(deps: SyncDeps, req: SyncRequest): Promise<SyncResul
   } catch (err) {
     result.apiCalls = graph?.calls ?? 0;
     result.durationMs = Date.now() - started;
-    return await stopWithStatus(deps, account, run, err, result);
+    return await stopWithStatus(deps, account, run, err, result, owner);
   } finally {
     await creativeImages;
     clearInterval(heartbeat);

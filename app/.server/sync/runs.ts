@@ -79,18 +79,30 @@ export async function findResumableRun(q: Q, adAccountId: string, kind: SyncKind
 
 export async function createRun(
   q: Q,
-  a: { agencyId: string; workspaceId: string; adAccountId: string; kind: SyncKind; range: DayRange; checkpoint: Checkpoint },
+  a: { agencyId: string; workspaceId: string; adAccountId: string; kind: SyncKind; range: DayRange; checkpoint: Checkpoint; owner: string },
 ): Promise<RunRow> {
   const [r] = await q<RunRow[]>`
-    insert into public.sync_runs (agency_id, workspace_id, ad_account_id, kind, status, since, until, checkpoint, started_at)
+    insert into public.sync_runs (agency_id, workspace_id, ad_account_id, kind, status, since, until, checkpoint, started_at, lease_owner)
     values (${a.agencyId}, ${a.workspaceId}, ${a.adAccountId}, ${a.kind}, 'running', ${a.range.since}, ${a.range.until},
-            ${q.json(a.checkpoint as never)}, now())
+            ${q.json(a.checkpoint as never)}, now(), ${a.owner})
     returning *`;
   return r!;
 }
 
-export async function markRunResumed(q: Q, runId: string): Promise<void> {
-  await q`update public.sync_runs set status = 'running', error = null, started_at = coalesce(started_at, now()) where id = ${runId}`;
+/** `owner` carries the run on from here (a stalled previous holder must leave the row alone). */
+export async function markRunResumed(q: Q, runId: string, owner: string): Promise<void> {
+  await q`update public.sync_runs set status = 'running', error = null, started_at = coalesce(started_at, now()), lease_owner = ${owner}
+    where id = ${runId}`;
+}
+
+/**
+ * Closes the run of a holder that lost the account's lease: canceled, with the reason and the time it
+ * stopped, unless another holder has resumed the row since (then it is theirs to finish).
+ */
+export async function cancelSupersededRun(q: Q, runId: string, owner: string, reason: string): Promise<boolean> {
+  const rows = await q`update public.sync_runs set status = 'canceled', error = ${reason}, finished_at = now()
+    where id = ${runId} and lease_owner = ${owner} and status = 'running'`;
+  return rows.count === 1;
 }
 
 /** Saves progress after a committed chunk (inside the chunk's transaction). */

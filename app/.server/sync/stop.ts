@@ -5,18 +5,31 @@
 import type { TransactionSql } from "postgres";
 import { MetaApiError, MetaDataError } from "../meta/errors";
 import { publishEvent } from "../realtime/publish";
-import { finishRun, type RunRow } from "./runs";
+import { cancelSupersededRun, finishRun, type RunRow } from "./runs";
 import type { AccountRow, SyncDeps, SyncResult } from "./types";
 
-/** Another worker holds the account's lease now: the run ends as "skipped" without writing further. */
+/**
+ * Another worker holds the account's lease now: the run ends as "skipped" without writing further,
+ * and its run row is closed as canceled unless the new holder resumed that row.
+ */
 export class LeaseLostError extends Error {
   constructor() {
     super("Another worker took over this account's sync; this run stopped without writing further");
   }
 }
 
-/** Turns a failure into a clear, stored status. Only unexpected non-Meta errors are rethrown. */
-export async function stopWithStatus(deps: SyncDeps, account: AccountRow, run: RunRow | null, err: unknown, result: SyncResult): Promise<SyncResult> {
+/**
+ * Turns a failure into a clear, stored status. Only unexpected non-Meta errors are rethrown.
+ * `owner` is the run's lease holder id (a run that lost the lease closes only a row still its own).
+ */
+export async function stopWithStatus(
+  deps: SyncDeps,
+  account: AccountRow,
+  run: RunRow | null,
+  err: unknown,
+  result: SyncResult,
+  owner: string,
+): Promise<SyncResult> {
   const sql = deps.sql;
   const runId = run?.id ?? null;
   const recordedCalls = async (tx: TransactionSql) => {
@@ -26,6 +39,9 @@ export async function stopWithStatus(deps: SyncDeps, account: AccountRow, run: R
     return Math.max(0, result.apiCalls - (r?.api_calls ?? 0));
   };
   if (err instanceof LeaseLostError) {
+    // Left "running", the row would look like a sync in progress until a run of its kind resumed it.
+    if (runId) await sql.begin((tx) => cancelSupersededRun(tx, runId, owner, err.message));
+    deps.log?.warn({ adAccountId: account.id, runId }, "sync stopped: another worker took over the account");
     return { ...result, status: "skipped", error: err.message };
   }
   // Live pages learn that the run stopped (their progress bar ends), with the run's status.
