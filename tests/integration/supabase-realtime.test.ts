@@ -67,9 +67,18 @@ interface Sub {
   system: Record<string, unknown>[];
 }
 
-/** A supabase-js client whose token comes from `token()` (the app's /realtime-token in the browser). */
-function client(token: () => Promise<string>) {
-  const c = createClient(standIn.url, anonKey, { accessToken: token, realtime: { transport: WebSocket as never, heartbeatIntervalMs: 200 } });
+/**
+ * A supabase-js client whose token comes from `token()` (the app's /realtime-token in the browser).
+ * The heartbeat is the library's (25 s) unless a test needs it sooner. The client counts a heartbeat
+ * reply that is later than one interval as a lost connection, and reports CHANNEL_ERROR. At 200 ms a
+ * loaded machine got there: the stand-in answers a socket's frames in order, and a join's policy
+ * check (a few queries) came first.
+ */
+function client(token: () => Promise<string>, heartbeatIntervalMs?: number) {
+  const c = createClient(standIn.url, anonKey, {
+    accessToken: token,
+    realtime: { transport: WebSocket as never, ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}) },
+  });
   clients.push(c);
   return c;
 }
@@ -142,7 +151,8 @@ describe("Supabase Realtime broadcast (stand-in, supabase-js)", () => {
     const A = await createAgencyFixture();
     const ws1 = A.workspaces[0]!;
     let current = (await mintRealtimeToken(A.member.id)).token;
-    const member = client(async () => current);
+    // the token goes out again with each heartbeat: every 2 s here, so the refresh below comes soon
+    const member = client(async () => current, 2_000);
     const sub = await join(member, `workspace:${ws1.id}`);
     expect(sub.statuses).toEqual(["SUBSCRIBED"]);
     await asService((tx) => tx`delete from public.agency_members where agency_id = ${A.agency.id} and user_id = ${A.member.id}`);
@@ -150,7 +160,7 @@ describe("Supabase Realtime broadcast (stand-in, supabase-js)", () => {
     await asService((tx) => publishEvent(tx, { type: "data", workspaceId: ws1.id, version: 1 }));
     await expect.poll(() => sub.events.length, { timeout: 5_000 }).toBe(1);
     current = (await mintRealtimeToken(A.member.id, Date.now() + 1000)).token; // the next heartbeat sends it
-    await expect.poll(() => sub.statuses.at(-1), { timeout: 5_000 }).toBe("CLOSED");
+    await expect.poll(() => sub.statuses.at(-1), { timeout: 20_000 }).toBe("CLOSED");
     expect(sub.system.at(-1)).toMatchObject({
       status: "error",
       extension: "system",
