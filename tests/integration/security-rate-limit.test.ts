@@ -4,6 +4,7 @@ import { LOGIN_LIMITS, beginLoginAttempt } from "../../app/.server/security/logi
 import { sql } from "../../app/.server/db/connection";
 import { createUser, TEST_PASSWORD, uniq } from "../helpers/factories";
 import { closeVite, startTestServer, type TestServer } from "../helpers/security-harness";
+import { withRoomInWindow } from "../helpers/rate-windows";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -15,16 +16,6 @@ afterAll(async () => {
 });
 
 const ip = () => `192.0.2.${Math.floor(Math.random() * 250) + 1}-${uniq()}`;
-
-/**
- * Windows are fixed (epoch-aligned, as private.hit_rate_limit counts them). A test that needs its
- * attempts counted in one window starts with at least `needSeconds` of it left, else waits for the
- * next: a run on a loaded machine once straddled 23:00:00 between the 31st guess and the check after it.
- */
-async function withRoomInWindow(windowSeconds: number, needSeconds: number) {
-  const left = windowSeconds * 1000 - (Date.now() % (windowSeconds * 1000));
-  if (left < needSeconds * 1000) await new Promise((r) => setTimeout(r, left + 50));
-}
 
 describe("rate limits", () => {
   it("allows 10 failed logins a minute per IP, then answers with the seconds until the window ends", async () => {
@@ -144,6 +135,7 @@ describe("rate limits", () => {
     const direct = await startTestServer({}, { trustProxy: false });
     try {
       const statuses: number[] = [];
+      await withRoomInWindow(LOGIN_LIMITS.ip.windowSeconds, 20);
       for (let i = 0; i < 11; i++) {
         const res = await direct.fetch("/login", {
           method: "POST",
@@ -161,6 +153,7 @@ describe("rate limits", () => {
   it("is wired into /signup", async () => {
     const email = `${uniq("su")}@example.test`;
     const statuses: number[] = [];
+    await withRoomInWindow(RATE_LIMITS.signup.account.windowSeconds, 60);
     for (let i = 0; i < RATE_LIMITS.signup.account.limit + 1; i++) {
       const res = await server.fetch("/signup", {
         method: "POST",
@@ -187,6 +180,7 @@ describe("Retry-After on data requests", () => {
         headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": "198.51.100.77" },
         body: new URLSearchParams({ email, password: "wrong-password" }).toString(),
       });
+    await withRoomInWindow(LOGIN_LIMITS.accountIp.windowSeconds, 60);
     for (let i = 0; i < 5; i++) await (await post("/login.data")).arrayBuffer();
     const refused = await post("/login.data");
     expect(refused.status).toBe(429);

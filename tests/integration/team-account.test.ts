@@ -3,11 +3,12 @@ import { asService } from "../../app/.server/db/connection";
 import { InputError } from "../../app/.server/errors";
 import { changePassword, listSessions, signOutOtherSessions } from "../../app/.server/auth/account";
 import { confirmEmailChange, previewEmailChange, requestEmailChange } from "../../app/.server/auth/email-change";
-import { TooManyAttemptsError } from "../../app/.server/security/rate-limit";
+import { RATE_LIMITS, TooManyAttemptsError } from "../../app/.server/security/rate-limit";
 import { isResetTokenValid, requestPasswordReset, resetPassword } from "../../app/.server/auth/password-reset";
 import { verifyPassword } from "../../app/.server/tenancy/users";
 import { firstLink, listOutbox } from "../../app/.server/mail";
 import { createUser, TEST_PASSWORD, uniq } from "../helpers/factories";
+import { withRoomInWindow } from "../helpers/rate-windows";
 
 const BASE = "http://app.test";
 
@@ -153,6 +154,7 @@ describe("account security", () => {
     const u = await createUser();
     const sess = await newSession(u.id);
     const attempt = (pw: string) => changePassword(u.id, sess, { currentPassword: pw, newPassword: "next-password-55", confirm: "next-password-55" });
+    await withRoomInWindow(RATE_LIMITS.current_password.account.windowSeconds, 120);
     await attempt(TEST_PASSWORD);
     for (let i = 0; i < 5; i++) await expect(attempt(`wrong-password-${i}`)).rejects.toThrow(/not correct/);
     const refused = attempt("next-password-55");
