@@ -238,6 +238,10 @@ describe("two web processes and two workers on one PostgreSQL", () => {
   it("with both workers draining a burst, no account is synced by two runs at once", async () => {
     worker1 = await startWorkerProcess("worker 1 (again)");
     const accounts = [...tenant.accounts, ...tenantB.accounts];
+    // The burst's runs are small; with Meta's call counters fresh none of them pauses for the rate limit
+    // (a paused run keeps its first started_at while others work during the pause, see below).
+    await control(emu, "POST", "/limits", { resetCounters: true });
+    const [{ burstStart }] = await sql()<{ burstStart: Date }[]>`select now() as "burstStart"`;
     for (let round = 0; round < 3; round++) {
       for (const a of accounts) {
         await requestSync(a.id, "manual");
@@ -254,13 +258,17 @@ describe("two web processes and two workers on one PostgreSQL", () => {
       300_000,
       500,
     );
+    // The runs of the burst, from start to end, never overlap. Earlier runs are left out: a run paused
+    // by Meta's rate limit (status queued) keeps its first started_at, and other runs of the account
+    // work during the pause under the lease. A loaded run once found test 1's backfill and a restatement,
+    // both succeeded, with overlapping spans; a pause of the backfill explains it.
     // (kinds, statuses and errors in the list, should there be an overlap to explain)
     const overlaps = await sql()<{ account: string }[]>`
       select r1.ad_account_id as account, r1.kind || ' ' || r1.status || ' ' || coalesce(r1.error, '') as first,
              r2.kind || ' ' || r2.status || ' ' || coalesce(r2.error, '') as second
       from public.sync_runs r1 join public.sync_runs r2
         on r1.ad_account_id = r2.ad_account_id and r1.id < r2.id
-      where r1.started_at is not null and r2.started_at is not null
+      where r1.started_at >= ${burstStart} and r2.started_at >= ${burstStart}
         and tstzrange(r1.started_at, coalesce(r1.finished_at, now())) && tstzrange(r2.started_at, coalesce(r2.finished_at, now()))`;
     expect(overlaps).toEqual([]);
     const [done] = await sql()<{ n: number }[]>`
