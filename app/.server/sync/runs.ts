@@ -99,10 +99,9 @@ export async function markRunResumed(q: Q, runId: string, owner: string): Promis
  * Closes the run of a holder that lost the account's lease: canceled, with the reason and the time it
  * stopped, unless another holder has resumed the row since (then it is theirs to finish).
  */
-export async function cancelSupersededRun(q: Q, runId: string, owner: string, reason: string): Promise<boolean> {
-  const rows = await q`update public.sync_runs set status = 'canceled', error = ${reason}, finished_at = now()
+export async function cancelSupersededRun(q: Q, runId: string, owner: string, reason: string): Promise<void> {
+  await q`update public.sync_runs set status = 'canceled', error = ${reason}, finished_at = now()
     where id = ${runId} and lease_owner = ${owner} and status = 'running'`;
-  return rows.count === 1;
 }
 
 /** Saves progress after a committed chunk (inside the chunk's transaction). */
