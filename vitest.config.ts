@@ -23,6 +23,7 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     // Guards against hangs, not speed checks: some tests start processes (CLI, tsx, PGlite) that take
     // tens of seconds on a busy two-core machine, and a fresh clone's `npm test` must not depend on luck.
+    // So no test sets a shorter limit of its own, and a poll waits as long as the work may take under load.
     testTimeout: 300_000,
     hookTimeout: 180_000,
     env: {

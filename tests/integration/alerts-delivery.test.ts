@@ -62,7 +62,7 @@ beforeAll(async () => {
     const by = (id: string) => rows.find((r) => r.id === id)!.email;
     return { owner: by(t.users.owner), member: by(t.users.member), viewer: by(t.users.viewer), admin: admin!.email };
   });
-}, 60_000);
+});
 afterAll(async () => {
   await control(emu, "POST", "/scenarios/clear", { account: ACCOUNT }).catch(() => {});
   await emu?.close();
@@ -238,7 +238,7 @@ describe("spendlane alerts list", () => {
     });
   }
 
-  it("prints the open alerts as [{id, rule, workspace, subject, openedAt, message}]; an unknown agency is exit 2", { timeout: 120_000 }, async () => {
+  it("prints the open alerts as [{id, rule, workspace, subject, openedAt, message}]; an unknown agency is exit 2", async () => {
     // the emulator's day (2026-11-20): the November budget of 5 EUR is overspent
     await evaluateWorkspace(t.workspaceId, { now: new Date("2026-11-20T15:00:00Z"), deliver: false });
     const r = await cli(["alerts", "list", "--agency", t.agencySlug, "--json"]);

@@ -33,7 +33,7 @@ beforeAll(async () => {
   const member = await createUser();
   await addMember(t.agencyId, member.id, "member");
   memberId = member.id;
-}, 120_000);
+});
 afterAll(async () => {
   await emu?.close();
 });
@@ -140,7 +140,7 @@ describe("dashboard numbers = emulator ground truth", () => {
       if (saved.secret === undefined) delete process.env.META_APP_SECRET;
       resetEnvForTests();
     }
-  }, 120_000);
+  });
 
   it("a range with no delivery in our numbers has no reach or frequency, even where Meta has some", async () => {
     const saved = { url: process.env.META_GRAPH_URL, secret: process.env.META_APP_SECRET };
@@ -175,7 +175,7 @@ describe("dashboard numbers = emulator ground truth", () => {
       if (saved.secret === undefined) delete process.env.META_APP_SECRET;
       resetEnvForTests();
     }
-  }, 60_000);
+  });
 
   it("the CLI prints the same numbers", async () => {
     const r = { since: "2026-10-25", until: "2026-11-08" };
@@ -209,5 +209,5 @@ describe("dashboard numbers = emulator ground truth", () => {
       const daySum = json.byCurrency[a.currency].daily.reduce((s: number, d: { impressions: number }) => s + d.impressions, 0);
       expect(daySum).toBe(tr.impressions);
     }
-  }, 60_000);
+  });
 });

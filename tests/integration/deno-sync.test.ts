@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, inject, it } from "vitest";
 
 describe("supabase/functions/meta-sync (Deno)", () => {
-  it("type-checks and syncs one account exactly under Deno", { timeout: 180_000 }, () => {
+  it("type-checks and syncs one account exactly under Deno", () => {
     const env = { ...process.env, DATABASE_URL: inject("databaseUrl"), NO_COLOR: "1" };
     const check = spawnSync("npx", ["deno", "check", "supabase/functions/meta-sync/index.ts"], { env, encoding: "utf8", timeout: 120_000 });
     expect(check.status, check.stderr + check.stdout).toBe(0);

@@ -37,7 +37,7 @@ beforeAll(async () => {
   const jpy = active.find((a) => a.currency === "JPY")!;
   t = await connectTenant(emu, { accounts: [usd.id, jpy.id], backfillMonths: 2 });
   for (const a of t.accounts) expect((await sync(emu, { adAccountId: a.id, kind: "backfill" })).status).toBe("succeeded");
-}, 120_000);
+});
 afterAll(async () => {
   await emu?.close();
 });
@@ -190,7 +190,7 @@ describe("attribution windows", () => {
       const tr = await truth(a.metaAccountId, RANGES[0]!);
       expect(trimDecimal(rep.byCurrency[a.currency]!.totalsSums.conversions)).toBe(dec(tr.conversions));
     }
-  }, 60_000);
+  });
 });
 
 describe("agency overview", () => {
@@ -220,7 +220,7 @@ describe("agency overview", () => {
     expect(line(t.workspaceId).current.conversions).toBe(tr0.conversions);
     // the JPY total has one window: shown
     expect(overview.totals.find((x) => x.currency === "JPY")!.current.conversions).not.toBeNull();
-  }, 60_000);
+  });
 });
 
 describe("Threads", () => {
@@ -291,7 +291,7 @@ describe("async report failures", () => {
       errorUserTitle: "Report Failed",
       errorUserMsg: expect.any(String),
     });
-  }, 60_000);
+  });
 });
 
 describe("API version", () => {

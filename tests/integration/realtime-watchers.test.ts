@@ -85,7 +85,7 @@ describe("watchers (freshness while someone watches)", () => {
     expect(calls.length).toBe(settled);
   });
 
-  it("queues through the real job queue, deduplicated per account", { timeout: 60_000 }, async () => {
+  it("queues through the real job queue, deduplicated per account", async () => {
     startWatchers({ refreshSeconds: 900, checkEveryMs: 200 });
     const unwatch = watchWorkspaces([ws]);
     try {

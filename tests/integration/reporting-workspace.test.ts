@@ -491,5 +491,5 @@ describe("spendlane report (CLI)", () => {
     const missing = await run(["--workspace", "nope/nothing", "--since", "2026-09-25", "--until", "2026-10-05"]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/No workspace/);
-  }, 60_000);
+  });
 });

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe("report jobs (pg-boss)", () => {
-  it("a queued report run is delivered by the worker, once", { timeout: 90_000 }, async () => {
+  it("a queued report run is delivered by the worker, once", async () => {
     const f = await createAgencyFixture({ workspaces: 1 });
     const ws = f.workspaces[0]!.id;
     const templateId = await saveTemplate(f.owner.id, ws, standardTemplate());
@@ -45,7 +45,7 @@ describe("report jobs (pg-boss)", () => {
             await sql()<{ n: number }[]>`
       select count(*)::int as n from public.report_deliveries where schedule_id = ${scheduleId} and status = 'sent'`
           )[0]!.n,
-        { timeout: 60_000, interval: 500 },
+        { timeout: 150_000, interval: 500 },
       )
       .toBe(2);
     const mails = await listOutbox({ to: external });
@@ -60,7 +60,7 @@ describe("report jobs (pg-boss)", () => {
             await sql()<{ n: number }[]>`
       select count(*)::int as n from pgboss.job where name = 'report-run' and data->>'scheduleId' = ${scheduleId} and state = 'completed'`
           )[0]!.n,
-        { timeout: 60_000, interval: 500 },
+        { timeout: 150_000, interval: 500 },
       )
       .toBe(2);
     expect(await listOutbox({ to: external })).toHaveLength(1);

@@ -133,6 +133,6 @@ describe("report numbers = CLI report JSON", () => {
         const cliItems = await pdfText(fs.readFileSync(out));
         for (const m of CHECKED) expect(kpiValue(cliItems, LABELS[m]!), `${m} in the CLI's PDF`).toBe(expected[m]);
       }
-    }, 120_000);
+    });
   }
 });

@@ -34,7 +34,7 @@ beforeAll(async () => {
     ["member", await sessionCookieFor(B.member.id)],
     ["viewer", await sessionCookieFor(B.viewer.id)],
   ];
-}, 120_000);
+});
 
 afterAll(async () => {
   await vite?.close();

@@ -94,7 +94,7 @@ describe("CSV formula payloads in every exported string", () => {
       }),
       { numRuns: 5 },
     );
-  }, 120_000);
+  });
 
   it("keeps plain negative numbers exact (they are not formulas)", async () => {
     const { stringify } = await import("csv-stringify/sync");

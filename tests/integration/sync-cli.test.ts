@@ -41,7 +41,7 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
 }
 
 describe("spendlane sync", () => {
-  it("backfills a workspace given as agency/workspace slugs and prints the summary", { timeout: 150_000 }, async () => {
+  it("backfills a workspace given as agency/workspace slugs and prints the summary", async () => {
     const t = await connectTenant(emu, { n: 1, backfillMonths: 1 });
     await sql()`update public.ad_accounts set backfill_months = 1 where id = ${t.accounts[0]!.id}`;
     const r = await cli(["sync", "--workspace", `${t.agencySlug}/${t.workspaceSlug}`]);

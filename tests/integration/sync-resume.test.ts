@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe("resuming and correcting", () => {
-  it("resumes a SIGKILLed worker's backfill from its checkpoint and ends exact", { timeout: 90_000 }, async () => {
+  it("resumes a SIGKILLed worker's backfill from its checkpoint and ends exact", async () => {
     const t = await connectTenant(emu, { n: 1, backfillMonths: 8 });
     const a = t.accounts[0]!;
     const child = spawn(process.execPath, ["--import", "tsx", "tests/helpers/sync-kill-child.ts", emu.url, a.id], {

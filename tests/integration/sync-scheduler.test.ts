@@ -28,7 +28,7 @@ async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeo
 }
 
 describe("sync scheduler (pg-boss)", () => {
-  it("deduplicates requests per account and a worker runs the queued sync to exact data", { timeout: 60_000 }, async () => {
+  it("deduplicates requests per account and a worker runs the queued sync to exact data", async () => {
     const t = await connectTenant(emu, { n: 1, backfillMonths: 1 });
     const a = t.accounts[0]!;
     const first = await requestSync(a.id, "backfill");
