@@ -28,7 +28,7 @@ function cli(args: string[], input?: string) {
     LOG_LEVEL: "trace",
     NODE_ENV: "development" as const,
   };
-  const p = exec("node", ["cli/bin.mjs", ...args], { env, timeout: 60_000 });
+  const p = exec("node", ["cli/bin.mjs", ...args], { env, timeout: 150_000 });
   if (input !== undefined) {
     p.child.stdin!.end(input);
   }

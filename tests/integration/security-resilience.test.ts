@@ -147,7 +147,7 @@ describe("database outage", () => {
     expect([200, 503]).toContain(res.status);
     await res.text();
     expect(Date.now() - started).toBeLessThan(5_000);
-    await expect.poll(async () => (await server.fetch(`/meta/deletion/${code}`)).status, { timeout: 10_000 }).toBe(200);
+    await expect.poll(async () => (await server.fetch(`/meta/deletion/${code}`)).status, { timeout: 30_000 }).toBe(200);
   });
 
   it("maps connection errors outside Remix (middleware, mounts) to 503 too, and hides other errors' details", async () => {
