@@ -15,7 +15,8 @@ export default defineConfig({
     hookTimeout: 240_000,
     // Retrying reads wait for an outcome; 5 s (the default) is too short for a page to answer while the
     // demo backfill runs on a loaded two-core machine (CI's auth test failed at exactly that wait).
-    expect: { poll: { timeout: 30_000, interval: 100 } },
+    // 90 s: the same bound as a navigation or an action (OUTCOME_TIMEOUT_MS in tests/e2e/helpers/browser.ts).
+    expect: { poll: { timeout: 90_000, interval: 100 } },
     env: {
       LOG_LEVEL: "silent",
       CHROMIUM_PATH: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

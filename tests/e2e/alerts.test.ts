@@ -80,7 +80,7 @@ describe("alerts in the browser", () => {
         if (f === page.mainFrame()) navigations++;
       });
       await page.goto("/a/northwind/w/acme-outdoor");
-      await page.waitForSelector('[data-live="on"]', { timeout: 30_000 });
+      await page.waitForSelector('[data-live="on"]');
       // the demo backfills on start; wait until Refresh is possible
       const refresh = page.getByRole("button", { name: "Refresh" });
       await refresh.waitFor({ timeout: 240_000 });
@@ -147,7 +147,7 @@ describe("alerts in the browser", () => {
       expect(pass.status, pass.stderr).toBe(0);
       expect(JSON.parse(pass.stdout.trim().split("\n").pop()!).opened.map((a: { rule: string }) => a.rule)).toContain("connection_reauth");
       await expect
-        .poll(async () => Number(await page.getByTestId("alert-bell").getAttribute("data-count")), { timeout: 30_000, interval: 250 })
+        .poll(async () => Number(await page.getByTestId("alert-bell").getAttribute("data-count")), { timeout: 90_000, interval: 250 })
         .toBeGreaterThan(teamBefore);
       expect(navigations).toBe(teamNavigations);
       await context.close();

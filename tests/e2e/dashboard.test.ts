@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, screenshot } from "./helpers/browser";
+import { launchBrowser, OUTCOME_TIMEOUT_MS, screenshot } from "./helpers/browser";
 import { startServer, type RunningServer } from "./helpers/server";
 
 let server: RunningServer;
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 // the machine is small and shared: give navigations time, but a bounded one
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 250 });
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: OUTCOME_TIMEOUT_MS, interval: 250 });
 const num = (s: string | null) => (s == null || s === "" ? null : Number(s));
 
 describe("dashboards in the browser", () => {

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, screenshot } from "./helpers/browser";
+import { launchBrowser, OUTCOME_TIMEOUT_MS, screenshot } from "./helpers/browser";
 import { startServer, type RunningServer } from "./helpers/server";
 
 let server: RunningServer;
@@ -25,7 +25,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const poll = <T>(fn: () => T | Promise<T>, timeout = 30_000) => expect.poll(fn, { timeout, interval: 250 });
+const poll = <T>(fn: () => T | Promise<T>, timeout = OUTCOME_TIMEOUT_MS) => expect.poll(fn, { timeout, interval: 250 });
 const WS = "/a/northwind/w/acme-outdoor";
 const path = (p: Page) => new URL(p.url()).pathname;
 const param = (p: Page, k: string) => new URL(p.url()).searchParams.get(k);

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, screenshot } from "./helpers/browser";
+import { launchBrowser, OUTCOME_TIMEOUT_MS, screenshot } from "./helpers/browser";
 import { startServer, type RunningServer } from "./helpers/server";
 
 let server: RunningServer;
@@ -30,7 +30,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const poll = <T>(fn: () => T | Promise<T>, timeout = 30_000) => expect.poll(fn, { timeout, interval: 250 });
+const poll = <T>(fn: () => T | Promise<T>, timeout = OUTCOME_TIMEOUT_MS) => expect.poll(fn, { timeout, interval: 250 });
 const path = (p: Page) => new URL(p.url()).pathname;
 const step = (p: Page, key: string) => p.locator(`[data-testid="setup-checklist"] [data-step="${key}"]`);
 

@@ -146,7 +146,7 @@ describe("two web processes and two workers on one PostgreSQL", () => {
     await page.getByRole("button", { name: "Log in" }).click();
     await page.waitForURL((u) => u.pathname.startsWith("/a/"));
     await page.goto(`/a/${tenant.agencySlug}/w/${tenant.workspaceSlug}`);
-    await page.waitForSelector('[data-live="on"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-live="on"]');
     await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
 
     // the worker's own tick may have queued it already (the account is due): either way one job runs

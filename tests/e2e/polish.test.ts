@@ -10,7 +10,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser, screenshot } from "./helpers/browser";
+import { launchBrowser, OUTCOME_TIMEOUT_MS, screenshot } from "./helpers/browser";
 import { startServer, type RunningServer } from "./helpers/server";
 
 let server: RunningServer;
@@ -21,7 +21,7 @@ let page: Page;
 const AGENCY = "/a/northwind";
 const JPY_CLIENT = `${AGENCY}/w/kumo-tea`;
 const USD_CLIENT = `${AGENCY}/w/acme-outdoor`;
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 30_000, interval: 250 });
+const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: OUTCOME_TIMEOUT_MS, interval: 250 });
 const num = (s: string | null) => (s == null || s === "" ? null : Number(s));
 const addDays = (ymd: string, n: number) => new Date(Date.parse(`${ymd}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 

@@ -13,13 +13,13 @@ import { deflateSync } from "node:zlib";
 import postgres from "postgres";
 import type { Browser, Page } from "playwright-core";
 import { hashPassword } from "../../app/.server/tenancy/users";
-import { ARTIFACTS, launchBrowser, screenshot } from "./helpers/browser";
+import { ARTIFACTS, launchBrowser, OUTCOME_TIMEOUT_MS, screenshot } from "./helpers/browser";
 import { startServer, type RunningServer } from "./helpers/server";
 
 let server: RunningServer;
 let browser: Browser;
 let sql: postgres.Sql;
-const POLL = { timeout: 30_000, interval: 200 };
+const POLL = { timeout: OUTCOME_TIMEOUT_MS, interval: 200 };
 const BASE = "/a/northwind/w/acme-outdoor/reports";
 const stamp = Date.now().toString(36);
 const VIEWER = { email: `viewer-${stamp}@example.test`, password: "viewer-password-1" };

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { launchBrowser } from "./helpers/browser";
+import { launchBrowser, OUTCOME_TIMEOUT_MS } from "./helpers/browser";
 import { startServer, type RunningServer } from "./helpers/server";
 
 let server: RunningServer;
@@ -22,7 +22,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const POLL = { timeout: 30_000, interval: 100 };
+const POLL = { timeout: OUTCOME_TIMEOUT_MS, interval: 100 };
 
 describe("content security policy in the browser", () => {
   it("lets the app hydrate and navigate, and blocks an injected script without the nonce", async () => {

@@ -6,13 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launchBrowser, screenshot } from "./helpers/browser";
+import { launchBrowser, OUTCOME_TIMEOUT_MS, screenshot } from "./helpers/browser";
 import { startServer, type RunningServer } from "./helpers/server";
 
 let server: RunningServer;
 let browser: Browser;
 /** expect.poll waits one second by default; a real server round trip can take longer on a busy machine. */
-const POLL = { timeout: 15_000, interval: 100 };
+const POLL = { timeout: OUTCOME_TIMEOUT_MS, interval: 100 };
 
 beforeAll(async () => {
   server = await startServer();

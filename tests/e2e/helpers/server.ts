@@ -87,7 +87,9 @@ export async function startServer(opts: { env?: Record<string, string>; timeoutM
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  // tsx compiles the server at start: minutes, not seconds, on a loaded two-core machine (one run
+  // took past 90 s with four other suites running); a guard against a hang inside the 240 s hook limit
+  const deadline = Date.now() + (opts.timeoutMs ?? 200_000);
   let ready = false;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
