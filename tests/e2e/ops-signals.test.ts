@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuild, freePort } from "./helpers/server";
+import { getResending } from "../helpers/http";
 import { alive, commandLine, freshDatabase, portAcceptsConnections, processTree, spawnClean, waitUntil } from "./helpers/processes";
 
 const BOUND_MS = 10_000;
@@ -84,12 +85,12 @@ describe(`process tree shutdown and metrics (${process.env.TEST_DATABASE_URL ? "
     const base = `http://127.0.0.1:${tree.port}`;
     // the demo's in-process worker starts once the demo connections are made
     await expect
-      .poll(async () => (await fetch(`${base}/readyz`)).json(), { timeout: 120_000, interval: 500 })
+      .poll(async () => (await getResending(`${base}/readyz`)).json(), { timeout: 120_000, interval: 500 })
       .toMatchObject({ ready: true, checks: { database: "ok", migrations: "ok", worker: "ok", shutdown: false } });
 
-    expect((await fetch(`${base}/metrics`)).status).toBe(401);
-    expect((await fetch(`${base}/metrics`, { headers: { Authorization: "Bearer wrong-token-0123456789abc" } })).status).toBe(401);
-    const scrape = async () => (await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    expect((await getResending(`${base}/metrics`)).status).toBe(401);
+    expect((await getResending(`${base}/metrics`, { headers: { Authorization: "Bearer wrong-token-0123456789abc" } })).status).toBe(401);
+    const scrape = async () => (await getResending(`${base}/metrics`, { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     const value = (text: string, series: RegExp) =>
       text
         .split("\n")
@@ -106,7 +107,7 @@ describe(`process tree shutdown and metrics (${process.env.TEST_DATABASE_URL ? "
       240_000,
       1_000,
     );
-    await fetch(`${base}/login`);
+    await getResending(`${base}/login`);
     text = await scrape();
     for (const name of [
       "spendlane_http_request_duration_seconds_bucket",

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import pRetry, { AbortError } from "p-retry";
+import { getResending } from "../helpers/http";
 import { startEmulator, DEFAULT_APP_SECRET, type EmulatorOptions, type RunningEmulator } from "../../emulator/meta-graph/index";
 
 export const V = "v26.0";
@@ -76,15 +76,7 @@ export async function boot(opts: EmulatorOptions = {}): Promise<Ctx> {
       // A GET sent on a kept-alive socket just as the server closes it (keepAliveTimeout, 5 s) is reset;
       // a loaded run paused this process that long during a big report's computation. Clients resend an
       // idempotent request on a reset (our GraphClient does); anything else fails the test.
-      const res = await pRetry(
-        () =>
-          fetch(`${url}${path}${qs ? `?${qs}` : ""}`, { headers: init?.headers }).catch((err: unknown) => {
-            if ((err as { cause?: { code?: string } }).cause?.code === "ECONNRESET") throw err;
-            throw new AbortError(err as Error);
-          }),
-        { retries: 2, minTimeout: 20 },
-      );
-      return parse(res);
+      return parse(await getResending(`${url}${path}${qs ? `?${qs}` : ""}`, { headers: init?.headers }));
     },
     async post(path, params = {}, init) {
       const p = withAuth(params, init);
