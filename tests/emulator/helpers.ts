@@ -73,9 +73,7 @@ export async function boot(opts: EmulatorOptions = {}): Promise<Ctx> {
     newToken,
     async get(path, params = {}, init) {
       const qs = new URLSearchParams(withAuth(params, init)).toString();
-      // A GET sent on a kept-alive socket just as the server closes it (keepAliveTimeout, 5 s) is reset;
-      // a loaded run paused this process that long during a big report's computation. Clients resend an
-      // idempotent request on a reset (our GraphClient does); anything else fails the test.
+      // resent once on a reset kept-alive socket (a loaded run paused this process past the 5 s keep-alive)
       return parse(await getResending(`${url}${path}${qs ? `?${qs}` : ""}`, { headers: init?.headers }));
     },
     async post(path, params = {}, init) {

@@ -9,7 +9,7 @@ import pRetry, { AbortError } from "p-retry";
 
 // Only a reset: a socket the server closed without an answer (UND_ERR_SOCKET) is what the emulator's
 // "drop" fault produces, and its test expects that failure to reach the caller.
-export function isConnectionReset(err: unknown): boolean {
+function isConnectionReset(err: unknown): boolean {
   return (err as { cause?: { code?: string } }).cause?.code === "ECONNRESET";
 }
 
