@@ -1,6 +1,9 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
 import postgres from "postgres";
-import { startEmbedded, type EmbeddedDatabase } from "../../app/.server/db/embedded";
 import { migrate } from "../../app/.server/db/migrate";
 
 declare module "vitest" {
@@ -12,12 +15,12 @@ declare module "vitest" {
 
 /**
  * One fresh, migrated database per test run: a new database on TEST_DATABASE_URL's server, or an
- * in-memory PGlite served over a socket. Test files share it and isolate themselves with their own
- * tenants (unique slugs and emails).
+ * in-memory PGlite served over a socket by a process of its own (pglite-server.ts says why). Test
+ * files share it and isolate themselves with their own tenants (unique slugs and emails).
  */
 export default async function setup(project: TestProject) {
   const base = process.env.TEST_DATABASE_URL;
-  let embedded: EmbeddedDatabase | undefined;
+  let embedded: ChildProcess | undefined;
   let url: string;
   let dropDb: (() => Promise<void>) | undefined;
   if (base) {
@@ -32,8 +35,10 @@ export default async function setup(project: TestProject) {
       await admin.end();
     };
   } else {
-    embedded = await startEmbedded({ dataDir: "memory://", maxConnections: 16 });
-    url = embedded.url;
+    embedded = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./pglite-server.ts", import.meta.url))], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    url = await readServedUrl(embedded);
   }
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   await migrate(sql);
@@ -42,6 +47,23 @@ export default async function setup(project: TestProject) {
   project.provide("databaseEngine", base ? "postgres" : "pglite");
   return async () => {
     await dropDb?.();
-    await embedded?.stop();
+    if (embedded && embedded.exitCode === null) {
+      const exited = once(embedded, "exit");
+      embedded.kill("SIGTERM");
+      await exited;
+    }
   };
+}
+
+/** The URL the PGlite process prints once it listens; fails with its exit status if it ends first. */
+async function readServedUrl(child: ChildProcess): Promise<string> {
+  const lines = readline.createInterface({ input: child.stdout! });
+  const exited = once(child, "exit").then(([code, signal]) => {
+    throw new Error(`the test PGlite server ended before it listened (exit ${code ?? signal})`);
+  });
+  const first = (async () => {
+    for await (const line of lines) return (JSON.parse(line) as { url: string }).url;
+    throw new Error("the test PGlite server closed its output before it listened");
+  })();
+  return Promise.race([first, exited]);
 }
