@@ -43,7 +43,9 @@ function landing(location: string | null) {
 }
 
 describe("safe redirects after login", () => {
-  it("follows only same-site paths from redirectTo", async () => {
+  // 16 real logins, each an argon2 verification: 3 minutes with three suites on two cores, so this
+  // test gets twice the default bound (a guard against a hang, not a speed check)
+  it("follows only same-site paths from redirectTo", { timeout: 600_000 }, async () => {
     for (const [i, redirectTo] of HOSTILE.entries()) {
       // a fresh user and client address per attempt, so the login rate limits stay out of the way
       const user = await createUser();
