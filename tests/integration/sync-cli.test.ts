@@ -32,7 +32,7 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 240_000); // a hang guard: tsx starts slowly on a busy machine
     child.on("exit", (status) => {
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
