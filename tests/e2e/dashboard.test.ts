@@ -52,7 +52,7 @@ describe("dashboards in the browser", () => {
       .toBeGreaterThan(0);
     await poll(() => page.getByRole("table").locator("[data-client]").count()).toBeGreaterThanOrEqual(3);
     await screenshot(page, "dashboard-overview-1440");
-  }, 240_000);
+  });
 
   it("opens a client, changes range and comparison, sorts the table", async () => {
     await page.getByRole("link", { name: "Acme Outdoor" }).click();
@@ -103,7 +103,7 @@ describe("dashboards in the browser", () => {
       return v.every((x, i) => i === 0 || v[i - 1] <= x);
     }).toBe(true);
     await screenshot(page, "dashboard-workspace-1440");
-  }, 120_000);
+  });
 
   it("exports the campaign table as CSV that matches the page", async () => {
     const spendCard = page.locator('[data-metric="spend"]').first();
@@ -119,7 +119,7 @@ describe("dashboards in the browser", () => {
     const total = lines.find((l) => l.startsWith(`${currency},,,Total,`))!;
     expect(total).toBeDefined();
     expect(Number(total.split(",")[5])).toBe(spend);
-  }, 60_000);
+  });
 
   it("renders at 375 px wide without horizontal page scroll", async () => {
     await page.setViewportSize({ width: 375, height: 812 });
@@ -141,5 +141,5 @@ describe("dashboards in the browser", () => {
     // nothing (not even an absolutely positioned screen-reader label in a scrolling table) widens the page
     await poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(1);
     await screenshot(page, "dashboard-overview-375");
-  }, 60_000);
+  });
 });

@@ -168,5 +168,5 @@ describe("drill-down in the browser", () => {
     await viewer.locator("li[data-ad] img").first().waitFor();
     await noSideways(viewer);
     await screenshot(viewer, "drilldown-viewer-adset-375");
-  }, 240_000);
+  });
 });

@@ -136,17 +136,17 @@ describe(`process tree shutdown and metrics (${process.env.TEST_DATABASE_URL ? "
   it("SIGINT to the start script stops the tree", async () => {
     const tree = await npmStart();
     expect(await stopAndMeasure(tree, tree.start, "SIGINT")).toBeLessThan(ALLOWED_MS);
-  }, 180_000);
+  });
 
   it("SIGTERM to the server stops the tree", async () => {
     const tree = await npmStart();
     expect(await stopAndMeasure(tree, tree.server, "SIGTERM")).toBeLessThan(ALLOWED_MS);
-  }, 180_000);
+  });
 
   it("the server exits when its parent is killed outright (SIGKILL to the start script)", async () => {
     const tree = await npmStart();
     expect(await stopAndMeasure(tree, tree.start, "SIGKILL")).toBeLessThan(ALLOWED_MS);
-  }, 180_000);
+  });
 
   it("a worker stops on SIGTERM, and exits when its parent dies", async () => {
     // production outside the demo needs its public origin

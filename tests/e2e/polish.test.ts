@@ -334,5 +334,5 @@ describe("accessibility", () => {
     found.login = await seriousAxe(anon);
     await anon.context().close();
     expect(found).toEqual({ overview: [], "client dashboard": [], connections: [], team: [], "client settings": [], login: [] });
-  }, 120_000);
+  });
 });

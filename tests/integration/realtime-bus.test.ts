@@ -42,7 +42,7 @@ function collector(bus: EventBus, workspaceIds: string[]) {
   return { events, sub };
 }
 
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();
@@ -174,10 +174,10 @@ describe(`live event bus (${engine})`, () => {
         await admin`select pg_terminate_backend(${killed[0]!.pid})`;
         // A commit while the listener may still be down: delivered by the catch-up read after reconnect.
         const missed = await asService((tx) => commitChunk(tx, ws, accountA, "21.00"));
-        await until("the reconnect", () => bus.stats.reconnects > before, 10_000);
-        await until("the missed event", () => c.events.find((e) => e.type === "data" && e.version === missed), 5000);
+        await until("the reconnect", () => bus.stats.reconnects > before, 60_000);
+        await until("the missed event", () => c.events.find((e) => e.type === "data" && e.version === missed), 60_000);
         const next = await asService((tx) => commitChunk(tx, ws, accountA, "22.00"));
-        await until("an event after reconnecting", () => c.events.find((e) => e.type === "data" && e.version === next), 5000);
+        await until("an event after reconnecting", () => c.events.find((e) => e.type === "data" && e.version === next), 60_000);
         // each version exactly once, in order
         expect(c.events.filter((e) => e.type === "data").map((e) => (e as { version: number }).version)).toEqual([missed, next]);
         const [again] = await admin<{ n: number }[]>`
@@ -238,7 +238,7 @@ describe(`live event bus (${engine})`, () => {
         await (guarded as unknown as { unlisten: () => Promise<void> }).unlisten();
         await new Promise((r) => setTimeout(r, 600));
         const version = await asService((tx) => commitChunk(tx, ws, accountB, "4.00"));
-        await until("the event after the watchdog re-listened", () => c.events.find((e) => e.type === "data" && e.version === version), 5000);
+        await until("the event after the watchdog re-listened", () => c.events.find((e) => e.type === "data" && e.version === version), 60_000);
         c.sub.close();
       } finally {
         await guarded.stop();

@@ -23,7 +23,7 @@ async function account(agencyId: string, workspaceId: string, connectionId: stri
   return row!.id;
 }
 
-async function until(what: string, fn: () => unknown, timeoutMs = 5000) {
+async function until(what: string, fn: () => unknown, timeoutMs = 60_000) {
   const end = Date.now() + timeoutMs;
   while (!(await fn())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -93,7 +93,7 @@ describe(`warm body cache (${engine})`, () => {
     expect(viewer.status).toBe(200);
     expect(viewer.body).toContain("Alpha private campaign");
     expect(viewer.body).not.toBe(first.body);
-    await until("the viewer's own entry", async () => bodyCacheStats().bodyStored > stored, 5000);
+    await until("the viewer's own entry", async () => bodyCacheStats().bodyStored > stored, 60_000);
     expect((await get("viewerA", dataPath(A))).body).toBe(viewer.body);
     expect((await get("ownerA", dataPath(A))).body).toBe(first.body);
 
@@ -135,7 +135,7 @@ describe(`warm body cache (${engine})`, () => {
       expect(attrs.length).toBeGreaterThan(0);
       expect(new Set(attrs)).toEqual(new Set([nonce]));
       docs.push({ nonce: nonce!, body });
-      if (i === 0) await until("the document stored", async () => bodyCacheStats().entries > 0 && bodyCacheStats().bodyStored > 0, 5000);
+      if (i === 0) await until("the document stored", async () => bodyCacheStats().entries > 0 && bodyCacheStats().bodyStored > 0, 60_000);
     }
     expect(bodyCacheStats().bodyHits).toBeGreaterThan(hits);
     // without gzip, the same document with its own nonce
@@ -169,7 +169,7 @@ describe(`warm body cache (${engine})`, () => {
     const first = await get("ownerA", path);
     expect(first.status).toBe(200);
     const hits = bodyCacheStats().bodyHits;
-    await until("the campaign page stored", async () => (await get("ownerA", path)).body === first.body, 5000);
+    await until("the campaign page stored", async () => (await get("ownerA", path)).body === first.body, 60_000);
     expect(bodyCacheStats().bodyHits).toBeGreaterThan(hits);
     const cross = await get("ownerB", path);
     expect(cross.body).not.toBe(first.body);
