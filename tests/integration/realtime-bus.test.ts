@@ -229,7 +229,8 @@ describe(`live event bus (${engine})`, () => {
 
   if (engine === "postgres")
     it("LISTEN path: the watchdog listens again when the listener was lost without a reconnect", async () => {
-      const guarded = await new EventBus({ url, applicationName: `${appName}-wd`, watchdogMs: 150 }).start();
+      // polls only once a minute: the event below can come only through the re-established LISTEN
+      const guarded = await new EventBus({ url, applicationName: `${appName}-wd`, watchdogMs: 150, pollMs: 60_000 }).start();
       try {
         const ws = a.workspaces[1]!.id;
         const c = collector(guarded, [ws]);
@@ -238,7 +239,8 @@ describe(`live event bus (${engine})`, () => {
         await (guarded as unknown as { unlisten: () => Promise<void> }).unlisten();
         await new Promise((r) => setTimeout(r, 600));
         const version = await asService((tx) => commitChunk(tx, ws, accountB, "4.00"));
-        await until("the event after the watchdog re-listened", () => c.events.find((e) => e.type === "data" && e.version === version), 60_000);
+        // half the poll interval, as for the nudge above: a poll cannot have brought it
+        await until("the event after the watchdog re-listened", () => c.events.find((e) => e.type === "data" && e.version === version), 30_000);
         c.sub.close();
       } finally {
         await guarded.stop();
