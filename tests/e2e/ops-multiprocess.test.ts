@@ -79,7 +79,7 @@ async function startWorkerProcess(name: string): Promise<Proc> {
 }
 
 beforeAll(async () => {
-  ensureBuild();
+  await ensureBuild();
   db = await freshDatabase(PG);
   emu = await startEmulator({ port: 0, seed: "multi-process" });
   env = {

@@ -17,7 +17,7 @@ const METRICS_TOKEN = "ops-test-metrics-token-0123456789";
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
 beforeAll(async () => {
-  ensureBuild();
+  await ensureBuild();
   db = await freshDatabase();
 }, 240_000);
 afterAll(async () => {

@@ -5,12 +5,13 @@
  * the embedded engine) with a 2-month backfill, on a free port. Resolves
  * once /login answers, with the demo login the server printed.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { buildArgs, buildIsStale } from "../../../scripts/build-state.mjs";
+import { runProcess } from "../../helpers/run-process";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 
@@ -26,19 +27,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Builds the app unless the build is newer than everything under app/ (scripts/e2e.mjs builds first). */
-export function ensureBuild() {
+/**
+ * Builds the app unless the build is newer than everything under app/ (scripts/e2e.mjs builds first).
+ * Without blocking the test process while it builds (see tests/helpers/run-process.ts).
+ */
+export async function ensureBuild() {
   if (!buildIsStale(ROOT)) return;
-  const build = () =>
-    spawnSync(process.execPath, buildArgs(ROOT), {
-      cwd: ROOT,
-      stdio: ["ignore", "ignore", "pipe"],
-      encoding: "utf8",
-    });
+  // a guard against a hang: a build takes minutes on a busy two-core machine
+  const build = () => runProcess(process.execPath, buildArgs(ROOT), { cwd: ROOT, timeoutMs: 600_000 });
   // One retry: another build of the same tree (npm start, a second test run) may have been moving
   // the output directory at the same moment ("dest already exists").
-  let r = build();
-  if (r.status !== 0) r = build();
+  let r = await build();
+  if (r.status !== 0) r = await build();
   if (r.status !== 0) throw new Error(`remix vite:build failed:\n${r.stderr}`);
 }
 
@@ -54,7 +54,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startServer(opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunningServer> {
-  ensureBuild();
+  await ensureBuild();
   const port = await freePort();
   const emulatorPort = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "spendlane-e2e-"));
