@@ -1,9 +1,9 @@
 /**
  * Serves the test run's in-memory PGlite from a process of its own (started by global-db.ts).
  *
- * PGlite runs queries on the thread that owns it. Served from vitest's main process, a busy
- * database delays vitest's own messages from its workers; on a loaded machine a worker then gave
- * up on an answer ("Timeout calling onTaskUpdate") and the run reported an error no test caused.
+ * PGlite runs queries on the thread that owns it. Served from vitest's main process, a busy database
+ * would hold up that process's answers to its workers, and a worker gives up on an answer after 60 s
+ * ("Timeout calling onTaskUpdate", an error no test caused). In its own process it cannot.
  *
  * Prints one JSON line, {"url": ...}, once the socket listens; stops when its stdin closes (the
  * parent ended, however it ended) or on SIGTERM.
