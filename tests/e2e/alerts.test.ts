@@ -63,7 +63,7 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
 describe("alerts in the browser", () => {
   it(
     "an emulator spike during a watched session raises the bell without a reload; the alert links to the client's day; the digest lands in the outbox",
-    { timeout: 420_000 },
+    { timeout: 1_800_000 },
     async () => {
       const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();
@@ -83,8 +83,8 @@ describe("alerts in the browser", () => {
       await page.waitForSelector('[data-live="on"]');
       // the demo backfills on start; wait until Refresh is possible
       const refresh = page.getByRole("button", { name: "Refresh" });
-      await refresh.waitFor({ timeout: 240_000 });
-      await expect.poll(() => refresh.isEnabled(), { timeout: 240_000, interval: 1000 }).toBe(true);
+      await refresh.waitFor({ timeout: 600_000 });
+      await expect.poll(() => refresh.isEnabled(), { timeout: 600_000, interval: 1000 }).toBe(true);
       const bell = page.getByTestId("alert-bell");
       const before = Number(await bell.getAttribute("data-count"));
       const navigationsBefore = navigations;
@@ -102,7 +102,9 @@ describe("alerts in the browser", () => {
       expect(spike.status).toBe(200);
       const { date } = (await spike.json()) as { date: string };
       await refresh.click();
-      await expect.poll(async () => Number(await bell.getAttribute("data-count")), { timeout: 90_000, interval: 500 }).toBeGreaterThan(before);
+      // The sync that Refresh queues can wait behind the demo's other accounts' backfills (the
+      // embedded worker runs two at a time), as in live.test.ts: minutes on a busy machine.
+      await expect.poll(async () => Number(await bell.getAttribute("data-count")), { timeout: 600_000, interval: 500 }).toBeGreaterThan(before);
       expect(navigations).toBe(navigationsBefore);
       expect(await page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
       await screenshot(page, "alerts-bell-rose");

@@ -30,15 +30,30 @@ const WS = "/a/northwind/w/acme-outdoor";
 const path = (p: Page) => new URL(p.url()).pathname;
 const param = (p: Page, k: string) => new URL(p.url()).searchParams.get(k);
 
-/** Waits (reloading, bounded) until the demo backfill has put data and creatives on the page. */
+/**
+ * Opens `url` until `selector` is on the page (bounded). Why retry: the demo backfill imports history
+ * into the same embedded database the pages read, and on a busy machine a page's transaction can wait
+ * past its start limit; the app then answers 503 "Temporarily unavailable, try again in a moment", as
+ * it should. Each miss is printed (status and heading) so a run's log says what the page showed.
+ */
 async function untilReady(page: Page, url: string, selector: string, ms = 200_000) {
-  // the server is busy importing history in the same process: a slow answer is retried, not fatal
   const shown = async () => {
-    const ok = await page.goto(url, { timeout: 60_000 }).then(
-      () => true,
-      () => false,
-    );
-    return ok ? page.locator(selector).count() : 0;
+    const res = await page.goto(url, { timeout: 60_000 }).catch((e: Error) => e);
+    const count = res instanceof Error ? 0 : await page.locator(selector).count();
+    if (count === 0) {
+      const what =
+        res instanceof Error
+          ? res.message.split("\n")[0]
+          : `${res?.status()} "${
+              (await page
+                .locator("h1")
+                .first()
+                .textContent()
+                .catch(() => "")) ?? ""
+            }"`;
+      console.log(`untilReady: ${url} without ${selector}: ${what}`);
+    }
+    return count;
   };
   await expect.poll(shown, { timeout: ms, interval: 3000, message: `${selector} never appeared on ${url}` }).toBeGreaterThan(0);
 }
@@ -50,11 +65,11 @@ async function noSideways(page: Page) {
 /** Overview -> client -> campaign -> ad set -> ad card; returns the URL of the ad set page. */
 async function drill(page: Page, fromOverview: boolean, shot: string): Promise<string> {
   if (fromOverview) {
-    await page.goto("/a/northwind?range=last_14d&compare=previous");
+    await untilReady(page, "/a/northwind?range=last_14d&compare=previous", 'a:has-text("Acme Outdoor")');
     await page.getByRole("link", { name: "Acme Outdoor" }).first().click();
     await poll(() => path(page)).toBe(WS);
   } else {
-    await page.goto(`${WS}?range=last_14d&compare=previous`);
+    await untilReady(page, `${WS}?range=last_14d&compare=previous`, 'table[data-testid^="campaign-table-"] tbody tr[data-campaign]');
   }
   await poll(() => param(page, "range")).toBe("last_14d");
   // the campaign with the most spend: the first row of the table (sorted by spend)
@@ -120,24 +135,15 @@ describe("drill-down in the browser", () => {
     expect((await csv.text()).split("\n")[0]).toMatch(/^currency,id,name,parent_id,status,spend,/);
 
     await owner.setViewportSize({ width: 375, height: 812 });
-    await owner.goto(adsetUrl);
-    await owner.locator("li[data-ad] img").first().waitFor();
+    await untilReady(owner, adsetUrl, "li[data-ad] img");
     await noSideways(owner);
     await screenshot(owner, "drilldown-adset-375");
-    await owner.goto(
-      adsetUrl.replace(
-        /\/adsets\/\d+/,
-        `/campaigns/${await owner
-          .locator('[data-crumb="campaign"]')
-          .getAttribute("href")
-          .then((h) => h!.match(/campaigns\/(\d+)/)![1])}`,
-      ),
-    );
-    await owner.locator('[data-breakdown="country"]').waitFor();
+    const campaignId = (await owner.locator('[data-crumb="campaign"]').getAttribute("href"))!.match(/campaigns\/(\d+)/)![1];
+    await untilReady(owner, adsetUrl.replace(/\/adsets\/\d+/, `/campaigns/${campaignId}`), '[data-breakdown="country"]');
     await noSideways(owner);
     await screenshot(owner, "drilldown-campaign-375");
     await owner.setViewportSize({ width: 1440, height: 900 });
-  }, 400_000);
+  }, 600_000);
 
   it("a client viewer drills the same way, read-only", async () => {
     // the owner invites a viewer to Acme Outdoor; the viewer accepts through the dev outbox link

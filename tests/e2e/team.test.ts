@@ -142,5 +142,6 @@ describe("team e2e", () => {
     await expect.poll(() => owner.getByText("New Admin joined the agency as admin.").count(), POLL).toBe(1);
     await expect.poll(() => owner.getByText(`Client Person accepted the invitation to view ${ws1.name}.`).count(), POLL).toBe(1);
     await screenshot(owner, "team-audit");
-  });
+    // three sign-ups (argon2) and about twenty page loads: past the 300 s default at load 15
+  }, 600_000);
 });

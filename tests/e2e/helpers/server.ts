@@ -74,6 +74,11 @@ export async function startServer(opts: { env?: Record<string, string>; timeoutM
     BACKFILL_MONTHS: "2",
     // its public origin, as a deployment sets it (links in mail, CSRF); the browser uses this URL
     APP_URL: `http://127.0.0.1:${port}`,
+    // As in the server tests (vitest.config.ts): on a busy machine the demo backfill can hold the
+    // embedded database past the production start limit (15 s), and the page then answers 503 "try
+    // again" (seen at load 15: drilldown, team, alerts). These tests check flows, not that limit
+    // (tests/integration/security-resilience.test.ts does), so a page waits as long as a server test.
+    DATABASE_CONNECT_TIMEOUT_SECONDS: "120",
     ...opts.env,
   };
   let out = "";
