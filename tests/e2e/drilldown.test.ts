@@ -31,10 +31,10 @@ const path = (p: Page) => new URL(p.url()).pathname;
 const param = (p: Page, k: string) => new URL(p.url()).searchParams.get(k);
 
 /**
- * Opens `url` until `selector` is on the page (bounded). Why retry: the demo backfill imports history
- * into the same embedded database the pages read, and on a busy machine a page's transaction can wait
- * past its start limit; the app then answers 503 "Temporarily unavailable, try again in a moment", as
- * it should. Each miss is printed (status and heading) so a run's log says what the page showed.
+ * Opens `url` until `selector` is on the page (bounded): the demo backfill fills the pages in the
+ * background, and a page that still answers 503 "try again" (a database held past even the tests'
+ * 120 s start limit, tests/e2e/helpers/server.ts) is retried too. Each miss is printed (status and
+ * heading) so a run's log says what the page showed.
  */
 async function untilReady(page: Page, url: string, selector: string, ms = 200_000) {
   const shown = async () => {
