@@ -21,7 +21,7 @@ import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import postgres from "postgres";
-import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root, startServer, timeGet } from "./lib";
+import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, requireBuild, root, startServer, timeGet } from "./lib";
 
 // BENCH_DB: another database name, so that benchmarks of different branches can run side by side
 const DB = process.env.BENCH_DB || "spendlane_bench";
@@ -32,6 +32,7 @@ function summary(xs: number[]) {
 }
 
 async function main() {
+  requireBuild();
   const t0 = Date.now();
   // 1. fresh database, migrated by the app's own runner
   const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
@@ -113,7 +114,6 @@ async function main() {
   await db.close();
 
   // 3. the real built server
-  if (!fs.existsSync(path.join(root, "build/server/index.js"))) throw new Error("Build first: npx remix vite:build");
   // web processes only (RUN_WORKER=0), as a web tier runs in production: a worker's pollers and cron
   // ticks in the measured process would add their own jitter to its tail
   const { base, server } = await startServer({ DATABASE_URL: dbUrl(DB), RUN_WORKER: "0" });

@@ -1,5 +1,6 @@
 /** What the benchmarks share: paths, secrets of the throwaway bench databases, ports, percentiles, a server. */
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import postgres from "postgres";
@@ -9,6 +10,14 @@ export const SESSION_SECRET = "bench-session-secret-0123456789abcdefghijkl";
 export const VAULT_KEY = Buffer.alloc(32, 7).toString("base64");
 /** The PostgreSQL server benchmarks create their databases on. */
 export const BENCH_PG = process.env.BENCH_DATABASE_URL ?? process.env.BENCH_PG ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/**
+ * Throws unless the production build exists. Benchmarks that start the built server call this first,
+ * before any seeding, so an unbuilt clone fails in a second rather than after a minute of inserts.
+ */
+export function requireBuild(): void {
+  if (!fs.existsSync(path.join(root, "build/server/index.js"))) throw new Error("Build first: npx remix vite:build");
+}
 
 /** BENCH_PG with another database name. */
 export function dbUrl(name: string) {
@@ -27,7 +36,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Nearest-rank percentile. */
 /** Milliseconds of one GET with an optional cookie, body read to the end; anything but 200 throws. */
 export async function timeGet(url: string, cookie?: string): Promise<number> {
   const t0 = performance.now();
@@ -38,6 +46,7 @@ export async function timeGet(url: string, cookie?: string): Promise<number> {
   return ms;
 }
 
+/** Nearest-rank percentile. */
 export function pct(xs: number[], p: number) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN;

@@ -24,7 +24,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import postgres from "postgres";
-import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, root, startServer } from "./lib";
+import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, pct, requireBuild, root, startServer } from "./lib";
 
 export { root, SESSION_SECRET, VAULT_KEY };
 
@@ -52,7 +52,7 @@ export interface LiveWorld {
  * members with session cookies, served by the real built server.
  */
 export async function startLiveWorld(engine: Engine, opts: { workspaces?: number; users?: number; db?: string } = {}): Promise<LiveWorld> {
-  if (!fs.existsSync(path.join(root, "build/server/index.js"))) throw new Error("Build first: npx remix vite:build");
+  requireBuild();
   process.env.SESSION_SECRET = SESSION_SECRET;
   process.env.VAULT_KEY = VAULT_KEY;
   process.env.LOG_LEVEL ??= "silent";

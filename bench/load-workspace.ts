@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import postgres from "postgres";
-import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, root, startServer } from "./lib";
+import { BENCH_PG, SESSION_SECRET, VAULT_KEY, dbUrl, requireBuild, root, startServer } from "./lib";
 
 // BENCH_DB: another database name (the same one bench/dashboard.ts was given)
 const DB = process.env.BENCH_DB || "spendlane_bench";
@@ -39,6 +39,7 @@ function figures(r: autocannon.Result) {
 }
 
 async function main() {
+  requireBuild();
   const admin = postgres(BENCH_PG, { max: 1, onnotice: () => {} });
   const [exists] = await admin`select 1 as ok from pg_database where datname = ${DB}`;
   await admin.end();
@@ -57,7 +58,6 @@ async function main() {
   const cookie = (await createUserSession(new Request("http://localhost/login"), owner.id)).split(";")[0];
   await db.close();
 
-  if (!fs.existsSync(path.join(root, "build/server/index.js"))) throw new Error("Build first: npx remix vite:build");
   const { base, server } = await startServer({ DATABASE_URL: dbUrl(DB), RUN_WORKER: "0" });
   const uncached = await startServer({ DATABASE_URL: dbUrl(DB), RUN_WORKER: "0", WARM_CACHE: "0" });
   try {

@@ -12,15 +12,19 @@ export interface Finished {
   stderr: string;
 }
 
-/** `timeoutMs` guards against a hang (the child is killed), not speed: give it what a loaded machine needs. */
-export function runProcess(command: string, args: string[], opts: ExecFileOptions & { timeoutMs: number }): Promise<Finished> {
-  const { timeoutMs, ...rest } = opts;
+/**
+ * `timeoutMs` guards against a hang (the child is killed), not speed: give it what a loaded machine needs.
+ * `input`, when given, is written to the child's stdin, which is then closed.
+ */
+export function runProcess(command: string, args: string[], opts: ExecFileOptions & { timeoutMs: number; input?: string }): Promise<Finished> {
+  const { timeoutMs, input, ...rest } = opts;
   return new Promise((resolve) => {
-    execFile(command, args, { maxBuffer: 64 * 1024 * 1024, ...rest, encoding: "utf8", timeout: timeoutMs }, (err, stdout, stderr) => {
+    const child = execFile(command, args, { maxBuffer: 64 * 1024 * 1024, ...rest, encoding: "utf8", timeout: timeoutMs }, (err, stdout, stderr) => {
       // err.code is the exit status when the child exited non-zero; a string (ENOENT...) or absent otherwise
       const status = !err ? 0 : typeof err.code === "number" ? err.code : null;
       const why = err && status === null ? `\n${err.message}` : "";
       resolve({ status, stdout: String(stdout), stderr: String(stderr) + why });
     });
+    if (input !== undefined) child.stdin?.end(input);
   });
 }

@@ -1,24 +1,21 @@
 /** The client limit end to end: the clients page (route action) and the CLI refuse a sixth client on Starter. */
 import { describe, it, expect, inject } from "vitest";
-import { execFile } from "node:child_process";
 import path from "node:path";
 import { asService } from "../../app/.server/db/connection";
 import { getAgencyUsage } from "../../app/.server/billing/limits";
 import { action as clientsAction } from "../../app/routes/a.$agency.clients";
 import { createAgencyFixture } from "../helpers/factories";
+import { runProcess } from "../helpers/run-process";
 import { requestAs } from "../helpers/session";
 
 const setPlan = (agencyId: string, planId: string) => asService((tx) => tx`update public.agencies set plan_id = ${planId} where id = ${agencyId}`);
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.resolve("cli/bin.mjs"), ...args],
-      { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" }, timeout: 150_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
+async function cli(args: string[]) {
+  const r = await runProcess(process.execPath, [path.resolve("cli/bin.mjs"), ...args], {
+    env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" },
+    timeoutMs: 150_000,
   });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe("a sixth client on Starter", () => {

@@ -1,13 +1,11 @@
 /** `spendlane meta connect|attach` as a real subprocess against the emulator, with logs captured. */
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { asService } from "../../app/.server/db/connection";
 import { readSecret } from "../../app/.server/meta/vault";
 import { createAgencyFixture } from "../helpers/factories";
+import { runProcess } from "../helpers/run-process";
 import { bootEmulator, DEFAULT_APP_ID, DEFAULT_APP_SECRET, VERSION, type MetaEmulator } from "../helpers/meta-support";
 
-const exec = promisify(execFile);
 let meta: MetaEmulator;
 
 beforeAll(async () => {
@@ -15,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => meta?.close());
 
-function cli(args: string[], input?: string) {
+async function cli(args: string[], input?: string) {
   const env = {
     ...process.env,
     DATABASE_URL: inject("databaseUrl"),
@@ -28,14 +26,8 @@ function cli(args: string[], input?: string) {
     LOG_LEVEL: "trace",
     NODE_ENV: "development" as const,
   };
-  const p = exec("node", ["cli/bin.mjs", ...args], { env, timeout: 150_000 });
-  if (input !== undefined) {
-    p.child.stdin!.end(input);
-  }
-  return p.then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
+  const r = await runProcess("node", ["cli/bin.mjs", ...args], { env, input, timeoutMs: 150_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe("spendlane meta", () => {

@@ -1,6 +1,4 @@
 import { describe, expect, it, inject } from "vitest";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -17,8 +15,8 @@ import {
   VaultError,
 } from "../../app/.server/meta/vault";
 import { createUser } from "../helpers/factories";
+import { runProcess } from "../helpers/run-process";
 
-const run = promisify(execFile);
 const fakeToken = () => `EAAG${randomBytes(40).toString("hex")}`;
 const envKey = process.env.VAULT_KEY!;
 const newKey = randomBytes(32).toString("base64");
@@ -47,14 +45,10 @@ async function foundInRows(needles: string[]): Promise<Set<string>> {
 async function foundInFile(file: string, needles: string[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (const n of needles) {
-    const r = await run("grep", ["-F", "-q", "--", n, file]).then(
-      () => true,
-      (err: { code?: number }) => {
-        if (err.code === 1) return false;
-        throw err;
-      },
-    );
-    if (r) found.add(n);
+    // grep's exit status: 0 found, 1 not found, anything else an error
+    const r = await runProcess("grep", ["-F", "-q", "--", n, file], { timeoutMs: 150_000 });
+    if (r.status !== 0 && r.status !== 1) throw new Error(`grep failed (${r.status}): ${r.stderr}`);
+    if (r.status === 0) found.add(n);
   }
   return found;
 }
@@ -95,7 +89,8 @@ describe("token vault (AES-256-GCM in private.token_vault)", () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vault-dump-"));
       try {
         const file = path.join(dir, "dump.sql");
-        await run("pg_dump", ["--no-owner", "-f", file, inject("databaseUrl")]);
+        const dumped = await runProcess("pg_dump", ["--no-owner", "-f", file, inject("databaseUrl")], { timeoutMs: 240_000 });
+        expect(dumped.status, dumped.stderr).toBe(0);
         dumps.push(await foundInFile(file, ["token_vault", ...needles]));
         expect(dumps[1]!.has("token_vault")).toBe(true);
       } finally {
@@ -190,7 +185,8 @@ describe("token vault (AES-256-GCM in private.token_vault)", () => {
     const token = fakeToken();
     const id = await asService((tx) => storeSecret(tx, token, parseKeyring({ id: "kold", key: oldKey })));
     try {
-      const { stdout, stderr } = await run("node", ["cli/bin.mjs", "vault", "rotate"], {
+      const { status, stdout, stderr } = await runProcess("node", ["cli/bin.mjs", "vault", "rotate"], {
+        timeoutMs: 150_000,
         env: {
           ...process.env,
           DATABASE_URL: inject("databaseUrl"),
@@ -201,6 +197,7 @@ describe("token vault (AES-256-GCM in private.token_vault)", () => {
           NODE_ENV: "test",
         },
       });
+      expect(status, stderr).toBe(0);
       const out = JSON.parse(stdout.trim());
       expect(out.rotated).toBeGreaterThanOrEqual(1);
       expect(stdout + stderr).not.toContain(token);

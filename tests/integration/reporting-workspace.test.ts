@@ -2,7 +2,7 @@
  * The reporting module on facts inserted directly (asService), checked against sums computed
  * independently here with exact integer arithmetic (money scaled by 10^4 as BigInt).
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { asService, asUser } from "../../app/.server/db/connection";
 import { NotFoundError, InputError } from "../../app/.server/errors";
 import {
@@ -18,6 +18,7 @@ import {
   exportFileName,
 } from "../../app/.server/reporting";
 import { createAgencyFixture, createUser, addViewer } from "../helpers/factories";
+import { runProcess } from "../helpers/run-process";
 
 const PLATFORMS = ["facebook", "instagram", "audience_network", "messenger"];
 
@@ -444,17 +445,13 @@ describe("csv", () => {
 
 describe("spendlane report (CLI)", () => {
   it("prints the page's numbers as JSON, by id or by slugs, and refuses bad input", async () => {
-    const { execFile } = await import("node:child_process");
-    const { inject } = await import("vitest");
-    const run = (args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          "node",
-          ["cli/bin.mjs", "report", ...args],
-          { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" } },
-          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-        );
+    const run = async (args: string[]) => {
+      const r = await runProcess("node", ["cli/bin.mjs", "report", ...args], {
+        env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" },
+        timeoutMs: 150_000,
       });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
     await asService(
       (tx) => tx`insert into public.insights_reach (ad_account_id, workspace_id, since, until, reach)
       values (${usd}, ${ws}, '2026-09-25', '2026-10-05', 12345) on conflict do nothing`,

@@ -5,7 +5,6 @@
  * conversions, CPA and ROAS, each in its currency. `spendlane reports render` writes the same PDF text.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -17,6 +16,7 @@ import { saveSchedule, saveTemplate, standardTemplate } from "../../app/.server/
 import { shareToken } from "../../app/.server/reports/share";
 import { loader as shareLoader } from "../../app/routes/r.$token";
 import { uniq } from "../helpers/factories";
+import { runProcess } from "../helpers/run-process";
 import { emulator, connectTenant, sync, control, type ConnectedTenant } from "../helpers/sync-helpers";
 import { DEFAULT_APP_SECRET, type RunningEmulator } from "../../emulator/meta-graph/index";
 
@@ -42,15 +42,13 @@ afterAll(async () => {
   await emu?.close();
 });
 
-function cli(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(
-      "node",
-      ["cli/bin.mjs", ...args],
-      { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent", META_GRAPH_URL: emu.url, META_APP_SECRET: DEFAULT_APP_SECRET } },
-      (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
-    ),
-  );
+async function cli(args: string[]): Promise<string> {
+  const r = await runProcess("node", ["cli/bin.mjs", ...args], {
+    env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent", META_GRAPH_URL: emu.url, META_APP_SECRET: DEFAULT_APP_SECRET },
+    timeoutMs: 150_000,
+  });
+  if (r.status !== 0) throw new Error(r.stderr || `exit ${r.status}`);
+  return r.stdout;
 }
 
 /** Every text item of every page, in reading order. */
