@@ -4,9 +4,9 @@
  * range across a month boundary. Facts arrive the real way: the sync engine against the emulator.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { execFile } from "node:child_process";
 import { asUser } from "../../app/.server/db/connection";
 import { addMember, createUser } from "../helpers/factories";
+import { runProcess } from "../helpers/run-process";
 import { loadWorkspaceReport, parseRangeParams, trimDecimal, addDays } from "../../app/.server/reporting";
 import { workspaceDashboard } from "../../app/.server/reporting/dashboard";
 import { resetEnvForTests } from "../../app/.server/env";
@@ -179,16 +179,17 @@ describe("dashboard numbers = emulator ground truth", () => {
 
   it("the CLI prints the same numbers", async () => {
     const r = { since: "2026-10-25", until: "2026-11-08" };
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(
-        "node",
-        ["cli/bin.mjs", "report", "--workspace", t.workspaceId, "--since", r.since, "--until", r.until, "--compare", "year", "--json"],
-        // live reach through the sync module's fetchRangeReach, against the emulator
-        { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent", META_GRAPH_URL: emu.url, META_APP_SECRET: DEFAULT_APP_SECRET } },
-        (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
-      ),
+    const out = await runProcess(
+      "node",
+      ["cli/bin.mjs", "report", "--workspace", t.workspaceId, "--since", r.since, "--until", r.until, "--compare", "year", "--json"],
+      // live reach through the sync module's fetchRangeReach, against the emulator
+      {
+        env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent", META_GRAPH_URL: emu.url, META_APP_SECRET: DEFAULT_APP_SECRET },
+        timeoutMs: 150_000,
+      },
     );
-    const json = JSON.parse(out);
+    expect(out.status, out.stderr).toBe(0);
+    const json = JSON.parse(out.stdout);
     expect(json.range).toEqual({ since: r.since, until: r.until, compare: { kind: "year", since: "2025-10-25", until: "2025-11-08" } });
     // the attribution windows of the conversions, at the top level (each account's own setting here)
     const byCurrency = { windows: ["7d_click", "1d_view"], label: "7-day click or 1-day view", mixed: false };

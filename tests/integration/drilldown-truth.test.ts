@@ -6,9 +6,9 @@
  * the account.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { execFile } from "node:child_process";
 import { asService, asUser } from "../../app/.server/db/connection";
 import { addMember, createUser } from "../helpers/factories";
+import { runProcess } from "../helpers/run-process";
 import { loadWorkspaceReport, parseRangeParams, trimDecimal } from "../../app/.server/reporting";
 import { loadLevelReport, BREAKDOWNS, type Breakdown, type Level, type LevelGroup } from "../../app/.server/reporting/drilldown";
 import { emulator, connectTenant, sync, control, dec, NOW, type ConnectedTenant } from "../helpers/sync-helpers";
@@ -176,15 +176,14 @@ describe("ads, ad sets and breakdowns = emulator truth (USD and JPY, 60 days)", 
   });
 
   it("the CLI prints the same rows: spendlane report --level ad / --breakdown country --json", async () => {
-    const cli = (args: string[]) =>
-      new Promise<any>((resolve, reject) =>
-        execFile(
-          "node",
-          ["cli/bin.mjs", "report", "--workspace", t.workspaceId, "--since", R.since, "--until", R.until, ...args, "--json"],
-          { env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" } },
-          (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(JSON.parse(stdout))),
-        ),
-      );
+    const cli = async (args: string[]): Promise<any> => {
+      const r = await runProcess("node", ["cli/bin.mjs", "report", "--workspace", t.workspaceId, "--since", R.since, "--until", R.until, ...args, "--json"], {
+        env: { ...process.env, DATABASE_URL: inject("databaseUrl"), LOG_LEVEL: "silent" },
+        timeoutMs: 150_000,
+      });
+      if (r.status !== 0) throw new Error(r.stderr || `exit ${r.status}`);
+      return JSON.parse(r.stdout);
+    };
     const ads = await cli(["--level", "ad"]);
     expect(ads.range).toEqual(R);
     expect(typeof ads.attribution.window).toBe("string");
